@@ -1,0 +1,119 @@
+"""`RedisBus`: the one object a service holds to publish, subscribe, read state and send commands.
+
+    async with RedisBus.connect(settings.redis_url, settings.bus) as bus:
+        await bus.publish(TradeExecuted(...))
+        async with bus.subscribe(bots=["alpha"]) as events:
+            async for item in events: ...
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Collection, Mapping
+from contextlib import asynccontextmanager
+
+from redis.asyncio import Redis
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+from redis.retry import Retry
+
+from tradewire_bus.commands import CommandInbox, send_command
+from tradewire_bus.config import BusConfig
+from tradewire_bus.errors import BusUnavailable
+from tradewire_bus.publisher import Publisher, RedisPublisher
+from tradewire_bus.redis_errors import CONNECTION_ERRORS
+from tradewire_bus.snapshot import BotSnapshot
+from tradewire_bus.stats import BusStats
+from tradewire_bus.subscription import FROM_START, Subscription
+from tradewire_bus.topics import Topics
+from tradewire_schemas import Command, CommandResult, Envelope, Event, MessageRejected, decode_event
+
+log = logging.getLogger("tradewire.bus")
+
+
+class RedisBus:
+    def __init__(self, redis: Redis, pubsub_redis: Redis, config: BusConfig) -> None:
+        self.redis = redis
+        self.config = config
+        self.topics = Topics(config.namespace)
+        self.stats = BusStats()
+        # Subscriptions must see a dropped connection (to backfill), so their client never retries
+        # behind our back; plain commands may retry briefly.
+        self._pubsub_redis = pubsub_redis
+        self._candidate_epoch = uuid.uuid4().hex
+        self.publisher = RedisPublisher(redis, config, self._candidate_epoch)
+
+    @classmethod
+    @asynccontextmanager
+    async def connect(cls, url: str, config: BusConfig | None = None) -> AsyncIterator[RedisBus]:
+        config = config or BusConfig()
+        redis = Redis.from_url(
+            url, socket_connect_timeout=2, socket_timeout=5,
+            retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), 2),
+        )
+        pubsub_redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, retry=Retry(NoBackoff(), 0))
+        try:
+            yield cls(redis, pubsub_redis, config)
+        finally:
+            await redis.aclose()
+            await pubsub_redis.aclose()
+
+    async def publish(self, event: Event) -> Envelope:
+        return await self.publisher.publish(event)
+
+    def subscribe(
+        self, bots: Collection[str] | None = None, after: Mapping[str, str] | None = None
+    ) -> Subscription:
+        """Events of the given bots (None: every bot), each resuming after its offset in `after`.
+
+        Use `FROM_START` as an offset to read a bot's whole retained history first.
+        """
+        if bots is not None and after is not None and not set(after) <= set(bots):
+            raise ValueError(f"offsets given for bots not subscribed to: {sorted(set(after) - set(bots))}")
+        return Subscription(
+            self.redis, self._pubsub_redis, self.config, self.stats,
+            bots=bots, after=after, candidate_epoch=self._candidate_epoch,
+        )
+
+    def commands(self, bot_id: str, publisher: Publisher | None = None) -> CommandInbox:
+        """The trader's inbox of fresh, first-seen commands; refusals are answered through `publisher`."""
+        return CommandInbox(self.redis, self._pubsub_redis, self.config, self.stats, bot_id, publisher or self.publisher)
+
+    async def send_command(self, command: Command, timeout: float | None = None) -> CommandResult:
+        try:
+            return await send_command(self.redis, self._pubsub_redis, self.config, command, timeout)
+        except CONNECTION_ERRORS as error:
+            raise BusUnavailable(f"cannot send {command.type} to {command.bot_id}: {error}") from error
+
+    async def snapshot(self, bot_id: str) -> BotSnapshot:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(self.topics.epoch())
+            pipe.hgetall(self.topics.bot_state(bot_id))
+            epoch, fields = await pipe.execute()
+        return BotSnapshot.from_redis(bot_id, epoch, fields)
+
+    async def bots(self) -> list[str]:
+        return sorted(member.decode() for member in await self.redis.smembers(self.topics.bots()))
+
+    async def history(self, bot_id: str, after: str = FROM_START, limit: int = 100) -> list[Envelope]:
+        """Up to `limit` events of one bot after `after`, oldest first, as stored in its stream."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(self.topics.epoch())
+            pipe.xrange(self.topics.bot_stream(bot_id), min=f"({after}", max="+", count=limit)
+            epoch, entries = await pipe.execute()
+        result = []
+        for entry_id, fields in entries:
+            try:
+                event = decode_event(fields[b"event"])
+            except (MessageRejected, KeyError) as error:
+                self.stats.garbage += 1
+                log.warning("skipped stream entry %s of %s: %s", entry_id, bot_id, error)
+                continue
+            result.append(Envelope(epoch=(epoch or b"").decode(), offset=entry_id.decode(), event=event))
+        return result
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self.redis.ping())
+        except CONNECTION_ERRORS:
+            return False

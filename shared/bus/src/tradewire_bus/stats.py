@@ -1,0 +1,18 @@
+"""Counters a bus client keeps about what it skipped, so services can log and export them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class BusStats:
+    delivered: int = 0
+    garbage: int = 0  # undecodable or invalid messages skipped
+    duplicates: int = 0  # seen twice (live and backfill) and delivered once
+    backfilled: int = 0  # read from the stream to fill a gap or resume
+    reconnects: int = 0
+    resyncs: int = 0
+    commands_expired: int = 0
+    commands_duplicate: int = 0
+    commands_malformed: int = 0

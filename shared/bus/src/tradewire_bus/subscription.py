@@ -1,0 +1,264 @@
+"""Gap-free subscription: live pub/sub for speed, the per-bot stream for completeness.
+
+Per bot we remember the last delivered `seq` and stream offset (the cursor). A live event that is the
+next `seq` is delivered at once; one we already delivered is dropped; one that skips ahead makes us
+read the missing entries from the stream first. After a reconnect we read everything after each
+cursor before going live again. If Redis lost its data (its epoch token changed) or the stream no
+longer holds what we need (trimmed), the caller gets a `Resync` instead of a silent hole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
+
+from tradewire_bus.backoff import Backoff
+from tradewire_bus.config import BusConfig
+from tradewire_bus.errors import BusUnavailable
+from tradewire_bus.redis_errors import CONNECTION_ERRORS
+from tradewire_bus.stats import BusStats
+from tradewire_bus.topics import Topics
+from tradewire_schemas import Envelope, MessageRejected, decode_event
+
+log = logging.getLogger("tradewire.bus.subscription")
+
+FROM_START = "0-0"
+_SUBSCRIBE_CONFIRM_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class Resync:
+    """History was lost: reload the snapshot. `bot_id` None means every bot (Redis lost its data)."""
+
+    bot_id: str | None
+    reason: str
+
+
+@dataclass
+class _Cursor:
+    seq: int | None  # None: accept the next event as the baseline
+    offset: str  # read the stream after this entry id
+    verify: bool = False  # offset came from the caller: check it still exists before trusting it
+
+
+async def current_epoch(redis: Redis, topics: Topics, candidate: str) -> str:
+    """The data epoch, creating it if Redis has none (fresh, or it lost its data)."""
+    await redis.set(topics.epoch(), candidate, nx=True)
+    value = await redis.get(topics.epoch())
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+class Subscription:
+    """`async with bus.subscribe(...) as events: async for item in events:` yields Envelope or Resync."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        pubsub_redis: Redis,
+        config: BusConfig,
+        stats: BusStats,
+        *,
+        bots: Collection[str] | None = None,
+        after: Mapping[str, str] | None = None,
+        candidate_epoch: str,
+    ) -> None:
+        self._redis = redis
+        self._pubsub_redis = pubsub_redis
+        self._config = config
+        self._topics = Topics(config.namespace)
+        self._stats = stats
+        self._bots = None if bots is None else frozenset(bots)
+        self._cursors: dict[str, _Cursor] = {
+            bot: _Cursor(seq=None, offset=offset, verify=offset != FROM_START) for bot, offset in (after or {}).items()
+        }
+        self._candidate_epoch = candidate_epoch
+        self._backoff = Backoff(config.reconnect_min_s, config.reconnect_max_s)
+        self._ready: deque[Envelope | Resync] = deque()
+        self._pubsub: PubSub | None = None
+        self._epoch: str | None = None
+        self._joined_at: str | None = None  # stream id just before we first subscribed
+        self._closed = False
+
+    @property
+    def epoch(self) -> str | None:
+        return self._epoch
+
+    def offsets(self) -> dict[str, str]:
+        """Where to resume each bot from, e.g. after a restart of the caller."""
+        return {bot: cursor.offset for bot, cursor in self._cursors.items()}
+
+    async def __aenter__(self) -> Self:
+        await self._connect_with_backoff()
+        return self
+
+    async def __aexit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self._closed = True
+        await self._drop_connection()
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> Envelope | Resync:
+        while True:
+            if self._ready:
+                return self._ready.popleft()
+            if self._closed:
+                raise StopAsyncIteration
+            if self._pubsub is None:
+                await self._connect_with_backoff()
+                continue
+            try:
+                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=None)
+                if message is not None and message["type"] in ("message", "pmessage"):
+                    await self._on_live(message)
+            except CONNECTION_ERRORS as error:
+                log.warning("bus subscription lost its connection (%s); reconnecting", error)
+                await self._drop_connection()
+
+    # -- connecting -------------------------------------------------------------------------------
+
+    async def _connect_with_backoff(self) -> None:
+        while not self._closed:
+            try:
+                await self._connect()
+                self._backoff.reset()
+                return
+            except CONNECTION_ERRORS as error:
+                await self._drop_connection()
+                delay = self._backoff.delay()
+                log.warning("bus unreachable (%s); retrying in %.2fs", error, delay)
+                await asyncio.sleep(delay)
+
+    async def _connect(self) -> None:
+        reconnecting = self._epoch is not None
+        pubsub = self._pubsub_redis.pubsub()
+        self._pubsub = pubsub
+        if self._bots is None:
+            await pubsub.psubscribe(self._topics.all_bot_events())
+            expected = 1
+        else:
+            await pubsub.subscribe(*(self._topics.bot_events(bot) for bot in sorted(self._bots)))
+            expected = len(self._bots)
+        # Only once Redis confirms the subscription is every later publish sure to reach us; reading
+        # the stream before that could miss an event published in between.
+        async with asyncio.timeout(_SUBSCRIBE_CONFIRM_TIMEOUT_S):
+            confirmed = 0
+            while confirmed < expected:
+                message = await pubsub.get_message(timeout=None)
+                if message is not None and message["type"] in ("subscribe", "psubscribe"):
+                    confirmed += 1
+
+        epoch = await current_epoch(self._redis, self._topics, self._candidate_epoch)
+        if self._joined_at is None:
+            seconds, micros = await self._redis.time()
+            self._joined_at = f"{seconds * 1000 + micros // 1000 - 1}-0"
+        if reconnecting:
+            self._stats.reconnects += 1
+        if self._epoch is not None and epoch != self._epoch:
+            self._resync(None, "Redis lost its data (its epoch changed); reload the snapshot")
+            for cursor in self._cursors.values():
+                cursor.seq, cursor.offset, cursor.verify = None, FROM_START, False
+            self._joined_at = FROM_START
+        self._epoch = epoch
+
+        if reconnecting:
+            # Bots we never heard from may have published while we were away.
+            known = self._bots if self._bots is not None else {
+                member.decode() for member in await self._redis.smembers(self._topics.bots())
+            }
+            for bot in known:
+                self._cursors.setdefault(bot, _Cursor(seq=None, offset=self._joined_at))
+        for bot, cursor in list(self._cursors.items()):
+            await self._backfill(bot, cursor, until="+")
+
+    async def _drop_connection(self) -> None:
+        pubsub, self._pubsub = self._pubsub, None
+        if pubsub is not None:
+            try:
+                await pubsub.aclose()
+            except Exception:  # the connection is already broken; nothing to tidy
+                log.debug("closing a broken pubsub connection failed", exc_info=True)
+
+    # -- delivering -------------------------------------------------------------------------------
+
+    async def _on_live(self, message: dict[str, Any]) -> None:
+        try:
+            envelope = Envelope.model_validate_json(message["data"])
+        except ValueError as error:
+            self._garbage(message["data"], str(error))
+            return
+        channel = message["channel"].decode()
+        bot = envelope.event.bot_id
+        if self._topics.bot_id_from_channel(channel) != bot:
+            self._garbage(message["data"], f"event for bot {bot!r} on channel {channel!r}")
+            return
+        if envelope.epoch != self._epoch:
+            # Redis was reset under us without the connection dropping: start over cleanly.
+            await self._drop_connection()
+            return
+        cursor = self._cursors.get(bot)
+        if cursor is not None and cursor.seq is not None and envelope.event.seq > cursor.seq + 1:
+            await self._backfill(bot, cursor, until=envelope.offset)
+        self._accept(envelope)
+
+    async def _backfill(self, bot: str, cursor: _Cursor, *, until: str) -> None:
+        stream = self._topics.bot_stream(bot)
+        if cursor.verify:
+            cursor.verify = False
+            found = await self._redis.xrange(stream, min=cursor.offset, max=cursor.offset, count=1)
+            if found:
+                cursor.seq = decode_event(found[0][1][b"event"]).seq
+            else:
+                self._resync(bot, f"offset {cursor.offset} is no longer in the stream; reload the snapshot")
+                cursor.offset = FROM_START
+        while True:
+            entries = await self._redis.xrange(
+                stream, min=f"({cursor.offset}", max=until, count=self._config.backfill_batch
+            )
+            for entry_id, fields in entries:
+                offset = entry_id.decode()
+                try:
+                    event = decode_event(fields[b"event"])
+                except (MessageRejected, KeyError) as error:
+                    self._garbage(fields, f"stream entry {offset}: {error}")
+                    cursor.offset = offset
+                    continue
+                self._stats.backfilled += 1
+                assert self._epoch is not None
+                self._accept(Envelope(epoch=self._epoch, offset=offset, event=event))
+            if len(entries) < self._config.backfill_batch:
+                return
+
+    def _accept(self, envelope: Envelope) -> None:
+        bot, seq = envelope.event.bot_id, envelope.event.seq
+        cursor = self._cursors.get(bot)
+        if cursor is None:
+            cursor = self._cursors[bot] = _Cursor(seq=None, offset=envelope.offset)
+        elif cursor.seq is not None and seq <= cursor.seq:
+            self._stats.duplicates += 1
+            return
+        elif cursor.seq is not None and seq > cursor.seq + 1:
+            self._resync(bot, f"events {cursor.seq + 1}..{seq - 1} are no longer in the stream")
+        cursor.seq, cursor.offset = seq, envelope.offset
+        self._stats.delivered += 1
+        self._ready.append(envelope)
+
+    def _resync(self, bot: str | None, reason: str) -> None:
+        log.warning("resync needed for %s: %s", bot or "every bot", reason)
+        self._stats.resyncs += 1
+        self._ready.append(Resync(bot_id=bot, reason=reason))
+
+    def _garbage(self, raw: object, reason: str) -> None:
+        self._stats.garbage += 1
+        log.warning("skipped garbage on the bus (%s): %.200r", reason, raw)
+
+
+__all__ = ["FROM_START", "BusUnavailable", "Resync", "Subscription", "current_epoch"]

@@ -1,0 +1,80 @@
+"""Commands: imperatives sent to one bot. Decode any of them through `Command`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Literal, Self
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, Field, TypeAdapter, model_validator
+
+from tradewire_schemas.primitives import (
+    MESSAGE_CONFIG,
+    SCHEMA_VERSION,
+    Actor,
+    BotId,
+    UtcDatetime,
+    utc_now,
+)
+
+DEFAULT_TTL = timedelta(seconds=30)
+
+
+class CommandExpired(ValueError):
+    """A command reached its receiver after its expiry: it must never be executed."""
+
+
+class CommandBase(BaseModel):
+    model_config = MESSAGE_CONFIG
+
+    # Every concrete command narrows `type` to its own literal; it comes first so the wire JSON reads well.
+    type: str
+    v: int = Field(default=SCHEMA_VERSION, ge=1)
+    command_id: UUID = Field(default_factory=uuid4, description="Executed at most once per id.")
+    bot_id: BotId
+    actor: Actor = Field(description="Who asked: the API token's or the user's name.")
+    issued_at: UtcDatetime = Field(default_factory=utc_now)
+    expires_at: UtcDatetime | None = Field(
+        default=None, description="Never executed after this time; defaults to 30 s after issue."
+    )
+
+    @model_validator(mode="after")
+    def _expiry_after_issue(self) -> Self:
+        if self.expires_at is None:
+            object.__setattr__(self, "expires_at", self.issued_at + DEFAULT_TTL)
+        elif self.expires_at <= self.issued_at:
+            raise ValueError("expires_at must be later than issued_at")
+        return self
+
+    @property
+    def deadline(self) -> datetime:
+        assert self.expires_at is not None  # filled in by the validator
+        return self.expires_at
+
+    def ensure_fresh(self, now: datetime | None = None) -> None:
+        """Raise `CommandExpired` when the command arrives too late to be executed."""
+        now = now or utc_now()
+        if now >= self.deadline:
+            late = (now - self.deadline).total_seconds()
+            raise CommandExpired(
+                f"{self.type} {self.command_id} expired at {self.deadline.isoformat()} "
+                f"and arrived {late:.3f} s late: not executed"
+            )
+
+
+class StartBot(CommandBase):
+    type: Literal["start_bot"] = "start_bot"
+
+
+class StopBot(CommandBase):
+    type: Literal["stop_bot"] = "stop_bot"
+
+
+class RequestStatus(CommandBase):
+    type: Literal["request_status"] = "request_status"
+
+
+Command = Annotated[StartBot | StopBot | RequestStatus, Field(discriminator="type")]
+COMMAND_TYPES: dict[str, type[CommandBase]] = {"start_bot": StartBot, "stop_bot": StopBot, "request_status": RequestStatus}
+
+commands: TypeAdapter[Command] = TypeAdapter(Command)

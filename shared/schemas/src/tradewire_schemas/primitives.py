@@ -1,0 +1,85 @@
+"""Field types shared by every message: exact decimals, bot ids, UTC timestamps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+# Bumped for additive changes only (a new optional field, a new event type). A breaking change gets a
+# new `type` name instead, so a reader never mistakes one shape for another. See docs/versioning.md.
+SCHEMA_VERSION = 1
+
+MESSAGE_CONFIG = ConfigDict(frozen=True, extra="forbid", ser_json_timedelta="float")
+
+
+def _refuse_binary_float(value: Any) -> Any:
+    # A JSON number such as 0.1 has already lost exactness by the time it is a float, and bool is an
+    # int subclass that would silently become 0 or 1. Both are refused; decimals travel as strings.
+    if isinstance(value, bool | float):
+        raise ValueError("exact decimals travel as strings (e.g. \"0.1\"), not as binary floats")
+    return value
+
+
+def _finite(value: Decimal) -> Decimal:
+    if not value.is_finite():
+        raise ValueError("must be a finite decimal")
+    return value
+
+
+def _plain(value: Decimal) -> str:
+    # 'f' keeps "0.00001" readable in redis-cli instead of "1E-5"; both are exact.
+    return format(value, "f")
+
+
+ExactDecimal = Annotated[
+    Decimal,
+    BeforeValidator(_refuse_binary_float),
+    AfterValidator(_finite),
+    PlainSerializer(_plain, return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^-?\d+(\.\d+)?$",
+            "description": "An exact decimal number written as a string.",
+            "examples": ["42000.50", "0.001"],
+        }
+    ),
+]
+
+BotId = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+            "description": "Letters, digits, '_', '.', '-'; it becomes part of Redis key names.",
+        }
+    ),
+]
+
+Symbol = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,20}/[A-Z0-9]{1,20}(:[A-Z0-9]{1,20})?$")]
+
+Actor = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

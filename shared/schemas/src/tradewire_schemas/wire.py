@@ -1,0 +1,88 @@
+"""Decoding from the wire: one entry point per kind, clear errors, and the forward-compatibility rule.
+
+Rule: a reader rejects fields it does not know, unless the message says it was written by a newer
+schema version (`v` greater than ours). Then the unknown fields are an additive change it may ignore.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from tradewire_schemas.commands import Command, commands
+from tradewire_schemas.events import Event, events
+from tradewire_schemas.primitives import MESSAGE_CONFIG, SCHEMA_VERSION
+
+
+class MessageRejected(ValueError):
+    """Raw input that is not a valid message. `str()` says what was wrong, field by field."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(f"rejected {kind}: {reason}")
+        self.kind = kind
+        self.reason = reason
+
+
+class Envelope(BaseModel):
+    """What the bus PUBLISHes: the event with its stream offset and the Redis data epoch."""
+
+    model_config = MESSAGE_CONFIG
+
+    epoch: str = Field(description="Changes when Redis lost its data; a reader must then resync.")
+    offset: str = Field(description="Stream entry id of the event: resume from here.")
+    event: Event
+
+
+def describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(p) for p in item["loc"]) or "message"
+        parts.append(f"{where}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def _newer_writer(raw: Any) -> bool:
+    return isinstance(raw, dict) and isinstance(raw.get("v"), int) and raw["v"] > SCHEMA_VERSION
+
+
+def _drop_unknown(raw: dict[str, Any], error: ValidationError) -> dict[str, Any] | None:
+    """Strip the fields a newer writer added, or None when anything else is wrong too."""
+    cleaned = dict(raw)
+    for item in error.errors():
+        if item["type"] != "extra_forbidden":
+            return None
+        # loc is (tag, field) for a discriminated union member, or (field,) for a plain model.
+        cleaned.pop(str(item["loc"][-1]), None)
+    return cleaned
+
+
+def _decode(adapter: Any, kind: str, raw: bytes | str) -> Any:
+    try:
+        return adapter.validate_json(raw)
+    except ValidationError as strict_error:
+        try:
+            parsed = json.loads(raw)
+        except ValueError:
+            raise MessageRejected(kind, describe(strict_error)) from None
+        if _newer_writer(parsed) and (cleaned := _drop_unknown(parsed, strict_error)) is not None:
+            try:
+                return adapter.validate_python(cleaned)
+            except ValidationError as error:
+                raise MessageRejected(kind, describe(error)) from None
+        raise MessageRejected(kind, describe(strict_error)) from None
+
+
+def decode_event(raw: bytes | str) -> Event:
+    result: Event = _decode(events, "event", raw)
+    return result
+
+
+def decode_command(raw: bytes | str) -> Command:
+    result: Command = _decode(commands, "command", raw)
+    return result
+
+
+def encode(message: BaseModel) -> str:
+    return message.model_dump_json()

@@ -1,0 +1,37 @@
+"""Wait on a condition with a deadline instead of sleeping a guessed amount of time."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+async def eventually(
+    check: Callable[[], T | Awaitable[T]], *, timeout: float = 5.0, interval: float = 0.01, what: str = ""
+) -> T:
+    """Return the first truthy result of `check()`, or fail once `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while True:
+        result = check()
+        last = await result if isinstance(result, Awaitable) else result
+        if last:
+            return last
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout}s: {what or check!r} (last result: {last!r})")
+        await asyncio.sleep(interval)
+
+
+def eventually_sync(check: Callable[[], T], *, timeout: float = 5.0, interval: float = 0.01, what: str = "") -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        last = check()
+        if last:
+            return last
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout}s: {what or check!r} (last result: {last!r})")
+        time.sleep(interval)
