@@ -4,6 +4,7 @@ from tradewire_bus.bus import RedisBus
 from tradewire_bus.commands import CommandInbox
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusError, BusUnavailable, CommandTimeout, NoTraderListening
+from tradewire_bus.fanout import ClientQueue, ClientTooSlow, Hub, HubStats, Interest
 from tradewire_bus.publisher import InMemoryPublisher, Publisher, RedisPublisher
 from tradewire_bus.snapshot import BotSnapshot, Liveness
 from tradewire_bus.stats import BusStats
@@ -17,9 +18,14 @@ __all__ = [
     "BusError",
     "BusStats",
     "BusUnavailable",
+    "ClientQueue",
+    "ClientTooSlow",
     "CommandInbox",
     "CommandTimeout",
+    "Hub",
+    "HubStats",
     "InMemoryPublisher",
+    "Interest",
     "Liveness",
     "NoTraderListening",
     "Publisher",

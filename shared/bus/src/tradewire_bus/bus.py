@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from redis.asyncio import Redis
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.retry import Retry
+from tradewire_schemas import Command, CommandResult, Envelope, Event, MessageRejected, decode_event
 
 from tradewire_bus.commands import CommandInbox, send_command
 from tradewire_bus.config import BusConfig
@@ -24,9 +25,8 @@ from tradewire_bus.publisher import Publisher, RedisPublisher
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.snapshot import BotSnapshot
 from tradewire_bus.stats import BusStats
-from tradewire_bus.subscription import FROM_START, Subscription
+from tradewire_bus.subscription import FROM_START, Resync, Subscription
 from tradewire_bus.topics import Topics
-from tradewire_schemas import Command, CommandResult, Envelope, Event, MessageRejected, decode_event
 
 log = logging.getLogger("tradewire.bus")
 
@@ -77,7 +77,9 @@ class RedisBus:
 
     def commands(self, bot_id: str, publisher: Publisher | None = None) -> CommandInbox:
         """The trader's inbox of fresh, first-seen commands; refusals are answered through `publisher`."""
-        return CommandInbox(self.redis, self._pubsub_redis, self.config, self.stats, bot_id, publisher or self.publisher)
+        return CommandInbox(
+            self.redis, self._pubsub_redis, self.config, self.stats, bot_id, publisher or self.publisher
+        )
 
     async def send_command(self, command: Command, timeout: float | None = None) -> CommandResult:
         try:
@@ -97,6 +99,24 @@ class RedisBus:
 
     async def history(self, bot_id: str, after: str = FROM_START, limit: int = 100) -> list[Envelope]:
         """Up to `limit` events of one bot after `after`, oldest first, as stored in its stream."""
+        envelopes, _, _ = await self._history_page(bot_id, after, limit)
+        return envelopes
+
+    async def replay(self, bot_id: str, after: str = FROM_START) -> AsyncIterator[Envelope | Resync]:
+        """Every retained event after `after`, in pages; a `Resync` first if that offset is gone."""
+        stream = self.topics.bot_stream(bot_id)
+        if after != FROM_START and not await self.redis.xrange(stream, min=after, max=after, count=1):
+            yield Resync(bot_id, f"offset {after} is no longer in the stream; reload the snapshot")
+            after = FROM_START
+        while True:
+            envelopes, last_read, count = await self._history_page(bot_id, after, self.config.backfill_batch)
+            for envelope in envelopes:
+                yield envelope
+            if count < self.config.backfill_batch:
+                return
+            after = last_read
+
+    async def _history_page(self, bot_id: str, after: str, limit: int) -> tuple[list[Envelope], str, int]:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.get(self.topics.epoch())
             pipe.xrange(self.topics.bot_stream(bot_id), min=f"({after}", max="+", count=limit)
@@ -110,7 +130,8 @@ class RedisBus:
                 log.warning("skipped stream entry %s of %s: %s", entry_id, bot_id, error)
                 continue
             result.append(Envelope(epoch=(epoch or b"").decode(), offset=entry_id.decode(), event=event))
-        return result
+        last_read = entries[-1][0].decode() if entries else after
+        return result, last_read, len(entries)
 
     async def ping(self) -> bool:
         try:

@@ -75,6 +75,8 @@ class RequestStatus(CommandBase):
 
 
 Command = Annotated[StartBot | StopBot | RequestStatus, Field(discriminator="type")]
-COMMAND_TYPES: dict[str, type[CommandBase]] = {"start_bot": StartBot, "stop_bot": StopBot, "request_status": RequestStatus}
+COMMAND_TYPES: dict[str, type[CommandBase]] = {
+    "start_bot": StartBot, "stop_bot": StopBot, "request_status": RequestStatus,
+}
 
 commands: TypeAdapter[Command] = TypeAdapter(Command)

@@ -1,0 +1,209 @@
+"""Fan-out: one bus subscription per process, delivered to many clients, each with its own queue.
+
+A slow client must never delay the others, and must never lose a trade. So every client has a
+bounded queue that the hub fills without waiting:
+- price, stats and heartbeat updates are conflated (a newer one replaces the pending older one of the
+  same bot) once the client has fallen `conflate_after` items behind;
+- trades, status changes and command results are never dropped: if more than `max_pending` of them
+  pile up, the client is cut off with `ClientTooSlow` and can resume from its last offset.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Collection, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from tradewire_schemas import Envelope
+
+from tradewire_bus.bus import RedisBus
+from tradewire_bus.subscription import Resync
+
+log = logging.getLogger("tradewire.bus.fanout")
+
+Item = Envelope | Resync
+
+# Newer replaces older without loss of meaning: each of these carries the full current value.
+CONFLATABLE = frozenset({"price_update", "stats_update", "heartbeat"})
+
+
+class ClientTooSlow(Exception):
+    """The client fell too far behind; close it and let it resume from `offsets`."""
+
+    def __init__(self, pending: int, offsets: Mapping[str, str]) -> None:
+        super().__init__(f"client fell {pending} undroppable events behind; resume from its last offsets")
+        self.offsets = dict(offsets)
+
+
+@dataclass(frozen=True)
+class Interest:
+    bots: frozenset[str] | None = None
+    types: frozenset[str] | None = None
+
+    def wants(self, item: Item) -> bool:
+        if isinstance(item, Resync):
+            return item.bot_id is None or self.bots is None or item.bot_id in self.bots
+        event = item.event
+        return (self.bots is None or event.bot_id in self.bots) and (self.types is None or event.type in self.types)
+
+
+class ClientQueue:
+    def __init__(self, interest: Interest, *, max_pending: int, conflate_after: int) -> None:
+        self.interest = interest
+        self.max_pending = max_pending
+        self.conflate_after = conflate_after
+        self.conflated = 0
+        self._items: OrderedDict[int, Item] = OrderedDict()
+        self._pending_key: dict[tuple[str, str], int] = {}  # (bot, type) -> its queued item's number
+        self._counter = 0
+        self._wakeup = asyncio.Event()
+        self._last_seq: dict[str, int] = {}  # per bot: drops what a resume already replayed
+        self._held: list[Item] | None = None  # live items that arrived during a replay
+        self._overflow: ClientTooSlow | None = None
+        self.offsets: dict[str, str] = {}  # per bot: the offset of the last item taken
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def cut_off(self) -> bool:
+        return self._overflow is not None
+
+    def offer(self, item: Item) -> None:
+        """Called by the hub for every live item; never blocks."""
+        if self._overflow is not None or not self.interest.wants(item):
+            return
+        if self._held is not None:
+            self._held.append(item)
+            return
+        self._enqueue(item)
+
+    def _enqueue(self, item: Item) -> None:
+        if isinstance(item, Resync):
+            # What follows restarts that bot's history; old sequence numbers mean nothing now.
+            if item.bot_id is None:
+                self._last_seq.clear()
+            else:
+                self._last_seq.pop(item.bot_id, None)
+        else:
+            event = item.event
+            if event.seq <= self._last_seq.get(event.bot_id, 0):
+                return
+            self._last_seq[event.bot_id] = event.seq
+            key = (event.bot_id, event.type)
+            if event.type in CONFLATABLE and len(self._items) >= self.conflate_after:
+                older = self._pending_key.pop(key, None)
+                if older is not None:
+                    del self._items[older]
+                    self.conflated += 1
+            if len(self._items) >= self.max_pending + len(self._pending_key):
+                self._cut_off()
+                return
+        self._counter += 1
+        self._items[self._counter] = item
+        if isinstance(item, Envelope) and item.event.type in CONFLATABLE:
+            self._pending_key[(item.event.bot_id, item.event.type)] = self._counter
+        self._wakeup.set()
+
+    def _cut_off(self) -> None:
+        self._overflow = ClientTooSlow(len(self._items), self.offsets)
+        self._items.clear()
+        self._pending_key.clear()
+        self._wakeup.set()
+
+    def hold(self) -> None:
+        self._held = []
+
+    def replayed(self, item: Item) -> None:
+        """An item read from history during a resume; it goes before everything held meanwhile."""
+        if self.interest.wants(item):
+            self._enqueue(item)
+
+    def release(self) -> None:
+        held, self._held = self._held or [], None
+        for item in held:
+            self._enqueue(item)
+
+    def get_nowait(self) -> Item | None:
+        if self._overflow is not None:
+            raise self._overflow
+        if not self._items:
+            return None
+        number, item = self._items.popitem(last=False)
+        if isinstance(item, Envelope):
+            key = (item.event.bot_id, item.event.type)
+            if self._pending_key.get(key) == number:
+                del self._pending_key[key]
+            self.offsets[item.event.bot_id] = item.offset
+        return item
+
+    async def get(self) -> Item:
+        while True:
+            item = self.get_nowait()
+            if item is not None:
+                return item
+            self._wakeup.clear()
+            await self._wakeup.wait()
+
+
+@dataclass
+class HubStats:
+    relayed: int = 0
+    clients: int = 0
+    conflated: int = 0
+    cut_off: int = 0
+
+
+class Hub:
+    """`hub.run()` as a background task; `async with hub.attach(...) as queue` per client."""
+
+    def __init__(self, bus: RedisBus, *, max_pending: int = 10_000, conflate_after: int = 64) -> None:
+        self._bus = bus
+        self.max_pending = max_pending
+        self.conflate_after = conflate_after
+        self._clients: set[ClientQueue] = set()
+        self.ready = asyncio.Event()
+        self.stats = HubStats()
+
+    async def run(self) -> None:
+        async with self._bus.subscribe() as events:
+            self.ready.set()
+            log.info("hub subscribed to every bot's events")
+            async for item in events:
+                self.stats.relayed += 1
+                for client in tuple(self._clients):
+                    client.offer(item)
+
+    @asynccontextmanager
+    async def attach(
+        self,
+        bots: Collection[str] | None = None,
+        types: Collection[str] | None = None,
+        after: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[ClientQueue]:
+        """A queue of the chosen bots' and types' events; with `after`, missed ones come first, in order."""
+        interest = Interest(
+            bots=None if bots is None else frozenset(bots), types=None if types is None else frozenset(types)
+        )
+        queue = ClientQueue(interest, max_pending=self.max_pending, conflate_after=self.conflate_after)
+        await self.ready.wait()
+        if after:
+            queue.hold()
+        self._clients.add(queue)
+        self.stats.clients = len(self._clients)
+        try:
+            if after:
+                for bot, offset in after.items():
+                    async for item in self._bus.replay(bot, offset):
+                        queue.replayed(item)
+                queue.release()
+            yield queue
+        finally:
+            self._clients.discard(queue)
+            self.stats.clients = len(self._clients)
+            self.stats.conflated += queue.conflated
+            if queue.cut_off:
+                self.stats.cut_off += 1
