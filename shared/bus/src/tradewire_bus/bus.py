@@ -1,9 +1,9 @@
 """`RedisBus`: the one object a service holds to publish, subscribe, read state and send commands.
 
-    async with RedisBus.connect(settings.redis_url, settings.bus) as bus:
-        await bus.publish(TradeExecuted(...))
-        async with bus.subscribe(bots=["alpha"]) as events:
-            async for item in events: ...
+async with RedisBus.connect(settings.redis_url, settings.bus) as bus:
+    await bus.publish(TradeExecuted(...))
+    async with bus.subscribe(bots=["alpha"]) as events:
+        async for item in events: ...
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ class RedisBus:
     async def connect(cls, url: str, config: BusConfig | None = None) -> AsyncIterator[RedisBus]:
         config = config or BusConfig()
         redis = Redis.from_url(
-            url, socket_connect_timeout=2, socket_timeout=5,
+            url,
+            socket_connect_timeout=2,
+            socket_timeout=5,
             retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), 2),
         )
         pubsub_redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, retry=Retry(NoBackoff(), 0))
@@ -61,9 +63,7 @@ class RedisBus:
     async def publish(self, event: Event) -> Envelope:
         return await self.publisher.publish(event)
 
-    def subscribe(
-        self, bots: Collection[str] | None = None, after: Mapping[str, str] | None = None
-    ) -> Subscription:
+    def subscribe(self, bots: Collection[str] | None = None, after: Mapping[str, str] | None = None) -> Subscription:
         """Events of the given bots (None: every bot), each resuming after its offset in `after`.
 
         Use `FROM_START` as an offset to read a bot's whole retained history first.
@@ -71,8 +71,13 @@ class RedisBus:
         if bots is not None and after is not None and not set(after) <= set(bots):
             raise ValueError(f"offsets given for bots not subscribed to: {sorted(set(after) - set(bots))}")
         return Subscription(
-            self.redis, self._pubsub_redis, self.config, self.stats,
-            bots=bots, after=after, candidate_epoch=self._candidate_epoch,
+            self.redis,
+            self._pubsub_redis,
+            self.config,
+            self.stats,
+            bots=bots,
+            after=after,
+            candidate_epoch=self._candidate_epoch,
         )
 
     def commands(self, bot_id: str, publisher: Publisher | None = None) -> CommandInbox:

@@ -203,8 +203,11 @@ class CommandInbox:
     async def _reject(self, command: Command, reason: str) -> None:
         await self._publisher.publish(
             CommandResult(
-                bot_id=self._bot_id, command_id=command.command_id, command=command.type,
-                outcome="rejected", message=reason,
+                bot_id=self._bot_id,
+                command_id=command.command_id,
+                command=command.type,
+                outcome="rejected",
+                message=reason,
             )
         )
 
@@ -218,8 +221,10 @@ class CommandInbox:
         name = parsed.get("type")
         await self._publisher.publish(
             CommandResult(
-                bot_id=self._bot_id, command_id=command_id,
+                bot_id=self._bot_id,
+                command_id=command_id,
                 command=name if name in COMMAND_TYPES else None,
-                outcome="rejected", message=reason,
+                outcome="rejected",
+                message=reason,
             )
         )

@@ -82,7 +82,10 @@ class RedisPublisher:
         topics, bot_id = self._topics, event.bot_id
         head, tail = split_for_seq(event)
         keys = [
-            topics.bot_seq(bot_id), topics.bot_stream(bot_id), topics.bot_state(bot_id), topics.bots(),
+            topics.bot_seq(bot_id),
+            topics.bot_stream(bot_id),
+            topics.bot_state(bot_id),
+            topics.bots(),
             topics.epoch(),
         ]
         if isinstance(event, CommandResult) and event.outcome != "accepted":
@@ -92,8 +95,14 @@ class RedisPublisher:
             seq, offset, epoch = await self._script(
                 keys=keys,
                 args=[
-                    head, tail, state_field(event.type), self._config.stream_maxlen,
-                    self._floors.get(bot_id, 0), self._candidate_epoch, topics.bot_events(bot_id), bot_id,
+                    head,
+                    tail,
+                    state_field(event.type),
+                    self._config.stream_maxlen,
+                    self._floors.get(bot_id, 0),
+                    self._candidate_epoch,
+                    topics.bot_events(bot_id),
+                    bot_id,
                     self._config.command_memory_s,
                 ],
             )
@@ -116,8 +125,9 @@ class InMemoryPublisher:
     async def publish(self, event: Event) -> Envelope:
         seq = self._seqs.get(event.bot_id, 0) + 1
         self._seqs[event.bot_id] = seq
-        envelope = Envelope(epoch="memory", offset=f"0-{len(self.published) + 1}",
-                            event=event.model_copy(update={"seq": seq}))
+        envelope = Envelope(
+            epoch="memory", offset=f"0-{len(self.published) + 1}", event=event.model_copy(update={"seq": seq})
+        )
         self.published.append(envelope)
         return envelope
 

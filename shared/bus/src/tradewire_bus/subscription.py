@@ -171,9 +171,11 @@ class Subscription:
 
         if reconnecting:
             # Bots we never heard from may have published while we were away.
-            known = self._bots if self._bots is not None else {
-                member.decode() for member in await self._redis.smembers(self._topics.bots())
-            }
+            known = (
+                self._bots
+                if self._bots is not None
+                else {member.decode() for member in await self._redis.smembers(self._topics.bots())}
+            )
             for bot in known:
                 self._cursors.setdefault(bot, _Cursor(seq=None, offset=self._joined_at))
         for bot, cursor in list(self._cursors.items()):

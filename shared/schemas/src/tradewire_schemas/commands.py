@@ -76,7 +76,9 @@ class RequestStatus(CommandBase):
 
 Command = Annotated[StartBot | StopBot | RequestStatus, Field(discriminator="type")]
 COMMAND_TYPES: dict[str, type[CommandBase]] = {
-    "start_bot": StartBot, "stop_bot": StopBot, "request_status": RequestStatus,
+    "start_bot": StartBot,
+    "stop_bot": StopBot,
+    "request_status": RequestStatus,
 }
 
 commands: TypeAdapter[Command] = TypeAdapter(Command)

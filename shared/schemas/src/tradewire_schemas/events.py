@@ -110,8 +110,6 @@ Event = Annotated[
     TradeExecuted | StatusChanged | PriceUpdated | StatsUpdated | CommandResult | Heartbeat,
     Field(discriminator="type"),
 ]
-EventType = Literal[
-    "trade_executed", "status_change", "price_update", "stats_update", "command_result", "heartbeat"
-]
+EventType = Literal["trade_executed", "status_change", "price_update", "stats_update", "command_result", "heartbeat"]
 
 events: TypeAdapter[Event] = TypeAdapter(Event)

@@ -1,7 +1,7 @@
 """Write the JSON Schema of every message to a folder (`just schemas`), or check that it is current.
 
-    python -m tradewire_schemas.export shared/schemas/jsonschema           # write
-    python -m tradewire_schemas.export shared/schemas/jsonschema --check   # exit 1 on drift
+python -m tradewire_schemas.export shared/schemas/jsonschema           # write
+python -m tradewire_schemas.export shared/schemas/jsonschema --check   # exit 1 on drift
 """
 
 from __future__ import annotations
@@ -46,17 +46,16 @@ def rendered() -> dict[str, str]:
     schemas: dict[str, dict[str, Any]] = {
         name: model.model_json_schema(mode="serialization") for name, model in MODELS.items()
     }
-    schemas.update(
-        {name: TypeAdapter(union).json_schema(mode="serialization") for name, union in UNIONS.items()}
-    )
+    schemas.update({name: TypeAdapter(union).json_schema(mode="serialization") for name, union in UNIONS.items()})
     return {f"{name}.json": json.dumps(schema, indent=2, sort_keys=True) + "\n" for name, schema in schemas.items()}
 
 
 def drift(folder: Path) -> list[str]:
     """Names of files that are missing, stale or no longer produced."""
     expected = rendered()
-    problems = [name for name, text in expected.items() if not (folder / name).is_file()
-                or (folder / name).read_text() != text]
+    problems = [
+        name for name, text in expected.items() if not (folder / name).is_file() or (folder / name).read_text() != text
+    ]
     present = {str(p.relative_to(folder)) for p in folder.rglob("*.json")} if folder.is_dir() else set()
     problems += sorted(present - expected.keys())
     return problems

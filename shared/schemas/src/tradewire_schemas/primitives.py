@@ -27,7 +27,7 @@ def _refuse_binary_float(value: Any) -> Any:
     # A JSON number such as 0.1 has already lost exactness by the time it is a float, and bool is an
     # int subclass that would silently become 0 or 1. Both are refused; decimals travel as strings.
     if isinstance(value, bool | float):
-        raise ValueError("exact decimals travel as strings (e.g. \"0.1\"), not as binary floats")
+        raise ValueError('exact decimals travel as strings (e.g. "0.1"), not as binary floats')
     return value
 
 

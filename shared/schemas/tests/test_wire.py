@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from tradewire_schemas import (
+    SCHEMA_VERSION,
+    Envelope,
+    Heartbeat,
+    MessageRejected,
+    StatusChanged,
+    decode_command,
+    decode_event,
+    encode,
+)
+
+
+def status_json(**extra: object) -> str:
+    wire = json.loads(encode(StatusChanged(bot_id="alpha", status="running", reason="started", actor="ops")))
+    wire.update(extra)
+    return json.dumps(wire)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("not json at all", "Invalid JSON"),
+        ('{"type": "nonsense"}', "does not match any of the expected tags"),
+        ('{"bot_id": "a"}', "Unable to extract tag using discriminator"),
+        ("[1, 2]", "Input should be an object"),
+        ('{"type": "heartbeat", "bot_id": "a", "status": "running", "interval_s": "soon"}', "interval_s"),
+    ],
+)
+def test_garbage_is_rejected_with_a_clear_reason(raw: str, reason: str) -> None:
+    with pytest.raises(MessageRejected, match=reason) as caught:
+        decode_event(raw)
+    assert str(caught.value).startswith("rejected event:")
+
+
+def test_a_newer_writer_may_add_fields_old_readers_skip() -> None:
+    decoded = decode_event(status_json(v=SCHEMA_VERSION + 1, mood="cheerful"))
+    assert isinstance(decoded, StatusChanged)
+    assert decoded.v == SCHEMA_VERSION + 1
+
+
+def test_unknown_fields_from_a_same_version_writer_are_rejected() -> None:
+    with pytest.raises(MessageRejected, match="mood: Extra inputs are not permitted"):
+        decode_event(status_json(mood="cheerful"))
+
+
+def test_a_newer_writer_still_cannot_break_known_fields() -> None:
+    with pytest.raises(MessageRejected, match="status"):
+        decode_event(status_json(v=SCHEMA_VERSION + 1, mood="x", status="sleeping"))
+
+
+def test_an_event_is_not_a_command() -> None:
+    with pytest.raises(MessageRejected, match="rejected command"):
+        decode_command(status_json())
+
+
+def test_envelope_carries_event_with_offset_and_epoch() -> None:
+    beat = Heartbeat(bot_id="alpha", seq=7, status="running", interval_s=5)
+    envelope = Envelope.model_validate_json(
+        json.dumps({"epoch": "e1", "offset": "1-0", "event": json.loads(encode(beat))})
+    )
+    assert envelope.event == beat
+    assert envelope.offset == "1-0"
