@@ -9,13 +9,12 @@ async with RedisBus.connect(settings.redis_url, settings.bus) as bus:
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
-from redis.retry import Retry
 from tradewire_schemas import Command, CommandResult, Envelope, Event, MessageRejected, decode_event
 
 from tradewire_bus.commands import CommandInbox, send_command
@@ -40,19 +39,22 @@ class RedisBus:
         # Subscriptions must see a dropped connection (to backfill), so their client never retries
         # behind our back; plain commands may retry briefly.
         self._pubsub_redis = pubsub_redis
-        self._candidate_epoch = uuid.uuid4().hex
-        self.publisher = RedisPublisher(redis, config, self._candidate_epoch)
+        self.publisher = RedisPublisher(redis, config)
 
     @classmethod
     @asynccontextmanager
     async def connect(cls, url: str, config: BusConfig | None = None) -> AsyncIterator[RedisBus]:
         config = config or BusConfig()
-        redis = Redis.from_url(
+        # A blocking pool: a burst of publishes waits for a free connection instead of failing.
+        pool = BlockingConnectionPool.from_url(
             url,
+            max_connections=config.max_connections,
+            timeout=config.command_timeout_s,
             socket_connect_timeout=2,
             socket_timeout=5,
             retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), 2),
         )
+        redis = Redis(connection_pool=pool)
         pubsub_redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, retry=Retry(NoBackoff(), 0))
         try:
             yield cls(redis, pubsub_redis, config)
@@ -77,7 +79,6 @@ class RedisBus:
             self.stats,
             bots=bots,
             after=after,
-            candidate_epoch=self._candidate_epoch,
         )
 
     def commands(self, bot_id: str, publisher: Publisher | None = None) -> CommandInbox:

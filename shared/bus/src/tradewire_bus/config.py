@@ -16,4 +16,5 @@ class BusConfig(BaseModel):
     )
     reconnect_min_s: float = Field(default=0.05, gt=0, description="First reconnect delay.")
     reconnect_max_s: float = Field(default=5.0, gt=0, description="Longest reconnect delay.")
+    max_connections: int = Field(default=32, ge=1, description="Connections per process for non-pub/sub commands.")
     backfill_batch: int = Field(default=1000, ge=1, description="Stream entries read per XRANGE.")

@@ -47,6 +47,12 @@ return {seq, id, epoch}
 """
 
 
+def new_epoch_candidate() -> str:
+    """Becomes the epoch only if Redis has none. Fresh every time: a Redis that lost its data must get
+    an epoch it never had, or subscribers could not tell."""
+    return uuid.uuid4().hex
+
+
 class Publisher(Protocol):
     """What the trader needs from the bus: publish a fact, get it back with its seq and offset."""
 
@@ -65,14 +71,12 @@ def split_for_seq(event: Event) -> tuple[str, str]:
 
 
 class RedisPublisher:
-    def __init__(self, redis: Redis, config: BusConfig, candidate_epoch: str | None = None) -> None:
+    def __init__(self, redis: Redis, config: BusConfig) -> None:
         self._redis = redis
         self._config = config
         self._topics = Topics(config.namespace)
         self._script = redis.register_script(PUBLISH_SCRIPT)
         self._floors: dict[str, int] = {}
-        # Becomes the epoch only if Redis has none (first use, or it lost its data).
-        self._candidate_epoch = candidate_epoch or uuid.uuid4().hex
 
     def continue_after(self, bot_id: str, seq: int) -> None:
         """Never assign a `seq` at or below this one for the bot, even if Redis lost its counter."""
@@ -100,7 +104,7 @@ class RedisPublisher:
                     state_field(event.type),
                     self._config.stream_maxlen,
                     self._floors.get(bot_id, 0),
-                    self._candidate_epoch,
+                    new_epoch_candidate(),
                     topics.bot_events(bot_id),
                     bot_id,
                     self._config.command_memory_s,

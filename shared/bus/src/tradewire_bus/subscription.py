@@ -24,6 +24,7 @@ from tradewire_schemas import Envelope, MessageRejected, decode_event
 from tradewire_bus.backoff import Backoff
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
+from tradewire_bus.publisher import new_epoch_candidate
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.stats import BusStats
 from tradewire_bus.topics import Topics
@@ -49,9 +50,9 @@ class _Cursor:
     verify: bool = False  # offset came from the caller: check it still exists before trusting it
 
 
-async def current_epoch(redis: Redis, topics: Topics, candidate: str) -> str:
+async def current_epoch(redis: Redis, topics: Topics) -> str:
     """The data epoch, creating it if Redis has none (fresh, or it lost its data)."""
-    await redis.set(topics.epoch(), candidate, nx=True)
+    await redis.set(topics.epoch(), new_epoch_candidate(), nx=True)
     value = await redis.get(topics.epoch())
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -68,7 +69,6 @@ class Subscription:
         *,
         bots: Collection[str] | None = None,
         after: Mapping[str, str] | None = None,
-        candidate_epoch: str,
     ) -> None:
         self._redis = redis
         self._pubsub_redis = pubsub_redis
@@ -79,7 +79,6 @@ class Subscription:
         self._cursors: dict[str, _Cursor] = {
             bot: _Cursor(seq=None, offset=offset, verify=offset != FROM_START) for bot, offset in (after or {}).items()
         }
-        self._candidate_epoch = candidate_epoch
         self._backoff = Backoff(config.reconnect_min_s, config.reconnect_max_s)
         self._ready: deque[Envelope | Resync] = deque()
         self._pubsub: PubSub | None = None
@@ -156,7 +155,7 @@ class Subscription:
                 if message is not None and message["type"] in ("subscribe", "psubscribe"):
                     confirmed += 1
 
-        epoch = await current_epoch(self._redis, self._topics, self._candidate_epoch)
+        epoch = await current_epoch(self._redis, self._topics)
         if self._joined_at is None:
             seconds, micros = await self._redis.time()
             self._joined_at = f"{seconds * 1000 + micros // 1000 - 1}-0"
