@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from tradewire_bus import ClientQueue, ClientTooSlow, Hub, Interest, RedisBus, Resync
+from tradewire_schemas import Envelope
+from tradewire_testing import eventually
+from tradewire_testing.factories import price, status, trade
+
+
+def envelope(event: object, seq: int) -> Envelope:
+    return Envelope(epoch="e", offset=f"1-{seq}", event=event.model_copy(update={"seq": seq}))  # type: ignore[attr-defined]
+
+
+def drain(queue: ClientQueue) -> list[Envelope | Resync]:
+    items = []
+    while (item := queue.get_nowait()) is not None:
+        items.append(item)
+    return items
+
+
+def test_a_slow_client_gets_the_latest_price_and_every_trade() -> None:
+    queue = ClientQueue(Interest(), max_pending=1000, conflate_after=2)
+    seq = 0
+    for i in range(20):
+        seq += 1
+        queue.offer(envelope(price(iteration=i), seq))
+        if i % 5 == 0:
+            seq += 1
+            queue.offer(envelope(trade(order_id=f"o-{i}"), seq))
+    items = drain(queue)
+    trades = [i.event.order_id for i in items if i.event.type == "trade_executed"]  # type: ignore[union-attr]
+    prices = [i.event.iteration for i in items if i.event.type == "price_update"]  # type: ignore[union-attr]
+    assert trades == ["o-0", "o-5", "o-10", "o-15"]
+    assert prices[-1] == 19 and len(prices) < 20
+    offsets = [i.event.seq for i in items]  # type: ignore[union-attr]
+    assert offsets == sorted(offsets)  # conflation never reorders: a resume offset stays safe
+    assert queue.conflated == 20 - len(prices)
+
+
+def test_a_client_that_keeps_up_gets_every_price() -> None:
+    queue = ClientQueue(Interest(), max_pending=1000, conflate_after=64)
+    received = []
+    for i in range(200):
+        queue.offer(envelope(price(iteration=i), i + 1))
+        received.extend(drain(queue))
+    assert len(received) == 200 and queue.conflated == 0
+
+
+def test_a_client_too_far_behind_is_cut_off_with_its_resume_offsets() -> None:
+    queue = ClientQueue(Interest(), max_pending=5, conflate_after=2)
+    queue.offer(envelope(trade(order_id="read"), 1))
+    assert queue.get_nowait() is not None
+    for seq in range(2, 10):
+        queue.offer(envelope(trade(order_id=f"o-{seq}"), seq))
+    assert queue.cut_off and len(queue) == 0  # its memory is released at once
+    with pytest.raises(ClientTooSlow) as caught:
+        queue.get_nowait()
+    assert caught.value.offsets == {"alpha": "1-1"}
+
+
+def test_interest_filters_bots_and_types_but_passes_resyncs() -> None:
+    queue = ClientQueue(
+        Interest(bots=frozenset({"alpha"}), types=frozenset({"trade_executed"})), max_pending=10, conflate_after=5
+    )
+    queue.offer(envelope(price("alpha"), 1))
+    queue.offer(envelope(trade("beta"), 1))
+    queue.offer(envelope(trade("alpha"), 2))
+    queue.offer(Resync(bot_id=None, reason="lost"))
+    queue.offer(Resync(bot_id="beta", reason="trimmed"))
+    kinds = [type(i).__name__ if isinstance(i, Resync) else i.event.type for i in drain(queue)]
+    assert kinds == ["trade_executed", "Resync"]
+
+
+@pytest.fixture
+async def hub(bus: RedisBus) -> AsyncIterator[Hub]:
+    hub = Hub(bus, max_pending=100, conflate_after=8)
+    task = asyncio.create_task(hub.run())
+    await asyncio.wait_for(hub.ready.wait(), 5)
+    yield hub
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_one_subscription_feeds_every_client(bus: RedisBus, hub: Hub) -> None:
+    async with hub.attach() as first, hub.attach(bots=["alpha"]) as second:
+        await bus.publish(status())
+        await bus.publish(trade())
+        await bus.publish(price("beta"))
+        a = [await asyncio.wait_for(first.get(), 5) for _ in range(3)]
+        b = [await asyncio.wait_for(second.get(), 5) for _ in range(2)]
+    assert [i.event.type for i in a] == ["status_change", "trade_executed", "price_update"]  # type: ignore[union-attr]
+    assert [i.event.type for i in b] == ["status_change", "trade_executed"]  # type: ignore[union-attr]
+    assert hub.stats.clients == 0 and hub.stats.relayed == 3
+
+
+async def test_attaching_with_an_offset_replays_history_then_live_without_doubles(bus: RedisBus, hub: Hub) -> None:
+    first = await bus.publish(trade(order_id="seen"))
+    for i in range(5):
+        await bus.publish(trade(order_id=f"missed-{i}"))
+    async with hub.attach(bots=["alpha"], after={"alpha": first.offset}) as queue:
+        await bus.publish(trade(order_id="live"))
+        items = [await asyncio.wait_for(queue.get(), 5) for _ in range(6)]
+        await bus.publish(trade(order_id="later"))
+        items.append(await asyncio.wait_for(queue.get(), 5))
+    names = [i.event.order_id for i in items]  # type: ignore[union-attr]
+    assert names == [f"missed-{i}" for i in range(5)] + ["live", "later"]
+
+
+async def test_a_stalled_client_does_not_hold_back_a_fast_one(bus: RedisBus, hub: Hub) -> None:
+    async with hub.attach() as stalled, hub.attach() as fast:
+        received = []
+
+        async def read_fast() -> None:
+            while len(received) < 300:
+                received.append(await fast.get())
+
+        reader = asyncio.create_task(read_fast())
+        for i in range(300):
+            await bus.publish(price(iteration=i) if i % 3 else trade(order_id=f"o-{i}"))
+        await asyncio.wait_for(reader, 10)
+        await eventually(lambda: stalled.cut_off, what="the stalled client is cut off")
+    assert [i.event.seq for i in received] == list(range(1, 301))  # type: ignore[union-attr]
+    assert hub.stats.cut_off == 1
