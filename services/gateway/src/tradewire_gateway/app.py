@@ -1,0 +1,86 @@
+"""`create_app(settings)`: the FastAPI app; its lifespan owns the bus client and the fan-out hub."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from tradewire_bus import BusUnavailable, Hub, RedisBus
+from tradewire_bus.redis_errors import CONNECTION_ERRORS
+
+from tradewire_gateway.auth import TokenRegistry
+from tradewire_gateway.commander import Commander
+from tradewire_gateway.frames import FrameCache
+from tradewire_gateway.metrics import GatewayMetrics
+from tradewire_gateway.rate_limit import RateLimiter
+from tradewire_gateway.routes import bots, commands, operations
+from tradewire_gateway.runtime import Runtime
+from tradewire_gateway.settings import Settings
+from tradewire_gateway.websocket import router as websocket_router
+
+log = logging.getLogger("tradewire.gateway")
+
+DESCRIPTION = """Commands to tradewire's bots and their events, over the Redis event bus.
+
+Authenticate with `Authorization: Bearer <token>`. Read endpoints need the `read` scope, commands the
+`control` scope. Live events stream on the WebSocket `/ws` (see docs/gateway.md).
+"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    tokens = TokenRegistry.from_settings(settings.tokens)
+    metrics = GatewayMetrics()
+    limiter = RateLimiter(settings.commands_per_minute, settings.command_burst)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with RedisBus.connect(settings.redis_url, settings.bus) as bus:
+            hub = Hub(bus, max_pending=settings.ws_max_pending, conflate_after=settings.ws_conflate_after)
+            metrics.watch_bus(lambda: bus.stats)
+            app.state.runtime = Runtime(
+                settings=settings, bus=bus, hub=hub, tokens=tokens, metrics=metrics, frames=FrameCache(),
+                commander=Commander(bus, limiter, metrics, settings.command_timeout_s),
+            )
+            hub_task = asyncio.create_task(_supervise(hub), name="gateway-hub")
+            log.info("gateway serving the bus at %s", settings.redis_url)
+            try:
+                yield
+            finally:
+                hub_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await hub_task
+                metrics.watch_bus(lambda: None)
+
+    app = FastAPI(title="tradewire gateway", version="1", description=DESCRIPTION, lifespan=lifespan)
+    app.state.tokens = tokens
+    app.include_router(operations.router)
+    app.include_router(bots.bots_router(settings.events_page_limit))
+    app.include_router(commands.router)
+    app.include_router(websocket_router)
+
+    async def redis_unreachable(request: Request, error: Exception) -> JSONResponse:
+        log.warning("%s %s: Redis unreachable: %s", request.method, request.url.path, error)
+        return JSONResponse({"detail": f"Redis is unreachable: {error}"}, status.HTTP_503_SERVICE_UNAVAILABLE)
+
+    for error_type in (BusUnavailable, *CONNECTION_ERRORS):
+        app.add_exception_handler(error_type, redis_unreachable)
+    return app
+
+
+async def _supervise(hub: Hub) -> None:
+    """Keep the one bus subscription running; a crash is logged and the hub restarted, never silent."""
+    while True:
+        try:
+            await hub.run()
+            log.error("the hub's bus subscription ended; restarting it")
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("the hub failed; restarting it")
+        hub.ready.clear()
+        await asyncio.sleep(1.0)

@@ -1,0 +1,66 @@
+"""One command path for HTTP and WebSocket: rate limit, build the bus command, wait for its result, count it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from tradewire_bus import BusUnavailable, CommandTimeout, NoTraderListening, RedisBus
+from tradewire_schemas import COMMAND_TYPES, CommandName, CommandResult
+
+from tradewire_gateway.auth import Principal
+from tradewire_gateway.metrics import GatewayMetrics
+from tradewire_gateway.rate_limit import RateLimited, RateLimiter
+
+Via = Literal["http", "ws"]
+
+# Idempotency keys become command ids in this namespace, so a retried request reuses the command id and
+# the bus returns the kept result instead of running the command again.
+IDEMPOTENCY_NAMESPACE = uuid.UUID("9a0d8c1e-5b7f-4a43-9f0e-2c6a6b1d7e55")
+
+
+def command_id_for(actor: str, bot_id: str, command: str, idempotency_key: str | None) -> uuid.UUID:
+    if idempotency_key is None:
+        return uuid.uuid4()
+    return uuid.uuid5(IDEMPOTENCY_NAMESPACE, "\x00".join((actor, bot_id, command, idempotency_key)))
+
+
+class Commander:
+    def __init__(self, bus: RedisBus, limiter: RateLimiter, metrics: GatewayMetrics, timeout_s: float) -> None:
+        self._bus = bus
+        self._limiter = limiter
+        self._metrics = metrics
+        self._timeout_s = timeout_s
+
+    def refused(self, command: str, outcome: str, via: Via) -> None:
+        """Count a command turned away before it reached the bus (no scope, malformed)."""
+        self._metrics.commands.labels(command=command, outcome=outcome, via=via).inc()
+
+    async def send(
+        self, bot_id: str, name: CommandName, principal: Principal, *, via: Via, idempotency_key: str | None = None
+    ) -> CommandResult:
+        """The trader's final result; raises RateLimited, NoTraderListening, CommandTimeout or BusUnavailable."""
+        outcome = "error"
+        try:
+            self._limiter.acquire(principal.name)
+            command = COMMAND_TYPES[name](
+                bot_id=bot_id, actor=principal.name,
+                command_id=command_id_for(principal.name, bot_id, name, idempotency_key),
+            )
+            result = await self._bus.send_command(command, timeout=self._timeout_s)  # type: ignore[arg-type]
+            outcome = result.outcome
+            return result
+        except RateLimited:
+            outcome = "rate_limited"
+            raise
+        except NoTraderListening:
+            outcome = "no_trader"
+            raise
+        except CommandTimeout:
+            outcome = "timeout"
+            raise
+        except BusUnavailable:
+            outcome = "bus_unavailable"
+            raise
+        finally:
+            self._metrics.commands.labels(command=name, outcome=outcome, via=via).inc()

@@ -1,0 +1,110 @@
+"""What travels over `/ws`: the frames the gateway sends, and the command frame it accepts.
+
+Outgoing frames all carry a `type`. Event frames wrap a bus event without changing it:
+`{"type": <event type>, "offset": <stream offset>, "bot_id": ..., "data": <the event's JSON>}`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from tradewire_bus import BotSnapshot, Resync
+from tradewire_schemas import BotId, CommandName, CommandResult, Envelope, Event
+
+ErrorCode = Literal[
+    "malformed", "forbidden", "rate_limited", "no_trader", "timeout", "bus_unavailable", "busy", "bad_request"
+]
+
+_FRAME = ConfigDict(frozen=True, extra="forbid")
+
+
+class EventFrame(BaseModel):
+    model_config = _FRAME
+
+    type: str = Field(description="The event's own type, e.g. trade_executed.")
+    offset: str = Field(description="Stream offset of the event: reconnect with after=<bot_id>:<offset>.")
+    bot_id: str
+    data: Event
+
+
+class CommandFrame(BaseModel):
+    """What a client sends: the old form `{"command": "start_bot", "bot_id": "alpha"}`."""
+
+    model_config = _FRAME
+
+    command: CommandName
+    bot_id: BotId | None = Field(default=None, description="May be left out when the socket follows exactly one bot.")
+    request_id: str | None = Field(default=None, max_length=128, description="Echoed in the answer.")
+
+
+class BotControlFrame(BaseModel):
+    model_config = _FRAME
+
+    type: Literal["bot_control"] = "bot_control"
+    request_id: str | None
+    bot_id: str
+    command: CommandName
+    result: CommandResult
+
+
+class ErrorFrame(BaseModel):
+    model_config = _FRAME
+
+    type: Literal["error"] = "error"
+    code: ErrorCode
+    message: str
+    request_id: str | None = None
+    bot_id: str | None = None
+
+
+class ResyncFrame(BaseModel):
+    model_config = _FRAME
+
+    type: Literal["resync"] = "resync"
+    bot_id: str | None = Field(description="Null: every bot (Redis lost its data).")
+    reason: str
+
+
+class SnapshotFrame(BaseModel):
+    model_config = _FRAME
+
+    type: Literal["snapshot"] = "snapshot"
+    bot_id: str
+    offset: str | None = Field(description="The snapshot reflects every event up to this offset.")
+    data: BotSnapshot
+
+
+command_frames: TypeAdapter[CommandFrame] = TypeAdapter(CommandFrame)
+
+
+def event_frame_text(envelope: Envelope) -> str:
+    # Spliced rather than re-validated: the event is already a checked model, and this runs per client.
+    event = envelope.event
+    return (
+        f'{{"type":{json.dumps(event.type)},"offset":{json.dumps(envelope.offset)},'
+        f'"bot_id":{json.dumps(event.bot_id)},"data":{event.model_dump_json()}}}'
+    )
+
+
+def resync_frame_text(resync: Resync) -> str:
+    return ResyncFrame(bot_id=resync.bot_id, reason=resync.reason).model_dump_json()
+
+
+class FrameCache:
+    """Encodes each envelope once however many clients receive it (a small LRU by bot and offset)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._texts: OrderedDict[tuple[str, str, str], str] = OrderedDict()
+
+    def text(self, envelope: Envelope) -> str:
+        key = (envelope.epoch, envelope.event.bot_id, envelope.offset)
+        found = self._texts.get(key)
+        if found is None:
+            found = self._texts[key] = event_frame_text(envelope)
+            if len(self._texts) > self._size:
+                self._texts.popitem(last=False)
+        return found

@@ -1,0 +1,1 @@
+"""HTTP routers, one per resource; auth is attached per route through dependencies."""

@@ -1,0 +1,58 @@
+"""Sending a command to a bot and answering with the trader's `command_result`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, HTTPException, status
+from tradewire_bus import BusUnavailable, CommandTimeout, NoTraderListening
+from tradewire_schemas import CommandResult
+
+from tradewire_gateway.dependencies import Controller, RuntimeDep
+from tradewire_gateway.rate_limit import RateLimited
+from tradewire_gateway.routes.bots import BotPath
+from tradewire_gateway.views import CommandRequest, Problem
+
+router = APIRouter(prefix="/api/v1/bots", tags=["commands"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1, max_length=128,
+        description="Repeat a request with the same key to get the first one's result instead of running it again.",
+    ),
+]
+
+
+@router.post(
+    "/{bot_id}/commands",
+    summary="Send start_bot, stop_bot or request_status and wait for the trader's result",
+    response_description="The trader's final command_result (outcome completed or rejected).",
+    responses={
+        401: {"model": Problem, "description": "Missing or unknown token"},
+        403: {"model": Problem, "description": "The token lacks the control scope"},
+        429: {"model": Problem, "description": "Too many commands from this token; see Retry-After"},
+        503: {"model": Problem, "description": "No trader runs for this bot, or Redis is unreachable"},
+        504: {"model": Problem, "description": "The trader did not finish in time; the command may still run"},
+    },
+)
+async def send_command(
+    bot_id: BotPath,
+    body: CommandRequest,
+    runtime: RuntimeDep,
+    principal: Controller,
+    idempotency_key: IdempotencyKey = None,
+) -> CommandResult:
+    try:
+        return await runtime.commander.send(
+            bot_id, body.command, principal, via="http", idempotency_key=idempotency_key
+        )
+    except RateLimited as limited:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, str(limited),
+            headers={"Retry-After": str(max(1, round(limited.retry_after_s)))},
+        ) from limited
+    except (NoTraderListening, BusUnavailable) as error:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from error
+    except CommandTimeout as error:
+        raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT, str(error)) from error

@@ -1,0 +1,83 @@
+"""What a WebSocket client asks to receive, read from the `/ws` query string.
+
+    /ws?bots=alpha,beta&types=trade_executed,status_change&after=alpha:1700000000000-0&snapshot=false
+
+- `bots`: comma-separated and/or repeated; absent means every bot, including ones that appear later.
+- `types`: event types to receive; absent means all.
+- `after`: `<bot_id>:<offset>` (repeatable) resumes that bot after the offset; a bare `<offset>` is allowed
+  when exactly one bot is chosen.
+- `snapshot`: send each bot's current snapshot first (default: only when no `after` is given).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import get_args
+
+from tradewire_schemas import EventType
+
+from tradewire_gateway.views import valid_offset
+
+BOT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+EVENT_TYPES = frozenset(get_args(EventType))
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+@dataclass(frozen=True)
+class SubscriptionRequest:
+    bots: frozenset[str] | None = None
+    types: frozenset[str] | None = None
+    after: Mapping[str, str] = field(default_factory=dict)
+    snapshot: bool = True
+
+    @property
+    def only_bot(self) -> str | None:
+        """The one bot followed, if exactly one was chosen: commands may then leave out `bot_id`."""
+        return next(iter(self.bots)) if self.bots is not None and len(self.bots) == 1 else None
+
+    @classmethod
+    def parse(cls, params: Mapping[str, Sequence[str]]) -> SubscriptionRequest:
+        """Raise ValueError with a readable reason for anything that is not understood."""
+        unknown = set(params) - {"bots", "types", "after", "snapshot"}
+        if unknown:
+            raise ValueError(f"unknown query parameters {sorted(unknown)}; use bots, types, after, snapshot")
+        bots = _split(params.get("bots"))
+        for bot in bots or ():
+            if not BOT_ID.match(bot):
+                raise ValueError(f"{bot!r} is not a bot id")
+        types = _split(params.get("types"))
+        if types is not None and (wrong := types - EVENT_TYPES):
+            raise ValueError(f"unknown event types {sorted(wrong)}; known: {sorted(EVENT_TYPES)}")
+        after = _after(params.get("after", ()), bots)
+        snapshot_values = params.get("snapshot", ())
+        snapshot = not after
+        if snapshot_values:
+            value = snapshot_values[-1].lower()
+            if value not in _TRUE | _FALSE:
+                raise ValueError(f"snapshot must be true or false, not {snapshot_values[-1]!r}")
+            snapshot = value in _TRUE
+        return cls(bots=bots, types=types, after=after, snapshot=snapshot)
+
+
+def _split(values: Sequence[str] | None) -> frozenset[str] | None:
+    if not values:
+        return None
+    return frozenset(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def _after(values: Sequence[str], bots: frozenset[str] | None) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for value in values:
+        bot, sep, offset = value.rpartition(":")
+        if not sep:
+            if bots is None or len(bots) != 1:
+                raise ValueError("after=<offset> without a bot needs exactly one bot in bots=; else use bot:offset")
+            bot = next(iter(bots))
+        if not BOT_ID.match(bot):
+            raise ValueError(f"{bot!r} in after= is not a bot id")
+        if bots is not None and bot not in bots:
+            raise ValueError(f"after= names bot {bot!r}, which is not in bots=")
+        result[bot] = valid_offset(offset)
+    return result

@@ -1,0 +1,82 @@
+"""Bodies of the HTTP API, as they appear in the OpenAPI document."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from tradewire_bus import BotSnapshot, Liveness
+from tradewire_schemas import BotStatus, CommandName
+
+from tradewire_gateway.frames import EventFrame
+
+OFFSET_PATTERN = r"^\d{1,20}-\d{1,20}$"
+_MAX_ID_PART = 2**64 - 1  # Redis stream ids are two unsigned 64-bit numbers
+
+
+def valid_offset(value: str) -> str:
+    if not re.fullmatch(OFFSET_PATTERN, value) or any(int(part) > _MAX_ID_PART for part in value.split("-")):
+        raise ValueError("a stream offset is <milliseconds>-<sequence>, two numbers below 2**64, e.g. 1700000000000-0")
+    return value
+
+
+StreamOffset = Annotated[str, AfterValidator(valid_offset)]
+
+
+class Problem(BaseModel):
+    detail: str = Field(description="What went wrong and what to do about it.")
+
+
+class CommandRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    command: CommandName
+
+
+class BotSummary(BaseModel):
+    bot_id: str
+    status: BotStatus | None = Field(description="From the latest status change or heartbeat; null if never seen.")
+    liveness: Liveness = Field(description="live: heartbeats arrive; stale: they stopped; unknown: none yet.")
+    offset: str | None = Field(description="Stream offset of the bot's latest event.")
+
+    @classmethod
+    def of(cls, snapshot: BotSnapshot, now: datetime | None = None) -> BotSummary:
+        return cls(bot_id=snapshot.bot_id, status=current_status(snapshot),
+                   liveness=snapshot.liveness(now), offset=snapshot.offset)
+
+
+class BotDetail(BotSummary):
+    stale: bool = Field(description="True when heartbeats stopped: the state below may be out of date.")
+    snapshot: BotSnapshot
+
+
+class BotList(BaseModel):
+    bots: list[BotSummary]
+
+
+class EventPage(BaseModel):
+    bot_id: str
+    events: list[EventFrame] = Field(description="Oldest first, in the same shape as WebSocket event frames.")
+    next_after: str = Field(description="Pass as `after` to read the next page.")
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not ready"]
+    redis: bool
+    hub: bool
+
+
+def current_status(snapshot: BotSnapshot) -> BotStatus | None:
+    """The newer of the last status change and the last heartbeat, which both carry a status."""
+    candidates: list[Any] = [event for event in (snapshot.status, snapshot.heartbeat) if event is not None]
+    if not candidates:
+        return None
+    latest = max(candidates, key=lambda event: event.ts)
+    status: BotStatus = latest.status
+    return status

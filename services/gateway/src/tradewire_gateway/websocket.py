@@ -1,0 +1,229 @@
+"""`/ws`: events out (from the process's one hub), old-style commands in, one `EventSocket` per client.
+
+Close codes: 1008 missing/unknown token or no read scope; 1009 frame too large; 1011 gateway fault;
+1013 too slow or event bus unreachable (reconnect and resume with `after`); 4400 bad query string.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+from tradewire_bus import BusUnavailable, ClientQueue, ClientTooSlow, CommandTimeout, NoTraderListening, Resync
+from tradewire_schemas import Envelope
+from tradewire_schemas.wire import describe
+
+from tradewire_gateway.auth import SUBPROTOCOL, Principal, bearer_token, token_from_subprotocols
+from tradewire_gateway.frames import BotControlFrame, CommandFrame, ErrorCode, ErrorFrame, SnapshotFrame, command_frames
+from tradewire_gateway.frames import resync_frame_text as resync_text
+from tradewire_gateway.rate_limit import RateLimited
+from tradewire_gateway.runtime import Runtime
+from tradewire_gateway.settings import Scope
+from tradewire_gateway.subscription_request import SubscriptionRequest
+
+log = logging.getLogger("tradewire.gateway.ws")
+
+CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_FAULT, CLOSE_TRY_AGAIN, CLOSE_BAD_REQUEST = 1008, 1009, 1011, 1013, 4400
+HUB_READY_WAIT_S = 5.0
+
+Close = tuple[int, str] | None  # how a side of the conversation ended; None: the client left
+
+router = APIRouter()
+
+
+@router.websocket("/ws")
+async def events_socket(websocket: WebSocket) -> None:
+    runtime: Runtime = websocket.app.state.runtime
+    offered = websocket.scope.get("subprotocols") or []
+    token = bearer_token(websocket.headers.get("authorization")) or token_from_subprotocols(offered)
+    # Accept first, so a refused client sees a close code (1008) rather than a bare HTTP 403.
+    await websocket.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
+    principal = runtime.tokens.identify(token)
+    if principal is None:
+        await websocket.close(CLOSE_POLICY, "missing or unknown token")
+        return
+    if not principal.may(Scope.READ):
+        await websocket.close(CLOSE_POLICY, f"token {principal.name!r} lacks the read scope")
+        return
+    try:
+        params = websocket.query_params
+        request = SubscriptionRequest.parse({key: params.getlist(key) for key in params})
+    except ValueError as error:
+        await websocket.close(CLOSE_BAD_REQUEST, str(error)[:120])
+        return
+    runtime.metrics.clients.inc()
+    try:
+        await EventSocket(websocket, runtime, principal, request).serve()
+    finally:
+        runtime.metrics.clients.dec()
+
+
+class EventSocket:
+    def __init__(self, websocket: WebSocket, runtime: Runtime, principal: Principal, request: SubscriptionRequest):
+        self._ws = websocket
+        self._runtime = runtime
+        self._metrics = runtime.metrics
+        self._principal = principal
+        self._request = request
+        self._send_lock = asyncio.Lock()
+        self._commands: set[asyncio.Task[None]] = set()
+        self._conflated_seen = 0
+
+    async def serve(self) -> None:
+        hub = self._runtime.hub
+        try:
+            await asyncio.wait_for(hub.ready.wait(), HUB_READY_WAIT_S)
+        except TimeoutError:
+            await self._close((CLOSE_TRY_AGAIN, "event bus unreachable; retry shortly"))
+            return
+        try:
+            after = dict(self._request.after)
+            if self._request.snapshot:
+                after |= await self._send_snapshots()
+            attached_ms = time.time() * 1000
+            async with hub.attach(self._request.bots, self._request.types, after or None) as queue:
+                ending = await self._converse(queue, attached_ms)
+                self._count_conflated(queue)
+        except Exception:
+            log.exception("WebSocket of %s failed", self._principal.name)
+            ending = (CLOSE_FAULT, "gateway fault; reconnect and resume with after=")
+        await self._close(ending)
+
+    async def _converse(self, queue: ClientQueue, attached_ms: float) -> Close:
+        relay = asyncio.create_task(self._relay(queue, attached_ms))
+        listen = asyncio.create_task(self._listen())
+        try:
+            done, _ = await asyncio.wait({relay, listen}, return_when=asyncio.FIRST_COMPLETED)
+            return next(iter(done)).result()
+        finally:
+            pending = [relay, listen, *self._commands]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _send_snapshots(self) -> dict[str, str]:
+        """Each chosen (or known) bot's state first; live events then continue right after its offset."""
+        bus = self._runtime.bus
+        bots = sorted(self._request.bots) if self._request.bots is not None else await bus.bots()
+        resume: dict[str, str] = {}
+        for bot in bots:
+            snapshot = await bus.snapshot(bot)
+            if snapshot.offset is None:
+                continue  # never published: nothing to show, and live events will follow
+            await self._send(SnapshotFrame(bot_id=bot, offset=snapshot.offset, data=snapshot).model_dump_json())
+            resume[bot] = snapshot.offset
+        return resume
+
+    # -- out ---------------------------------------------------------------------------------------
+
+    async def _relay(self, queue: ClientQueue, attached_ms: float) -> Close:
+        while True:
+            try:
+                item = await queue.get()
+            except ClientTooSlow:
+                self._metrics.dropped.inc()
+                log.warning("cut off %s: too far behind", self._principal.name)
+                return CLOSE_TRY_AGAIN, "too slow: reconnect with after=<bot>:<last offset>"
+            self._count_conflated(queue)
+            if isinstance(item, Resync):
+                sent = await self._send(resync_text(item))
+            else:
+                sent = await self._send(self._runtime.frames.text(item))
+                self._observe(item, attached_ms)
+            if not sent:
+                return None
+
+    def _observe(self, envelope: Envelope, attached_ms: float) -> None:
+        self._metrics.relayed.labels(type=envelope.event.type).inc()
+        published_ms = int(envelope.offset.partition("-")[0])
+        if published_ms >= attached_ms:  # replayed history would only measure how old it is
+            self._metrics.latency.observe(max(0.0, time.time() - published_ms / 1000))
+
+    def _count_conflated(self, queue: ClientQueue) -> None:
+        if queue.conflated > self._conflated_seen:
+            self._metrics.conflated.inc(queue.conflated - self._conflated_seen)
+            self._conflated_seen = queue.conflated
+
+    async def _send(self, text: str) -> bool:
+        """False when the client has gone."""
+        try:
+            async with self._send_lock:
+                await self._ws.send_text(text)
+            return True
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return False
+
+    async def _close(self, ending: Close) -> None:
+        if ending is None:
+            return
+        with contextlib.suppress(RuntimeError, OSError):  # the client may have closed first
+            await self._ws.close(*ending)
+
+    # -- in ----------------------------------------------------------------------------------------
+
+    async def _listen(self) -> Close:
+        limit = self._runtime.settings.ws_max_message_bytes
+        while True:
+            message = await self._ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return None
+            text = message.get("text")
+            if text is None:
+                await self._refuse("malformed", "binary frames are not accepted; send JSON text")
+                continue
+            if len(text) > limit or len(text.encode()) > limit:
+                self._metrics.frames_rejected.labels(reason="too_big").inc()
+                return CLOSE_TOO_BIG, f"frames are limited to {limit} bytes"
+            await self._on_text(text)
+
+    async def _on_text(self, text: str) -> None:
+        try:
+            frame = command_frames.validate_json(text)
+        except ValidationError as error:
+            await self._refuse("malformed", f"not a command frame: {describe(error)}")
+            return
+        bot_id = frame.bot_id or self._request.only_bot
+        if bot_id is None:
+            await self._refuse("bad_request", "bot_id is required unless the socket follows exactly one bot", frame)
+            return
+        if not self._principal.may(Scope.CONTROL):
+            self._runtime.commander.refused(frame.command, "forbidden", "ws")
+            await self._refuse("forbidden", f"token {self._principal.name!r} lacks the control scope", frame, bot_id)
+            return
+        if len(self._commands) >= self._runtime.settings.ws_commands_in_flight:
+            await self._refuse("busy", "too many commands waiting on this socket; wait for an answer", frame, bot_id)
+            return
+        task = asyncio.create_task(self._command(frame, bot_id))
+        self._commands.add(task)
+        task.add_done_callback(self._commands.discard)
+
+    async def _command(self, frame: CommandFrame, bot_id: str) -> None:
+        code: ErrorCode
+        try:
+            result = await self._runtime.commander.send(bot_id, frame.command, self._principal, via="ws")
+        except RateLimited as error:
+            code, reason = "rate_limited", str(error)
+        except NoTraderListening as error:
+            code, reason = "no_trader", str(error)
+        except CommandTimeout as error:
+            code, reason = "timeout", str(error)
+        except BusUnavailable as error:
+            code, reason = "bus_unavailable", str(error)
+        else:
+            answer = BotControlFrame(request_id=frame.request_id, bot_id=bot_id, command=frame.command, result=result)
+            await self._send(answer.model_dump_json())
+            return
+        error = ErrorFrame(code=code, message=reason, request_id=frame.request_id, bot_id=bot_id)
+        await self._send(error.model_dump_json())
+
+    async def _refuse(
+        self, code: ErrorCode, message: str, frame: CommandFrame | None = None, bot_id: str | None = None
+    ) -> None:
+        self._metrics.frames_rejected.labels(reason=code).inc()
+        log.info("refused a frame from %s: %s", self._principal.name, message)
+        request_id = frame.request_id if frame else None
+        await self._send(ErrorFrame(code=code, message=message, request_id=request_id, bot_id=bot_id).model_dump_json())

@@ -1,0 +1,193 @@
+"""Fixtures: a real uvicorn server running the gateway on a free port, a bus client, a test responder."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from tradewire_bus import RedisBus
+from tradewire_schemas import (
+    Command,
+    CommandResult,
+    Heartbeat,
+    PriceUpdated,
+    StatsUpdated,
+    StatusChanged,
+    TradeExecuted,
+)
+from tradewire_testing import RedisServer, eventually_sync, free_port
+
+from tradewire_gateway.app import create_app
+from tradewire_gateway.settings import Settings
+
+TOKENS = {
+    "ops": ("ops-token-0123456789abcdef", ["read", "control"]),
+    "viewer": ("viewer-token-0123456789abc", ["read"]),
+    "robot": ("robot-token-0123456789abcd", ["control"]),
+}
+
+
+@dataclass
+class RunningGateway:
+    url: str
+    settings: Settings
+    app: Any
+    server: uvicorn.Server
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://") + "/ws"
+
+    @staticmethod
+    def auth(name: str = "ops") -> dict[str, str]:
+        return {"Authorization": f"Bearer {TOKENS[name][0]}"}
+
+
+class _ServerThread:
+    """uvicorn in its own thread and event loop, as separate from the test's loop as another process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.app = create_app(settings)
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=settings.port, log_level="warning", lifespan="on",
+            ws_max_size=settings.ws_max_message_bytes,
+        )
+        self.server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self.server.run, name="gateway-under-test", daemon=True)
+
+    def __enter__(self) -> _ServerThread:
+        self._thread.start()
+        eventually_sync(lambda: self.server.started or not self._thread.is_alive(), timeout=15, what="uvicorn start")
+        assert self.server.started, "uvicorn did not start"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self._thread.join(timeout=15)
+
+
+@pytest.fixture
+def gateway_factory(redis_server: RedisServer) -> Iterator[Callable[..., RunningGateway]]:
+    """Start a gateway with setting overrides; waits until /readyz says the hub is subscribed."""
+    with contextlib.ExitStack() as stack:
+
+        def start(**overrides: Any) -> RunningGateway:
+            values: dict[str, Any] = {
+                "redis_url": redis_server.url, "port": free_port(),
+                "tokens": [{"name": name, "token": token, "scopes": scopes} for name, (token, scopes) in TOKENS.items()],
+            }
+            values.update(overrides)
+            settings = Settings(**values)
+            thread = stack.enter_context(_ServerThread(settings))
+            url = f"http://127.0.0.1:{settings.port}"
+            eventually_sync(lambda: httpx.get(f"{url}/readyz").status_code == 200, timeout=10, what="gateway ready")
+            return RunningGateway(url=url, settings=settings, app=thread.app, server=thread.server)
+
+        yield start
+
+
+@pytest.fixture
+def gateway(gateway_factory: Callable[..., RunningGateway]) -> RunningGateway:
+    return gateway_factory()
+
+
+@pytest.fixture
+async def http(gateway: RunningGateway) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=gateway.url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def bus(redis_server: RedisServer) -> AsyncIterator[RedisBus]:
+    async with RedisBus.connect(redis_server.url) as connected:
+        yield connected
+
+
+@dataclass
+class Responder:
+    """Plays the trader for one bot: answers every command it receives, as `behaviour` says."""
+
+    bus: RedisBus
+    bot_id: str
+    behaviour: str = "complete"  # complete | reject | accept_only (never finishes)
+    received: list[Command] = field(default_factory=list)
+
+    async def run(self, ready: asyncio.Event) -> None:
+        async with self.bus.commands(self.bot_id) as inbox:
+            ready.set()
+            async for command in inbox:
+                self.received.append(command)
+                outcome = {"complete": "completed", "reject": "rejected", "accept_only": "accepted"}[self.behaviour]
+                if command.type in ("start_bot", "stop_bot") and outcome == "completed":
+                    status = "running" if command.type == "start_bot" else "stopped"
+                    await self.bus.publish(StatusChanged(bot_id=self.bot_id, status=status, reason=command.type,
+                                                         actor=command.actor))
+                await self.bus.publish(CommandResult(
+                    bot_id=self.bot_id, command_id=command.command_id, command=command.type, outcome=outcome,
+                    message=f"{command.type} {outcome} by the test responder",
+                ))
+
+
+@pytest.fixture
+async def responder(bus: RedisBus) -> AsyncIterator[Callable[..., Any]]:
+    """`await responder("alpha", behaviour="complete")` starts answering commands for that bot."""
+    tasks: list[asyncio.Task[None]] = []
+
+    async def start(bot_id: str, behaviour: str = "complete") -> Responder:
+        answering = Responder(bus, bot_id, behaviour)
+        ready = asyncio.Event()
+        tasks.append(asyncio.create_task(answering.run(ready)))
+        await asyncio.wait_for(ready.wait(), 10)
+        return answering
+
+    yield start
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class Events:
+    """Valid events with little ceremony."""
+
+    @staticmethod
+    def trade(bot_id: str, n: int = 1) -> TradeExecuted:
+        price = Decimal("42000") + n
+        return TradeExecuted(
+            bot_id=bot_id, mode="paper", side="buy" if n % 2 else "sell", symbol="BTC/USDT", price=price,
+            amount=Decimal("0.001"), cost=price * Decimal("0.001"), fee=Decimal("0.01"), fee_currency="USDT",
+            order_id=f"order-{n}", position=Decimal("0.001"), balances={"USDT": Decimal("1000"), "BTC": Decimal("0.001")},
+        )
+
+    @staticmethod
+    def price(bot_id: str, n: int = 1) -> PriceUpdated:
+        last = Decimal("42000") + n
+        return PriceUpdated(bot_id=bot_id, symbol="BTC/USDT", last=last, bid=last - 1, ask=last + 1,
+                            change_pct=Decimal("0.5"), iteration=n)
+
+    @staticmethod
+    def status(bot_id: str, status: str = "running") -> StatusChanged:
+        return StatusChanged(bot_id=bot_id, status=status, reason="test", actor="trader")  # type: ignore[arg-type]
+
+    @staticmethod
+    def heartbeat(bot_id: str, interval_s: float = 5.0, status: str = "running") -> Heartbeat:
+        return Heartbeat(bot_id=bot_id, status=status, interval_s=interval_s)  # type: ignore[arg-type]
+
+    @staticmethod
+    def stats(bot_id: str, trades: int = 1) -> StatsUpdated:
+        zero = Decimal("0")
+        return StatsUpdated(bot_id=bot_id, trades=trades, wins=0, losses=0, win_rate=zero, realized_profit=zero,
+                            unrealized_profit=zero, equity=Decimal("1000"), max_drawdown=zero, fees_paid=zero,
+                            quote_currency="USDT")
+
+
+@pytest.fixture
+def make() -> type[Events]:
+    return Events
