@@ -1,0 +1,69 @@
+# tradewire's everyday commands. Run them through ./tw (which installs uv and just on first use),
+# or with `just` directly when both are on your PATH. `./tw` alone lists the recipes.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# uv installs exactly what uv.lock pins; change dependencies with `uv add` / `uv lock`.
+export UV_FROZEN := "1"
+
+# List the recipes
+[private]
+default:
+    @just --list --unsorted
+
+# Bring the whole system up in the foreground: Redis, trader, gateway, dashboard (Ctrl-C stops all)
+[group('run')]
+up *args:
+    uv run python deploy/local/up.py {{args}}
+
+# Run one paper trader (flags: `just trader --help`)
+[group('run')]
+trader *args:
+    uv run python -m tradewire_trader run {{args}}
+
+# Serve the gateway API and WebSocket (port 8002 by default)
+[group('run')]
+gateway *args:
+    uv run python -m tradewire_gateway {{args}}
+
+# Serve the dashboard (port 8001 by default)
+[group('run')]
+dashboard *args:
+    uv run python -m tradewire_dashboard serve {{args}}
+
+# Follow the live bus as JSON with redis-cli (every bot, or one: `just watch alpha`)
+[group('run')]
+watch bot="*":
+    redis-cli -u "${REDIS_URL:-redis://127.0.0.1:6379/0}" --no-raw psubscribe "tw:events:{{bot}}"
+
+# Run every test (pass pytest arguments through, e.g. `just test shared -k resume`)
+[group('check')]
+test *args:
+    uv run pytest {{args}}
+
+# Measure latency and throughput against baselines measured in the same run
+[group('check')]
+bench *args:
+    uv run python bench/run.py {{args}}
+
+# Lint with ruff
+[group('check')]
+lint:
+    uv run ruff check .
+    uv run ruff format --check .
+
+# Type-check with mypy
+[group('check')]
+typecheck:
+    uv run mypy shared/schemas/src shared/bus/src
+
+# Format the code with ruff
+[group('dev')]
+fmt:
+    uv run ruff format .
+    uv run ruff check --fix .
+
+# Write the JSON Schema of every message to shared/schemas/jsonschema (commit the result)
+[group('dev')]
+schemas:
+    uv run python -m tradewire_schemas.export shared/schemas/jsonschema
