@@ -1,0 +1,113 @@
+"""`python -m tradewire_trader run [flags]`: run one trader. Flags override `TRADER_*` environment settings.
+
+    python -m tradewire_trader run                       # paper trader "demo" on synthetic BTC/USDT
+    python -m tradewire_trader run --bot-id alpha --strategy rsi_reversion --source replay --speed 0
+    python -m tradewire_trader sample out.csv --candles 2000   # write a synthetic OHLCV CSV
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import logging
+import signal
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, get_args
+
+from pydantic import ValidationError
+
+from tradewire_trader.market_data import synthetic_series
+from tradewire_trader.settings import DataSource, Settings, StrategyName
+
+FLAGS: dict[str, dict[str, Any]] = {
+    "bot_id": {"help": "bot id (default demo)"},
+    "symbol": {"help": "market, e.g. BTC/USDT"},
+    "mode": {"choices": ["paper", "live"]},
+    "source": {"choices": list(get_args(DataSource)), "help": "market data source"},
+    "replay_file": {"type": Path, "help": "OHLCV CSV for --source replay (default: the bundled sample)"},
+    "speed": {"type": float, "help": "market seconds per wall second; 0 = as fast as possible"},
+    "seed": {"type": int, "help": "synthetic data seed"},
+    "strategy": {"choices": list(get_args(StrategyName))},
+    "fast": {"type": int, "help": "SMA crossover fast window"},
+    "slow": {"type": int, "help": "SMA crossover slow window"},
+    "rsi_period": {"type": int},
+    "rsi_buy_below": {"type": Decimal},
+    "rsi_sell_above": {"type": Decimal},
+    "order_size": {"type": Decimal, "help": "base amount per buy"},
+    "starting_quote": {"type": Decimal},
+    "price_every": {"type": int, "help": "publish price_update every N candles"},
+    "heartbeat_s": {"type": float},
+    "state_file": {"type": Path, "help": "SQLite state file (default trader-state/<bot id>.sqlite3)"},
+    "redis_url": {"help": "Redis URL (env TRADER_REDIS_URL or REDIS_URL)"},
+}
+
+
+class StopRequest(asyncio.Event):
+    reason = "shutdown requested"
+
+    def request(self, reason: str) -> None:
+        if not self.is_set():
+            self.reason = reason
+            self.set()
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="tradewire-trader", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = root.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run a trader")
+    for name, options in FLAGS.items():
+        run.add_argument("--" + name.replace("_", "-"), dest=name, default=None, **options)
+    sample = commands.add_parser("sample", help="write a synthetic OHLCV CSV")
+    sample.add_argument("path", type=Path)
+    sample.add_argument("--candles", type=int, default=2000)
+    sample.add_argument("--seed", type=int, default=7)
+    return root
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    overrides = {name: getattr(args, name) for name in FLAGS if getattr(args, name) is not None}
+    return Settings(**overrides)
+
+
+def write_sample(path: Path, candles: int, seed: int) -> None:
+    rows = itertools.islice(synthetic_series(seed, Decimal("42000"), 60), candles)
+    lines = ["timestamp,open,high,low,close,volume"]
+    lines += [f"{c.timestamp_ms},{c.open},{c.high},{c.low},{c.close},{c.volume}" for c in rows]
+    path.write_text("\n".join(lines) + "\n")
+
+
+async def serve(settings: Settings) -> None:
+    from tradewire_trader.service import run_service
+
+    stop = StopRequest()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.request, f"received {sig.name}")
+    await run_service(settings, stop)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "sample":
+        write_sample(args.path, args.candles, args.seed)
+        return 0
+    try:
+        settings = settings_from(args)
+    except ValidationError as error:
+        print(f"invalid settings: {error}", file=sys.stderr)
+        return 2
+    logging.getLogger("tradewire.trader").info(
+        "trader %s: %s %s on %s data, %s, speed %s, state %s", settings.bot_id, settings.mode, settings.symbol,
+        settings.source, settings.strategy, settings.speed, settings.state_path,
+    )
+    asyncio.run(serve(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,26 @@
+"""One OHLCV candle, the unit every market data source yields and every strategy reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Candle:
+    timestamp_ms: int  # opening time, milliseconds since the epoch (ccxt's layout)
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+
+    def __post_init__(self) -> None:
+        if not (self.low <= min(self.open, self.close) and self.high >= max(self.open, self.close)):
+            raise ValueError(f"inconsistent candle at {self.timestamp_ms}: low/high do not bound open/close")
+
+    @classmethod
+    def from_ohlcv(cls, row: list[float | int | str]) -> Candle:
+        """From ccxt's `[timestamp, open, high, low, close, volume]` row (numbers or strings)."""
+        ts, o, h, low, c, v = row[:6]
+        return cls(int(float(ts)), *(Decimal(str(x)) for x in (o, h, low, c, v)))

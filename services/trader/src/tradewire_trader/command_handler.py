@@ -1,0 +1,70 @@
+"""Answers `start_bot`, `stop_bot` and `request_status`: one method per command, found by its type.
+
+Every command gets exactly one `command_result`, queued after the facts it caused, so a sender that
+sees the result can already see the status change. Repeats are no-ops with a result that says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from tradewire_schemas import Command, CommandResult, Heartbeat, Outcome, RequestStatus, StartBot, StatusChanged, StopBot
+
+from tradewire_trader.trader import Trader
+
+log = logging.getLogger("tradewire.trader.commands")
+
+
+class CommandHandler:
+    def __init__(self, trader: Trader, heartbeat_s: float) -> None:
+        self.trader = trader
+        self.heartbeat_s = heartbeat_s
+        self._handlers: dict[str, Callable[[Command], Awaitable[tuple[Outcome, str]]]] = {
+            "start_bot": self.start_bot,  # type: ignore[dict-item]
+            "stop_bot": self.stop_bot,  # type: ignore[dict-item]
+            "request_status": self.request_status,  # type: ignore[dict-item]
+        }
+
+    async def handle(self, command: Command) -> CommandResult:
+        outcome, message = await self._handlers[command.type](command)
+        log.info("%s %s from %s: %s (%s)", command.type, command.command_id, command.actor, outcome, message)
+        result = CommandResult(
+            bot_id=self.trader.bot_id, command_id=command.command_id, command=command.type,
+            outcome=outcome, message=message,
+        )
+        self.trader.record(result)
+        return result
+
+    async def start_bot(self, command: StartBot) -> tuple[Outcome, str]:
+        trader = self.trader
+        if trader.status == "running":
+            return "completed", f"{trader.bot_id} is already running; nothing changed"
+        previous = trader.status
+        trader.change_status("running", f"started by {command.actor}", command.actor)
+        return "completed", f"{trader.bot_id} started (was {previous})"
+
+    async def stop_bot(self, command: StopBot) -> tuple[Outcome, str]:
+        trader = self.trader
+        if trader.status != "running":
+            return "completed", f"{trader.bot_id} is already {trader.status}; nothing changed"
+        canceled = await trader.cancel_open_orders()
+        trader.change_status("stopped", f"stopped by {command.actor}", command.actor)
+        return "completed", f"{trader.bot_id} stopped; {canceled} open order(s) canceled"
+
+    async def request_status(self, command: RequestStatus) -> tuple[Outcome, str]:
+        # Re-publish the current picture so every reader's snapshot is fresh.
+        trader = self.trader
+        trader.record(StatusChanged(
+            bot_id=trader.bot_id, status=trader.status, reason=f"unchanged; status requested by {command.actor}",
+            actor=command.actor,
+        ))
+        stats = trader.stats_event()
+        trader.outbox.add_latest(stats)
+        trader.outbox.add_latest(Heartbeat(bot_id=trader.bot_id, status=trader.status, interval_s=self.heartbeat_s))
+        if trader.exchange.last_price is not None:
+            trader.outbox.add_latest(trader.price_event(trader.exchange.last_price))
+        return "completed", (
+            f"{trader.bot_id} is {trader.status}: position {trader.book.position} {trader.base}, "
+            f"equity {stats.equity} {trader.quote}, {stats.trades} trades, realized {stats.realized_profit}"
+        )

@@ -1,0 +1,129 @@
+"""Market data sources behind one interface: seeded synthetic candles and OHLCV CSV replay.
+
+Live polling through ccxt lives in `live_market.py`. Every source yields candles from a given index,
+so a restarted trader resumes where its state file says it stopped instead of trading old candles again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import math
+import random
+import time
+from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Protocol
+
+from tradewire_trader.candles import Candle
+
+CENT = Decimal("0.01")
+SAMPLE_CSV = "btc_usdt_1m_sample.csv"
+
+
+class MarketData(Protocol):
+    def candles(self, start: int = 0) -> AsyncIterator[Candle]:
+        """Candles in time order, skipping the first `start` (already processed before a restart)."""
+        ...
+
+
+# Volatility regimes (per-candle standard deviation of returns) and how likely each is to persist.
+REGIMES = (0.0008, 0.002, 0.006)
+STAY_PROBABILITY = 0.985
+
+
+def synthetic_series(seed: int, start_price: Decimal, candle_seconds: int, start_ms: int = 1_700_000_000_000,
+                     ) -> Iterator[Candle]:
+    """An endless random walk with volatility regimes and slow trends; the same seed, the same series."""
+    rng = random.Random(seed)
+    price = anchor = float(start_price)
+    regime = 1
+    trend = 0.0
+    ts = start_ms
+    while True:
+        if rng.random() > STAY_PROBABILITY:
+            regime = rng.randrange(len(REGIMES))
+        sigma = REGIMES[regime]
+        # The trend wanders and decays, so moving averages cross now and then, as in real markets; a weak
+        # pull towards the start price keeps a long series in a plausible range.
+        trend = 0.97 * trend + rng.gauss(0.0, sigma * 0.05) - 0.0005 * math.log(price / anchor)
+        opening = price
+        path = [opening]
+        for _ in range(3):
+            path.append(path[-1] * math.exp(trend + rng.gauss(0.0, sigma / 2)))
+        price = path[-1]
+        high = max(path) * (1 + abs(rng.gauss(0.0, sigma / 4)))
+        low = min(path) * (1 - abs(rng.gauss(0.0, sigma / 4)))
+        volume = abs(rng.gauss(5.0, 2.0)) * (1 + 10 * sigma / REGIMES[-1])
+        yield Candle(
+            ts,
+            Decimal(repr(round(opening, 2))).quantize(CENT),
+            Decimal(repr(round(high, 2))).quantize(CENT),
+            Decimal(repr(round(low, 2))).quantize(CENT),
+            Decimal(repr(round(price, 2))).quantize(CENT),
+            Decimal(repr(round(volume, 4))),
+        )
+        ts += candle_seconds * 1000
+
+
+def read_ohlcv_csv(path: Path) -> Iterator[Candle]:
+    """Rows `timestamp,open,high,low,close,volume` (a header line is optional), timestamp in ms."""
+    with path.open(newline="") as handle:
+        for line_number, row in enumerate(csv.reader(handle), start=1):
+            if not row or row[0].strip().lower() in {"timestamp", "time", "date"}:
+                continue
+            try:
+                yield Candle.from_ohlcv(row)
+            except (ValueError, ArithmeticError) as error:
+                raise ValueError(f"{path}:{line_number}: not an OHLCV row ({error}): {row!r}") from None
+
+
+def sample_csv() -> Path:
+    return Path(str(resources.files("tradewire_trader") / "fixtures" / SAMPLE_CSV))
+
+
+class Pacer:
+    """Spaces candles in wall time: `speed` market seconds per wall second, 0 = as fast as possible."""
+
+    def __init__(self, speed: float, candle_seconds: int) -> None:
+        self.interval = candle_seconds / speed if speed > 0 else 0.0
+        self._due = time.monotonic()
+
+    async def wait(self) -> None:
+        if self.interval <= 0:
+            return
+        self._due += self.interval
+        delay = self._due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        else:
+            self._due = time.monotonic()  # fell behind (e.g. paused): do not burst to catch up
+
+
+class SyntheticMarket:
+    def __init__(self, seed: int, start_price: Decimal, candle_seconds: int, pacer: Pacer) -> None:
+        self._series = lambda: synthetic_series(seed, start_price, candle_seconds)
+        self._pacer = pacer
+
+    async def candles(self, start: int = 0) -> AsyncIterator[Candle]:
+        series = self._series()
+        for _ in range(start):
+            next(series)
+        for candle in series:
+            await self._pacer.wait()
+            yield candle
+
+
+class CsvReplay:
+    def __init__(self, path: Path, pacer: Pacer) -> None:
+        self._path = path
+        self._pacer = pacer
+
+    async def candles(self, start: int = 0) -> AsyncIterator[Candle]:
+        for index, candle in enumerate(read_ohlcv_csv(self._path)):
+            if index < start:
+                continue
+            await self._pacer.wait()
+            yield candle

@@ -1,0 +1,53 @@
+"""Market rules (precision, minimums) from the committed fixture, applied through ccxt's own helpers."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from importlib import resources
+from typing import Any
+
+import ccxt
+
+MARKETS_FIXTURE = "markets.json"
+
+
+def fixture_markets() -> list[dict[str, Any]]:
+    text = (resources.files("tradewire_trader") / "fixtures" / MARKETS_FIXTURE).read_text()
+    markets: list[dict[str, Any]] = json.loads(text)
+    return markets
+
+
+class MarketRules:
+    """Rounds and checks order amounts and prices the way the exchange would, raising `ccxt.InvalidOrder`."""
+
+    def __init__(self, exchange: ccxt.Exchange, symbol: str) -> None:
+        if symbol not in exchange.markets:
+            raise ValueError(f"{symbol} is not in the markets ({', '.join(sorted(exchange.markets))})")
+        self._exchange = exchange
+        self.symbol = symbol
+        market = exchange.markets[symbol]
+        limits = market["limits"]
+        self.min_amount = Decimal(str(limits["amount"]["min"] or 0))
+        self.min_cost = Decimal(str(limits["cost"]["min"] or 0))
+
+    @classmethod
+    def from_fixture(cls, symbol: str) -> MarketRules:
+        exchange = ccxt.binance()  # offline: markets come from the fixture, never from the network
+        exchange.set_markets(fixture_markets())
+        return cls(exchange, symbol)
+
+    def amount(self, amount: Decimal) -> Decimal:
+        rounded = Decimal(self._exchange.amount_to_precision(self.symbol, str(amount)))
+        if rounded < self.min_amount:
+            raise ccxt.InvalidOrder(f"amount {amount} of {self.symbol} is below the minimum {self.min_amount}")
+        return rounded
+
+    def price(self, price: Decimal) -> Decimal:
+        return Decimal(self._exchange.price_to_precision(self.symbol, str(price)))
+
+    def check_cost(self, amount: Decimal, price: Decimal) -> None:
+        if amount * price < self.min_cost:
+            raise ccxt.InvalidOrder(
+                f"order value {amount * price} {self.symbol.split('/')[1]} is below the minimum {self.min_cost}"
+            )

@@ -1,0 +1,121 @@
+"""Wires one trader to the bus: the engine, the outbox drainer, the command inbox and the heartbeat.
+
+`run_service(settings, stop)` is what `python -m tradewire_trader run` calls; it returns when `stop`
+is set (SIGTERM, Ctrl-C) or the market data ends, after publishing the final status change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from tradewire_bus import RedisBus
+from tradewire_schemas import Heartbeat
+
+from tradewire_trader.command_handler import CommandHandler
+from tradewire_trader.components import build_exchange, build_market
+from tradewire_trader.outbox import Outbox
+from tradewire_trader.settings import Settings
+from tradewire_trader.state_store import StateStore
+from tradewire_trader.strategies import build_strategy
+from tradewire_trader.stream_lookup import stream_tail_lookup
+from tradewire_trader.trader import TRADER, Trader
+
+log = logging.getLogger("tradewire.trader.service")
+FLUSH_ON_EXIT_S = 5.0
+
+
+async def heartbeats(trader: Trader, interval: float) -> None:
+    while True:
+        trader.outbox.add_latest(Heartbeat(bot_id=trader.bot_id, status=trader.status, interval_s=interval))
+        await asyncio.sleep(interval)
+
+
+async def answer_commands(bus: RedisBus, handler: CommandHandler) -> None:
+    async with bus.commands(handler.trader.bot_id, bus.publisher) as inbox:
+        async for command in inbox:
+            await handler.handle(command)
+
+
+async def seq_on_bus(bus: RedisBus, bot_id: str) -> int:
+    """The bot's last seq as the bus knows it, or 0 when Redis cannot be reached now."""
+    try:
+        return (await bus.snapshot(bot_id)).seq
+    except Exception as error:  # redis-py's errors and ours: either way we trade on and publish later
+        log.warning("cannot read %s's snapshot (%s); continuing from the saved seq", bot_id, error)
+        return 0
+
+
+@asynccontextmanager
+async def background(*coroutines: object) -> AsyncIterator[list[asyncio.Task[None]]]:
+    tasks = [asyncio.create_task(c) for c in coroutines]  # type: ignore[arg-type]
+    try:
+        yield tasks
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+async def run_service(settings: Settings, stop: asyncio.Event) -> None:
+    store = StateStore(settings.state_path)
+    try:
+        async with RedisBus.connect(settings.redis_url, settings.bus) as bus:
+            outbox = Outbox(store, bus.publisher, lookup=stream_tail_lookup(bus, settings.bot_id))
+            exchange = await build_exchange(settings)
+            try:
+                await trade(settings, stop, bus, store, outbox, exchange)
+            finally:
+                close = getattr(exchange, "close", None)
+                if close is not None:
+                    await close()
+    finally:
+        store.close()
+
+
+async def trade(settings: Settings, stop: asyncio.Event, bus: RedisBus, store: StateStore, outbox: Outbox,
+                exchange: object) -> None:
+    trader = Trader(
+        bot_id=settings.bot_id, mode=settings.mode, exchange=exchange,  # type: ignore[arg-type]
+        strategy=build_strategy(settings), store=store, outbox=outbox, price_every=settings.price_every,
+        stats_every_s=settings.stats_every_s, outbox_limit=settings.outbox_limit,
+    )
+    had_state = trader.restore()
+    outbox.resume(settings.bot_id, await seq_on_bus(bus, settings.bot_id))
+    handler = CommandHandler(trader, settings.heartbeat_s)
+    if not had_state:
+        reason = "started"
+    elif trader.clean_exit:
+        reason = f"started; resuming at candle {trader.iteration}"
+    else:
+        reason = f"restarted after an unclean exit; resuming at candle {trader.iteration}"
+    trader.change_status("running", reason)
+    market = build_market(settings)
+    async with background(outbox.run(), answer_commands(bus, handler), heartbeats(trader, settings.heartbeat_s)):
+        trading = asyncio.create_task(trader.run(market))
+        stopping = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({trading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if trading in done:
+            error = trading.exception()
+            if error is None:
+                reason, status = "market data ended", "stopped"
+            else:
+                log.error("trading failed", exc_info=error)
+                reason, status = f"trading failed: {type(error).__name__}: {error}", "error"
+        else:
+            trading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await trading
+            reason, status = getattr(stop, "reason", "shutdown requested"), "stopped"
+        await trader.cancel_open_orders()
+        trader.change_status(status, reason, TRADER, clean_exit=True)  # type: ignore[arg-type]
+        if not await outbox.flush(FLUSH_ON_EXIT_S):
+            log.warning("exiting with %d events unpublished; they are kept and sent on the next start",
+                        outbox.durable_backlog)
+        outbox.save_seq()

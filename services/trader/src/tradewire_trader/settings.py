@@ -1,0 +1,84 @@
+"""The trader's settings: built once in `__main__` from flags and `TRADER_` environment variables."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tradewire_bus import BusConfig
+
+DataSource = Literal["synthetic", "replay", "live"]
+StrategyName = Literal["sma_crossover", "rsi_reversion"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TRADER_", env_nested_delimiter="__", extra="ignore", populate_by_name=True
+    )
+
+    bot_id: str = Field("demo", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    symbol: str = Field("BTC/USDT", pattern=r"^[A-Z0-9]{1,20}/[A-Z0-9]{1,20}$")
+    mode: Literal["paper", "live"] = "paper"
+
+    # market data
+    source: DataSource = "synthetic"
+    seed: int = Field(7, description="Synthetic data: the same seed gives the same series.")
+    start_price: Decimal = Field(Decimal("42000"), gt=0)
+    candle_seconds: int = Field(60, ge=1, description="Width of one candle in market time.")
+    replay_file: Path | None = Field(None, description="OHLCV CSV; default: the committed sample.")
+    speed: float = Field(
+        600.0, ge=0, description="Market seconds per wall second; 0 = as fast as possible, 1 = real time."
+    )
+    poll_seconds: float = Field(5.0, gt=0, description="Live data: how often to poll the exchange.")
+
+    # strategy
+    strategy: StrategyName = "sma_crossover"
+    fast: int = Field(5, ge=1, description="SMA crossover: fast window (candles).")
+    slow: int = Field(20, ge=2, description="SMA crossover: slow window (candles).")
+    rsi_period: int = Field(14, ge=2)
+    rsi_buy_below: Decimal = Field(Decimal("30"), gt=0, lt=100)
+    rsi_sell_above: Decimal = Field(Decimal("70"), gt=0, lt=100)
+    order_size: Decimal = Field(Decimal("0.01"), gt=0, description="Base amount per buy.")
+
+    # paper exchange
+    starting_quote: Decimal = Field(Decimal("10000"), ge=0)
+    starting_base: Decimal = Field(Decimal("0"), ge=0)
+    taker_fee: Decimal = Field(Decimal("0.001"), ge=0, lt=1)
+    maker_fee: Decimal = Field(Decimal("0.001"), ge=0, lt=1)
+    slippage: Decimal = Field(Decimal("0.0005"), ge=0, lt=1, description="Fraction added against a market order.")
+
+    # live exchange
+    exchange: str = "binance"
+    api_key: str = ""
+    api_secret: str = ""
+    sandbox: bool = True
+    api_url: str | None = Field(None, description="Override every REST base URL (tests point it at a stub).")
+
+    # events
+    price_every: int = Field(10, ge=1, description="Publish price_update every N iterations.")
+    stats_every_s: float = Field(10.0, gt=0, description="Publish stats_update at least this often.")
+    heartbeat_s: float = Field(5.0, gt=0)
+    outbox_limit: int = Field(10_000, ge=1, description="Unpublished trades at which new orders pause.")
+
+    # state
+    state_file: Path | None = Field(None, description="SQLite file, the source of truth; default per bot id.")
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0", validation_alias=AliasChoices("TRADER_REDIS_URL", "REDIS_URL")
+    )
+    bus: BusConfig = BusConfig()
+
+    @property
+    def state_path(self) -> Path:
+        return self.state_file or Path("trader-state") / f"{self.bot_id}.sqlite3"
+
+    @property
+    def base(self) -> str:
+        return self.symbol.split("/")[0]
+
+    @property
+    def quote(self) -> str:
+        return self.symbol.split("/")[1]

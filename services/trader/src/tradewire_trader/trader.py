@@ -1,0 +1,195 @@
+"""The engine: candles in, strategy decisions, orders, fills, accounting, and every fact to the outbox.
+
+State that must survive a crash (balances, open orders, the book, the iteration reached, the status)
+is written to the state store together with the events describing the change, before anything else
+happens. After a restart the trader resumes at the saved iteration, replaying the strategy's warm-up
+candles first so it decides exactly as it would have.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from decimal import Decimal
+from typing import Any
+
+import ccxt
+
+from tradewire_schemas import (
+    BotStatus,
+    Event,
+    Mode,
+    PriceUpdated,
+    StatsUpdated,
+    StatusChanged,
+    TradeExecuted,
+)
+
+from tradewire_trader.accounting import PERCENT_STEP, Book, percent
+from tradewire_trader.candles import Candle
+from tradewire_trader.exchange import Exchange
+from tradewire_trader.market_data import MarketData
+from tradewire_trader.orders import Fill
+from tradewire_trader.outbox import Outbox
+from tradewire_trader.state_store import StateStore
+from tradewire_trader.strategies import Intent, Strategy
+
+log = logging.getLogger("tradewire.trader")
+TRADER = "trader"
+YIELD_EVERY = 64  # candles between yields to the event loop when data comes as fast as possible
+
+
+class Trader:
+    def __init__(
+        self, *, bot_id: str, mode: Mode, exchange: Exchange, strategy: Strategy, store: StateStore,
+        outbox: Outbox, price_every: int = 10, stats_every_s: float = 10.0, outbox_limit: int = 10_000,
+    ) -> None:
+        self.bot_id = bot_id
+        self.mode = mode
+        self.exchange = exchange
+        self.symbol = exchange.rules.symbol
+        self.base, self.quote = self.symbol.split("/")
+        self.strategy = strategy
+        self.store = store
+        self.outbox = outbox
+        self.price_every = price_every
+        self.stats_every_s = stats_every_s
+        self.outbox_limit = outbox_limit
+        self.book = Book(position=exchange.balances.total(self.base))
+        self.status: BotStatus = "stopped"
+        self.iteration = 0
+        self.first_price: Decimal | None = None
+        self.clean_exit = True
+        self.rejected_orders = 0
+        self._stats_due = 0.0
+
+    # --- state ----------------------------------------------------------------------------------
+    def restore(self) -> bool:
+        """Load the saved state; True if there was one."""
+        saved = self.store.load()
+        if saved is None:
+            return False
+        self.exchange.restore(saved["exchange"])
+        self.book = Book.from_json(saved["book"])
+        self.iteration = saved["iteration"]
+        self.first_price = None if saved["first_price"] is None else Decimal(saved["first_price"])
+        self.clean_exit = saved["clean_exit"]
+        return True
+
+    def snapshot(self, *, clean_exit: bool = False) -> dict[str, Any]:
+        return {
+            "exchange": self.exchange.state(), "book": self.book.to_json(), "iteration": self.iteration,
+            "first_price": None if self.first_price is None else str(self.first_price),
+            "status": self.status, "clean_exit": clean_exit,
+        }
+
+    def record(self, *events: Event, clean_exit: bool = False) -> None:
+        """Persist the state with these durable events in one transaction, then queue them to publish."""
+        ids = self.store.save(self.snapshot(clean_exit=clean_exit), events)
+        for outbox_id, event in zip(ids, events, strict=True):
+            self.outbox.add_durable(outbox_id, event)
+
+    # --- status ---------------------------------------------------------------------------------
+    def change_status(self, status: BotStatus, reason: str, actor: str = TRADER, *, clean_exit: bool = False) -> None:
+        self.status = status
+        log.info("status %s: %s (by %s)", status, reason, actor)
+        self.record(StatusChanged(bot_id=self.bot_id, status=status, reason=reason, actor=actor), clean_exit=clean_exit)
+
+    async def cancel_open_orders(self) -> int:
+        canceled = 0
+        for order_id in list(self.exchange.open_orders):
+            await self.exchange.cancel_order(order_id, self.symbol)
+            canceled += 1
+        return canceled
+
+    # --- the loop -------------------------------------------------------------------------------
+    async def run(self, market: MarketData) -> None:
+        """Trade every candle the market yields, until it ends or the task is cancelled."""
+        resume_at = self.iteration
+        index = max(0, resume_at - self.strategy.warmup)
+        async for candle in market.candles(index):
+            if index < resume_at:  # warm-up after a restart: the strategy sees it, nothing trades
+                self.strategy.on_candle(candle, self.book.position)
+                index += 1
+                continue
+            index += 1
+            await self.on_candle(candle)
+            if self.outbox.has_pending or index % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let the outbox drain and commands arrive
+
+    async def on_candle(self, candle: Candle) -> None:
+        self.iteration += 1
+        if self.first_price is None:
+            self.first_price = candle.close
+            self.book.cost_basis = self.book.position * candle.close  # a starting position, valued at entry
+        for fill in await self.exchange.settle(candle):
+            self.on_fill(fill)
+        self.book.mark(self.equity(candle.close))
+        if self.status == "running" and not self.exchange.open_orders:
+            intent = self.strategy.on_candle(candle, self.book.position)
+            if intent is not None:
+                await self.place(intent)
+        else:
+            self.strategy.on_candle(candle, self.book.position)  # keep its indicators current
+        if self.iteration % self.price_every == 0:
+            self.outbox.add_latest(self.price_event(candle.close))
+        now = time.monotonic()
+        if now >= self._stats_due:
+            self.publish_stats()
+            self.store.save(self.snapshot())  # progress, so a restart does not redo much
+            self._stats_due = now + self.stats_every_s
+
+    async def place(self, intent: Intent) -> None:
+        if self.outbox.durable_backlog >= self.outbox_limit:
+            log.warning("not placing %s: %d events wait to be published", intent.side, self.outbox.durable_backlog)
+            return
+        order_type = "market" if intent.limit_price is None else "limit"
+        try:
+            await self.exchange.create_order(self.symbol, order_type, intent.side, intent.amount, intent.limit_price)
+        except (ccxt.InsufficientFunds, ccxt.InvalidOrder) as refused:
+            self.rejected_orders += 1
+            log.warning("order refused (%s): %s", intent.reason, refused)
+            return
+        self.store.save(self.snapshot())  # the reservation must survive a crash too
+
+    def on_fill(self, fill: Fill) -> None:
+        realized = self.book.apply(fill)
+        trade = TradeExecuted(
+            bot_id=self.bot_id, mode=self.mode, side=fill.side, symbol=fill.symbol, price=fill.price,
+            amount=fill.amount, cost=fill.cost, fee=fill.fee, fee_currency=fill.fee_currency, order_id=fill.order_id,
+            realized_profit=None if realized is None else realized.profit,
+            realized_profit_pct=None if realized is None else realized.percent,
+            position=self.exchange.balances.total(self.base), balances=self.exchange.balances.totals(),
+        )
+        self.record(trade)
+        profit = "" if realized is None else f" profit {realized.profit} {self.quote} ({realized.percent}%)"
+        log.info("%s %s %s at %s fee %s %s%s", fill.side, fill.amount, self.base, fill.price, fill.fee,
+                 fill.fee_currency, profit)
+        self.publish_stats()
+
+    # --- facts ----------------------------------------------------------------------------------
+    def equity(self, price: Decimal) -> Decimal:
+        balances = self.exchange.balances
+        return balances.total(self.quote) + balances.total(self.base) * price
+
+    def price_event(self, last: Decimal) -> PriceUpdated:
+        rules, slip = self.exchange.rules, getattr(self.exchange, "slippage", Decimal(0))
+        return PriceUpdated(
+            bot_id=self.bot_id, symbol=self.symbol, last=last, bid=rules.price(last * (1 - slip)),
+            ask=rules.price(last * (1 + slip)), iteration=self.iteration,
+            change_pct=percent(last - (self.first_price or last), self.first_price or last),
+        )
+
+    def stats_event(self) -> StatsUpdated:
+        price = self.exchange.last_price or self.first_price or Decimal(0)
+        book = self.book
+        return StatsUpdated(
+            bot_id=self.bot_id, trades=book.trades, wins=book.wins, losses=book.losses, win_rate=book.win_rate,
+            realized_profit=book.realized_profit, unrealized_profit=book.unrealized(price),
+            equity=self.equity(price), max_drawdown=book.max_drawdown.quantize(PERCENT_STEP),
+            fees_paid=book.fees_paid, quote_currency=self.quote,
+        )
+
+    def publish_stats(self) -> None:
+        self.outbox.add_latest(self.stats_event())
