@@ -1,0 +1,1 @@
+"""tradewire's dashboard: a Django Channels control room fed by the bus over WebSocket."""

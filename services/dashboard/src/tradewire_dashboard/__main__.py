@@ -1,0 +1,71 @@
+"""`python -m tradewire_dashboard serve`: migrate, ensure the demo user, run the recorder and serve.
+
+`python -m tradewire_dashboard manage <django command> ...` runs any Django management command
+(e.g. `createsuperuser`) against the same settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from tradewire_dashboard.config import Settings
+
+
+def serve(settings: Settings) -> None:
+    from django.core.management import call_command
+
+    from tradewire_dashboard.asgi import build_application
+    from tradewire_dashboard.demo_user import ensure_demo_user
+
+    call_command("migrate", interactive=False, verbosity=0)
+    username, password = ensure_demo_user(settings)
+    url = f"http://{settings.host}:{settings.port}/"
+    print(
+        f"\n  tradewire dashboard: {url}\n  log in as  {username}\n  password   {password}\n"
+        f"  ({settings.server}, bus {settings.redis_url})\n",
+        flush=True,
+    )
+    application = build_application(settings)
+    if settings.server == "daphne":
+        from daphne.server import Server
+
+        Server(
+            application,
+            endpoints=[f"tcp:port={settings.port}:interface={settings.host}"],
+            # Daphne has no lifespan: start the bus, Hub and recorder once it listens.
+            ready_callable=lambda: asyncio.ensure_future(application.start()),
+        ).run()
+        return
+    import uvicorn
+
+    uvicorn.run(
+        application, host=settings.host, port=settings.port, lifespan="on", log_level=settings.log_level,
+        ws_max_size=settings.max_frame_bytes, ws="websockets-sansio", proxy_headers=False,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tradewire_dashboard", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", help="migrate, ensure the demo user, start the recorder and serve")
+    manage = commands.add_parser("manage", help="run a Django management command")
+    manage.add_argument("arguments", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+
+    from tradewire_dashboard.django_config import configure_django
+
+    settings = Settings()
+    configure_django(settings)
+    if args.command == "serve":
+        serve(settings)
+        return 0
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line([f"{parser.prog} manage", *args.arguments])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The ASGI application: Django for HTTP (static files included), Channels for the WebSocket.
+
+`python -m tradewire_dashboard serve` builds it with its Settings. For an external server
+(`uvicorn tradewire_dashboard.asgi:application`, `daphne ...`), `application` is built on first
+access from the environment, which makes that import the entry point.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tradewire_dashboard.config import Settings
+from tradewire_dashboard.runtime import RuntimeApp
+
+
+def build_application(settings: Settings, *, record: bool = True) -> RuntimeApp:
+    """Django must already be configured (see `django_config.configure_django`)."""
+    from channels.auth import AuthMiddlewareStack
+    from channels.routing import ProtocolTypeRouter, URLRouter
+    from channels.security.websocket import AllowedHostsOriginValidator
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+    from django.core.asgi import get_asgi_application
+    from django.urls import path
+
+    from tradewire_dashboard.consumer import ControlRoomConsumer
+
+    http = ASGIStaticFilesHandler(get_asgi_application())
+    websocket = AllowedHostsOriginValidator(
+        AuthMiddlewareStack(URLRouter([path("ws/control/", ControlRoomConsumer.as_asgi())]))
+    )
+    return RuntimeApp(ProtocolTypeRouter({"http": http, "websocket": websocket}), settings, record=record)
+
+
+def __getattr__(name: str) -> Any:
+    if name != "application":
+        raise AttributeError(name)
+    from tradewire_dashboard.django_config import configure_django
+
+    settings = Settings()
+    configure_django(settings)
+    application = build_application(settings)
+    globals()["application"] = application
+    return application

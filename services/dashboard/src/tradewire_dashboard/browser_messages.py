@@ -1,0 +1,122 @@
+"""What travels between the consumer and the browser: pushed messages out, commands in.
+
+Out, every message is `{"type": ..., "bot_id": ..., "offset": ..., "data": {...}}` where `offset` is
+the bus stream offset it reflects (the browser resumes after it). Decimals stay exact strings.
+In, the browser sends `{"command": "start_bot" | "stop_bot" | "request_status", "bot_id": ...}`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from tradewire_bus import BotSnapshot, Resync
+from tradewire_schemas import BotId, Envelope, Event
+from tradewire_schemas.wire import describe
+
+# Bus event type -> browser message type (the original design's names). Command results are not
+# relayed: the browser that asked gets its `bot_control` answer directly.
+BROWSER_TYPES: dict[str, str] = {
+    "trade_executed": "trade",
+    "price_update": "price",
+    "stats_update": "stats",
+    "status_change": "status_change",
+    "heartbeat": "heartbeat",
+}
+RELAYED_EVENT_TYPES = frozenset(BROWSER_TYPES)
+
+Message = dict[str, Any]
+
+
+class BrowserCommand(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    command: Literal["request_status", "start_bot", "stop_bot"]
+    bot_id: BotId
+    request_id: str | None = Field(default=None, max_length=64, description="Echoed back in `bot_control`.")
+
+
+class BadBrowserInput(ValueError):
+    pass
+
+
+_browser_commands = TypeAdapter(BrowserCommand)
+
+
+def parse_browser_command(text: str | None, max_bytes: int) -> BrowserCommand:
+    if text is None:
+        raise BadBrowserInput("binary frames are not understood; send JSON text")
+    if len(text.encode()) > max_bytes:
+        raise BadBrowserInput(f"frame of {len(text.encode())} bytes is larger than the {max_bytes} allowed")
+    try:
+        return _browser_commands.validate_json(text)
+    except ValidationError as error:
+        raise BadBrowserInput(f"not a command: {describe(error)}") from None
+
+
+def _event_data(event: Event) -> dict[str, Any]:
+    data: dict[str, Any] = event.model_dump(mode="json")
+    return data
+
+
+def for_envelope(envelope: Envelope) -> Message | None:
+    """The browser message for a bus event, or None when the browser has no use for it."""
+    kind = BROWSER_TYPES.get(envelope.event.type)
+    if kind is None:
+        return None
+    event = envelope.event
+    return {"type": kind, "bot_id": event.bot_id, "offset": envelope.offset, "data": _event_data(event)}
+
+
+def for_resync(resync: Resync) -> Message:
+    return {"type": "resync", "bot_id": resync.bot_id, "offset": None, "data": {"reason": resync.reason}}
+
+
+def for_snapshot(snapshot: BotSnapshot) -> Message:
+    """The initial `status`: status, position, balance, price and stats from the bot's latest state."""
+    trade = snapshot.trade
+    return {
+        "type": "status",
+        "bot_id": snapshot.bot_id,
+        "offset": snapshot.offset,
+        "data": {
+            "status": snapshot.status.status if snapshot.status else None,
+            "reason": snapshot.status.reason if snapshot.status else None,
+            "liveness": snapshot.liveness(),
+            "position": str(trade.position) if trade else None,
+            "balances": {currency: str(value) for currency, value in trade.balances.items()} if trade else {},
+            "price": _event_data(snapshot.price) if snapshot.price else None,
+            "stats": _event_data(snapshot.stats) if snapshot.stats else None,
+            "heartbeat": _event_data(snapshot.heartbeat) if snapshot.heartbeat else None,
+            "last_trade": _event_data(trade) if trade else None,
+        },
+    }
+
+
+def bot_control(
+    command: BrowserCommand, *, outcome: str, message: str, actor: str, command_id: str | None = None
+) -> Message:
+    """The answer to a start/stop/request_status: `ok` only when the trader completed it."""
+    return {
+        "type": "bot_control",
+        "bot_id": command.bot_id,
+        "offset": None,
+        "data": {
+            "command": command.command,
+            "command_id": command_id,
+            "request_id": command.request_id,
+            "outcome": outcome,
+            "ok": outcome == "completed",
+            "message": message,
+            "actor": actor,
+        },
+    }
+
+
+def error(message: str) -> Message:
+    return {"type": "error", "bot_id": None, "offset": None, "data": {"message": message}}
+
+
+def dumps(message: Message) -> str:
+    return json.dumps(message, separators=(",", ":"))

@@ -1,0 +1,48 @@
+"""The dashboard's one `Settings`: read from `DASHBOARD_*` environment variables at the entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from tradewire_bus import BusConfig
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DASHBOARD_", env_nested_delimiter="__", extra="ignore", populate_by_name=True
+    )
+
+    host: str = Field("127.0.0.1", description="Interface the ASGI server binds to.")
+    port: int = Field(8001, ge=0, le=65535, description="Port of the control room.")
+    server: Literal["uvicorn", "daphne"] = Field("uvicorn", description="ASGI server (see docs/dashboard.md).")
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0", validation_alias=AliasChoices("DASHBOARD_REDIS_URL", "REDIS_URL")
+    )
+    database_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("DASHBOARD_DATABASE_URL", "DATABASE_URL"),
+        description="e.g. postgresql://user:pass@127.0.0.1/tradewire; SQLite under data_dir when unset.",
+    )
+    data_dir: Path = Field(Path("var/dashboard"), description="SQLite file, secret key, generated password.")
+    secret_key: SecretStr | None = Field(None, description="Django SECRET_KEY; generated and kept in data_dir.")
+    debug: bool = False
+    allowed_hosts: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost"],
+        description="Host names served; WebSocket Origins are checked against them too.",
+    )
+    demo_username: str = "demo"
+    demo_password: SecretStr | None = Field(None, description="Generated once and kept in data_dir when unset.")
+    max_command_bytes: int = Field(4096, ge=256, description="Larger browser frames get an `error` reply.")
+    max_frame_bytes: int = Field(65536, ge=1024, description="The server closes the socket above this (1009).")
+    client_max_pending: int = Field(10_000, ge=10, description="Trades a browser may lag before it is cut off.")
+    client_conflate_after: int = Field(64, ge=1, description="Queue length after which prices are conflated.")
+    recent_trades: int = Field(50, ge=0, description="Trades rendered into the page before the live ones.")
+    history_page_size: int = Field(50, ge=1, le=1000)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    bus: BusConfig = BusConfig()
+
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "dashboard.sqlite3"

@@ -1,0 +1,158 @@
+"""The control room's WebSocket: an initial `status` per bot, then only pushes from the bus.
+
+The consumer never polls. After the snapshot it attaches to the process's one `Hub` (a single bus
+subscription shared by every browser) and relays what arrives. Commands from the browser become bus
+commands; their result comes back as `bot_control`, to the asker at once and to every other open
+control room through the channel layer, so everybody sees who started or stopped a bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from tradewire_bus import BusError, ClientTooSlow, CommandTimeout, NoTraderListening, Resync
+from tradewire_bus.redis_errors import CONNECTION_ERRORS
+from tradewire_schemas import RequestStatus, StartBot, StopBot
+
+from tradewire_dashboard import browser_messages as out
+from tradewire_dashboard.browser_messages import BadBrowserInput, BrowserCommand, parse_browser_command
+from tradewire_dashboard.runtime import DashboardRuntime
+
+log = logging.getLogger("tradewire.dashboard.consumer")
+
+CONTROL_ROOM_GROUP = "control_room"
+CONTROL_PERMISSION = "dashboard.control_bot"
+# Close codes the browser understands (4000-4999 are the application's own range).
+CLOSE_TOO_SLOW = 4008
+CLOSE_BUS_FAILED = 1011
+_OFFSET = re.compile(r"^\d{1,20}-\d{1,20}$")
+_BOT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_COMMANDS = {"start_bot": StartBot, "stop_bot": StopBot, "request_status": RequestStatus}
+
+
+def resume_offsets(query_string: bytes) -> dict[str, str]:
+    """`?after=alpha:1700000000000-0,beta:...` -> {bot: offset}; anything malformed is left out."""
+    offsets: dict[str, str] = {}
+    for value in parse_qs(query_string.decode(errors="replace")).get("after", []):
+        for pair in value.split(","):
+            bot, _, offset = pair.partition(":")
+            if _BOT.match(bot) and _OFFSET.match(offset):
+                offsets[bot] = offset
+    return offsets
+
+
+class ControlRoomConsumer(AsyncWebsocketConsumer):
+    runtime: DashboardRuntime
+    actor: str
+    can_control: bool
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close()  # before accept: the handshake is refused with 403
+            return
+        self.runtime = self.scope["tradewire"]
+        self.actor = user.get_username()[:128]
+        self.can_control = await database_sync_to_async(user.has_perm)(CONTROL_PERMISSION)
+        self._tasks: set[asyncio.Task[None]] = set()
+        await self.accept()
+        self.runtime.stats.connections += 1
+        await self.channel_layer.group_add(CONTROL_ROOM_GROUP, self.channel_name)
+        self._pump = asyncio.create_task(self._relay(resume_offsets(self.scope.get("query_string", b""))))
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "_pump"):
+            return
+        self._pump.cancel()
+        for task in self._tasks:
+            task.cancel()
+        await self.channel_layer.group_discard(CONTROL_ROOM_GROUP, self.channel_name)
+        self.runtime.stats.connections -= 1
+
+    async def push(self, message: out.Message) -> None:
+        await self.send(text_data=out.dumps(message))
+
+    # -- bus -> browser ---------------------------------------------------------------------------
+
+    async def _relay(self, resume: dict[str, str]) -> None:
+        try:
+            after = await self._send_initial_status(resume)
+            async with self.runtime.hub.attach(types=out.RELAYED_EVENT_TYPES, after=after) as queue:
+                while True:
+                    item = await queue.get()
+                    message = out.for_resync(item) if isinstance(item, Resync) else out.for_envelope(item)
+                    if message is not None:
+                        await self.push(message)
+        except ClientTooSlow as slow:
+            self.runtime.stats.cut_off += 1
+            log.warning("browser of %s fell behind and was cut off: %s", self.actor, slow)
+            await self.close(code=CLOSE_TOO_SLOW)
+        except (BusError, *CONNECTION_ERRORS) as error:
+            log.warning("bus failed while serving %s: %s", self.actor, error)
+            await self.push(out.error(f"the event bus is unavailable ({error}); reconnecting"))
+            await self.close(code=CLOSE_BUS_FAILED)
+
+    async def _send_initial_status(self, resume: dict[str, str]) -> dict[str, str]:
+        """One `status` per bot from its snapshot; returns where the live relay must continue."""
+        after = dict(resume)
+        for bot in await self.runtime.bus.bots():
+            snapshot = await self.runtime.bus.snapshot(bot)
+            await self.push(out.for_snapshot(snapshot))
+            if bot not in after and snapshot.offset is not None:
+                after[bot] = snapshot.offset
+        return after
+
+    # -- browser -> bus ---------------------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        try:
+            command = parse_browser_command(text_data, self.runtime.settings.max_command_bytes)
+        except BadBrowserInput as bad:
+            self.runtime.stats.rejected_frames += 1
+            log.info("rejected a frame from %s: %s", self.actor, bad)
+            await self.push(out.error(str(bad)))
+            return
+        if command.command != "request_status" and not self.can_control:
+            await self.push(out.bot_control(
+                command, outcome="forbidden", actor=self.actor,
+                message=f"{self.actor} may not {command.command.replace('_', ' ')}: "
+                        f"the '{CONTROL_PERMISSION}' permission is required",
+            ))
+            return
+        if command.command == "request_status":
+            await self.push(out.for_snapshot(await self.runtime.bus.snapshot(command.bot_id)))
+        task = asyncio.create_task(self._send_command(command))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _send_command(self, command: BrowserCommand) -> None:
+        bus_command = _COMMANDS[command.command](bot_id=command.bot_id, actor=self.actor)
+        self.runtime.stats.commands_sent += 1
+        try:
+            result = await self.runtime.bus.send_command(bus_command)
+            outcome, message = result.outcome, result.message
+        except NoTraderListening as error:
+            outcome, message = "offline", str(error)
+        except CommandTimeout as error:
+            outcome, message = "timeout", str(error)
+        except BusError as error:
+            outcome, message = "unavailable", str(error)
+        answer = out.bot_control(
+            command, outcome=outcome, message=message, actor=self.actor, command_id=str(bus_command.command_id)
+        )
+        await self.push(answer)
+        if command.command != "request_status":
+            await self.channel_layer.group_send(
+                CONTROL_ROOM_GROUP, {"type": "bot.control", "message": answer, "origin": self.channel_name}
+            )
+
+    async def bot_control(self, event: dict[str, Any]) -> None:
+        """Another control room's start/stop answer, relayed by the channel layer."""
+        if event.get("origin") != self.channel_name:
+            await self.push(event["message"])

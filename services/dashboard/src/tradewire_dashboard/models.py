@@ -1,0 +1,62 @@
+"""What the dashboard keeps: bots seen on the bus, their recorded trades, and the recorder's cursors."""
+
+from __future__ import annotations
+
+from django.db import models
+
+MONEY = {"max_digits": 30, "decimal_places": 12}
+
+
+class Bot(models.Model):
+    bot_id = models.CharField(max_length=64, unique=True)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_trade_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["bot_id"]
+        permissions = [("control_bot", "Can start and stop bots")]
+
+    def __str__(self) -> str:
+        return self.bot_id
+
+
+class Trade(models.Model):
+    """One `trade_executed` event. `event_id` is unique, so recording it twice changes nothing."""
+
+    event_id = models.UUIDField(unique=True)
+    bot = models.ForeignKey(Bot, on_delete=models.PROTECT, related_name="trades")
+    seq = models.PositiveBigIntegerField()
+    offset = models.CharField(max_length=40, help_text="Bus stream offset the trade was read at.")
+    executed_at = models.DateTimeField(db_index=True)
+    mode = models.CharField(max_length=8)
+    side = models.CharField(max_length=4)
+    symbol = models.CharField(max_length=64)
+    price = models.DecimalField(**MONEY)
+    amount = models.DecimalField(**MONEY)
+    cost = models.DecimalField(**MONEY)
+    fee = models.DecimalField(**MONEY)
+    fee_currency = models.CharField(max_length=20)
+    order_id = models.CharField(max_length=128)
+    realized_profit = models.DecimalField(null=True, blank=True, **MONEY)
+    realized_profit_pct = models.DecimalField(null=True, blank=True, **MONEY)
+    position = models.DecimalField(**MONEY)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-executed_at", "-seq"]
+        indexes = [models.Index(fields=["bot", "-executed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.bot_id} {self.side} {self.amount} {self.symbol} @ {self.price}"
+
+
+class RecorderCursor(models.Model):
+    """Where the recorder resumes reading one bot's stream; valid only within the same Redis epoch."""
+
+    bot = models.OneToOneField(Bot, on_delete=models.CASCADE, related_name="cursor")
+    epoch = models.CharField(max_length=64)
+    offset = models.CharField(max_length=40)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.bot_id} after {self.offset} (epoch {self.epoch})"

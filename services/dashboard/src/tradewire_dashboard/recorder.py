@@ -1,0 +1,123 @@
+"""The recorder: every `trade_executed` on the bus, stored once in the Django database.
+
+It reads through the process's Hub like any browser, resuming each bot after the offset stored with
+its last recorded trade. Reading is at-least-once (a crash between reading and storing means the
+same trades are read again), storing is idempotent (a trade's `event_id` is unique), and the
+trades and the cursor of a batch are written in one transaction, so a restart resumes exactly.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from channels.db import database_sync_to_async
+from django.db import transaction
+from django.db.models import Max
+from tradewire_bus import FROM_START, ClientTooSlow, Hub, RedisBus, Resync
+from tradewire_bus.backoff import Backoff
+from tradewire_schemas import Envelope, TradeExecuted
+
+from tradewire_dashboard.models import Bot, RecorderCursor, Trade
+
+log = logging.getLogger("tradewire.dashboard.recorder")
+
+BATCH = 500
+
+
+@dataclass
+class RecorderStats:
+    recorded: int = 0
+    duplicates: int = 0
+    resyncs: int = 0
+    restarts: int = 0
+
+
+def trade_row(bot: Bot, envelope: Envelope, trade: TradeExecuted) -> Trade:
+    return Trade(
+        event_id=trade.event_id, bot=bot, seq=trade.seq, offset=envelope.offset, executed_at=trade.ts,
+        mode=trade.mode, side=trade.side, symbol=trade.symbol, price=trade.price, amount=trade.amount,
+        cost=trade.cost, fee=trade.fee, fee_currency=trade.fee_currency, order_id=trade.order_id,
+        realized_profit=trade.realized_profit, realized_profit_pct=trade.realized_profit_pct,
+        position=trade.position,
+    )
+
+
+def store(envelopes: list[Envelope]) -> tuple[int, int]:
+    """Store a batch of trade envelopes and advance each bot's cursor; returns (new, duplicates)."""
+    trades = [(envelope, envelope.event) for envelope in envelopes if isinstance(envelope.event, TradeExecuted)]
+    if not trades:
+        return 0, 0
+    with transaction.atomic():
+        bots = {}
+        for _, trade in trades:
+            if trade.bot_id not in bots:
+                bots[trade.bot_id], _ = Bot.objects.get_or_create(bot_id=trade.bot_id)
+        ids = [trade.event_id for _, trade in trades]
+        known = set(Trade.objects.filter(event_id__in=ids).values_list("event_id", flat=True))
+        fresh = [trade_row(bots[t.bot_id], e, t) for e, t in trades if t.event_id not in known]
+        Trade.objects.bulk_create(fresh, ignore_conflicts=True)
+        last: dict[str, Envelope] = {}
+        for envelope, trade in trades:
+            last[trade.bot_id] = envelope
+        for bot_id, envelope in last.items():
+            RecorderCursor.objects.update_or_create(
+                bot=bots[bot_id], defaults={"epoch": envelope.epoch, "offset": envelope.offset}
+            )
+        for bot in bots.values():
+            newest = Trade.objects.filter(bot=bot).aggregate(newest=Max("executed_at"))["newest"]
+            Bot.objects.filter(pk=bot.pk).update(last_trade_at=newest)
+    return len(fresh), len(trades) - len(fresh)
+
+
+def stored_cursors() -> dict[str, tuple[str, str]]:
+    return {c.bot.bot_id: (c.epoch, c.offset) for c in RecorderCursor.objects.select_related("bot")}
+
+
+class Recorder:
+    def __init__(self, bus: RedisBus, hub: Hub) -> None:
+        self._bus = bus
+        self._hub = hub
+        self.stats = RecorderStats()
+        self._backoff = Backoff(bus.config.reconnect_min_s, bus.config.reconnect_max_s)
+
+    async def resume_points(self) -> dict[str, str]:
+        """Each bot on the bus -> the offset after which to read; FROM_START when Redis lost its data."""
+        cursors = await database_sync_to_async(stored_cursors)()
+        after = {}
+        for bot in await self._bus.bots():
+            epoch = (await self._bus.snapshot(bot)).epoch
+            stored = cursors.get(bot)
+            after[bot] = stored[1] if stored is not None and stored[0] == epoch else FROM_START
+        return after
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self._record_until_cut_off()
+            except ClientTooSlow as slow:
+                log.warning("recorder fell behind (%s); resuming from its stored cursors", slow)
+            except Exception:
+                # A database or Redis failure: nothing read since the last commit is lost, because the
+                # next attempt resumes from the stored cursors.
+                log.exception("recorder failed; resuming from its stored cursors")
+                await self._backoff.wait()
+            self.stats.restarts += 1
+
+    async def _record_until_cut_off(self) -> None:
+        after = await self.resume_points()
+        log.info("recorder resuming %d bot(s): %s", len(after), after)
+        async with self._hub.attach(types={"trade_executed"}, after=after) as queue:
+            while True:
+                batch = [await queue.get()]
+                while len(batch) < BATCH and (item := queue.get_nowait()) is not None:
+                    batch.append(item)
+                for item in batch:
+                    if isinstance(item, Resync):
+                        self.stats.resyncs += 1
+                        log.warning("recorder: history lost for %s: %s", item.bot_id or "every bot", item.reason)
+                envelopes = [item for item in batch if isinstance(item, Envelope)]
+                new, duplicates = await database_sync_to_async(store)(envelopes)
+                self.stats.recorded += new
+                self.stats.duplicates += duplicates
+                self._backoff.reset()

@@ -1,0 +1,117 @@
+"""What one dashboard process runs besides Django: the bus client, the Hub and the recorder.
+
+`RuntimeApp` wraps the ASGI application: it starts the runtime on the server's lifespan startup
+(uvicorn), or on the first connection for servers without lifespan support (Daphne), and puts it in
+every connection's scope as `scope["tradewire"]`, so consumers get it passed down, not from a global.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from tradewire_bus import Hub, RedisBus
+
+from tradewire_dashboard.config import Settings
+
+log = logging.getLogger("tradewire.dashboard")
+
+Scope = dict[str, Any]
+
+
+@dataclass
+class DashboardStats:
+    connections: int = 0
+    rejected_frames: int = 0
+    commands_sent: int = 0
+    cut_off: int = 0
+
+
+@dataclass
+class DashboardRuntime:
+    settings: Settings
+    bus: RedisBus
+    hub: Hub
+    stats: DashboardStats = field(default_factory=DashboardStats)
+    recorder: Any = None  # a Recorder when recording; imported lazily because it needs Django's models
+
+
+@asynccontextmanager
+async def dashboard_runtime(settings: Settings, *, record: bool = True) -> AsyncIterator[DashboardRuntime]:
+    """Connect to the bus and run the Hub (and the recorder) until the block ends."""
+    async with RedisBus.connect(settings.redis_url, settings.bus) as bus:
+        hub = Hub(bus, max_pending=settings.client_max_pending, conflate_after=settings.client_conflate_after)
+        runtime = DashboardRuntime(settings=settings, bus=bus, hub=hub)
+        tasks = [asyncio.create_task(hub.run(), name="tradewire-hub")]
+        if record:
+            from tradewire_dashboard.recorder import Recorder
+
+            runtime.recorder = Recorder(bus, hub)
+            tasks.append(asyncio.create_task(runtime.recorder.run(), name="tradewire-recorder"))
+        for task in tasks:
+            task.add_done_callback(_report_crash)
+        try:
+            yield runtime
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+def _report_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s stopped", task.get_name(), exc_info=task.exception())
+
+
+class RuntimeApp:
+    """ASGI middleware owning the runtime's lifetime and handing it to every connection."""
+
+    def __init__(self, inner: Any, settings: Settings, *, record: bool = True) -> None:
+        self.inner = inner
+        self.settings = settings
+        self.record = record
+        self.runtime: DashboardRuntime | None = None
+        self._stack = AsyncExitStack()
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> DashboardRuntime:
+        async with self._lock:
+            if self.runtime is None:
+                self.runtime = await self._stack.enter_async_context(
+                    dashboard_runtime(self.settings, record=self.record)
+                )
+                log.info("dashboard runtime started (bus %s)", self.settings.redis_url)
+        return self.runtime
+
+    async def stop(self) -> None:
+        await self._stack.aclose()
+        self.runtime = None
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        runtime = self.runtime or await self.start()
+        await self.inner({**scope, "tradewire": runtime}, receive, send)
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.start()
+                except Exception as error:
+                    await send({"type": "lifespan.startup.failed", "message": str(error)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return

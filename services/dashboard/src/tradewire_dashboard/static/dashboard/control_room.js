@@ -1,0 +1,432 @@
+// The control room: renders what the server pushes. Nothing here asks the server on a timer; the only
+// timers are local (toasts fading, the heartbeat watchdog, reconnect backoff).
+"use strict";
+
+const config = JSON.parse(document.getElementById("dashboard-config").textContent);
+const $ = (id) => document.getElementById(id);
+const MAX_TRADES = 200;
+const STATE_TYPES = new Set(["price", "stats", "status_change", "heartbeat"]);
+
+const bots = new Map(); // bot id -> its own figures, kept apart
+let selected = localStorage.getItem("tradewire.bot") || "";
+let lastEventAt = null;
+let lastDelay = null;
+const pending = new Map(); // request id -> button
+
+function fmt(value, digits = 2) {
+  if (value === null || value === undefined || value === "") return "–";
+  const number = Number(value);
+  return Number.isFinite(number) ? number.toLocaleString("en-US", { maximumFractionDigits: digits }) : String(value);
+}
+const time = (iso) => new Date(iso).toLocaleTimeString("en-GB", { hour12: false });
+const chartTime = (iso) => Math.floor(Date.parse(iso) / 1000);
+
+function bot(botId) {
+  if (!bots.has(botId)) {
+    bots.set(botId, {
+      id: botId, status: null, offline: false, stateOffset: null, price: null, stats: null,
+      position: null, balances: {}, trades: [], tradeIds: new Set(), points: [], markers: [], watchdog: null,
+    });
+    renderBotList();
+    if (!selected || !bots.has(selected)) select(botId);
+  }
+  return bots.get(botId);
+}
+
+// ---- the chart (TradingView lightweight-charts) ----------------------------------------------------
+const chart = LightweightCharts.createChart($("chart"), {
+  autoSize: true,
+  layout: { background: { color: "transparent" }, textColor: "#cbd5e1", attributionLogo: false },
+  grid: { vertLines: { color: "#1e293b" }, horzLines: { color: "#1e293b" } },
+  timeScale: { timeVisible: true, secondsVisible: true },
+  rightPriceScale: { borderColor: "#334155" },
+});
+const series = chart.addSeries(LightweightCharts.LineSeries, { color: "#38bdf8", lineWidth: 2 });
+const seriesMarkers = LightweightCharts.createSeriesMarkers(series, []);
+
+function addPoint(state, iso, value) {
+  const point = { time: chartTime(iso), value: Number(value) };
+  const last = state.points[state.points.length - 1];
+  if (last && point.time < last.time) return; // late and out of order: the chart only grows forward
+  if (last && point.time === last.time) state.points[state.points.length - 1] = point;
+  else state.points.push(point);
+  if (state.id === selected) series.update(point);
+}
+
+function addMarker(state, trade) {
+  const buy = trade.side === "buy";
+  state.markers.push({
+    time: chartTime(trade.ts), position: buy ? "belowBar" : "aboveBar", color: buy ? "#22c55e" : "#f43f5e",
+    shape: buy ? "arrowUp" : "arrowDown", text: buy ? "B" : "S",
+  });
+  if (state.id === selected) seriesMarkers.setMarkers(state.markers);
+}
+
+// ---- rendering -------------------------------------------------------------------------------------
+function select(botId) {
+  selected = botId;
+  localStorage.setItem("tradewire.bot", botId);
+  $("bot-select").value = botId;
+  const state = bots.get(botId);
+  series.setData(state ? state.points : []);
+  seriesMarkers.setMarkers(state ? state.markers : []);
+  chart.timeScale().fitContent();
+  renderAll();
+}
+
+function renderBotList() {
+  const pick = $("bot-select");
+  const ids = [...bots.keys()].sort();
+  pick.replaceChildren(...ids.map((id) => new Option(id, id, false, id === selected)));
+  pick.disabled = ids.length === 0;
+}
+
+function badgeState(state) {
+  if (!state || !state.status) return "unknown";
+  if (state.offline) return "offline";
+  return state.status;
+}
+
+function renderBadge() {
+  const state = bots.get(selected);
+  const label = badgeState(state);
+  const badge = $("status-badge");
+  badge.className = `badge badge-${label}`;
+  badge.dataset.status = label;
+  badge.textContent = label;
+  badge.title = state && state.reason ? state.reason : "";
+}
+
+function renderControls() {
+  const state = bots.get(selected);
+  const busy = [...pending.values()].length > 0;
+  for (const [id, wanted] of [["start-button", "running"], ["stop-button", "stopped"]]) {
+    const button = $(id);
+    button.disabled = !config.canControl || !state || busy || (state.status === wanted && !state.offline);
+    button.title = config.canControl ? "" : "You do not have permission to start or stop bots";
+  }
+}
+
+function renderPrice(direction) {
+  const state = bots.get(selected);
+  const price = state && state.price;
+  $("price").textContent = price ? fmt(price.last, 8) : "–";
+  $("price-symbol").textContent = price ? price.symbol : "";
+  $("price-change").textContent = price ? `${Number(price.change_pct) >= 0 ? "+" : ""}${fmt(price.change_pct, 3)} % since start` : "";
+  if (direction) {
+    const el = $("price");
+    el.classList.remove("flash-up", "flash-down");
+    void el.offsetWidth; // restart the animation
+    el.classList.add(direction === "up" ? "flash-up" : "flash-down");
+  }
+  $("position").textContent = state && state.position !== null ? fmt(state.position, 8) : "–";
+  $("balance").textContent = state && Object.keys(state.balances).length
+    ? Object.entries(state.balances).map(([currency, value]) => `${fmt(value, 4)} ${currency}`).join(" · ") : "–";
+}
+
+function renderStats() {
+  const stats = bots.get(selected)?.stats;
+  const quote = stats ? ` ${stats.quote_currency}` : "";
+  $("stat-profit").textContent = stats ? `${fmt(stats.realized_profit)}${quote}` : "–";
+  $("stat-profit").className = stats ? (Number(stats.realized_profit) >= 0 ? "gain" : "loss") : "";
+  $("stat-win-rate").textContent = stats ? `${fmt(stats.win_rate, 1)} %` : "–";
+  $("stat-trades").textContent = stats ? String(stats.trades) : "–";
+  $("stat-drawdown").textContent = stats ? `${fmt(stats.max_drawdown, 2)} %` : "–";
+  $("stat-equity").textContent = stats ? `${fmt(stats.equity)}${quote}` : "–";
+  $("stat-fees").textContent = stats ? `${fmt(stats.fees_paid, 4)}${quote}` : "–";
+}
+
+function tradeRow(trade) {
+  const row = document.createElement("tr");
+  row.dataset.eventId = trade.event_id;
+  row.dataset.seq = trade.seq;
+  const cells = [
+    [time(trade.ts)], [trade.side.toUpperCase(), `side side-${trade.side}`], [fmt(trade.amount, 8), "num"],
+    [fmt(trade.price, 8), "num"], [fmt(trade.cost), "num"],
+    [trade.realized_profit === null || trade.realized_profit === undefined ? "–" : fmt(trade.realized_profit, 4), "num"],
+    [fmt(trade.position, 8), "num"],
+  ];
+  for (const [text, cls] of cells) {
+    const cell = row.insertCell();
+    cell.textContent = text;
+    if (cls) cell.className = cls;
+  }
+  return row;
+}
+
+function renderTrades() {
+  const state = bots.get(selected);
+  $("trades").tBodies[0].replaceChildren(...(state ? state.trades.map(tradeRow) : []));
+}
+
+function renderFleet() {
+  const rows = [...bots.values()].sort((a, b) => a.id.localeCompare(b.id)).map((state) => {
+    const row = document.createElement("tr");
+    row.dataset.bot = state.id;
+    if (state.id === selected) row.className = "selected";
+    const name = row.insertCell();
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "link-button";
+    button.textContent = state.id;
+    button.setAttribute("aria-label", `Show bot ${state.id}`);
+    button.addEventListener("click", () => select(state.id));
+    name.append(button);
+    const status = row.insertCell();
+    status.innerHTML = `<span class="badge badge-${badgeState(state)}">${badgeState(state)}</span>`;
+    for (const value of [state.price ? fmt(state.price.last, 8) : "–", state.stats ? fmt(state.stats.realized_profit) : "–",
+      state.stats ? String(state.stats.trades) : String(state.trades.length)]) {
+      const cell = row.insertCell();
+      cell.className = "num";
+      cell.textContent = value;
+    }
+    return row;
+  });
+  if (rows.length) $("fleet").tBodies[0].replaceChildren(...rows);
+}
+
+function renderAll() {
+  renderBotList();
+  renderBadge();
+  renderControls();
+  renderPrice(null);
+  renderStats();
+  renderTrades();
+  renderFleet();
+}
+
+// ---- noticing: toast, screen flash, sound -----------------------------------------------------------
+function toast(text, kind = "info") {
+  const item = document.createElement("div");
+  item.className = `toast toast-${kind}`;
+  item.setAttribute("role", kind === "error" ? "alert" : "status");
+  item.textContent = text;
+  $("toasts").append(item);
+  setTimeout(() => item.remove(), 5000);
+}
+
+function flashScreen(side) {
+  const flash = $("flash");
+  flash.className = "flash";
+  void flash.offsetWidth;
+  flash.className = `flash flash-${side}`;
+}
+
+const sound = {
+  on: localStorage.getItem("tradewire.sound") === "on",
+  context: null,
+  // Browsers allow audio only after a user gesture: the context is made (or resumed) in a click.
+  enableFromGesture() {
+    this.context = this.context || new AudioContext();
+    return this.context.resume();
+  },
+  play(side) {
+    if (!this.on || !this.context || this.context.state !== "running") return;
+    const oscillator = this.context.createOscillator();
+    const gain = this.context.createGain();
+    oscillator.frequency.value = side === "buy" ? 880 : 523;
+    gain.gain.setValueAtTime(0.15, this.context.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.001, this.context.currentTime + 0.25);
+    oscillator.connect(gain).connect(this.context.destination);
+    oscillator.start();
+    oscillator.stop(this.context.currentTime + 0.25);
+  },
+};
+
+function renderMute() {
+  const button = $("mute-button");
+  button.setAttribute("aria-pressed", String(sound.on));
+  button.textContent = sound.on ? "🔔 Sound on" : "🔇 Sound off";
+}
+
+// ---- applying pushed messages ------------------------------------------------------------------------
+function armWatchdog(state, heartbeat) {
+  clearTimeout(state.watchdog);
+  const allowed = heartbeat.interval_s * 3 * 1000 - (Date.now() - Date.parse(heartbeat.ts));
+  state.offline = allowed <= 0;
+  if (!state.offline) {
+    state.watchdog = setTimeout(() => {
+      state.offline = true;
+      console.warn(`💤 No heartbeat from bot ${state.id}: showing it offline`);
+      renderAll();
+    }, allowed);
+  }
+}
+
+function applyTrade(state, trade, { notify }) {
+  if (state.tradeIds.has(trade.event_id)) return false;
+  state.tradeIds.add(trade.event_id);
+  state.trades.unshift(trade);
+  if (state.trades.length > MAX_TRADES) state.trades.pop();
+  state.position = trade.position;
+  if (trade.balances) state.balances = trade.balances;
+  addPoint(state, trade.ts, trade.price);
+  addMarker(state, trade);
+  if (notify) {
+    toast(`${trade.side.toUpperCase()} ${fmt(trade.amount, 8)} ${trade.symbol} @ ${fmt(trade.price, 8)} · ${state.id}`, trade.side);
+    flashScreen(trade.side);
+    sound.play(trade.side);
+  }
+  return true;
+}
+
+const handlers = {
+  status(message, state) {
+    const data = message.data;
+    if (state.stateOffset && message.offset && compareOffsets(message.offset, state.stateOffset) < 0) return;
+    state.stateOffset = message.offset;
+    state.status = data.status;
+    state.reason = data.reason;
+    state.price = data.price || state.price;
+    state.stats = data.stats || state.stats;
+    state.position = data.position ?? state.position;
+    state.balances = Object.keys(data.balances || {}).length ? data.balances : state.balances;
+    if (data.heartbeat) armWatchdog(state, data.heartbeat);
+    if (data.price) addPoint(state, data.price.ts, data.price.last);
+    if (data.last_trade) applyTrade(state, data.last_trade, { notify: false });
+    console.log(`📋 Status of bot ${state.id}:`, data);
+  },
+  trade(message, state) {
+    if (applyTrade(state, message.data, { notify: true })) console.log("📊 New trade pushed from bot:", message.data);
+  },
+  price(message, state) {
+    const before = state.price ? Number(state.price.last) : null;
+    state.price = message.data;
+    addPoint(state, message.data.ts, message.data.last);
+    const now = Number(message.data.last);
+    if (state.id === selected) renderPrice(before === null || now === before ? null : now > before ? "up" : "down");
+    console.log(`💹 Price pushed from bot ${state.id}: ${message.data.last}`);
+  },
+  stats(message, state) {
+    state.stats = message.data;
+    console.log(`📈 Stats pushed from bot ${state.id}:`, message.data);
+  },
+  status_change(message, state) {
+    state.status = message.data.status;
+    state.reason = message.data.reason;
+    state.offline = false;
+    console.log(`🔄 Status change pushed from bot ${state.id}: ${message.data.status} (${message.data.reason})`);
+  },
+  heartbeat(message, state) {
+    state.status = message.data.status;
+    armWatchdog(state, message.data);
+  },
+};
+
+function onBotControl(message) {
+  const data = message.data;
+  const mine = data.request_id && pending.has(data.request_id);
+  if (mine) {
+    const button = pending.get(data.request_id);
+    pending.delete(data.request_id);
+    button.classList.remove("pending");
+    button.removeAttribute("aria-busy");
+    button.textContent = button.dataset.label;
+  }
+  console.log(`🎛️ Bot control answer for ${message.bot_id}:`, data);
+  if (data.command === "request_status" && data.ok) return;
+  const who = mine ? "" : `${data.actor}: `;
+  toast(`${who}${data.command.replace("_", " ")} ${message.bot_id}: ${data.outcome} · ${data.message}`, data.ok ? "info" : "error");
+}
+
+function onMessage(message) {
+  const now = Date.now();
+  if (message.type === "error") {
+    console.error("⚠️ Error from the server:", message.data.message);
+    toast(message.data.message, "error");
+    return;
+  }
+  if (message.type === "bot_control") {
+    onBotControl(message);
+    renderControls();
+    return;
+  }
+  if (message.type === "resync") {
+    console.warn("♻️ History lost, reloading the snapshot:", message.data.reason);
+    for (const id of message.bot_id ? [message.bot_id] : [...bots.keys()]) {
+      socket.send({ command: "request_status", bot_id: id, request_id: `resync-${id}-${now}` });
+    }
+    return;
+  }
+  const state = bot(message.bot_id);
+  if (STATE_TYPES.has(message.type) && state.stateOffset && compareOffsets(message.offset, state.stateOffset) <= 0) {
+    return; // older than the snapshot already shown
+  }
+  const handler = handlers[message.type];
+  if (!handler) {
+    console.warn("Unknown push:", message);
+    return;
+  }
+  handler(message, state);
+  if (message.type !== "status") {
+    lastEventAt = now;
+    lastDelay = message.data.ts ? now - Date.parse(message.data.ts) : null;
+  }
+  if (message.type === "price") {
+    renderFleet();
+    return;
+  }
+  renderAll();
+}
+
+function onSocketState(state, detail) {
+  const el = $("connection");
+  el.dataset.state = state;
+  el.className = `conn conn-${state}`;
+  el.textContent = {
+    connecting: "connecting…", resuming: "resuming…", live: "live",
+    offline: `reconnecting in ${detail ? (detail.delay / 1000).toFixed(1) : "?"} s`,
+  }[state];
+  if (state === "offline" && pending.size) {
+    for (const button of pending.values()) {
+      button.classList.remove("pending");
+      button.textContent = button.dataset.label;
+    }
+    pending.clear();
+    toast("Connection lost before the answer arrived; check the bot's status", "error");
+    renderControls();
+  }
+}
+
+// The age of the last event, redrawn with the screen (no timer and no request: only a repaint).
+function renderAge() {
+  if (lastEventAt !== null) {
+    const age = Date.now() - lastEventAt;
+    $("event-age").textContent = `last event ${age} ms ago${lastDelay !== null ? ` (arrived in ${lastDelay} ms)` : ""}`;
+  }
+  requestAnimationFrame(renderAge);
+}
+
+function sendControl(command, button) {
+  const requestId = `${command}-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`;
+  if (!socket.send({ command, bot_id: selected, request_id: requestId })) {
+    toast("Not connected; try again in a moment", "error");
+    return;
+  }
+  button.dataset.label = button.dataset.label || button.textContent;
+  button.textContent = command === "start_bot" ? "Starting…" : "Stopping…";
+  button.classList.add("pending");
+  button.setAttribute("aria-busy", "true");
+  pending.set(requestId, button);
+  renderControls();
+}
+
+$("bot-select").addEventListener("change", (event) => select(event.target.value));
+$("start-button").addEventListener("click", (event) => sendControl("start_bot", event.currentTarget));
+$("stop-button").addEventListener("click", (event) => sendControl("stop_bot", event.currentTarget));
+$("mute-button").addEventListener("click", async () => {
+  sound.on = !sound.on;
+  localStorage.setItem("tradewire.sound", sound.on ? "on" : "off");
+  if (sound.on) await sound.enableFromGesture().catch(() => toast("The browser refused to play sound", "error"));
+  renderMute();
+});
+// A stored "sound on" still needs a gesture on this page before the browser lets it play.
+document.addEventListener("pointerdown", () => { if (sound.on && !sound.context) sound.enableFromGesture(); }, { once: true });
+
+for (const message of config.recentTrades) applyTrade(bot(message.bot_id), message.data, { notify: false });
+const socket = new PushSocket(config.wsPath, { onMessage, onState: onSocketState });
+window.tradewire = { socket, bots }; // for the console and the browser tests
+renderMute();
+renderAll();
+socket.connect();
+requestAnimationFrame(renderAge);

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from tradewire_dashboard import history, views
+
+urlpatterns = [
+    path("", views.control_room, name="control-room"),
+    path("trades/", history.trade_history, name="trade-history"),
+    path("trades.csv", history.trade_csv, name="trade-csv"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,48 @@
+"""The control room page. Everything live on it arrives over the WebSocket; this only renders the shell."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from tradewire_dashboard.consumer import CONTROL_PERMISSION
+from tradewire_dashboard.models import Trade
+
+
+def _plain(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def trade_message(trade: Trade) -> dict[str, Any]:
+    """A recorded trade in the shape of a pushed `trade` message, so the page renders both alike."""
+    return {
+        "type": "trade",
+        "bot_id": trade.bot.bot_id,
+        "offset": trade.offset,
+        "data": {
+            "event_id": str(trade.event_id), "bot_id": trade.bot.bot_id, "seq": trade.seq,
+            "ts": trade.executed_at.isoformat(), "mode": trade.mode, "side": trade.side,
+            "symbol": trade.symbol, "price": _plain(trade.price),
+            "amount": _plain(trade.amount), "cost": _plain(trade.cost),
+            "realized_profit": _plain(trade.realized_profit),
+            "position": _plain(trade.position),
+        },
+    }
+
+
+@login_required
+def control_room(request: HttpRequest) -> HttpResponse:
+    limit = settings.TRADEWIRE.recent_trades
+    recent = Trade.objects.select_related("bot").order_by("-executed_at", "-seq")[:limit]
+    config = {
+        "wsPath": "/ws/control/",
+        "username": request.user.get_username(),
+        "canControl": request.user.has_perm(CONTROL_PERMISSION),
+        "recentTrades": [trade_message(trade) for trade in reversed(recent)],
+    }
+    return render(request, "dashboard/control_room.html", {"config": config})
