@@ -68,6 +68,17 @@ class ResyncFrame(BaseModel):
     reason: str
 
 
+class SubscribedFrame(BaseModel):
+    """Sent once the socket is attached to the hub: from here on nothing published is missed."""
+
+    model_config = _FRAME
+
+    type: Literal["subscribed"] = "subscribed"
+    bots: list[str] | None = Field(description="Null: every bot.")
+    types: list[str] | None = Field(description="Null: every event type.")
+    after: dict[str, str] = Field(description="Per bot, the offset the stream resumes after (history first).")
+
+
 class SnapshotFrame(BaseModel):
     model_config = _FRAME
 

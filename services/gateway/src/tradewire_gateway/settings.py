@@ -47,6 +47,9 @@ class Settings(BaseSettings):
 
     ws_max_message_bytes: int = Field(default=64 * 1024, ge=1024, description="Larger frames close with 1009.")
     ws_commands_in_flight: int = Field(default=8, ge=1, description="Commands one socket may have waiting.")
+    ws_send_timeout_s: float = Field(
+        default=10.0, gt=0, description="A client that takes no frame for this long is closed as too slow (1013)."
+    )
     ws_max_pending: int = Field(
         default=10_000, ge=1, description="Undroppable events a client may fall behind before it is cut off."
     )

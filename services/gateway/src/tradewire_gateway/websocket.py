@@ -18,7 +18,15 @@ from tradewire_schemas import Envelope
 from tradewire_schemas.wire import describe
 
 from tradewire_gateway.auth import SUBPROTOCOL, Principal, bearer_token, token_from_subprotocols
-from tradewire_gateway.frames import BotControlFrame, CommandFrame, ErrorCode, ErrorFrame, SnapshotFrame, command_frames
+from tradewire_gateway.frames import (
+    BotControlFrame,
+    CommandFrame,
+    ErrorCode,
+    ErrorFrame,
+    SnapshotFrame,
+    SubscribedFrame,
+    command_frames,
+)
 from tradewire_gateway.frames import resync_frame_text as resync_text
 from tradewire_gateway.rate_limit import RateLimited
 from tradewire_gateway.runtime import Runtime
@@ -31,6 +39,11 @@ CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_FAULT, CLOSE_TRY_AGAIN, CLOSE_BAD_REQUEST = 1
 HUB_READY_WAIT_S = 5.0
 
 Close = tuple[int, str] | None  # how a side of the conversation ended; None: the client left
+TOO_SLOW: Close = (CLOSE_TRY_AGAIN, "too slow: reconnect with after=<bot>:<last offset>")
+
+
+class _Stuck(Exception):
+    """The client took no frame within the send timeout: its TCP window stayed full."""
 
 router = APIRouter()
 
@@ -72,6 +85,8 @@ class EventSocket:
         self._send_lock = asyncio.Lock()
         self._commands: set[asyncio.Task[None]] = set()
         self._conflated_seen = 0
+        self._send_timeout_s = runtime.settings.ws_send_timeout_s
+        self._stuck = asyncio.Event()
 
     async def serve(self) -> None:
         hub = self._runtime.hub
@@ -86,8 +101,13 @@ class EventSocket:
                 after |= await self._send_snapshots()
             attached_ms = time.time() * 1000
             async with hub.attach(self._request.bots, self._request.types, after or None) as queue:
+                await self._send(SubscribedFrame(
+                    bots=_listed(self._request.bots), types=_listed(self._request.types), after=after
+                ).model_dump_json())
                 ending = await self._converse(queue, attached_ms)
                 self._count_conflated(queue)
+        except _Stuck:
+            ending = TOO_SLOW
         except Exception:
             log.exception("WebSocket of %s failed", self._principal.name)
             ending = (CLOSE_FAULT, "gateway fault; reconnect and resume with after=")
@@ -96,11 +116,14 @@ class EventSocket:
     async def _converse(self, queue: ClientQueue, attached_ms: float) -> Close:
         relay = asyncio.create_task(self._relay(queue, attached_ms))
         listen = asyncio.create_task(self._listen())
+        stuck = asyncio.create_task(self._stuck.wait())
         try:
-            done, _ = await asyncio.wait({relay, listen}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait({relay, listen, stuck}, return_when=asyncio.FIRST_COMPLETED)
+            if stuck in done:
+                return TOO_SLOW
             return next(iter(done)).result()
         finally:
-            pending = [relay, listen, *self._commands]
+            pending = [relay, listen, stuck, *self._commands]
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
@@ -126,8 +149,8 @@ class EventSocket:
                 item = await queue.get()
             except ClientTooSlow:
                 self._metrics.dropped.inc()
-                log.warning("cut off %s: too far behind", self._principal.name)
-                return CLOSE_TRY_AGAIN, "too slow: reconnect with after=<bot>:<last offset>"
+                log.warning("cut off a client of %s: it fell too far behind", self._principal.name)
+                return TOO_SLOW
             self._count_conflated(queue)
             if isinstance(item, Resync):
                 sent = await self._send(resync_text(item))
@@ -149,19 +172,29 @@ class EventSocket:
             self._conflated_seen = queue.conflated
 
     async def _send(self, text: str) -> bool:
-        """False when the client has gone."""
+        """False when the client has gone; `_Stuck` when it took nothing within the send timeout."""
         try:
-            async with self._send_lock:
+            async with self._send_lock, asyncio.timeout(self._send_timeout_s):
                 await self._ws.send_text(text)
             return True
+        except TimeoutError:
+            # uvicorn waits for the socket to be writable before it writes, so no partial frame is left.
+            if not self._stuck.is_set():
+                self._metrics.dropped.inc()
+                log.warning("closing a client of %s: it took no frame for %ss", self._principal.name,
+                            self._send_timeout_s)
+            self._stuck.set()
+            raise _Stuck from None
         except (WebSocketDisconnect, RuntimeError, OSError):
             return False
 
     async def _close(self, ending: Close) -> None:
         if ending is None:
             return
-        with contextlib.suppress(RuntimeError, OSError):  # the client may have closed first
-            await self._ws.close(*ending)
+        # A stalled client cannot take even the close frame; then uvicorn closes the socket once we return.
+        with contextlib.suppress(RuntimeError, OSError, TimeoutError):
+            async with asyncio.timeout(self._send_timeout_s):
+                await self._ws.close(*ending)
 
     # -- in ----------------------------------------------------------------------------------------
 
@@ -202,6 +235,10 @@ class EventSocket:
         task.add_done_callback(self._commands.discard)
 
     async def _command(self, frame: CommandFrame, bot_id: str) -> None:
+        with contextlib.suppress(_Stuck):  # then the conversation is ending already
+            await self._send(await self._answer(frame, bot_id))
+
+    async def _answer(self, frame: CommandFrame, bot_id: str) -> str:
         code: ErrorCode
         try:
             result = await self._runtime.commander.send(bot_id, frame.command, self._principal, via="ws")
@@ -215,10 +252,8 @@ class EventSocket:
             code, reason = "bus_unavailable", str(error)
         else:
             answer = BotControlFrame(request_id=frame.request_id, bot_id=bot_id, command=frame.command, result=result)
-            await self._send(answer.model_dump_json())
-            return
-        error = ErrorFrame(code=code, message=reason, request_id=frame.request_id, bot_id=bot_id)
-        await self._send(error.model_dump_json())
+            return answer.model_dump_json()
+        return ErrorFrame(code=code, message=reason, request_id=frame.request_id, bot_id=bot_id).model_dump_json()
 
     async def _refuse(
         self, code: ErrorCode, message: str, frame: CommandFrame | None = None, bot_id: str | None = None
@@ -227,3 +262,7 @@ class EventSocket:
         log.info("refused a frame from %s: %s", self._principal.name, message)
         request_id = frame.request_id if frame else None
         await self._send(ErrorFrame(code=code, message=message, request_id=request_id, bot_id=bot_id).model_dump_json())
+
+
+def _listed(values: frozenset[str] | None) -> list[str] | None:
+    return None if values is None else sorted(values)
