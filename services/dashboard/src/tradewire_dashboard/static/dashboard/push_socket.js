@@ -3,6 +3,8 @@
 // missed while away arrive in order and none twice.
 "use strict";
 
+const TOO_SLOW = 4008; // the server's close code for a client that fell too far behind
+
 // Stream offsets look like "1700000000000-3": compare them as (milliseconds, sequence) pairs.
 function compareOffsets(a, b) {
   const [am, as] = a.split("-").map(BigInt);
@@ -34,6 +36,7 @@ class PushSocket {
     this.onState(this.offsets.size ? "resuming" : "connecting");
     const ws = new WebSocket(this.url());
     this.ws = ws;
+    this.advanced = false;
     ws.addEventListener("open", () => {
       this.onState("live");
       console.log("📡 Listening for pushed updates from bot...", this.offsets.size ? Object.fromEntries(this.offsets) : "");
@@ -53,6 +56,12 @@ class PushSocket {
     ws.addEventListener("close", (event) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      if (event.code === TOO_SLOW && !this.advanced) {
+        // Cut off again before catching up at all: the backlog is too long to replay, so start over
+        // from a fresh snapshot instead of retrying the same resume for ever.
+        console.warn("🐢 Too far behind to catch up; reloading from a fresh snapshot");
+        this.forget(null);
+      }
       const delay = this.nextDelay();
       console.warn(`🔌 Connection closed (code ${event.code}); reconnecting in ${Math.round(delay)} ms`);
       this.onState("offline", { delay, code: event.code });
@@ -70,6 +79,7 @@ class PushSocket {
     }
     if (known === undefined || compareOffsets(message.offset, known) > 0) {
       this.offsets.set(message.bot_id, message.offset);
+      this.advanced = true;
     }
   }
 

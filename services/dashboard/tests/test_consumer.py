@@ -1,0 +1,329 @@
+"""The control room consumer against a real Redis, driven with Channels' WebsocketCommunicator."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+from tradewire_bus import RedisBus
+from tradewire_schemas import (
+    CommandResult,
+    Heartbeat,
+    PriceUpdated,
+    StatsUpdated,
+    StatusChanged,
+    TradeExecuted,
+)
+
+from tradewire_dashboard.consumer import CLOSE_TOO_SLOW, ControlRoomConsumer, resume_offsets
+from tradewire_dashboard.runtime import DashboardRuntime
+
+BOT = "alpha"
+
+
+def trade(n: int, side: str = "buy", bot: str = BOT) -> TradeExecuted:
+    price = Decimal("42000") + n
+    return TradeExecuted(
+        bot_id=bot, mode="paper", side=side, symbol="BTC/USDT", price=price, amount=Decimal("0.01"),
+        cost=price * Decimal("0.01"), fee=Decimal("0.42"), fee_currency="USDT", order_id=f"order-{n}",
+        position=Decimal("0.01") if side == "buy" else Decimal("0"),
+        balances={"BTC": Decimal("0.01"), "USDT": Decimal("9579.58")},
+    )
+
+
+def price(last: str, bot: str = BOT) -> PriceUpdated:
+    value = Decimal(last)
+    return PriceUpdated(
+        bot_id=bot, symbol="BTC/USDT", last=value, bid=value - 1, ask=value + 1, change_pct=Decimal("0.5"),
+        iteration=1,
+    )
+
+
+def stats(trades: int = 0, bot: str = BOT) -> StatsUpdated:
+    return StatsUpdated(
+        bot_id=bot, trades=trades, wins=1, losses=0, win_rate=Decimal("100"), realized_profit=Decimal("12.5"),
+        unrealized_profit=Decimal("0"), equity=Decimal("10012.5"), max_drawdown=Decimal("1.5"),
+        fees_paid=Decimal("0.84"), quote_currency="USDT",
+    )
+
+
+def status(value: str, bot: str = BOT) -> StatusChanged:
+    return StatusChanged(bot_id=bot, status=value, reason="test", actor="trader")  # type: ignore[arg-type]
+
+
+def app_for(runtime: DashboardRuntime, user: Any) -> Any:
+    consumer = ControlRoomConsumer.as_asgi()
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await consumer({**scope, "user": user, "tradewire": runtime}, receive, send)
+
+    return app
+
+
+@contextlib.asynccontextmanager
+async def connected(runtime: DashboardRuntime, user: Any, path: str = "/ws/control/") -> AsyncIterator[Any]:
+    communicator = WebsocketCommunicator(app_for(runtime, user), path)
+    accepted, _ = await communicator.connect(timeout=5)
+    assert accepted
+    try:
+        yield communicator
+    finally:
+        await communicator.disconnect(timeout=5)
+
+
+async def receive(communicator: WebsocketCommunicator, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    while True:
+        message: dict[str, Any] = json.loads(await communicator.receive_from(timeout=5))
+        if message["type"] not in skip:
+            return message
+
+
+@contextlib.asynccontextmanager
+async def responder(bus: RedisBus, bot: str, *, outcome: str = "completed") -> AsyncIterator[list[str]]:
+    """A stand-in trader: answers each command, and publishes the status change a start/stop causes."""
+    seen: list[str] = []
+    ready = asyncio.Event()
+
+    async def answer() -> None:
+        async with bus.commands(bot, bus.publisher) as inbox:
+            ready.set()
+            async for command in inbox:
+                seen.append(command.type)
+                if command.type in ("start_bot", "stop_bot") and outcome == "completed":
+                    new = "running" if command.type == "start_bot" else "stopped"
+                    await bus.publish(StatusChanged(bot_id=bot, status=new, reason="asked", actor=command.actor))
+                await bus.publish(CommandResult(
+                    bot_id=bot, command_id=command.command_id, command=command.type, outcome=outcome,  # type: ignore[arg-type]
+                    message=f"{command.type} {outcome}",
+                ))
+
+    task = asyncio.create_task(answer())
+    await asyncio.wait_for(ready.wait(), 5)
+    try:
+        yield seen
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_connect_sends_initial_status_from_the_snapshot(runtime: DashboardRuntime, bus: RedisBus, controller: Any) -> None:
+    await bus.publish(status("running"))
+    await bus.publish(trade(1))
+    await bus.publish(price("42100.5"))
+    last = await bus.publish(stats(trades=1))
+
+    async with connected(runtime, controller) as ws:
+        message = await receive(ws)
+
+    assert message["type"] == "status"
+    assert message["bot_id"] == BOT
+    assert message["offset"] == last.offset
+    data = message["data"]
+    assert data["status"] == "running"
+    assert data["position"] == "0.01"
+    assert data["balances"] == {"BTC": "0.01", "USDT": "9579.58"}
+    assert data["price"]["last"] == "42100.5"
+    assert data["stats"]["realized_profit"] == "12.5"
+
+
+async def test_events_published_after_connect_are_pushed_with_their_offsets(
+    runtime: DashboardRuntime, bus: RedisBus, controller: Any
+) -> None:
+    await bus.publish(status("running"))
+    async with connected(runtime, controller) as ws:
+        assert (await receive(ws))["type"] == "status"
+        published = [await bus.publish(trade(1)), await bus.publish(price("42001")), await bus.publish(status("stopped"))]
+        pushed = [await receive(ws) for _ in published]
+
+    assert [m["type"] for m in pushed] == ["trade", "price", "status_change"]
+    assert [m["offset"] for m in pushed] == [e.offset for e in published]
+    assert pushed[0]["data"]["event_id"] == str(published[0].event.event_id)
+    assert pushed[2]["data"]["status"] == "stopped"
+
+
+async def test_heartbeats_are_pushed_so_the_page_can_tell_when_a_bot_goes_quiet(
+    runtime: DashboardRuntime, bus: RedisBus, controller: Any
+) -> None:
+    await bus.publish(status("running"))
+    async with connected(runtime, controller) as ws:
+        await receive(ws)
+        await bus.publish(Heartbeat(bot_id=BOT, status="running", interval_s=1.0))
+        message = await receive(ws)
+    assert message["type"] == "heartbeat"
+    assert message["data"]["interval_s"] == 1.0
+
+
+async def test_anonymous_connection_is_refused(runtime: DashboardRuntime) -> None:
+    communicator = WebsocketCommunicator(app_for(runtime, AnonymousUser()), "/ws/control/")
+    accepted, _ = await communicator.connect(timeout=5)
+    assert not accepted
+
+
+@pytest.mark.parametrize(
+    ("frame", "reason"),
+    [
+        ("this is not json", "not a command"),
+        (json.dumps({"command": "dance", "bot_id": BOT}), "command"),
+        (json.dumps({"command": "stop_bot"}), "bot_id"),
+        (json.dumps({"command": "stop_bot", "bot_id": "no spaces allowed"}), "bot_id"),
+        (json.dumps({"command": "stop_bot", "bot_id": BOT, "extra": 1}), "extra"),
+        (json.dumps({"command": "request_status", "bot_id": BOT, "pad": "x" * 5000}), "larger than"),
+    ],
+)
+async def test_bad_input_gets_an_error_and_the_connection_stays(
+    runtime: DashboardRuntime, bus: RedisBus, controller: Any, frame: str, reason: str
+) -> None:
+    await bus.publish(status("running"))
+    async with connected(runtime, controller) as ws:
+        await receive(ws)
+        await ws.send_to(text_data=frame)
+        error = await receive(ws)
+        assert error["type"] == "error"
+        assert reason in error["data"]["message"]
+        published = await bus.publish(trade(7))
+        assert (await receive(ws))["offset"] == published.offset  # still connected and relaying
+    assert runtime.stats.rejected_frames == 1
+
+
+async def test_binary_frames_get_an_error(runtime: DashboardRuntime, controller: Any) -> None:
+    async with connected(runtime, controller) as ws:
+        await ws.send_to(bytes_data=b"\x00\x01")
+        assert "binary" in (await receive(ws))["data"]["message"]
+
+
+async def test_stop_is_sent_as_a_bus_command_and_answered_as_bot_control(
+    runtime: DashboardRuntime, bus: RedisBus, controller: Any
+) -> None:
+    await bus.publish(status("running"))
+    async with responder(bus, BOT) as seen, connected(runtime, controller) as ws:
+        await receive(ws)
+        await ws.send_json_to({"command": "stop_bot", "bot_id": BOT, "request_id": "r1"})
+        messages = [await receive(ws, skip=("heartbeat",)) for _ in range(2)]
+
+    by_type = {m["type"]: m for m in messages}
+    assert by_type["status_change"]["data"]["status"] == "stopped"
+    assert by_type["status_change"]["data"]["actor"] == "carol"
+    answer = by_type["bot_control"]["data"]
+    assert answer["ok"] is True
+    assert (answer["command"], answer["outcome"], answer["request_id"]) == ("stop_bot", "completed", "r1")
+    assert seen == ["stop_bot"]
+
+
+async def test_request_status_sends_the_snapshot_and_asks_the_trader(
+    runtime: DashboardRuntime, bus: RedisBus, controller: Any
+) -> None:
+    await bus.publish(status("running"))
+    async with responder(bus, BOT) as seen, connected(runtime, controller) as ws:
+        await receive(ws)
+        await ws.send_json_to({"command": "request_status", "bot_id": BOT})
+        snapshot = await receive(ws)
+        answer = await receive(ws)
+    assert (snapshot["type"], snapshot["data"]["status"]) == ("status", "running")
+    assert (answer["type"], answer["data"]["outcome"]) == ("bot_control", "completed")
+    assert seen == ["request_status"]
+
+
+async def test_a_user_without_the_permission_cannot_stop_a_bot(
+    runtime: DashboardRuntime, bus: RedisBus, viewer: Any
+) -> None:
+    await bus.publish(status("running"))
+    async with responder(bus, BOT) as seen, connected(runtime, viewer) as ws:
+        await receive(ws)
+        await ws.send_json_to({"command": "stop_bot", "bot_id": BOT})
+        answer = await receive(ws)
+    assert answer["type"] == "bot_control"
+    assert (answer["data"]["ok"], answer["data"]["outcome"]) == (False, "forbidden")
+    assert "permission" in answer["data"]["message"]
+    assert seen == []
+
+
+async def test_start_without_a_trader_is_answered_as_offline(runtime: DashboardRuntime, controller: Any) -> None:
+    async with connected(runtime, controller) as ws:
+        await ws.send_json_to({"command": "start_bot", "bot_id": "ghost"})
+        answer = await receive(ws)
+    assert (answer["type"], answer["data"]["outcome"], answer["data"]["ok"]) == ("bot_control", "offline", False)
+    assert "no trader" in answer["data"]["message"]
+
+
+async def test_other_control_rooms_learn_who_stopped_a_bot(
+    runtime: DashboardRuntime, bus: RedisBus, controller: Any, viewer: Any
+) -> None:
+    await bus.publish(status("running"))
+    async with responder(bus, BOT), connected(runtime, controller) as asker, connected(runtime, viewer) as watcher:
+        await receive(asker)
+        await receive(watcher)
+        await asker.send_json_to({"command": "stop_bot", "bot_id": BOT})
+        notice = await receive(watcher, skip=("status_change", "heartbeat"))
+        own = sorted([(await receive(asker))["type"] for _ in range(2)])
+        assert own == ["bot_control", "status_change"]
+        assert await asker.receive_nothing(timeout=0.2)  # its own answer is not delivered twice
+    assert notice["type"] == "bot_control"
+    assert (notice["data"]["actor"], notice["data"]["command"], notice["data"]["ok"]) == ("carol", "stop_bot", True)
+
+
+async def test_reconnecting_client_receives_missed_trades_in_order_without_duplicates(
+    runtime: DashboardRuntime, bus: RedisBus, controller: Any
+) -> None:
+    await bus.publish(status("running"))
+    async with connected(runtime, controller) as ws:
+        await receive(ws)
+        seen = [await bus.publish(trade(1)), await bus.publish(trade(2, "sell"))]
+        last_offset = [await receive(ws) for _ in seen][-1]["offset"]
+    missed = [await bus.publish(trade(n, "buy" if n % 2 else "sell")) for n in range(3, 8)]
+
+    async with connected(runtime, controller, f"/ws/control/?after={BOT}:{last_offset}") as ws:
+        first = await receive(ws)
+        replayed = [await receive(ws) for _ in missed]
+        live = await bus.publish(trade(8))
+        after = await receive(ws)
+
+    assert first["type"] == "status"
+    assert [m["data"]["seq"] for m in replayed] == [e.event.seq for e in missed]
+    assert [m["offset"] for m in replayed] == [e.offset for e in missed]
+    assert after["offset"] == live.offset
+
+
+async def test_resuming_from_an_offset_the_stream_no_longer_holds_asks_for_a_resync(
+    runtime: DashboardRuntime, bus: RedisBus, controller: Any
+) -> None:
+    await bus.publish(status("running"))
+    async with connected(runtime, controller, f"/ws/control/?after={BOT}:1-0") as ws:
+        assert (await receive(ws))["type"] == "status"
+        message = await receive(ws)
+    assert (message["type"], message["bot_id"]) == ("resync", BOT)
+    assert "no longer in the stream" in message["data"]["reason"]
+
+
+async def test_a_client_too_far_behind_is_closed_so_it_can_resume(
+    settings: Any, bus: RedisBus, controller: Any
+) -> None:
+    from tradewire_dashboard.runtime import dashboard_runtime
+
+    start = await bus.publish(status("running"))
+    for n in range(30):  # more trades than the tight queue below may hold for one client
+        await bus.publish(trade(n))
+    tight = settings.model_copy(update={"client_max_pending": 10, "client_conflate_after": 5})
+    async with dashboard_runtime(tight, record=False) as runtime:
+        await asyncio.wait_for(runtime.hub.ready.wait(), 5)
+        path = f"/ws/control/?after={BOT}:{start.offset}"
+        communicator = WebsocketCommunicator(app_for(runtime, controller), path)
+        assert (await communicator.connect(timeout=5))[0]
+        output = await communicator.receive_output(timeout=5)
+        while output["type"] != "websocket.close":
+            output = await communicator.receive_output(timeout=5)
+        assert output["code"] == CLOSE_TOO_SLOW
+        assert runtime.stats.cut_off == 1
+
+
+def test_resume_offsets_keep_only_well_formed_pairs() -> None:
+    query = b"after=alpha:1700000000000-0,bad%20bot:1-0,beta:oops,gamma:5-12"
+    assert resume_offsets(query) == {"alpha": "1700000000000-0", "gamma": "5-12"}
+    assert resume_offsets(b"") == {}
