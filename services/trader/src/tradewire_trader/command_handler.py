@@ -9,7 +9,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from tradewire_schemas import Command, CommandResult, Heartbeat, Outcome, RequestStatus, StartBot, StatusChanged, StopBot
+from tradewire_schemas import (
+    Command,
+    CommandResult,
+    Heartbeat,
+    Outcome,
+    RequestStatus,
+    StartBot,
+    StatusChanged,
+    StopBot,
+)
 
 from tradewire_trader.trader import Trader
 

@@ -6,8 +6,12 @@ from tradewire_trader.exchange import Exchange
 from tradewire_trader.market_data import CsvReplay, MarketData, Pacer, SyntheticMarket, sample_csv
 from tradewire_trader.markets import MarketRules
 from tradewire_trader.orders import Balances
+from tradewire_trader.outbox import Outbox, PublishedLookup, SeqPublisher
 from tradewire_trader.paper_exchange import PaperExchange
 from tradewire_trader.settings import Settings
+from tradewire_trader.state_store import StateStore
+from tradewire_trader.strategies import build_strategy
+from tradewire_trader.trader import Trader
 
 
 def build_paper_exchange(settings: Settings) -> PaperExchange:
@@ -35,3 +39,13 @@ def build_market(settings: Settings, exchange: Exchange | None = None) -> Market
     from tradewire_trader.live_market import LiveMarket
 
     return LiveMarket.from_settings(settings, exchange)
+
+
+def build_paper_trader(settings: Settings, store: StateStore, publisher: SeqPublisher,
+                       lookup: PublishedLookup | None = None) -> Trader:
+    """A paper trader without the bus around it: for backtests, benchmarks and tests."""
+    return Trader(
+        bot_id=settings.bot_id, mode="paper", exchange=build_paper_exchange(settings),
+        strategy=build_strategy(settings), store=store, outbox=Outbox(store, publisher, lookup=lookup),
+        price_every=settings.price_every, stats_every_s=settings.stats_every_s, outbox_limit=settings.outbox_limit,
+    )

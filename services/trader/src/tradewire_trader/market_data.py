@@ -127,3 +127,15 @@ class CsvReplay:
                 continue
             await self._pacer.wait()
             yield candle
+
+
+class CandleList:
+    """Candles already in memory (benchmarks, tests, backtests); `end` cuts the list short."""
+
+    def __init__(self, candles: list[Candle], end: int | None = None) -> None:
+        self._candles = candles
+        self._end = end
+
+    async def candles(self, start: int = 0) -> AsyncIterator[Candle]:
+        for candle in self._candles[start:self._end]:
+            yield candle

@@ -8,7 +8,6 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from tradewire_bus import BusConfig
 
 DataSource = Literal["synthetic", "replay", "live"]

@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 import ccxt
-
 from tradewire_schemas import (
     BotStatus,
     Event,

@@ -1,0 +1,153 @@
+"""Hand-computed fills, fees and reservations on the paper exchange."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import ccxt
+import pytest
+from tradewire_trader.candles import Candle
+from tradewire_trader.markets import MarketRules
+from tradewire_trader.orders import Balances
+from tradewire_trader.paper_exchange import PaperExchange
+
+
+def exchange(usdt: str = "10000", btc: str = "0") -> PaperExchange:
+    return PaperExchange(
+        MarketRules.from_fixture("BTC/USDT"), Balances(free={"USDT": D(usdt), "BTC": D(btc)}),
+        taker_fee=D("0.001"), maker_fee=D("0.0005"), slippage=D("0.0005"),
+    )
+
+
+def candle(o: str, h: str, low: str, c: str, ts: int = 0) -> Candle:
+    return Candle(ts, D(o), D(h), D(low), D(c), D("1"))
+
+
+async def test_market_buy_fills_at_next_open_plus_slippage_with_taker_fee() -> None:
+    paper = exchange()
+    paper.match(candle("41900", "42100", "41800", "42000"))
+    order = await paper.create_order("BTC/USDT", "market", "buy", D("0.01"))
+    assert order["status"] == "open"
+    [fill] = paper.match(candle("42000", "42500", "41900", "42400", ts=60_000))
+    # 42000 x 1.0005 = 42021.00; cost 0.01 x 42021 = 420.21; fee 420.21 x 0.001 = 0.42021
+    assert (fill.price, fill.cost, fill.fee, fill.taker) == (D("42021.00"), D("420.21"), D("0.42021"), True)
+    assert paper.balances.free == {"USDT": D("9579.36979"), "BTC": D("0.01")}
+    assert paper.balances.used == {"USDT": D(0)}
+
+
+async def test_market_sell_fills_below_next_open_by_the_slippage() -> None:
+    paper = exchange(usdt="0", btc="0.5")
+    paper.match(candle("42000", "42000", "42000", "42000"))
+    await paper.create_order("BTC/USDT", "market", "sell", D("0.5"))
+    [fill] = paper.match(candle("40000", "40000", "40000", "40000"))
+    # 40000 x 0.9995 = 39980.00; cost 19990; fee 19.99; proceeds 19970.01
+    assert (fill.price, fill.cost, fill.fee) == (D("39980.00"), D("19990.0000"), D("19.990000000"))
+    assert paper.balances.total("USDT") == D("19970.01")
+    assert paper.balances.total("BTC") == 0
+
+
+async def test_limit_buy_waits_until_the_price_crosses_and_fills_at_the_limit_with_maker_fee() -> None:
+    paper = exchange()
+    paper.match(candle("42000", "42000", "42000", "42000"))
+    order = await paper.create_order("BTC/USDT", "limit", "buy", D("0.1"), D("41000"))
+    # held while open: 0.1 x 41000 x 1.0005 (maker fee) = 4102.05
+    assert paper.balances.used["USDT"] == D("4102.05")
+    assert paper.balances.free["USDT"] == D("5897.95")
+    assert paper.match(candle("42000", "42200", "41001", "41500")) == []
+    [fill] = paper.match(candle("41500", "41600", "40800", "40900"))
+    assert (fill.order_id, fill.price, fill.fee, fill.taker) == (order["id"], D("41000"), D("2.05"), False)
+    assert paper.balances.total("USDT") == D("10000") - D("4100") - D("2.05")
+    assert paper.balances.used["USDT"] == 0
+
+
+async def test_limit_sell_fills_when_the_high_reaches_it() -> None:
+    paper = exchange(usdt="0", btc="1")
+    paper.match(candle("42000", "42000", "42000", "42000"))
+    await paper.create_order("BTC/USDT", "limit", "sell", D("1"), D("43000"))
+    assert paper.balances.used["BTC"] == D("1")
+    [fill] = paper.match(candle("42500", "43000", "42400", "42900"))
+    assert (fill.price, fill.fee) == (D("43000"), D("21.5"))
+    assert paper.balances.total("USDT") == D("42978.5")
+
+
+async def test_buying_more_than_the_free_quote_raises_ccxt_insufficient_funds() -> None:
+    paper = exchange(usdt="100")
+    paper.match(candle("42000", "42000", "42000", "42000"))
+    with pytest.raises(ccxt.InsufficientFunds):
+        await paper.create_order("BTC/USDT", "market", "buy", D("0.01"))
+    assert paper.balances.free["USDT"] == D("100") and not paper.open_orders
+
+
+async def test_reserved_funds_cannot_be_spent_twice() -> None:
+    paper = exchange(usdt="500")
+    paper.match(candle("42000", "42000", "42000", "42000"))
+    await paper.create_order("BTC/USDT", "limit", "buy", D("0.01"), D("40000"))
+    with pytest.raises(ccxt.InsufficientFunds):
+        await paper.create_order("BTC/USDT", "limit", "buy", D("0.01"), D("40000"))
+
+
+async def test_selling_more_than_held_raises_insufficient_funds() -> None:
+    paper = exchange(btc="0.01")
+    paper.match(candle("42000", "42000", "42000", "42000"))
+    with pytest.raises(ccxt.InsufficientFunds):
+        await paper.create_order("BTC/USDT", "market", "sell", D("0.02"))
+
+
+@pytest.mark.parametrize(
+    ("amount", "price"), [(D("0.000001"), None), (D("0.0001"), None), (D("0.01"), D("-1"))],
+    ids=["below-amount-precision", "below-minimum-cost", "negative-limit"],
+)
+async def test_orders_outside_the_market_rules_raise_ccxt_invalid_order(amount: D, price: D | None) -> None:
+    paper = exchange()
+    paper.match(candle("42000", "42000", "42000", "42000"))
+    with pytest.raises(ccxt.InvalidOrder):
+        await paper.create_order("BTC/USDT", "limit" if price is not None else "market", "buy", amount, price)
+
+
+async def test_amounts_are_truncated_to_the_market_precision() -> None:
+    paper = exchange()
+    paper.match(candle("42000", "42000", "42000", "42000"))
+    order = await paper.create_order("BTC/USDT", "market", "buy", D("0.0123456"))
+    assert order["amount"] == D("0.01234")
+
+
+async def test_canceling_releases_the_reservation() -> None:
+    paper = exchange()
+    paper.match(candle("42000", "42000", "42000", "42000"))
+    order = await paper.create_order("BTC/USDT", "limit", "buy", D("0.1"), D("41000"))
+    canceled = await paper.cancel_order(order["id"])
+    assert canceled["status"] == "canceled"
+    assert paper.balances.free["USDT"] == D("10000") and paper.balances.used["USDT"] == 0
+    with pytest.raises(ccxt.OrderNotFound):
+        await paper.cancel_order(order["id"])
+
+
+async def test_a_market_buy_the_market_gapped_past_is_rejected_without_touching_balances() -> None:
+    paper = exchange(usdt="425")
+    paper.match(candle("42000", "42000", "42000", "42000"))
+    await paper.create_order("BTC/USDT", "market", "buy", D("0.01"))
+    assert paper.match(candle("50000", "50000", "50000", "50000")) == []
+    assert paper.balances.free["USDT"] == D("425") and not paper.open_orders
+
+
+async def test_balance_and_order_structures_are_ccxt_shaped() -> None:
+    paper = exchange()
+    paper.match(candle("42000", "42000", "42000", "42000"))
+    order = await paper.create_order("BTC/USDT", "limit", "buy", D("0.01"), D("41000"), {"clientOrderId": "abc"})
+    assert {"id", "clientOrderId", "symbol", "type", "side", "price", "amount", "filled", "remaining", "status",
+            "fee", "timestamp", "datetime"} <= order.keys()
+    assert order["clientOrderId"] == "abc"
+    balance = await paper.fetch_balance()
+    assert balance["USDT"]["used"] == balance["used"]["USDT"] == D("410.205")
+    assert balance["total"]["USDT"] == D("10000")
+    assert [o["id"] for o in await paper.fetch_open_orders("BTC/USDT")] == [order["id"]]
+
+
+async def test_state_round_trips_through_json() -> None:
+    paper = exchange()
+    paper.match(candle("42000", "42000", "42000", "42000"))
+    await paper.create_order("BTC/USDT", "limit", "buy", D("0.01"), D("41000"))
+    twin = exchange(usdt="1")
+    twin.restore(paper.state())
+    assert twin.balances == paper.balances and twin.open_orders == paper.open_orders
+    assert (twin.next_order_number, twin.last_price) == (2, D("42000"))
