@@ -45,15 +45,6 @@ FLAGS: dict[str, dict[str, Any]] = {
 }
 
 
-class StopRequest(asyncio.Event):
-    reason = "shutdown requested"
-
-    def request(self, reason: str) -> None:
-        if not self.is_set():
-            self.reason = reason
-            self.set()
-
-
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="tradewire-trader", description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -81,7 +72,7 @@ def write_sample(path: Path, candles: int, seed: int) -> None:
 
 
 async def serve(settings: Settings) -> None:
-    from tradewire_trader.service import run_service
+    from tradewire_trader.service import StopRequest, run_service
 
     stop = StopRequest()
     loop = asyncio.get_running_loop()

@@ -121,13 +121,14 @@ class Outbox:
                 continue
             try:
                 seq = await self._publish_once(item)
-            except (BusError, OSError, ConnectionError) as error:
+            except Exception as error:  # whatever went wrong, the event stays queued and trading goes on
                 self.failures += 1
                 item.maybe_published = item.outbox_id is not None
                 delay = self._backoff.delay()
-                if self.connected:
+                if self.connected or self._backoff.attempts % 20 == 0:
+                    unexpected = not isinstance(error, BusError | OSError | ConnectionError)
                     log.warning("cannot publish %s (%s); keeping it and retrying in %.2fs", item.event.type, error,
-                                delay)
+                                delay, exc_info=unexpected)
                 self.connected = False
                 await asyncio.sleep(delay)
                 continue

@@ -28,6 +28,17 @@ log = logging.getLogger("tradewire.trader.service")
 FLUSH_ON_EXIT_S = 5.0
 
 
+class StopRequest(asyncio.Event):
+    """Set by a signal handler (or a test) with the reason the final status change will carry."""
+
+    reason = "shutdown requested"
+
+    def request(self, reason: str) -> None:
+        if not self.is_set():
+            self.reason = reason
+            self.set()
+
+
 async def heartbeats(trader: Trader, interval: float) -> None:
     while True:
         trader.outbox.add_latest(Heartbeat(bot_id=trader.bot_id, status=trader.status, interval_s=interval))
@@ -62,7 +73,7 @@ async def background(*coroutines: object) -> AsyncIterator[list[asyncio.Task[Non
                 await task
 
 
-async def run_service(settings: Settings, stop: asyncio.Event) -> None:
+async def run_service(settings: Settings, stop: StopRequest) -> None:
     store = StateStore(settings.state_path)
     try:
         async with RedisBus.connect(settings.redis_url, settings.bus) as bus:
@@ -78,7 +89,7 @@ async def run_service(settings: Settings, stop: asyncio.Event) -> None:
         store.close()
 
 
-async def trade(settings: Settings, stop: asyncio.Event, bus: RedisBus, store: StateStore, outbox: Outbox,
+async def trade(settings: Settings, stop: StopRequest, bus: RedisBus, store: StateStore, outbox: Outbox,
                 exchange: object) -> None:
     trader = Trader(
         bot_id=settings.bot_id, mode=settings.mode, exchange=exchange,  # type: ignore[arg-type]
@@ -112,7 +123,7 @@ async def trade(settings: Settings, stop: asyncio.Event, bus: RedisBus, store: S
             trading.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await trading
-            reason, status = getattr(stop, "reason", "shutdown requested"), "stopped"
+            reason, status = stop.reason, "stopped"
         await trader.cancel_open_orders()
         trader.change_status(status, reason, TRADER, clean_exit=True)  # type: ignore[arg-type]
         if not await outbox.flush(FLUSH_ON_EXIT_S):
