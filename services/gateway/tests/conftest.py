@@ -177,7 +177,10 @@ class Events:
     """Valid events with little ceremony."""
 
     @staticmethod
-    def trade(bot_id: str, n: int = 1) -> TradeExecuted:
+    def trade(bot_id: str, n: int = 1, currencies: int = 0) -> TradeExecuted:
+        """A buy or sell; `currencies` pads the balances to make a large frame (~25 bytes each)."""
+        balances = {"USDT": Decimal("1000"), "BTC": Decimal("0.001")}
+        balances.update({f"COIN{i}": Decimal("1234.56789") for i in range(currencies)})
         price = Decimal("42000") + n
         return TradeExecuted(
             bot_id=bot_id,
@@ -191,7 +194,7 @@ class Events:
             fee_currency="USDT",
             order_id=f"order-{n}",
             position=Decimal("0.001"),
-            balances={"USDT": Decimal("1000"), "BTC": Decimal("0.001")},
+            balances=balances,
         )
 
     @staticmethod
@@ -267,6 +270,12 @@ class SocketClient:
                     await self.connection.recv()
         received = self.connection.protocol.close_rcvd
         return (received.code, received.reason) if received else (None, "")
+
+
+@pytest.fixture
+def ws_to() -> Callable[[RunningGateway], Callable[..., contextlib.AbstractAsyncContextManager[SocketClient]]]:
+    """For tests that start their own gateway: `async with ws_to(gateway)("bots=alpha") as client:`."""
+    return socket_opener
 
 
 @pytest.fixture

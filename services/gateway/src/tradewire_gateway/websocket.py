@@ -37,9 +37,14 @@ log = logging.getLogger("tradewire.gateway.ws")
 
 CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_FAULT, CLOSE_TRY_AGAIN, CLOSE_BAD_REQUEST = 1008, 1009, 1011, 1013, 4400
 HUB_READY_WAIT_S = 5.0
+CATCH_UP_PAGE = 500
 
 Close = tuple[int, str] | None  # how a side of the conversation ended; None: the client left
 TOO_SLOW: Close = (CLOSE_TRY_AGAIN, "too slow: reconnect with after=<bot>:<last offset>")
+
+
+class _Gone(Exception):
+    """The client left while we were sending."""
 
 
 class _Stuck(Exception):
@@ -96,7 +101,7 @@ class EventSocket:
             await self._close((CLOSE_TRY_AGAIN, "event bus unreachable; retry shortly"))
             return
         try:
-            after = dict(self._request.after)
+            after = await self._catch_up(dict(self._request.after))
             if self._request.snapshot:
                 after |= await self._send_snapshots()
             attached_ms = time.time() * 1000
@@ -108,6 +113,8 @@ class EventSocket:
                 self._count_conflated(queue)
         except _Stuck:
             ending = TOO_SLOW
+        except _Gone:
+            ending = None
         except Exception:
             log.exception("WebSocket of %s failed", self._principal.name)
             ending = (CLOSE_FAULT, "gateway fault; reconnect and resume with after=")
@@ -127,6 +134,32 @@ class EventSocket:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _catch_up(self, after: dict[str, str]) -> dict[str, str]:
+        """Send missed history page by page, paced by the socket, before attaching to the hub.
+
+        The hub replays `after` into the client's bounded queue all at once, so a client that missed more
+        than `ws_max_pending` trades would be cut off on every resume. Reading the stream here first leaves
+        the hub only what was published meanwhile. An offset no longer kept is left to the hub, which
+        then sends a resync.
+        """
+        bus, types = self._runtime.bus, self._request.types
+        for bot, offset in after.items():
+            stream = bus.topics.bot_stream(bot)
+            if not await bus.redis.xrange(stream, min=offset, max=offset, count=1):
+                continue
+            while True:
+                page = await bus.history(bot, after=offset, limit=CATCH_UP_PAGE)
+                for envelope in page:
+                    if types is None or envelope.event.type in types:
+                        if not await self._send(self._runtime.frames.text(envelope)):
+                            raise _Gone
+                        self._metrics.relayed.labels(type=envelope.event.type).inc()
+                if page:
+                    offset = after[bot] = page[-1].offset
+                if len(page) < CATCH_UP_PAGE:
+                    break
+        return after
 
     async def _send_snapshots(self) -> dict[str, str]:
         """Each chosen (or known) bot's state first; live events then continue right after its offset."""
