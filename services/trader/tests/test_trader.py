@@ -76,7 +76,11 @@ async def test_prices_are_published_every_n_iterations(
     publisher = InMemoryPublisher()
     trader = build_paper_trader(settings_, StateStore(settings_.state_path), publisher)
     candles = list(itertools.islice(synthetic_series(1, D(100), 60), 50))
-    await run_to_end(trader, CandleList(candles))
+    drainer = asyncio.create_task(trader.outbox.run())
+    for candle in candles:  # one at a time, as when paced: nothing to conflate
+        await trader.on_candle(candle)
+        assert await trader.outbox.flush(5)
+    drainer.cancel()
     prices = [e for e in publisher.events() if isinstance(e, PriceUpdated)]
     assert [p.iteration for p in prices] == [7, 14, 21, 28, 35, 42, 49]
     assert prices[-1].last == candles[48].close

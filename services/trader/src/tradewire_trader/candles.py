@@ -23,4 +23,5 @@ class Candle:
     def from_ohlcv(cls, row: list[float | int | str]) -> Candle:
         """From ccxt's `[timestamp, open, high, low, close, volume]` row (numbers or strings)."""
         ts, o, h, low, c, v = row[:6]
-        return cls(int(float(ts)), *(Decimal(str(x)) for x in (o, h, low, c, v)))
+        timestamp = int(ts) if isinstance(ts, int) or (isinstance(ts, str) and ts.isdigit()) else int(float(ts))
+        return cls(timestamp, *(Decimal(x if isinstance(x, str) else str(x)) for x in (o, h, low, c, v)))

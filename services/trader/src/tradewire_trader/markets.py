@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from importlib import resources
 from typing import Any
 
@@ -30,6 +30,9 @@ class MarketRules:
         limits = market["limits"]
         self.min_amount = Decimal(str(limits["amount"]["min"] or 0))
         self.min_cost = Decimal(str(limits["cost"]["min"] or 0))
+        tick = Decimal(str(market["precision"]["price"]))
+        # A power-of-ten tick (e.g. 0.01) rounds with one quantize, far cheaper than ccxt's string helpers.
+        self._tick = tick if tick.as_tuple().digits == (1,) else None
 
     @classmethod
     def from_fixture(cls, symbol: str) -> MarketRules:
@@ -45,6 +48,12 @@ class MarketRules:
 
     def price(self, price: Decimal) -> Decimal:
         return Decimal(self._exchange.price_to_precision(self.symbol, str(price)))
+
+    def display_price(self, price: Decimal) -> Decimal:
+        """The price rounded to the tick, for published quotes (orders go through `price`)."""
+        if self._tick is None:
+            return self.price(price)
+        return price.quantize(self._tick, rounding=ROUND_HALF_EVEN)
 
     def check_cost(self, amount: Decimal, price: Decimal) -> None:
         if amount * price < self.min_cost:

@@ -114,17 +114,21 @@ class Trader:
                 continue
             index += 1
             await self.on_candle(candle)
-            if self.outbox.has_pending or index % YIELD_EVERY == 0:
-                await asyncio.sleep(0)  # let the outbox drain and commands arrive
+            if index % YIELD_EVERY == 0 or self.outbox.durable_backlog:
+                # Let the outbox drain and commands arrive. When candles come as fast as possible this is
+                # where price and stats updates conflate; trades make us yield at once.
+                await asyncio.sleep(0)
 
     async def on_candle(self, candle: Candle) -> None:
         self.iteration += 1
         if self.first_price is None:
             self.first_price = candle.close
             self.book.cost_basis = self.book.position * candle.close  # a starting position, valued at entry
-        for fill in await self.exchange.settle(candle):
+        fills = await self.exchange.settle(candle)
+        for fill in fills:
             self.on_fill(fill)
-        self.book.mark(self.equity(candle.close))
+        if fills or self.book.position:  # flat and nothing filled: equity cannot have moved
+            self.book.mark(self.equity(candle.close))
         if self.status == "running" and not self.exchange.open_orders:
             intent = self.strategy.on_candle(candle, self.book.position)
             if intent is not None:
@@ -175,8 +179,8 @@ class Trader:
     def price_event(self, last: Decimal) -> PriceUpdated:
         rules, slip = self.exchange.rules, getattr(self.exchange, "slippage", Decimal(0))
         return PriceUpdated(
-            bot_id=self.bot_id, symbol=self.symbol, last=last, bid=rules.price(last * (1 - slip)),
-            ask=rules.price(last * (1 + slip)), iteration=self.iteration,
+            bot_id=self.bot_id, symbol=self.symbol, last=last, bid=rules.display_price(last * (1 - slip)),
+            ask=rules.display_price(last * (1 + slip)), iteration=self.iteration,
             change_pct=percent(last - (self.first_price or last), self.first_price or last),
         )
 

@@ -1,0 +1,82 @@
+"""Trader benchmark: replay throughput in candles/s through strategy, paper exchange, state file and publisher.
+
+The same OHLCV CSV (generated, as fast as possible) runs twice: once with the in-memory publisher and
+once with the real Redis bus on a private redis-server. Both include CSV parsing, the SQLite state
+file (one transaction per order and per fill) and draining the outbox to the end.
+
+    uv run python bench/trader.py [--candles 100000] [--strategy sma_crossover]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tradewire_bus import InMemoryPublisher, RedisBus
+from tradewire_testing import RedisServer
+from tradewire_trader.__main__ import write_sample
+from tradewire_trader.components import build_paper_trader
+from tradewire_trader.market_data import CsvReplay, Pacer
+from tradewire_trader.outbox import SeqPublisher
+from tradewire_trader.settings import Settings
+from tradewire_trader.state_store import StateStore
+
+
+@dataclass
+class Result:
+    name: str
+    candles: int
+    seconds: float
+    trades: int
+    published: int
+
+    @property
+    def rate(self) -> float:
+        return self.candles / self.seconds
+
+
+async def replay(name: str, csv: Path, folder: Path, publisher: SeqPublisher, strategy: str) -> Result:
+    settings = Settings(bot_id="bench", state_file=folder / f"{name}.sqlite3", speed=0, strategy=strategy)
+    store = StateStore(settings.state_path)
+    trader = build_paper_trader(settings, store, publisher)
+    trader.status = "running"
+    drainer = asyncio.create_task(trader.outbox.run())
+    started = time.perf_counter()
+    await trader.run(CsvReplay(csv, Pacer(0, 60)))
+    trader.publish_stats()
+    assert await trader.outbox.flush(60), "outbox did not drain"
+    seconds = time.perf_counter() - started
+    drainer.cancel()
+    store.close()
+    return Result(name, trader.iteration, seconds, trader.book.trades, trader.outbox.published)
+
+
+async def main(candles: int, strategy: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="tradewire-bench-") as tmp:
+        folder = Path(tmp)
+        csv = folder / "candles.csv"
+        write_sample(csv, candles, seed=7)
+        memory = await replay("in-memory", csv, folder, InMemoryPublisher(), strategy)
+        with RedisServer() as server:
+            async with RedisBus.connect(server.url) as bus:
+                on_redis = await replay("redis-bus", csv, folder, bus.publisher, strategy)
+    print(f"trader replay, {candles} candles, {strategy}, SQLite state, speed 0 (as fast as possible)")
+    print(f"{'':24}{'in-memory':>14}{'redis bus':>14}")
+    print(f"{'candles/s':24}{memory.rate:>14,.0f}{on_redis.rate:>14,.0f}")
+    print(f"{'seconds':24}{memory.seconds:>14.2f}{on_redis.seconds:>14.2f}")
+    print(f"{'trades':24}{memory.trades:>14}{on_redis.trades:>14}")
+    print(f"{'events published':24}{memory.published:>14}{on_redis.published:>14}")
+    print(f"redis / in-memory throughput ratio: {on_redis.rate / memory.rate:.2f}")
+    print(f"target >= 50,000 candles/s in memory: {'met' if memory.rate >= 50_000 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--candles", type=int, default=100_000)
+    parser.add_argument("--strategy", default="sma_crossover", choices=["sma_crossover", "rsi_reversion"])
+    args = parser.parse_args()
+    asyncio.run(main(args.candles, args.strategy))
