@@ -60,7 +60,7 @@ async def test_events_page_through_history_in_order(
 
 async def test_bad_offsets_and_limits_are_422(http: httpx.AsyncClient, gateway: Any, bus: RedisBus, make: Any) -> None:
     await bus.publish(make.trade("alpha"))
-    for query in ("after=yesterday", "after=99999999999999999999-0", "limit=0", "limit=100000"):
+    for query in ("after=yesterday", "after=99999999999999999999-0", "after=\u0661-0", "limit=0", "limit=100000"):
         response = await http.get(f"/api/v1/bots/alpha/events?{query}", headers=gateway.auth())
         assert response.status_code == 422, query
 

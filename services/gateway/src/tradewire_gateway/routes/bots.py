@@ -10,7 +10,6 @@ from tradewire_schemas import BotId
 from tradewire_gateway.dependencies import Reader, RuntimeDep
 from tradewire_gateway.frames import EventFrame
 from tradewire_gateway.views import (
-    OFFSET_PATTERN,
     BotDetail,
     BotList,
     BotSummary,
@@ -55,7 +54,7 @@ def bots_router(events_page_limit: int) -> APIRouter:
         runtime: RuntimeDep,
         _: Reader,
         after: Annotated[
-            StreamOffset, Query(pattern=OFFSET_PATTERN, description="Events after this offset.")
+            StreamOffset, Query(description="Events after this offset.")
         ] = FROM_START,
         limit: Annotated[int, Query(ge=1, le=events_page_limit)] = 100,
     ) -> EventPage:

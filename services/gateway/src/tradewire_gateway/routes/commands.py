@@ -29,6 +29,7 @@ IdempotencyKey = Annotated[
     summary="Send start_bot, stop_bot or request_status and wait for the trader's result",
     response_description="The trader's final command_result (outcome completed or rejected).",
     responses={
+        400: {"model": Problem, "description": "The body could not be read at all (e.g. not UTF-8)"},
         401: {"model": Problem, "description": "Missing or unknown token"},
         403: {"model": Problem, "description": "The token lacks the control scope"},
         429: {"model": Problem, "description": "Too many commands from this token; see Retry-After"},
