@@ -63,10 +63,23 @@ def choose_redis() -> tuple[str, list[str] | None]:
         data = ROOT / "var" / "redis"
         data.mkdir(parents=True, exist_ok=True)
         say(f"Redis: private redis-server on port {port}, append-only file in {data}")
-        return url, [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data),
-                     "--appendonly", "yes", "--save", ""]
-    say(f"Redis: no Redis reachable and no redis-server on PATH: embedded fakeredis on port {port}. "
-        "It is for trying things out only: one process, nothing kept on disk.")
+        return url, [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(data),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+        ]
+    say(
+        f"Redis: no Redis reachable and no redis-server on PATH: embedded fakeredis on port {port}. "
+        "It is for trying things out only: one process, nothing kept on disk."
+    )
     return url, [sys.executable, str(Path(__file__).with_name("embedded_redis.py")), "--port", str(port)]
 
 

@@ -7,7 +7,7 @@ the envelope (epoch, stream offset, event) for live fan-out.
 
 from __future__ import annotations
 
-import uuid
+import os
 from typing import Protocol
 
 from redis.asyncio import Redis
@@ -16,6 +16,7 @@ from tradewire_schemas import CommandResult, Envelope, Event
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
+from tradewire_bus.script_runner import ScriptRunner
 from tradewire_bus.snapshot import state_field
 from tradewire_bus.topics import Topics
 
@@ -50,7 +51,7 @@ return {seq, id, epoch}
 def new_epoch_candidate() -> str:
     """Becomes the epoch only if Redis has none. Fresh every time: a Redis that lost its data must get
     an epoch it never had, or subscribers could not tell."""
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()
 
 
 class Publisher(Protocol):
@@ -72,42 +73,57 @@ def split_for_seq(event: Event) -> tuple[str, str]:
 
 class RedisPublisher:
     def __init__(self, redis: Redis, config: BusConfig) -> None:
-        self._redis = redis
         self._config = config
         self._topics = Topics(config.namespace)
-        self._script = redis.register_script(PUBLISH_SCRIPT)
+        self._run_script = ScriptRunner(redis, PUBLISH_SCRIPT)
         self._floors: dict[str, int] = {}
+        self._names: dict[str, tuple[list[bytes], bytes, bytes]] = {}
+        self._maxlen = b"%d" % config.stream_maxlen
+        self._memory = b"%d" % config.command_memory_s
 
     def continue_after(self, bot_id: str, seq: int) -> None:
         """Never assign a `seq` at or below this one for the bot, even if Redis lost its counter."""
         self._floors[bot_id] = max(seq, self._floors.get(bot_id, 0))
 
+    def _names_for(self, bot_id: str) -> tuple[list[bytes], bytes, bytes]:
+        """The bot's keys, channel and id as bytes, built once per bot."""
+        names = self._names.get(bot_id)
+        if names is None:
+            topics = self._topics
+            keys = [
+                topics.bot_seq(bot_id),
+                topics.bot_stream(bot_id),
+                topics.bot_state(bot_id),
+                topics.bots(),
+                topics.epoch(),
+            ]
+            names = self._names[bot_id] = (
+                [key.encode() for key in keys],
+                topics.bot_events(bot_id).encode(),
+                bot_id.encode(),
+            )
+        return names
+
     async def publish(self, event: Event) -> Envelope:
-        topics, bot_id = self._topics, event.bot_id
+        bot_id = event.bot_id
         head, tail = split_for_seq(event)
-        keys = [
-            topics.bot_seq(bot_id),
-            topics.bot_stream(bot_id),
-            topics.bot_state(bot_id),
-            topics.bots(),
-            topics.epoch(),
-        ]
+        keys, channel, bot = self._names_for(bot_id)
         if isinstance(event, CommandResult) and event.outcome != "accepted":
             # Kept so that a sender retrying the same command id gets this answer instead of a rerun.
-            keys.append(topics.command_result(event.command_id))
+            keys = [*keys, self._topics.command_result(event.command_id).encode()]
         try:
-            seq, offset, epoch = await self._script(
-                keys=keys,
-                args=[
-                    head,
-                    tail,
-                    state_field(event.type),
-                    self._config.stream_maxlen,
-                    self._floors.get(bot_id, 0),
-                    new_epoch_candidate(),
-                    topics.bot_events(bot_id),
-                    bot_id,
-                    self._config.command_memory_s,
+            seq, offset, epoch = await self._run_script(
+                keys,
+                [
+                    head.encode(),
+                    tail.encode(),
+                    state_field(event.type).encode(),
+                    self._maxlen,
+                    b"%d" % self._floors.get(bot_id, 0),
+                    new_epoch_candidate().encode(),
+                    channel,
+                    bot,
+                    self._memory,
                 ],
             )
         except CONNECTION_ERRORS as error:

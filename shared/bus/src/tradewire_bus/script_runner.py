@@ -1,0 +1,54 @@
+"""Run one Lua script with the least client overhead redis-py allows.
+
+redis-py's generic command path (per-argument encoding, retry wrapper, observability hooks) costs
+tens of microseconds for the publish script's ~17 arguments: most of a publish's latency budget
+(docs/performance of the bus in bench/bus.py). Here the command bytes are packed directly and sent on
+a pooled redis-py connection. A stale connection (Redis restarted) is retried once on a fresh one;
+a server that forgot the script (restarted, or SCRIPT FLUSH) gets it loaded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import NoScriptError
+
+from tradewire_bus.redis_errors import CONNECTION_ERRORS
+
+
+def pack(*parts: bytes) -> bytes:
+    """One RESP array of bulk strings: the wire form of any Redis command."""
+    out = [b"*%d\r\n" % len(parts)]
+    for part in parts:
+        out.append(b"$%d\r\n%s\r\n" % (len(part), part))
+    return b"".join(out)
+
+
+class ScriptRunner:
+    def __init__(self, redis: Redis, script: str) -> None:
+        self._redis = redis
+        self._pool = redis.connection_pool
+        self._script = script
+        self._sha = hashlib.sha1(script.encode()).hexdigest().encode()
+
+    async def __call__(self, keys: list[bytes], args: list[bytes]) -> Any:
+        packed = pack(b"EVALSHA", self._sha, b"%d" % len(keys), *keys, *args)
+        for attempt in (1, 2, 3):
+            connection = await self._pool.get_connection()
+            try:
+                await connection.send_packed_command(packed, check_health=False)
+                return await connection.read_response()
+            except NoScriptError:
+                if attempt == 3:
+                    raise
+            except CONNECTION_ERRORS:
+                await connection.disconnect()
+                if attempt == 3:
+                    raise
+                continue
+            finally:
+                await self._pool.release(connection)
+            await self._redis.script_load(self._script)
+        raise AssertionError("unreachable")
