@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
+
 from tradewire_bus import CommandTimeout, NoTraderListening, RedisBus
 from tradewire_schemas import Command, CommandResult, RequestStatus, StartBot, StopBot, encode, utc_now
 

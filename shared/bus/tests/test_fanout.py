@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+
 from tradewire_bus import ClientQueue, ClientTooSlow, Hub, Interest, RedisBus, Resync
 from tradewire_schemas import Envelope
 from tradewire_testing import eventually

@@ -5,6 +5,7 @@ import json
 
 import pytest
 from redis.asyncio import Redis
+
 from tradewire_bus import BusConfig, BusUnavailable, InMemoryPublisher, RedisBus, Topics
 from tradewire_testing import RedisServer
 from tradewire_testing.factories import price, status, trade

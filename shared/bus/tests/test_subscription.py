@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 
 from redis.asyncio import Redis
+
 from tradewire_bus import FROM_START, BusConfig, RedisBus, Resync, Subscription, Topics
 from tradewire_bus.publisher import PUBLISH_SCRIPT, split_for_seq
 from tradewire_schemas import Envelope, Event, PriceUpdated

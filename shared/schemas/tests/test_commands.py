@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import given
 from pydantic import ValidationError
+
 from tradewire_schemas import Command, CommandExpired, StartBot, StopBot, decode_command, encode
 from tradewire_testing.strategies import commands
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from pydantic import ValidationError
+
 from tradewire_schemas import Event, PriceUpdated, StatusChanged, TradeExecuted, decode_event, encode
 from tradewire_testing.strategies import events
 

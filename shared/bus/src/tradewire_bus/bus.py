@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
-from tradewire_schemas import Command, CommandResult, Envelope, Event, MessageRejected, decode_event
 
 from tradewire_bus.commands import CommandInbox, send_command
 from tradewire_bus.config import BusConfig
@@ -26,6 +25,7 @@ from tradewire_bus.snapshot import BotSnapshot
 from tradewire_bus.stats import BusStats
 from tradewire_bus.subscription import FROM_START, Resync, Subscription
 from tradewire_bus.topics import Topics
+from tradewire_schemas import Command, CommandResult, Envelope, Event, MessageRejected, decode_event
 
 log = logging.getLogger("tradewire.bus")
 

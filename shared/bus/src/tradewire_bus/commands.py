@@ -17,6 +17,14 @@ from uuid import UUID
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+
+from tradewire_bus.backoff import Backoff
+from tradewire_bus.config import BusConfig
+from tradewire_bus.errors import BusUnavailable, CommandTimeout, NoTraderListening
+from tradewire_bus.publisher import Publisher
+from tradewire_bus.redis_errors import CONNECTION_ERRORS
+from tradewire_bus.stats import BusStats
+from tradewire_bus.topics import Topics
 from tradewire_schemas import (
     COMMAND_TYPES,
     Command,
@@ -28,14 +36,6 @@ from tradewire_schemas import (
     decode_event,
     encode,
 )
-
-from tradewire_bus.backoff import Backoff
-from tradewire_bus.config import BusConfig
-from tradewire_bus.errors import BusUnavailable, CommandTimeout, NoTraderListening
-from tradewire_bus.publisher import Publisher
-from tradewire_bus.redis_errors import CONNECTION_ERRORS
-from tradewire_bus.stats import BusStats
-from tradewire_bus.topics import Topics
 
 log = logging.getLogger("tradewire.bus.commands")
 

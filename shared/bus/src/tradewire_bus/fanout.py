@@ -17,10 +17,9 @@ from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from tradewire_schemas import Envelope
-
 from tradewire_bus.bus import RedisBus
 from tradewire_bus.subscription import Resync
+from tradewire_schemas import Envelope
 
 log = logging.getLogger("tradewire.bus.fanout")
 

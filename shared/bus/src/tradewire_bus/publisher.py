@@ -11,7 +11,6 @@ import os
 from typing import Protocol
 
 from redis.asyncio import Redis
-from tradewire_schemas import CommandResult, Envelope, Event
 
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
@@ -19,6 +18,7 @@ from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.script_runner import ScriptRunner
 from tradewire_bus.snapshot import state_field
 from tradewire_bus.topics import Topics
+from tradewire_schemas import CommandResult, Envelope, Event
 
 PUBLISH_SCRIPT = """
 local epoch = redis.call('GET', KEYS[5])

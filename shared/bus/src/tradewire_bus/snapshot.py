@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+
 from tradewire_schemas import (
     Heartbeat,
     MessageRejected,

@@ -19,7 +19,6 @@ from typing import Any, Self
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
-from tradewire_schemas import Envelope, MessageRejected, decode_event
 
 from tradewire_bus.backoff import Backoff
 from tradewire_bus.config import BusConfig
@@ -28,6 +27,7 @@ from tradewire_bus.publisher import new_epoch_candidate
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.stats import BusStats
 from tradewire_bus.topics import Topics
+from tradewire_schemas import Envelope, MessageRejected, decode_event
 
 log = logging.getLogger("tradewire.bus.subscription")
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from hypothesis import strategies as st
+
 from tradewire_schemas import (
     CommandResult,
     Heartbeat,
