@@ -1,0 +1,59 @@
+"""`./tw bench`: run every benchmark in bench/, one after another, each printing its own ratios.
+
+./tw bench            # all of them
+./tw bench bus trader # some of them
+"""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ORDER = ["bus", "trader", "gateway", "dashboard"]
+
+
+def machine() -> str:
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor() or "unknown CPU",
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
+    import os
+
+    return (
+        f"{platform.system()} {platform.release()}, {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+    )
+
+
+def main(argv: list[str]) -> int:
+    chosen = argv or [name for name in ORDER if (HERE / f"{name}.py").exists()]
+    print(f"machine: {machine()}")
+    failed = []
+    for name in chosen:
+        script = HERE / f"{name}.py"
+        if not script.exists():
+            print(f"\n== {name}: no bench/{name}.py ==")
+            continue
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, str(script)], check=False)
+        print(f"({name} took {time.monotonic() - started:.0f} s)")
+        if result.returncode:
+            failed.append(name)
+    if failed:
+        print(f"failed: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
