@@ -12,7 +12,10 @@ from typing import Any
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
+
 from tradewire_bus import RedisBus
+from tradewire_dashboard.consumer import CLOSE_TOO_SLOW, ControlRoomConsumer, resume_offsets
+from tradewire_dashboard.runtime import DashboardRuntime
 from tradewire_schemas import (
     CommandResult,
     Heartbeat,
@@ -21,9 +24,6 @@ from tradewire_schemas import (
     StatusChanged,
     TradeExecuted,
 )
-
-from tradewire_dashboard.consumer import CLOSE_TOO_SLOW, ControlRoomConsumer, resume_offsets
-from tradewire_dashboard.runtime import DashboardRuntime
 
 BOT = "alpha"
 
@@ -114,7 +114,9 @@ async def responder(bus: RedisBus, bot: str, *, outcome: str = "completed") -> A
             await task
 
 
-async def test_connect_sends_initial_status_from_the_snapshot(runtime: DashboardRuntime, bus: RedisBus, controller: Any) -> None:
+async def test_connect_sends_initial_status_from_the_snapshot(
+    runtime: DashboardRuntime, bus: RedisBus, controller: Any
+) -> None:
     await bus.publish(status("running"))
     await bus.publish(trade(1))
     await bus.publish(price("42100.5"))
@@ -140,7 +142,7 @@ async def test_events_published_after_connect_are_pushed_with_their_offsets(
     await bus.publish(status("running"))
     async with connected(runtime, controller) as ws:
         assert (await receive(ws))["type"] == "status"
-        published = [await bus.publish(trade(1)), await bus.publish(price("42001")), await bus.publish(status("stopped"))]
+        published = [await bus.publish(event) for event in (trade(1), price("42001"), status("stopped"))]
         pushed = [await receive(ws) for _ in published]
 
     assert [m["type"] for m in pushed] == ["trade", "price", "status_change"]

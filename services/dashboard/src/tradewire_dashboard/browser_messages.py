@@ -11,6 +11,7 @@ import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
 from tradewire_bus import BotSnapshot, Resync
 from tradewire_schemas import BotId, Envelope, Event
 from tradewire_schemas.wire import describe

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from tradewire_bus import BusConfig
 
 

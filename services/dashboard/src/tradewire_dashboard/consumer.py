@@ -16,13 +16,13 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+
 from tradewire_bus import BusError, ClientTooSlow, CommandTimeout, NoTraderListening, Resync
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
-from tradewire_schemas import RequestStatus, StartBot, StopBot
-
 from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.browser_messages import BadBrowserInput, BrowserCommand, parse_browser_command
 from tradewire_dashboard.runtime import DashboardRuntime
+from tradewire_schemas import RequestStatus, StartBot, StopBot
 
 log = logging.getLogger("tradewire.dashboard.consumer")
 

@@ -21,7 +21,9 @@ def ensure_demo_user(settings: Settings) -> tuple[str, str]:
     """Create or update the demo user so that the printed password is the one that works."""
     password = demo_password(settings)
     user, _ = get_user_model().objects.get_or_create(username=settings.demo_username)
-    user.set_password(password)
+    if not user.check_password(password):
+        # Only when it changed: a new hash would log out every session of the demo user.
+        user.set_password(password)
     user.is_active = True
     user.is_staff = True
     user.save()

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from channels.db import database_sync_to_async
 from django.db import transaction
 from django.db.models import Max
+
 from tradewire_bus import FROM_START, ClientTooSlow, Hub, RedisBus, Resync
 from tradewire_bus.backoff import Backoff
-from tradewire_schemas import Envelope, TradeExecuted
-
 from tradewire_dashboard.models import Bot, RecorderCursor, Trade
+from tradewire_schemas import Envelope, TradeExecuted
 
 log = logging.getLogger("tradewire.dashboard.recorder")
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tradewire_bus import Hub, RedisBus
-
 from tradewire_dashboard.config import Settings
 
 log = logging.getLogger("tradewire.dashboard")

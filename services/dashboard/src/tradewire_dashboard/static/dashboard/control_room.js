@@ -5,10 +5,12 @@
 const config = JSON.parse(document.getElementById("dashboard-config").textContent);
 const $ = (id) => document.getElementById(id);
 const MAX_TRADES = 200;
+const MAX_TOASTS = 4;
 const STATE_TYPES = new Set(["price", "stats", "status_change", "heartbeat"]);
 
 const bots = new Map(); // bot id -> its own figures, kept apart
-let selected = localStorage.getItem("tradewire.bot") || "";
+const preferred = localStorage.getItem("tradewire.bot") || ""; // the bot chosen last time
+let selected = "";
 let lastEventAt = null;
 let lastDelay = null;
 const pending = new Map(); // request id -> button
@@ -19,7 +21,7 @@ function fmt(value, digits = 2) {
   return Number.isFinite(number) ? number.toLocaleString("en-US", { maximumFractionDigits: digits }) : String(value);
 }
 const time = (iso) => new Date(iso).toLocaleTimeString("en-GB", { hour12: false });
-const chartTime = (iso) => Math.floor(Date.parse(iso) / 1000);
+const chartTime = (iso) => Date.parse(iso) / 1000; // seconds, with milliseconds kept as the fraction
 
 function bot(botId) {
   if (!bots.has(botId)) {
@@ -28,7 +30,7 @@ function bot(botId) {
       position: null, balances: {}, trades: [], tradeIds: new Set(), points: [], markers: [], watchdog: null,
     });
     renderBotList();
-    if (!selected || !bots.has(selected)) select(botId);
+    if (!selected || botId === preferred) select(botId);
   }
   return bots.get(botId);
 }
@@ -63,14 +65,15 @@ function addMarker(state, trade) {
 }
 
 // ---- rendering -------------------------------------------------------------------------------------
-function select(botId) {
+function select(botId, { remember = false } = {}) {
   selected = botId;
-  localStorage.setItem("tradewire.bot", botId);
+  if (remember) localStorage.setItem("tradewire.bot", botId);
   $("bot-select").value = botId;
   const state = bots.get(botId);
   series.setData(state ? state.points : []);
   seriesMarkers.setMarkers(state ? state.markers : []);
   chart.timeScale().fitContent();
+  renderTrades();
   renderAll();
 }
 
@@ -170,11 +173,11 @@ function renderFleet() {
     button.className = "link-button";
     button.textContent = state.id;
     button.setAttribute("aria-label", `Show bot ${state.id}`);
-    button.addEventListener("click", () => select(state.id));
+    button.addEventListener("click", () => select(state.id, { remember: true }));
     name.append(button);
     const status = row.insertCell();
     status.innerHTML = `<span class="badge badge-${badgeState(state)}">${badgeState(state)}</span>`;
-    for (const value of [state.price ? fmt(state.price.last, 8) : "–", state.stats ? fmt(state.stats.realized_profit) : "–",
+    for (const value of [state.stats ? fmt(state.stats.realized_profit) : "–",
       state.stats ? String(state.stats.trades) : String(state.trades.length)]) {
       const cell = row.insertCell();
       cell.className = "num";
@@ -191,7 +194,6 @@ function renderAll() {
   renderControls();
   renderPrice(null);
   renderStats();
-  renderTrades();
   renderFleet();
 }
 
@@ -202,6 +204,7 @@ function toast(text, kind = "info") {
   item.setAttribute("role", kind === "error" ? "alert" : "status");
   item.textContent = text;
   $("toasts").append(item);
+  while ($("toasts").children.length > MAX_TOASTS) $("toasts").firstElementChild.remove();
   setTimeout(() => item.remove(), 5000);
 }
 
@@ -236,7 +239,7 @@ const sound = {
 function renderMute() {
   const button = $("mute-button");
   button.setAttribute("aria-pressed", String(sound.on));
-  button.textContent = sound.on ? "🔔 Sound on" : "🔇 Sound off";
+  button.textContent = sound.on ? "Sound: on" : "Sound: off";
 }
 
 // ---- applying pushed messages ------------------------------------------------------------------------
@@ -256,8 +259,17 @@ function armWatchdog(state, heartbeat) {
 function applyTrade(state, trade, { notify }) {
   if (state.tradeIds.has(trade.event_id)) return false;
   state.tradeIds.add(trade.event_id);
-  state.trades.unshift(trade);
+  // Newest first by the bot's sequence number, whatever order trades arrive in (normally on top).
+  let at = 0;
+  while (at < state.trades.length && state.trades[at].seq > trade.seq) at += 1;
+  state.trades.splice(at, 0, trade);
   if (state.trades.length > MAX_TRADES) state.trades.pop();
+  if (state.id === selected) {
+    // One new row instead of redrawing the table: cheap, and only the new row animates.
+    const body = $("trades").tBodies[0];
+    body.insertBefore(tradeRow(trade), body.rows[at] || null);
+    while (body.rows.length > MAX_TRADES) body.deleteRow(-1);
+  }
   state.position = trade.position;
   if (trade.balances) state.balances = trade.balances;
   addPoint(state, trade.ts, trade.price);
@@ -283,7 +295,8 @@ const handlers = {
     state.balances = Object.keys(data.balances || {}).length ? data.balances : state.balances;
     if (data.heartbeat) armWatchdog(state, data.heartbeat);
     if (data.price) addPoint(state, data.price.ts, data.price.last);
-    if (data.last_trade) applyTrade(state, data.last_trade, { notify: false });
+    // A resumed connection replays the trades in order; a fresh one shows the latest from here.
+    if (data.last_trade && !message.resumed) applyTrade(state, data.last_trade, { notify: false });
     console.log(`📋 Status of bot ${state.id}:`, data);
   },
   trade(message, state) {
@@ -411,7 +424,7 @@ function sendControl(command, button) {
   renderControls();
 }
 
-$("bot-select").addEventListener("change", (event) => select(event.target.value));
+$("bot-select").addEventListener("change", (event) => select(event.target.value, { remember: true }));
 $("start-button").addEventListener("click", (event) => sendControl("start_bot", event.currentTarget));
 $("stop-button").addEventListener("click", (event) => sendControl("stop_bot", event.currentTarget));
 $("mute-button").addEventListener("click", async () => {

@@ -37,6 +37,7 @@ class PushSocket {
     const ws = new WebSocket(this.url());
     this.ws = ws;
     this.advanced = false;
+    const resumed = new Set(this.offsets.keys());
     ws.addEventListener("open", () => {
       this.onState("live");
       console.log("📡 Listening for pushed updates from bot...", this.offsets.size ? Object.fromEntries(this.offsets) : "");
@@ -50,6 +51,7 @@ class PushSocket {
         console.error("Unreadable push from the server:", event.data);
         return;
       }
+      message.resumed = resumed.has(message.bot_id); // replayed events follow for this bot
       this.remember(message);
       this.onMessage(message);
     });

@@ -1,0 +1,275 @@
+"""The control room end to end: a real dashboard process, a real Redis, real traders, headless Chromium.
+
+Run alone with `uv run pytest tests/dashboard_e2e_test.py`. Screenshots go to artifacts/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+from tradewire_bus import RedisBus
+from tradewire_dashboard.child_process import DashboardProcess
+from tradewire_schemas import CommandResult, StatusChanged, TradeExecuted
+from tradewire_testing import RedisServer, eventually
+
+pytestmark = [pytest.mark.browser, pytest.mark.redis]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+CHROMIUM_FOUND = Path(CHROMIUM).exists()
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def redis_for_module() -> Iterator[RedisServer]:
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def dashboard(redis_for_module: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardProcess]:
+    process = DashboardProcess(redis_for_module.url, tmp_path_factory.mktemp("dashboard"))
+    with process:
+        yield process
+
+
+@pytest.fixture
+async def bus(redis_for_module: RedisServer) -> AsyncIterator[RedisBus]:
+    async with RedisBus.connect(redis_for_module.url) as connected:
+        yield connected
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    if not CHROMIUM_FOUND:
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+@contextlib.contextmanager
+def trader(redis_url: str, bot_id: str, state_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A real trader on fast synthetic data, so trades come within seconds."""
+    log = (state_dir / f"trader-{bot_id}.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tradewire_trader", "run", "--bot-id", bot_id, "--speed", "1200", "--fast", "2",
+         "--slow", "3", "--price-every", "1", "--heartbeat-s", "1", "--state-file", str(state_dir / f"{bot_id}.db")],
+        env={**os.environ, "REDIS_URL": redis_url}, stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+async def logged_in_page(browser: Browser, dashboard: DashboardProcess, bot_id: str, **context: Any) -> Page:
+    page = await (await browser.new_context(**context)).new_page()
+    page.console_messages_seen = []  # type: ignore[attr-defined]
+    page.on("console", lambda message: page.console_messages_seen.append(message.text))  # type: ignore[attr-defined]
+    await page.add_init_script(f"localStorage.setItem('tradewire.bot', {bot_id!r});")
+    await page.goto(f"{dashboard.url}/")
+    await page.fill("#id_username", dashboard.username)
+    await page.fill("#id_password", dashboard.password)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{dashboard.url}/")
+    await page.wait_for_selector("#connection[data-state=live]")
+    return page
+
+
+async def badge(page: Page) -> str | None:
+    return await page.get_attribute("#status-badge", "data-status")
+
+
+def trade(bot_id: str, n: int) -> TradeExecuted:
+    side = "buy" if n % 2 else "sell"
+    price = Decimal("42000") + n * 10
+    return TradeExecuted(
+        bot_id=bot_id, mode="paper", side=side, symbol="BTC/USDT", price=price, amount=Decimal("0.01"),
+        cost=price / 100, fee=Decimal("0.42"), fee_currency="USDT", order_id=f"o-{n}",
+        position=Decimal("0.01") if side == "buy" else Decimal("0"), balances={"USDT": Decimal("9000")},
+    )
+
+
+async def test_a_real_traders_trade_appears_as_toast_and_row_within_a_second(
+    browser: Browser, dashboard: DashboardProcess, bus: RedisBus, redis_for_module: RedisServer, tmp_path: Path
+) -> None:
+    bot = "e2e-live"
+    published_at: dict[str, float] = {}  # event id -> wall-clock ms when the bus delivered it to us
+
+    async def watch_publications() -> None:
+        async with bus.subscribe(bots=[bot]) as events:
+            async for item in events:
+                if not hasattr(item, "event"):
+                    continue
+                if isinstance(item.event, TradeExecuted):
+                    published_at[str(item.event.event_id)] = time.time() * 1000
+
+    watcher = asyncio.create_task(watch_publications())
+    try:
+        with trader(redis_for_module.url, bot, tmp_path):
+            await eventually(lambda: _status_is(bus, bot, "running"), timeout=20, what="the trader started")
+            page = await logged_in_page(browser, dashboard, bot)
+            assert await badge(page) == "running"  # the initial status, before any trade
+            await page.evaluate("""() => {
+                window.rowSeenAt = {};
+                new MutationObserver((changes) => {
+                    for (const change of changes) for (const row of change.addedNodes) {
+                        const id = row.dataset && row.dataset.eventId;
+                        if (id && !(id in window.rowSeenAt)) window.rowSeenAt[id] = Date.now();
+                    }
+                }).observe(document.querySelector('#trades tbody'), {childList: true});
+            }""")
+            seen: dict[str, float] = await eventually(
+                lambda: _rows_seen_after_publication(page, published_at, at_least=3), timeout=30,
+                what="three trades published after the page opened are shown",
+            )
+            toast_text = await page.text_content("#toasts")
+            await page.wait_for_function("() => window.tradewire.bots.get('e2e-live').points.length > 10")
+            ARTIFACTS.mkdir(exist_ok=True)
+            await page.emulate_media(reduced_motion="reduce")  # a still picture, without flashes mid-way
+            await page.screenshot(path=ARTIFACTS / "dashboard.png", full_page=True)
+            await page.set_viewport_size({"width": 390, "height": 844})
+            await page.screenshot(path=ARTIFACTS / "dashboard-phone.png", full_page=True)
+            logs = list(page.console_messages_seen)  # type: ignore[attr-defined]
+    finally:
+        watcher.cancel()
+
+    delays = {event_id: seen[event_id] - published_at[event_id] for event_id in seen}
+    assert max(delays.values()) < 1000, f"publication -> DOM took {delays} ms"
+    assert toast_text and "BTC/USDT" in toast_text and bot in toast_text
+    assert any(line.startswith("📡 Listening for pushed updates from bot...") for line in logs)
+    assert any(line.startswith("📊 New trade pushed from bot:") for line in logs)
+
+
+async def _status_is(bus: RedisBus, bot: str, status: str) -> bool:
+    snapshot = await bus.snapshot(bot)
+    return snapshot.status is not None and snapshot.status.status == status
+
+
+async def _rows_seen_after_publication(page: Page, published_at: dict[str, float], at_least: int) -> Any:
+    seen: dict[str, float] = await page.evaluate("() => window.rowSeenAt")
+    matched = {event_id: at for event_id, at in seen.items() if event_id in published_at}
+    return matched if len(matched) >= at_least else None
+
+
+async def test_stop_shows_pending_then_turns_the_badge_to_stopped(
+    browser: Browser, dashboard: DashboardProcess, bus: RedisBus, redis_for_module: RedisServer, tmp_path: Path
+) -> None:
+    bot = "e2e-stop"
+    with trader(redis_for_module.url, bot, tmp_path):
+        await eventually(lambda: _status_is(bus, bot, "running"), timeout=20, what="the trader started")
+        page = await logged_in_page(browser, dashboard, bot)
+        await page.wait_for_selector("#status-badge[data-status=running]")
+        await page.click("#stop-button")
+        await page.wait_for_selector("#status-badge[data-status=stopped]", timeout=5000)
+        await page.wait_for_selector("#stop-button:not(.pending)")
+        assert await _status_is(bus, bot, "stopped")
+        assert await page.is_enabled("#start-button")
+        assert await page.is_disabled("#stop-button")
+
+
+async def test_start_button_stays_pending_until_the_bot_control_answer(
+    browser: Browser, dashboard: DashboardProcess, bus: RedisBus
+) -> None:
+    bot = "e2e-pending"
+    await bus.publish(StatusChanged(bot_id=bot, status="stopped", reason="test", actor="trader"))
+    release = asyncio.Event()
+
+    async def slow_trader() -> None:
+        async with bus.commands(bot, bus.publisher) as inbox:
+            async for command in inbox:
+                await release.wait()
+                await bus.publish(StatusChanged(bot_id=bot, status="running", reason="asked", actor=command.actor))
+                await bus.publish(CommandResult(bot_id=bot, command_id=command.command_id, command=command.type,
+                                                outcome="completed", message="started"))
+
+    answering = asyncio.create_task(slow_trader())
+    try:
+        page = await logged_in_page(browser, dashboard, bot)
+        await page.wait_for_selector("#status-badge[data-status=stopped]")
+        await page.click("#start-button")
+        await page.wait_for_selector("#start-button.pending[aria-busy=true]")
+        assert await page.text_content("#start-button") == "Starting…"
+        release.set()
+        await page.wait_for_selector("#start-button:not(.pending)")
+        await page.wait_for_selector("#status-badge[data-status=running]")
+    finally:
+        answering.cancel()
+
+
+async def test_dropped_connection_reconnects_and_backfills_missed_trades_in_order(
+    browser: Browser, dashboard: DashboardProcess, bus: RedisBus
+) -> None:
+    bot = "e2e-gap"
+    await bus.publish(StatusChanged(bot_id=bot, status="running", reason="test", actor="trader"))
+    before = [await bus.publish(trade(bot, n)) for n in (1, 2)]
+    page = await logged_in_page(browser, dashboard, bot)
+    await page.evaluate("""() => {
+        window.tradeArrivals = [];
+        const original = window.tradewire.socket.onMessage;
+        window.tradewire.socket.onMessage = (m) => {
+            if (m.type === 'trade') window.tradeArrivals.push(m.data.seq);
+            original(m);
+        };
+    }""")
+    live = [await bus.publish(trade(bot, n)) for n in (3, 4)]
+    await page.wait_for_selector(f'#trades tr[data-event-id="{live[-1].event.event_id}"]')
+
+    dashboard.stop()  # the server goes away: the browser's connection drops
+    await page.wait_for_selector("#connection[data-state=offline]")
+    missed = [await bus.publish(trade(bot, n)) for n in range(5, 10)]
+    dashboard.start()
+    await page.wait_for_selector("#connection[data-state=live]", timeout=20000)
+    await page.wait_for_selector(f'#trades tr[data-event-id="{missed[-1].event.event_id}"]')
+
+    ids = await page.eval_on_selector_all("#trades tbody tr", "rows => rows.map(r => r.dataset.eventId)")
+    assert len(ids) == len(set(ids)), "a trade was shown twice"
+    expected = [str(e.event.event_id) for e in reversed(before + live + missed)]
+    assert ids == expected  # newest first, each once
+    arrivals = await page.evaluate("() => window.tradeArrivals")
+    assert arrivals == [e.event.seq for e in live + missed]  # pushed, then replayed in order, none twice
+
+
+async def test_the_page_sends_nothing_while_pushes_arrive(
+    browser: Browser, dashboard: DashboardProcess, bus: RedisBus, redis_for_module: RedisServer, tmp_path: Path
+) -> None:
+    bot = "e2e-quiet"
+    with trader(redis_for_module.url, bot, tmp_path):
+        await eventually(lambda: _status_is(bus, bot, "running"), timeout=20, what="the trader started")
+        page = await logged_in_page(browser, dashboard, bot)
+        await page.wait_for_selector("#status-badge[data-status=running]")
+        await page.wait_for_load_state("networkidle")
+        requests: list[str] = []
+        frames: dict[str, list[str]] = {"sent": [], "received": []}
+        page.on("request", lambda request: requests.append(request.url))
+        cdp = await page.context.new_cdp_session(page)
+        await cdp.send("Network.enable")
+        cdp.on("Network.webSocketFrameSent", lambda event: frames["sent"].append(event["response"]["payloadData"]))
+        cdp.on("Network.webSocketFrameReceived", lambda e: frames["received"].append(e["response"]["payloadData"]))
+        # An observation window, not a synchronisation: over it, nothing may leave the page.
+        await page.wait_for_timeout(3000)
+        assert await page.get_attribute("#connection", "data-state") == "live"
+    assert requests == []
+    assert frames["sent"] == []
+    assert len(frames["received"]) > 10  # the trader's prices and heartbeats kept arriving, pushed
