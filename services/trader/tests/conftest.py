@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from tradewire_trader.market_data import MarketData
 from tradewire_trader.settings import Settings
 from tradewire_trader.state_store import StateStore

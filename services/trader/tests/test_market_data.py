@@ -5,6 +5,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+
 from tradewire_trader.__main__ import write_sample
 from tradewire_trader.candles import Candle
 from tradewire_trader.market_data import CsvReplay, Pacer, SyntheticMarket, read_ohlcv_csv, sample_csv, synthetic_series

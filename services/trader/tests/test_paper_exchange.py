@@ -6,6 +6,7 @@ from decimal import Decimal as D
 
 import ccxt
 import pytest
+
 from tradewire_trader.candles import Candle
 from tradewire_trader.markets import MarketRules
 from tradewire_trader.orders import Balances

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+
 from tradewire_bus import RedisBus
 from tradewire_schemas import (
     CommandResult,

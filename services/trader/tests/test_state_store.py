@@ -5,6 +5,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+
 from tradewire_schemas import StatusChanged, TradeExecuted
 from tradewire_trader.state_store import StateStore
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from tradewire_bus import InMemoryPublisher
 from tradewire_schemas import PriceUpdated, StatsUpdated, TradeExecuted
 from tradewire_trader.candles import Candle

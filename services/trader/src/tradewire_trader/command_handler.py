@@ -19,7 +19,6 @@ from tradewire_schemas import (
     StatusChanged,
     StopBot,
 )
-
 from tradewire_trader.trader import Trader
 
 log = logging.getLogger("tradewire.trader.commands")

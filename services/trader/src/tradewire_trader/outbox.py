@@ -23,7 +23,6 @@ from uuid import UUID
 from tradewire_bus import BusError
 from tradewire_bus.backoff import Backoff
 from tradewire_schemas import Envelope, Event
-
 from tradewire_trader.state_store import StateStore
 
 log = logging.getLogger("tradewire.trader.outbox")

@@ -14,7 +14,6 @@ from contextlib import asynccontextmanager
 
 from tradewire_bus import RedisBus
 from tradewire_schemas import Heartbeat
-
 from tradewire_trader.command_handler import CommandHandler
 from tradewire_trader.components import build_exchange, build_market
 from tradewire_trader.outbox import Outbox
@@ -106,7 +105,7 @@ async def trade(settings: Settings, stop: StopRequest, bus: RedisBus, store: Sta
     else:
         reason = f"restarted after an unclean exit; resuming at candle {trader.iteration}"
     trader.change_status("running", reason)
-    market = build_market(settings)
+    market = build_market(settings, exchange)  # type: ignore[arg-type]
     async with background(outbox.run(), answer_commands(bus, handler), heartbeats(trader, settings.heartbeat_s)):
         trading = asyncio.create_task(trader.run(market))
         stopping = asyncio.create_task(stop.wait())

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from tradewire_bus import BusConfig
 
 DataSource = Literal["synthetic", "replay", "live"]
@@ -56,6 +57,8 @@ class Settings(BaseSettings):
     api_secret: str = ""
     sandbox: bool = True
     api_url: str | None = Field(None, description="Override every REST base URL (tests point it at a stub).")
+    retry_attempts: int = Field(5, ge=1, description="Live: tries per read before giving up.")
+    retry_delay_s: float = Field(0.2, gt=0, description="Live: first retry delay; doubles each time, with jitter.")
 
     # events
     price_every: int = Field(10, ge=1, description="Publish price_update every N iterations.")

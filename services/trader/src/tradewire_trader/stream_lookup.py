@@ -6,7 +6,6 @@ from uuid import UUID
 
 from tradewire_bus import RedisBus
 from tradewire_schemas import MessageRejected, decode_event
-
 from tradewire_trader.outbox import PublishedLookup
 
 

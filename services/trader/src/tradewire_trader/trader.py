@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import ccxt
+
 from tradewire_schemas import (
     BotStatus,
     Event,
@@ -24,7 +25,6 @@ from tradewire_schemas import (
     StatusChanged,
     TradeExecuted,
 )
-
 from tradewire_trader.accounting import PERCENT_STEP, Book, percent
 from tradewire_trader.candles import Candle
 from tradewire_trader.exchange import Exchange
@@ -98,8 +98,13 @@ class Trader:
     async def cancel_open_orders(self) -> int:
         canceled = 0
         for order_id in list(self.exchange.open_orders):
-            await self.exchange.cancel_order(order_id, self.symbol)
-            canceled += 1
+            try:
+                await self.exchange.cancel_order(order_id, self.symbol)
+                canceled += 1
+            except ccxt.BaseError as error:
+                log.warning("could not cancel order %s: %s: %s", order_id, type(error).__name__, error)
+        if canceled:
+            self.store.save(self.snapshot())
         return canceled
 
     # --- the loop -------------------------------------------------------------------------------
@@ -153,6 +158,10 @@ class Trader:
         except (ccxt.InsufficientFunds, ccxt.InvalidOrder) as refused:
             self.rejected_orders += 1
             log.warning("order refused (%s): %s", intent.reason, refused)
+            return
+        except ccxt.BaseError as error:  # the exchange is unreachable or failing: trade on, decide again later
+            self.rejected_orders += 1
+            log.warning("order failed (%s): %s: %s", intent.reason, type(error).__name__, error)
             return
         self.store.save(self.snapshot())  # the reservation must survive a crash too
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+
 from tradewire_trader.candles import Candle
 from tradewire_trader.strategies import SmaCrossover
 
