@@ -18,6 +18,9 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
 from tradewire_bus import RedisBus
 from tradewire_gateway.app import create_app
 from tradewire_gateway.settings import Settings
@@ -31,8 +34,6 @@ from tradewire_schemas import (
     TradeExecuted,
 )
 from tradewire_testing import RedisServer, eventually_sync, free_port
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
 TOKENS = {
     "ops": ("ops-token-0123456789abcdef", ["read", "control"]),

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+
 from tradewire_bus import RedisBus
 
 EXAMPLES_PER_OPERATION_AND_MODE = 10

@@ -6,10 +6,11 @@ from typing import Any
 
 import httpx
 import pytest
-from tradewire_bus import RedisBus
-from tradewire_testing import eventually
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
+
+from tradewire_bus import RedisBus
+from tradewire_testing import eventually
 
 Opener = Callable[..., Any]
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+
 from tradewire_bus import RedisBus
 from tradewire_testing import eventually
 

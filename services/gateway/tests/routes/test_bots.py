@@ -4,6 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+
 from tradewire_bus import RedisBus
 from tradewire_schemas import Heartbeat, utc_now
 

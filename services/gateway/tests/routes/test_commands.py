@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+
 from tradewire_bus import RedisBus
 from tradewire_schemas import CommandResult, decode_event
 

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from tradewire_bus import RedisBus
+from tradewire_testing import eventually
+
+
+def _value(text: str, sample: str) -> float:
+    match = re.search(rf"^{re.escape(sample)} (\S+)$", text, re.MULTILINE)
+    assert match, f"{sample} not in metrics"
+    return float(match.group(1))
+
+
+async def test_metrics_count_clients_relayed_events_and_bus_to_socket_latency(
+    ws: Callable[..., Any], http: httpx.AsyncClient, bus: RedisBus, make: Any
+) -> None:
+    async with ws("snapshot=false") as client:
+        await client.receive()  # subscribed
+        during = (await http.get("/metrics")).text
+        await bus.publish(make.trade("alpha"))
+        await bus.publish(make.price("alpha"))
+        await bus.publish(make.price("alpha", 2))
+        for _ in range(3):
+            await client.receive()
+    assert _value(during, "tradewire_gateway_ws_clients") == 1
+
+    async def after_disconnect() -> str | None:
+        text = (await http.get("/metrics")).text
+        return text if _value(text, "tradewire_gateway_ws_clients") == 0 else None
+
+    text = await eventually(after_disconnect, what="client gauge back to 0")
+    assert _value(text, 'tradewire_gateway_events_relayed_total{type="trade_executed"}') == 1
+    assert _value(text, 'tradewire_gateway_events_relayed_total{type="price_update"}') == 2
+    assert _value(text, "tradewire_gateway_bus_to_socket_seconds_count") == 3
+    assert _value(text, "tradewire_gateway_events_conflated_total") == 0
+    assert _value(text, "tradewire_gateway_clients_dropped_total") == 0
+    assert _value(text, "tradewire_gateway_bus_garbage_total") == 0
+    assert (await http.get("/metrics")).headers["content-type"].startswith("text/plain")
+
+
+async def test_garbage_on_the_bus_is_counted_and_skipped(
+    ws: Callable[..., Any], http: httpx.AsyncClient, bus: RedisBus, make: Any
+) -> None:
+    async with ws("snapshot=false") as client:
+        await client.receive()  # subscribed
+        await bus.redis.publish(bus.topics.bot_events("alpha"), b"{not an envelope")
+        published = await bus.publish(make.trade("alpha"))
+        frame = await client.receive()
+    assert frame["offset"] == published.offset
+    text = (await http.get("/metrics")).text
+    assert _value(text, "tradewire_gateway_bus_garbage_total") == 1
