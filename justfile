@@ -55,7 +55,7 @@ lint:
 # Type-check with mypy
 [group('check')]
 typecheck:
-    uv run mypy shared/schemas/src shared/bus/src
+    uv run mypy -p tradewire_schemas -p tradewire_bus -p tradewire_testing
 
 # Format the code with ruff
 [group('dev')]

@@ -20,6 +20,7 @@ from tradewire_bus.commands import CommandInbox, send_command
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.publisher import Publisher, RedisPublisher
+from tradewire_bus.reads import read_stream, set_members, stream_entries
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.snapshot import BotSnapshot
 from tradewire_bus.stats import BusStats
@@ -101,7 +102,7 @@ class RedisBus:
         return BotSnapshot.from_redis(bot_id, epoch, fields)
 
     async def bots(self) -> list[str]:
-        return sorted(member.decode() for member in await self.redis.smembers(self.topics.bots()))
+        return sorted(await set_members(self.redis, self.topics.bots()))
 
     async def history(self, bot_id: str, after: str = FROM_START, limit: int = 100) -> list[Envelope]:
         """Up to `limit` events of one bot after `after`, oldest first, as stored in its stream."""
@@ -111,7 +112,7 @@ class RedisBus:
     async def replay(self, bot_id: str, after: str = FROM_START) -> AsyncIterator[Envelope | Resync]:
         """Every retained event after `after`, in pages; a `Resync` first if that offset is gone."""
         stream = self.topics.bot_stream(bot_id)
-        if after != FROM_START and not await self.redis.xrange(stream, min=after, max=after, count=1):
+        if after != FROM_START and not await read_stream(self.redis, stream, after, after, 1):
             yield Resync(bot_id, f"offset {after} is no longer in the stream; reload the snapshot")
             after = FROM_START
         while True:
@@ -128,16 +129,16 @@ class RedisBus:
             pipe.xrange(self.topics.bot_stream(bot_id), min=f"({after}", max="+", count=limit)
             epoch, entries = await pipe.execute()
         result = []
-        for entry_id, fields in entries:
+        read = stream_entries(entries)
+        for offset, fields in read:
             try:
                 event = decode_event(fields[b"event"])
             except (MessageRejected, KeyError) as error:
                 self.stats.garbage += 1
-                log.warning("skipped stream entry %s of %s: %s", entry_id, bot_id, error)
+                log.warning("skipped stream entry %s of %s: %s", offset, bot_id, error)
                 continue
-            result.append(Envelope(epoch=(epoch or b"").decode(), offset=entry_id.decode(), event=event))
-        last_read = entries[-1][0].decode() if entries else after
-        return result, last_read, len(entries)
+            result.append(Envelope(epoch=(epoch or b"").decode(), offset=offset, event=event))
+        return result, read[-1][0] if read else after, len(read)
 
     async def ping(self) -> bool:
         try:

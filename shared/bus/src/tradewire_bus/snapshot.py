@@ -75,5 +75,5 @@ class BotSnapshot(BaseModel):
             epoch=epoch.decode() if epoch else None,
             offset=offset.decode() if offset else None,
             seq=int(fields.get(b"seq", b"0")),
-            **values,  # type: ignore[arg-type]
+            **values,
         )

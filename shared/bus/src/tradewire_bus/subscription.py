@@ -24,6 +24,7 @@ from tradewire_bus.backoff import Backoff
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.publisher import new_epoch_candidate
+from tradewire_bus.reads import read_stream, set_members
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.stats import BusStats
 from tradewire_bus.topics import Topics
@@ -170,11 +171,7 @@ class Subscription:
 
         if reconnecting:
             # Bots we never heard from may have published while we were away.
-            known = (
-                self._bots
-                if self._bots is not None
-                else {member.decode() for member in await self._redis.smembers(self._topics.bots())}
-            )
+            known = self._bots if self._bots is not None else await set_members(self._redis, self._topics.bots())
             for bot in known:
                 self._cursors.setdefault(bot, _Cursor(seq=None, offset=self._joined_at))
         for bot, cursor in list(self._cursors.items()):
@@ -196,7 +193,7 @@ class Subscription:
         except ValueError as error:
             self._garbage(message["data"], str(error))
             return
-        channel = message["channel"].decode()
+        channel = bytes(message["channel"]).decode()
         bot = envelope.event.bot_id
         if self._topics.bot_id_from_channel(channel) != bot:
             self._garbage(message["data"], f"event for bot {bot!r} on channel {channel!r}")
@@ -214,18 +211,15 @@ class Subscription:
         stream = self._topics.bot_stream(bot)
         if cursor.verify:
             cursor.verify = False
-            found = await self._redis.xrange(stream, min=cursor.offset, max=cursor.offset, count=1)
+            found = await read_stream(self._redis, stream, cursor.offset, cursor.offset, 1)
             if found:
                 cursor.seq = decode_event(found[0][1][b"event"]).seq
             else:
                 self._resync(bot, f"offset {cursor.offset} is no longer in the stream; reload the snapshot")
                 cursor.offset = FROM_START
         while True:
-            entries = await self._redis.xrange(
-                stream, min=f"({cursor.offset}", max=until, count=self._config.backfill_batch
-            )
-            for entry_id, fields in entries:
-                offset = entry_id.decode()
+            entries = await read_stream(self._redis, stream, f"({cursor.offset}", until, self._config.backfill_batch)
+            for offset, fields in entries:
                 try:
                     event = decode_event(fields[b"event"])
                 except (MessageRejected, KeyError) as error:

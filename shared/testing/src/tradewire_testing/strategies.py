@@ -8,6 +8,7 @@ from decimal import Decimal
 from hypothesis import strategies as st
 
 from tradewire_schemas import (
+    CommandBase,
     CommandResult,
     Heartbeat,
     PriceUpdated,
@@ -95,7 +96,7 @@ events = st.one_of(trades, statuses, prices, stats, results, heartbeats)
 
 
 @st.composite
-def commands(draw: st.DrawFn) -> StartBot | StopBot | RequestStatus:
+def commands(draw: st.DrawFn) -> CommandBase:
     kind = draw(st.sampled_from([StartBot, StopBot, RequestStatus]))
     issued = draw(times)
     ttl = draw(st.integers(min_value=1, max_value=10**6))
