@@ -89,4 +89,5 @@ class Book:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Book:
         ints = {"trades", "wins", "losses"}
-        return cls(**{k: (v if k in ints else Decimal(v)) for k, v in data.items()})
+        values: dict[str, Any] = {k: (v if k in ints else Decimal(v)) for k, v in data.items()}
+        return cls(**values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,7 +21,7 @@ class Candle:
             raise ValueError(f"inconsistent candle at {self.timestamp_ms}: low/high do not bound open/close")
 
     @classmethod
-    def from_ohlcv(cls, row: list[float | int | str]) -> Candle:
+    def from_ohlcv(cls, row: Sequence[float | int | str]) -> Candle:
         """From ccxt's `[timestamp, open, high, low, close, volume]` row (numbers or strings)."""
         ts, o, h, low, c, v = row[:6]
         timestamp = int(ts) if isinstance(ts, int) or (isinstance(ts, str) and ts.isdigit()) else int(float(ts))

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import uuid
@@ -18,8 +19,8 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import ccxt
-import ccxt.async_support as ccxt_async
+import ccxt  # type: ignore[import-untyped]
+import ccxt.async_support as ccxt_async  # type: ignore[import-untyped]
 
 from tradewire_trader.candles import Candle
 from tradewire_trader.markets import MarketRules
@@ -129,7 +130,7 @@ class LiveExchange:
             price = self.rules.price(Decimal(price))
         client_order_id = (params or {}).get("clientOrderId") or f"tw{uuid.uuid4().hex[:30]}"
         try:
-            order = await self.client.create_order(
+            order: dict[str, Any] = await self.client.create_order(
                 symbol, type, side, float(amount), None if price is None else float(price),
                 {"clientOrderId": client_order_id},
             )
@@ -163,7 +164,7 @@ class LiveExchange:
     async def cancel_order(self, id: str, symbol: str | None = None) -> dict[str, Any]:
         if id.startswith("unknown:"):
             raise ccxt.OrderNotFound(f"order {id} was never confirmed by the exchange; check it by hand")
-        order = await self.client.cancel_order(id, symbol or self.rules.symbol)
+        order: dict[str, Any] = await self.client.cancel_order(id, symbol or self.rules.symbol)
         self.open_orders.pop(id, None)
         return order
 
@@ -182,7 +183,7 @@ class LiveExchange:
                 self.open_orders[order_id] = order
             if order.get("status") != "closed":
                 order = await self._retry(f"fetching order {order_id}",
-                                          lambda oid=order_id: self.client.fetch_order(oid, self.rules.symbol))
+                                          functools.partial(self.client.fetch_order, order_id, self.rules.symbol))
             if order.get("status") == "closed":
                 del self.open_orders[order_id]
                 fills.append(self._fill(order, candle))

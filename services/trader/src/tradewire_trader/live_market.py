@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 
-import ccxt.async_support as ccxt_async
+import ccxt.async_support as ccxt_async  # type: ignore[import-untyped]
 
 from tradewire_trader.candles import Candle
 from tradewire_trader.exchange import Exchange

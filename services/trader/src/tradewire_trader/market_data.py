@@ -108,11 +108,11 @@ class Pacer:
 
 class SyntheticMarket:
     def __init__(self, seed: int, start_price: Decimal, candle_seconds: int, pacer: Pacer) -> None:
-        self._series = lambda: synthetic_series(seed, start_price, candle_seconds)
+        self._seed, self._start_price, self._candle_seconds = seed, start_price, candle_seconds
         self._pacer = pacer
 
     async def candles(self, start: int = 0) -> AsyncIterator[Candle]:
-        series = self._series()
+        series = synthetic_series(self._seed, self._start_price, self._candle_seconds)
         for _ in range(start):
             next(series)
         for candle in series:

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from importlib import resources
 from typing import Any
 
-import ccxt
+import ccxt  # type: ignore[import-untyped]
 
 MARKETS_FIXTURE = "markets.json"
 

@@ -57,7 +57,8 @@ class Order:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Order:
         decimals = {"amount", "price", "reserved", "filled", "average", "fee"}
-        return cls(**{k: (Decimal(v) if k in decimals and v is not None else v) for k, v in data.items()})
+        values: dict[str, Any] = {k: (Decimal(v) if k in decimals and v is not None else v) for k, v in data.items()}
+        return cls(**values)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-import ccxt
+import ccxt  # type: ignore[import-untyped]
 
 from tradewire_trader.candles import Candle
 from tradewire_trader.markets import MarketRules
@@ -32,7 +32,7 @@ class PaperExchange:
         self.taker_fee = taker_fee
         self.maker_fee = maker_fee
         self.slippage = slippage
-        self.open_orders: dict[str, Any] = {order.id: order for order in orders or []}
+        self.open_orders: dict[str, Order] = {order.id: order for order in orders or []}
         self.next_order_number = next_order_number
         self.last_price = last_price
         self.last_timestamp_ms = 0
@@ -44,7 +44,8 @@ class PaperExchange:
         self, symbol: str, type: OrderType, side: OrderSide, amount: Decimal, price: Decimal | None = None,
         params: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        return self.place(symbol, type, side, amount, price, (params or {}).get("clientOrderId")).to_ccxt()
+        client_order_id: str | None = (params or {}).get("clientOrderId")
+        return self.place(symbol, type, side, amount, price, client_order_id).to_ccxt()
 
     async def cancel_order(self, id: str, symbol: str | None = None) -> dict[str, Any]:
         order = self.open_orders.pop(id, None)

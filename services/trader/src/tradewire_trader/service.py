@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 from tradewire_bus import RedisBus
 from tradewire_schemas import Heartbeat
@@ -60,8 +61,8 @@ async def seq_on_bus(bus: RedisBus, bot_id: str) -> int:
 
 
 @asynccontextmanager
-async def background(*coroutines: object) -> AsyncIterator[list[asyncio.Task[None]]]:
-    tasks = [asyncio.create_task(c) for c in coroutines]  # type: ignore[arg-type]
+async def background(*coroutines: Coroutine[Any, Any, None]) -> AsyncIterator[list[asyncio.Task[None]]]:
+    tasks: list[asyncio.Task[None]] = [asyncio.create_task(c) for c in coroutines]
     try:
         yield tasks
     finally:

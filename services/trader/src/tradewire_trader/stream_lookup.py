@@ -15,8 +15,10 @@ def stream_tail_lookup(bus: RedisBus, bot_id: str, depth: int = 1000) -> Publish
 
     async def lookup(event_id: UUID) -> int | None:
         needle = str(event_id).encode()
-        for _entry_id, fields in await bus.redis.xrevrange(stream, count=depth):
-            raw = fields.get(b"event", b"")
+        for _entry_id, fields in await bus.redis.xrevrange(stream, count=depth) or []:
+            raw = (fields or {}).get(b"event", b"")
+            if not isinstance(raw, bytes):
+                continue
             if needle not in raw:
                 continue
             try:

@@ -14,7 +14,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
-import ccxt
+import ccxt  # type: ignore[import-untyped]
 
 from tradewire_schemas import (
     BotStatus,
@@ -29,7 +29,7 @@ from tradewire_trader.accounting import PERCENT_STEP, Book, percent
 from tradewire_trader.candles import Candle
 from tradewire_trader.exchange import Exchange
 from tradewire_trader.market_data import MarketData
-from tradewire_trader.orders import Fill
+from tradewire_trader.orders import Fill, OrderType
 from tradewire_trader.outbox import Outbox
 from tradewire_trader.state_store import StateStore
 from tradewire_trader.strategies import Intent, Strategy
@@ -152,7 +152,7 @@ class Trader:
         if self.outbox.durable_backlog >= self.outbox_limit:
             log.warning("not placing %s: %d events wait to be published", intent.side, self.outbox.durable_backlog)
             return
-        order_type = "market" if intent.limit_price is None else "limit"
+        order_type: OrderType = "market" if intent.limit_price is None else "limit"
         try:
             await self.exchange.create_order(self.symbol, order_type, intent.side, intent.amount, intent.limit_price)
         except (ccxt.InsufficientFunds, ccxt.InvalidOrder) as refused:
