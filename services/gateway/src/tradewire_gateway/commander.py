@@ -6,11 +6,10 @@ import uuid
 from typing import Literal
 
 from tradewire_bus import BusUnavailable, CommandTimeout, NoTraderListening, RedisBus
-from tradewire_schemas import COMMAND_TYPES, CommandName, CommandResult
-
 from tradewire_gateway.auth import Principal
 from tradewire_gateway.metrics import GatewayMetrics
 from tradewire_gateway.rate_limit import RateLimited, RateLimiter
+from tradewire_schemas import CommandName, CommandResult, commands
 
 Via = Literal["http", "ws"]
 
@@ -43,11 +42,11 @@ class Commander:
         outcome = "error"
         try:
             self._limiter.acquire(principal.name)
-            command = COMMAND_TYPES[name](
-                bot_id=bot_id, actor=principal.name,
-                command_id=command_id_for(principal.name, bot_id, name, idempotency_key),
-            )
-            result = await self._bus.send_command(command, timeout=self._timeout_s)  # type: ignore[arg-type]
+            command = commands.validate_python({
+                "type": name, "bot_id": bot_id, "actor": principal.name,
+                "command_id": command_id_for(principal.name, bot_id, name, idempotency_key),
+            })
+            result = await self._bus.send_command(command, timeout=self._timeout_s)
             outcome = result.outcome
             return result
         except RateLimited:

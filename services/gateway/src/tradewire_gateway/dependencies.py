@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from tradewire_gateway.auth import Principal
+from tradewire_gateway.auth import Principal, TokenRegistry
 from tradewire_gateway.runtime import Runtime
 from tradewire_gateway.settings import Scope
 
@@ -27,7 +27,8 @@ def require(scope: Scope) -> Callable[..., Awaitable[Principal]]:
     async def principal(
         request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
     ) -> Principal:
-        found = request.app.state.tokens.identify(credentials.credentials if credentials else None)
+        tokens: TokenRegistry = request.app.state.tokens
+        found = tokens.identify(credentials.credentials if credentials else None)
         if found is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED, "missing or unknown bearer token", headers={"WWW-Authenticate": "Bearer"}

@@ -11,6 +11,7 @@ from collections import OrderedDict
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
 from tradewire_bus import BotSnapshot, Resync
 from tradewire_schemas import BotId, CommandName, CommandResult, Envelope, Event
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
+
 from tradewire_bus import BusStats
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tradewire_bus import Hub, RedisBus
-
 from tradewire_gateway.auth import TokenRegistry
 from tradewire_gateway.commander import Commander
 from tradewire_gateway.frames import FrameCache

@@ -16,9 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import get_args
 
-from tradewire_schemas import EventType
-
 from tradewire_gateway.views import valid_offset
+from tradewire_schemas import EventType
 
 BOT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 EVENT_TYPES = frozenset(get_args(EventType))

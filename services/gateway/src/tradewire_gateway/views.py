@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from tradewire_bus import BotSnapshot, Liveness
-from tradewire_schemas import BotStatus, CommandName
 
+from tradewire_bus import BotSnapshot, Liveness
 from tradewire_gateway.frames import EventFrame
+from tradewire_schemas import BotStatus, CommandName
 
 # Redis stream ids are two unsigned 64-bit numbers; up to 19 digits each always fits, and real offsets
 # (milliseconds since 1970) have 13. ASCII digits only: Python's \d would also accept other scripts.

@@ -13,10 +13,8 @@ import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
-from tradewire_bus import BusUnavailable, ClientQueue, ClientTooSlow, CommandTimeout, NoTraderListening, Resync
-from tradewire_schemas import Envelope
-from tradewire_schemas.wire import describe
 
+from tradewire_bus import BusUnavailable, ClientQueue, ClientTooSlow, CommandTimeout, NoTraderListening, Resync
 from tradewire_gateway.auth import SUBPROTOCOL, Principal, bearer_token, token_from_subprotocols
 from tradewire_gateway.frames import (
     BotControlFrame,
@@ -32,6 +30,8 @@ from tradewire_gateway.rate_limit import RateLimited
 from tradewire_gateway.runtime import Runtime
 from tradewire_gateway.settings import Scope
 from tradewire_gateway.subscription_request import SubscriptionRequest
+from tradewire_schemas import Envelope
+from tradewire_schemas.wire import describe
 
 log = logging.getLogger("tradewire.gateway.ws")
 
@@ -128,7 +128,8 @@ class EventSocket:
             done, _ = await asyncio.wait({relay, listen, stuck}, return_when=asyncio.FIRST_COMPLETED)
             if stuck in done:
                 return TOO_SLOW
-            return next(iter(done)).result()
+            ending: Close = (relay if relay in done else listen).result()
+            return ending
         finally:
             pending = [relay, listen, stuck, *self._commands]
             for task in pending:

@@ -4,9 +4,8 @@
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
-from tradewire_bus import FROM_START
-from tradewire_schemas import BotId
 
+from tradewire_bus import FROM_START
 from tradewire_gateway.dependencies import Reader, RuntimeDep
 from tradewire_gateway.frames import EventFrame
 from tradewire_gateway.views import (
@@ -17,6 +16,7 @@ from tradewire_gateway.views import (
     Problem,
     StreamOffset,
 )
+from tradewire_schemas import BotId
 
 BOT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 BotPath = Annotated[BotId, Path(pattern=BOT_ID_PATTERN, description="The bot's id.")]
