@@ -28,6 +28,8 @@ _DATA_DIR = Path(tempfile.mkdtemp(prefix="tradewire-dashboard-tests-"))
 SETTINGS = Settings(redis_url=f"redis://127.0.0.1:{_REDIS_PORT}/0", data_dir=_DATA_DIR)
 if not django_settings.configured:
     configure_django(SETTINGS)
+    # Tests create and log in many users; the production hasher is slow on purpose.
+    django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,75 @@
+"""Settings from the environment, and the one place they become Django settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+
+from tradewire_dashboard.config import Settings
+from tradewire_dashboard.demo_user import ensure_demo_user
+from tradewire_dashboard.django_config import django_settings_for
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in ("REDIS_URL", "DASHBOARD_REDIS_URL", "DATABASE_URL", "DASHBOARD_DATABASE_URL", "DASHBOARD_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_defaults_serve_on_port_8001_with_the_local_redis(clean_env: pytest.MonkeyPatch) -> None:
+    settings = Settings()
+    assert (settings.host, settings.port, settings.server) == ("127.0.0.1", 8001, "uvicorn")
+    assert settings.redis_url == "redis://127.0.0.1:6379/0"
+
+
+def test_plain_redis_url_is_accepted_and_the_prefixed_one_wins(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("REDIS_URL", "redis://plain:1/0")
+    assert Settings().redis_url == "redis://plain:1/0"
+    clean_env.setenv("DASHBOARD_REDIS_URL", "redis://prefixed:2/0")
+    assert Settings().redis_url == "redis://prefixed:2/0"
+
+
+def test_nested_bus_settings_come_from_the_environment(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("DASHBOARD_BUS__NAMESPACE", "staging")
+    assert Settings().bus.namespace == "staging"
+
+
+def test_database_url_selects_postgresql(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    clean_env.setenv("DATABASE_URL", "postgresql://tw:secret@127.0.0.1:5432/tradewire")
+    database = django_settings_for(Settings(data_dir=tmp_path))["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["NAME"], database["USER"], database["HOST"]) == ("tradewire", "tw", "127.0.0.1")
+
+
+def test_sqlite_lives_in_the_data_dir_by_default(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    database = django_settings_for(Settings(data_dir=tmp_path))["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["NAME"] == str(tmp_path / "dashboard.sqlite3")
+
+
+def test_the_channel_layer_is_the_redis_pubsub_layer_on_the_bus_redis(tmp_path: Path) -> None:
+    layer = django_settings_for(Settings(data_dir=tmp_path, redis_url="redis://127.0.0.1:7777/3"))["CHANNEL_LAYERS"]
+    assert layer["default"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert layer["default"]["CONFIG"]["hosts"] == ["redis://127.0.0.1:7777/3"]
+
+
+def test_a_generated_secret_key_survives_restarts(tmp_path: Path) -> None:
+    first = django_settings_for(Settings(data_dir=tmp_path))["SECRET_KEY"]
+    assert len(first) >= 50
+    assert django_settings_for(Settings(data_dir=tmp_path))["SECRET_KEY"] == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0  # readable by its owner only
+
+
+def test_the_demo_user_may_control_bots_and_keeps_its_sessions(settings: Settings, tmp_path: Path) -> None:
+    demo = settings.model_copy(update={"data_dir": tmp_path, "demo_username": "demo-test", "demo_password": None})
+    username, password = ensure_demo_user(demo)
+    user = User.objects.get(username=username)
+    assert user.check_password(password)
+    assert user.has_perm("dashboard.control_bot")
+    assert not user.is_superuser
+    hash_before = user.password
+    assert ensure_demo_user(demo) == (username, password)  # the same generated password next time
+    assert User.objects.get(username=username).password == hash_before  # so sessions stay valid

@@ -1,0 +1,89 @@
+"""The recorder: every trade on the bus stored once in the database, resuming where it stopped."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import redis
+from channels.db import database_sync_to_async
+
+from tradewire_bus import RedisBus
+from tradewire_dashboard.config import Settings
+from tradewire_dashboard.models import RecorderCursor, Trade
+from tradewire_dashboard.recorder import store
+from tradewire_dashboard.runtime import dashboard_runtime
+from tradewire_schemas import PriceUpdated
+from tradewire_testing import eventually
+
+from .test_consumer import status, trade
+
+
+def _count() -> int:
+    return Trade.objects.count()
+
+
+count = database_sync_to_async(_count)
+
+
+def _rows() -> list[dict[str, Any]]:
+    fields = ("event_id", "seq", "offset", "price", "side", "bot__bot_id")
+    return list(Trade.objects.order_by("executed_at").values(*fields))
+
+
+async def _recorded(n: int) -> bool:
+    return await count() == n
+
+
+async def test_every_trade_on_the_bus_is_recorded_once_with_its_offset(settings: Settings, bus: RedisBus) -> None:
+    await bus.publish(status("running"))
+    before = [await bus.publish(trade(n)) for n in (1, 2, 3)]
+    await bus.publish(PriceUpdated(bot_id="alpha", symbol="BTC/USDT", last=Decimal(1), bid=Decimal(1),
+                                   ask=Decimal(1), change_pct=Decimal(0), iteration=1))
+    async with dashboard_runtime(settings) as runtime:
+        await eventually(lambda: _recorded(3), what="the trades published before the start are recorded")
+        after = await bus.publish(trade(4, "sell", bot="beta"))
+        await eventually(lambda: _recorded(4), what="a live trade is recorded")
+        assert runtime.recorder.stats.recorded == 4
+
+    rows = await database_sync_to_async(_rows)()
+    published = [*before, after]
+    assert [(str(r["event_id"]), r["offset"], r["bot__bot_id"]) for r in rows] == [
+        (str(e.event.event_id), e.offset, e.event.bot_id) for e in published
+    ]
+    assert rows[0]["price"] == Decimal("42001")  # exact, not a float's approximation
+
+
+async def test_recording_the_same_trades_twice_changes_nothing(settings: Settings, bus: RedisBus) -> None:
+    envelopes = [await bus.publish(trade(n)) for n in (1, 2, 3)]
+    assert await database_sync_to_async(store)(envelopes) == (3, 0)
+    assert await database_sync_to_async(store)(envelopes) == (0, 3)
+    assert await count() == 3
+
+
+async def test_recorder_resumes_after_the_last_trade_it_stored(settings: Settings, bus: RedisBus) -> None:
+    first = [await bus.publish(trade(n)) for n in (1, 2)]
+    async with dashboard_runtime(settings):
+        await eventually(lambda: _recorded(2))
+    cursor = await database_sync_to_async(lambda: RecorderCursor.objects.get(bot__bot_id="alpha").offset)()
+    assert cursor == first[-1].offset
+
+    for n in (3, 4, 5):  # published while no dashboard runs
+        await bus.publish(trade(n))
+    async with dashboard_runtime(settings) as runtime:
+        await eventually(lambda: _recorded(5))
+        assert runtime.recorder.stats.duplicates == 0  # nothing before the cursor was read again
+
+
+async def test_recorder_starts_over_when_redis_lost_its_data(settings: Settings, bus: RedisBus) -> None:
+    async with dashboard_runtime(settings):
+        await bus.publish(trade(1))
+        await eventually(lambda: _recorded(1))
+    client = redis.Redis.from_url(settings.redis_url)
+    client.flushall()  # a Redis restart without persistence: new epoch, the old cursor means nothing
+    client.close()
+    fresh = await bus.publish(trade(2))
+    async with dashboard_runtime(settings):
+        await eventually(lambda: _recorded(2), what="the trade in the new epoch is recorded")
+    rows = await database_sync_to_async(_rows)()
+    assert str(rows[-1]["event_id"]) == str(fresh.event.event_id)

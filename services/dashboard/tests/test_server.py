@@ -1,0 +1,98 @@
+"""`python -m tradewire_dashboard serve` as a real process: credentials, access rules on the WebSocket."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosedError, InvalidStatus
+
+from tradewire_bus import RedisBus
+from tradewire_dashboard.child_process import DashboardProcess
+from tradewire_testing import RedisServer
+
+from .test_consumer import status
+
+pytestmark = pytest.mark.redis
+
+
+@pytest.fixture(scope="module")
+def module_redis() -> Iterator[RedisServer]:
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def dashboard(module_redis: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardProcess]:
+    with DashboardProcess(module_redis.url, tmp_path_factory.mktemp("served")) as process:
+        yield process
+
+
+@pytest.fixture
+async def session_cookie(dashboard: DashboardProcess) -> AsyncIterator[str]:
+    async with httpx.AsyncClient(base_url=dashboard.url) as client:
+        await client.get("/accounts/login/")
+        response = await client.post("/accounts/login/", data={
+            "username": dashboard.username, "password": dashboard.password,
+            "csrfmiddlewaretoken": client.cookies["csrftoken"],
+        })
+        assert response.status_code == 302
+        yield f"sessionid={client.cookies['sessionid']}"
+
+
+def ws_url(dashboard: DashboardProcess) -> str:
+    return f"ws://127.0.0.1:{dashboard.port}/ws/control/"
+
+
+def test_serve_prints_the_demo_credentials(dashboard: DashboardProcess) -> None:
+    log = Path(dashboard.log_path).read_text()
+    assert f"log in as  {dashboard.username}" in log
+    assert f"password   {dashboard.password}" in log
+    assert f"http://127.0.0.1:{dashboard.port}/" in log
+
+
+async def test_a_logged_in_browser_from_our_origin_gets_the_status(
+    dashboard: DashboardProcess, module_redis: RedisServer, session_cookie: str
+) -> None:
+    async with RedisBus.connect(module_redis.url) as bus:
+        await bus.publish(status("running", bot="served"))
+    origin = dashboard.url.replace("127.0.0.1", "localhost")
+    async with connect(ws_url(dashboard), origin=origin, additional_headers={"Cookie": session_cookie}) as ws:  # type: ignore[arg-type]
+        message = json.loads(await ws.recv())
+    assert (message["type"], message["bot_id"], message["data"]["status"]) == ("status", "served", "running")
+
+
+async def test_a_websocket_from_a_foreign_origin_is_refused(dashboard: DashboardProcess, session_cookie: str) -> None:
+    headers = {"Cookie": session_cookie}
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(ws_url(dashboard), origin="http://evil.example", additional_headers=headers):  # type: ignore[arg-type]
+            pass
+    assert refused.value.response.status_code == 403
+
+
+async def test_a_websocket_without_a_session_is_refused(dashboard: DashboardProcess) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(ws_url(dashboard), origin=dashboard.url):  # type: ignore[arg-type]
+            pass
+    assert refused.value.response.status_code == 403
+
+
+async def test_an_oversized_command_gets_an_error_and_a_huge_frame_closes_with_1009(
+    dashboard: DashboardProcess, session_cookie: str
+) -> None:
+    headers = {"Cookie": session_cookie}
+    async with connect(ws_url(dashboard), origin=dashboard.url, additional_headers=headers) as ws:  # type: ignore[arg-type]
+        await ws.send(json.dumps({"command": "request_status", "bot_id": "x", "pad": "y" * 10_000}))
+        reply = json.loads(await ws.recv())
+        while reply["type"] != "error":
+            reply = json.loads(await ws.recv())
+        assert "larger than the 4096 allowed" in reply["data"]["message"]
+        await ws.send("z" * 100_000)
+        with pytest.raises(ConnectionClosedError) as closed:
+            while True:
+                await ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009

@@ -1,0 +1,133 @@
+"""Pages: the control room shell, the trade history with paging and CSV, login with CSRF, the admin."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from tradewire_dashboard.config import Settings
+from tradewire_dashboard.demo_user import ensure_demo_user
+from tradewire_dashboard.recorder import store
+from tradewire_schemas import Envelope
+
+from .test_consumer import trade
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def client(settings: Settings) -> Client:
+    return Client()
+
+
+def login(client: Client, username: str, *, can_control: bool) -> None:
+    from django.contrib.auth.models import Permission
+
+    user = User.objects.create_user(username, password=PASSWORD)
+    if can_control:
+        user.user_permissions.add(Permission.objects.get(codename="control_bot"))
+    assert client.login(username=username, password=PASSWORD)
+
+
+def page_config(html: str) -> dict[str, Any]:
+    start = html.index('<script id="dashboard-config" type="application/json">') + len(
+        '<script id="dashboard-config" type="application/json">'
+    )
+    result: dict[str, Any] = json.loads(html[start : html.index("</script>", start)])
+    return result
+
+
+def record_trades(count: int, bot: str) -> list[Envelope]:
+    envelopes = [
+        Envelope(epoch="e1", offset=f"{1000 + n}-0", event=trade(n, bot=bot).model_copy(update={"seq": n}))
+        for n in range(1, count + 1)
+    ]
+    store(envelopes)
+    return envelopes
+
+
+def test_the_control_room_requires_login(client: Client) -> None:
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/"
+
+
+def test_the_control_room_tells_the_page_who_may_control_bots(client: Client) -> None:
+    login(client, "olga", can_control=True)
+    record_trades(3, "alpha")
+    html = client.get("/").content.decode()
+    config = page_config(html)
+    assert config["canControl"] is True
+    assert config["wsPath"] == "/ws/control/"
+    assert [t["data"]["seq"] for t in config["recentTrades"]] == [1, 2, 3]  # oldest first, for the page
+    assert "vendor/lightweight-charts.standalone.production.js" in html
+
+
+def test_a_viewer_gets_the_page_without_control(client: Client) -> None:
+    login(client, "vera", can_control=False)
+    assert page_config(client.get("/").content.decode())["canControl"] is False
+
+
+def test_logging_in_without_the_csrf_token_is_refused(settings: Settings) -> None:
+    User.objects.create_user("csrf-victim", password=PASSWORD)
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/accounts/login/", {"username": "csrf-victim", "password": PASSWORD})
+    assert response.status_code == 403
+
+
+def test_the_login_form_logs_in_with_its_token(settings: Settings) -> None:
+    User.objects.create_user("lena", password=PASSWORD)
+    strict = Client(enforce_csrf_checks=True)
+    form = strict.get("/accounts/login/")
+    token = form.cookies["csrftoken"].value
+    response = strict.post(
+        "/accounts/login/", {"username": "lena", "password": PASSWORD, "csrfmiddlewaretoken": token}
+    )
+    assert (response.status_code, response["Location"]) == (302, "/")
+
+
+def test_trade_history_pages_newest_first_and_filters_by_bot(client: Client) -> None:
+    login(client, "hugo", can_control=False)
+    alpha = record_trades(60, "alpha")
+    record_trades(5, "beta")
+    first = client.get("/trades/?bot=alpha").content.decode()
+    second = client.get("/trades/?bot=alpha&page=2").content.decode()
+    assert "Page 1 of 2 · 60 trades" in first
+    assert str(alpha[-1].event.event_id) in first  # newest on the first page
+    assert str(alpha[0].event.event_id) in second
+    assert str(alpha[0].event.event_id) not in first
+    assert "Page 1 of 1 · 65 trades" not in first
+    assert "65 trades" in client.get("/trades/").content.decode()
+
+
+def test_csv_export_has_every_trade_with_exact_decimals(client: Client) -> None:
+    login(client, "cora", can_control=False)
+    envelopes = record_trades(3, "alpha")
+    record_trades(2, "beta")
+    response = client.get("/trades.csv?bot=alpha")
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="trades-alpha.csv"' in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [row["event_id"] for row in rows] == [str(e.event.event_id) for e in reversed(envelopes)]
+    assert rows[-1]["price"].rstrip("0").rstrip(".") == "42001"
+    assert {row["bot_id"] for row in rows} == {"alpha"}
+
+
+def test_history_and_export_require_login(client: Client) -> None:
+    assert client.get("/trades/").status_code == 302
+    assert client.get("/trades.csv").status_code == 302
+
+
+def test_the_demo_user_can_read_trades_in_the_admin(client: Client, settings: Settings) -> None:
+    record_trades(2, "alpha")
+    username, password = ensure_demo_user(settings.model_copy(update={"demo_password": None}))
+    assert client.login(username=username, password=password)
+    assert client.get("/admin/dashboard/trade/").status_code == 200
+    assert client.get("/admin/dashboard/bot/").status_code == 200
+    assert client.get("/admin/auth/user/").status_code == 403  # a demo user, not an administrator
