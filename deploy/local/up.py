@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     say("dashboard http://127.0.0.1:8001  gateway http://127.0.0.1:8002/docs  (Ctrl-C stops everything)")
     say(f"watch the bus: redis-cli -u {url} psubscribe 'tw:events:*'")
     manager.loop()
-    return int(manager.returncode or 0)
+    # Ctrl-C is how a user stops `up`: that is a clean exit, not a failure.
+    return 0 if manager.returncode in (None, 130, -2) else int(manager.returncode)
 
 
 def _quote(part: str) -> str:
