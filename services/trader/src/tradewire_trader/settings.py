@@ -26,7 +26,7 @@ class Settings(BaseSettings):
 
     # market data
     source: DataSource = "synthetic"
-    seed: int = Field(7, description="Synthetic data: the same seed gives the same series.")
+    seed: int = Field(11, description="Synthetic data: the same seed gives the same series.")
     start_price: Decimal = Field(Decimal("42000"), gt=0)
     candle_seconds: int = Field(60, ge=1, description="Width of one candle in market time.")
     replay_file: Path | None = Field(None, description="OHLCV CSV; default: the committed sample.")

@@ -1,0 +1,52 @@
+"""The command line: flags override the environment, which overrides the defaults."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+
+from tradewire_trader.__main__ import main, parser, settings_from
+
+
+def test_no_flags_and_no_environment_give_the_demo_paper_trader(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("REDIS_URL", "TRADER_REDIS_URL", "TRADER_BOT_ID", "TRADER_SPEED"):
+        monkeypatch.delenv(name, raising=False)
+    settings = settings_from(parser().parse_args(["run"]))
+    assert (settings.bot_id, settings.symbol, settings.mode) == ("demo", "BTC/USDT", "paper")
+    assert settings.source == "synthetic"
+    assert settings.redis_url == "redis://127.0.0.1:6379/0"
+    assert settings.state_path == Path("trader-state/demo.sqlite3")
+    assert settings.price_every == 10
+
+
+def test_environment_settings_are_read_and_plain_redis_url_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", "redis://10.0.0.1:6379/1")
+    monkeypatch.setenv("TRADER_BOT_ID", "alpha")
+    monkeypatch.setenv("TRADER_STRATEGY", "rsi_reversion")
+    monkeypatch.setenv("TRADER_BUS__NAMESPACE", "staging")
+    settings = settings_from(parser().parse_args(["run"]))
+    assert settings.redis_url == "redis://10.0.0.1:6379/1"
+    assert (settings.bot_id, settings.strategy) == ("alpha", "rsi_reversion")
+    assert settings.bus.namespace == "staging"
+    assert settings.state_path == Path("trader-state/alpha.sqlite3")
+
+
+def test_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADER_REDIS_URL", "redis://env:6379/0")
+    monkeypatch.setenv("TRADER_BOT_ID", "alpha")
+    monkeypatch.setenv("TRADER_SPEED", "5")
+    args = parser().parse_args([
+        "run", "--bot-id", "beta", "--speed", "0", "--redis-url", "redis://flag:6379/0", "--strategy",
+        "sma_crossover", "--fast", "3", "--slow", "9", "--order-size", "0.5", "--source", "replay",
+    ])
+    settings = settings_from(args)
+    assert (settings.bot_id, settings.speed, settings.redis_url) == ("beta", 0, "redis://flag:6379/0")
+    assert (settings.fast, settings.slow, settings.order_size, settings.source) == (3, 9, D("0.5"), "replay")
+
+
+def test_invalid_settings_exit_with_a_clear_message(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--bot-id", "no spaces allowed"]) == 2
+    error = capsys.readouterr().err
+    assert "invalid settings" in error and "bot_id" in error

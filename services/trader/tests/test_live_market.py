@@ -1,0 +1,43 @@
+"""Live candles are polled through ccxt from a local Binance stub; each closed candle comes once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+
+from tradewire_testing import eventually
+from tradewire_trader.binance_stub import BinanceStub
+from tradewire_trader.live_market import LiveMarket
+from tradewire_trader.settings import Settings
+
+
+async def test_polling_yields_closed_candles_once_and_in_order(
+    tmp_path: Path, settings_for: Callable[..., Settings]
+) -> None:
+    stub = BinanceStub()
+    await stub.start()
+    settings = settings_for(tmp_path, source="live", api_url=stub.url, poll_seconds=0.05, retry_delay_s=0.01)
+    market = LiveMarket.from_settings(settings)  # paper mode: its own keyless client
+    seen = []
+
+    async def consume() -> None:
+        async for candle in market.candles():
+            seen.append(candle)
+
+    stub.rate_limited_requests = 1  # the first poll is refused with HTTP 429 and retried
+    polling = asyncio.create_task(consume())
+    try:
+        await eventually(lambda: stub.requests.count("GET /api/v3/klines") >= 4, what="four polls")
+    finally:
+        polling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
+        await stub.stop()
+    assert stub.rate_limited_requests == 0  # the refused request was retried, not fatal
+    now_ms = market._client.milliseconds()
+    assert seen, "no candle came through"
+    assert all(c.timestamp_ms + 60_000 <= now_ms for c in seen), "a still-forming candle was yielded"
+    stamps = [c.timestamp_ms for c in seen]
+    assert stamps == sorted(set(stamps))
