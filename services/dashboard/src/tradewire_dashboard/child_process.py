@@ -80,6 +80,10 @@ class DashboardProcess:
                 self._process.wait(timeout=10)
         self._process = None
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
 

@@ -1,0 +1,164 @@
+"""Dashboard benchmark: uvicorn against Daphne, serving the same application to real clients.
+
+For each server, one dashboard process on a private redis-server:
+- HTTP: the logged-in control room page (template + one query), sequentially and 20 at a time;
+- WebSocket fan-out: N logged-in clients; trades are published on the bus at a steady rate and each
+  delivery's latency is measured from just before the publish call to the client holding the frame;
+- the server process's CPU time over the fan-out run (from /proc), the cost per delivered message.
+
+    uv run python bench/dashboard.py [--clients 50] [--trades 300] [--rate 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+from tradewire_bus import RedisBus
+from tradewire_schemas import StatusChanged, TradeExecuted
+from tradewire_testing import RedisServer
+from websockets.asyncio.client import connect
+
+from tradewire_dashboard.child_process import DashboardProcess
+
+BOT = "bench"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def login(client: httpx.AsyncClient, dashboard: DashboardProcess) -> str:
+    await client.get("/accounts/login/")
+    await client.post("/accounts/login/", data={
+        "username": dashboard.username, "password": dashboard.password,
+        "csrfmiddlewaretoken": client.cookies["csrftoken"],
+    })
+    return f"sessionid={client.cookies['sessionid']}"
+
+
+async def http_latency(client: httpx.AsyncClient, requests: int) -> dict[str, float]:
+    timings = []
+    for _ in range(requests):
+        start = time.perf_counter()
+        response = await client.get("/")
+        assert response.status_code == 200
+        timings.append((time.perf_counter() - start) * 1000)
+    started = time.perf_counter()
+    await asyncio.gather(*(client.get("/") for _ in range(requests)))
+    return {
+        "p50_ms": statistics.median(timings), "p99_ms": percentile(timings, 0.99),
+        "concurrent_rps": requests / (time.perf_counter() - started),
+    }
+
+
+def trade(n: int) -> TradeExecuted:
+    return TradeExecuted(
+        bot_id=BOT, mode="paper", side="buy" if n % 2 else "sell", symbol="BTC/USDT", price=Decimal(42000 + n),
+        amount=Decimal("0.01"), cost=Decimal("420"), fee=Decimal("0.42"), fee_currency="USDT",
+        order_id=str(n), position=Decimal("0"), balances={"USDT": Decimal("10000")},
+    )
+
+
+async def fan_out(dashboard: DashboardProcess, bus: RedisBus, cookie: str, clients: int, trades: int,
+                  rate: float) -> dict[str, float]:
+    published: dict[str, float] = {}
+    latencies: list[float] = []
+    done = asyncio.Event()
+    remaining = clients * trades
+
+    async def client() -> None:
+        nonlocal remaining
+        url = f"ws://127.0.0.1:{dashboard.port}/ws/control/"
+        async with connect(url, origin=dashboard.url, additional_headers={"Cookie": cookie}) as ws:  # type: ignore[arg-type]
+            ready.release()
+            async for frame in ws:
+                arrived = time.perf_counter()
+                message = json.loads(frame)
+                if message["type"] == "trade":
+                    latencies.append((arrived - published[message["data"]["event_id"]]) * 1000)
+                    remaining -= 1
+                    if remaining == 0:
+                        done.set()
+                    if message["data"]["order_id"] == str(trades - 1):
+                        return
+
+    ready = asyncio.Semaphore(0)
+    tasks = [asyncio.create_task(client()) for _ in range(clients)]
+    for _ in range(clients):
+        await ready.acquire()
+    assert dashboard.pid is not None
+    cpu_before, started = cpu_seconds(dashboard.pid), time.perf_counter()
+    for n in range(trades):
+        event = trade(n)
+        published[str(event.event_id)] = time.perf_counter()
+        await bus.publish(event)
+        await asyncio.sleep(1 / rate)  # a steady publishing rate, like a busy trader
+    try:
+        await asyncio.wait_for(done.wait(), 30)
+    except TimeoutError:
+        pass  # reported below as the share delivered
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds(dashboard.pid) - cpu_before
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return {
+        "delivered": len(latencies), "p50_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 0.99),
+        "max_ms": max(latencies), "server_cpu_s": cpu, "cpu_us_per_delivery": cpu / len(latencies) * 1e6,
+        "elapsed_s": elapsed, "delivered_pct": 100 * len(latencies) / (clients * trades),
+    }
+
+
+async def measure(server: str, redis: RedisServer, args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    with tempfile.TemporaryDirectory() as folder, DashboardProcess(redis.url, Path(folder), server=server) as dashboard:
+        async with httpx.AsyncClient(base_url=dashboard.url) as client, RedisBus.connect(redis.url) as bus:
+            cookie = await login(client, dashboard)
+            await bus.publish(StatusChanged(bot_id=BOT, status="running", reason="bench", actor="bench"))
+            http = await http_latency(client, args.requests)
+            ws = await fan_out(dashboard, bus, cookie, args.clients, args.trades, args.rate)
+    return {"http": http, "ws": ws}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--trades", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=100, help="trades published per second")
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    results = {}
+    with RedisServer() as redis:
+        for server in ("uvicorn", "daphne"):
+            results[server] = await measure(server, redis, args)
+    print(f"dashboard: {args.clients} WebSocket clients, {args.trades} trades at {args.rate:.0f}/s; "
+          f"{args.requests} page loads")
+    print(f"{'':10}{'page p50':>10}{'page p99':>10}{'page rps':>10}{'ws p50':>9}{'ws p99':>9}{'ws max':>9}"
+          f"{'cpu µs/msg':>12}{'delivered':>11}")
+    for server, result in results.items():
+        http, ws = result["http"], result["ws"]
+        print(f"{server:10}{http['p50_ms']:>8.1f}ms{http['p99_ms']:>8.1f}ms{http['concurrent_rps']:>10.0f}"
+              f"{ws['p50_ms']:>7.1f}ms{ws['p99_ms']:>7.1f}ms{ws['max_ms']:>7.1f}ms{ws['cpu_us_per_delivery']:>12.0f}"
+              f"{ws['delivered_pct']:>10.1f}%")
+    u, d = results["uvicorn"], results["daphne"]
+    print(f"uvicorn/daphne: page p50 x{u['http']['p50_ms'] / d['http']['p50_ms']:.2f}, "
+          f"ws p99 x{u['ws']['p99_ms'] / d['ws']['p99_ms']:.2f}, "
+          f"cpu per message x{u['ws']['cpu_us_per_delivery'] / d['ws']['cpu_us_per_delivery']:.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
