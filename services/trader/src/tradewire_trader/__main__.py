@@ -80,14 +80,14 @@ def write_sample(path: Path, candles: int, seed: int) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings) -> str:
     from tradewire_trader.service import StopRequest, run_service
 
     stop = StopRequest()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.request, f"received {sig.name}")
-    await run_service(settings, stop)
+    return await run_service(settings, stop)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         "trader %s: %s %s on %s data, %s, speed %s, state %s", settings.bot_id, settings.mode, settings.symbol,
         settings.source, settings.strategy, settings.speed, settings.state_path,
     )
-    asyncio.run(serve(settings))
-    return 0
+    final_status = asyncio.run(serve(settings))
+    return 1 if final_status == "error" else 0
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from tradewire_bus import RedisBus
-from tradewire_schemas import Heartbeat
+from tradewire_schemas import BotStatus, Heartbeat
 from tradewire_trader.command_handler import CommandHandler
 from tradewire_trader.components import build_exchange, build_market
 from tradewire_trader.outbox import Outbox
@@ -73,14 +73,15 @@ async def background(*coroutines: Coroutine[Any, Any, None]) -> AsyncIterator[li
                 await task
 
 
-async def run_service(settings: Settings, stop: StopRequest) -> None:
+async def run_service(settings: Settings, stop: StopRequest) -> BotStatus:
+    """Trade until stopped; returns the final status (`error` when trading failed)."""
     store = StateStore(settings.state_path)
     try:
         async with RedisBus.connect(settings.redis_url, settings.bus) as bus:
             outbox = Outbox(store, bus.publisher, lookup=stream_tail_lookup(bus, settings.bot_id))
             exchange = await build_exchange(settings)
             try:
-                await trade(settings, stop, bus, store, outbox, exchange)
+                return await trade(settings, stop, bus, store, outbox, exchange)
             finally:
                 close = getattr(exchange, "close", None)
                 if close is not None:
@@ -90,7 +91,7 @@ async def run_service(settings: Settings, stop: StopRequest) -> None:
 
 
 async def trade(settings: Settings, stop: StopRequest, bus: RedisBus, store: StateStore, outbox: Outbox,
-                exchange: object) -> None:
+                exchange: object) -> BotStatus:
     trader = Trader(
         bot_id=settings.bot_id, mode=settings.mode, exchange=exchange,  # type: ignore[arg-type]
         strategy=build_strategy(settings), store=store, outbox=outbox, price_every=settings.price_every,
@@ -112,10 +113,11 @@ async def trade(settings: Settings, stop: StopRequest, bus: RedisBus, store: Sta
         stopping = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({trading, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
+        status: BotStatus = "stopped"
         if trading in done:
             error = trading.exception()
             if error is None:
-                reason, status = "market data ended", "stopped"
+                reason = "market data ended"
             else:
                 log.error("trading failed", exc_info=error)
                 reason, status = f"trading failed: {type(error).__name__}: {error}", "error"
@@ -123,10 +125,11 @@ async def trade(settings: Settings, stop: StopRequest, bus: RedisBus, store: Sta
             trading.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await trading
-            reason, status = stop.reason, "stopped"
+            reason = stop.reason
         await trader.cancel_open_orders()
-        trader.change_status(status, reason, TRADER, clean_exit=True)  # type: ignore[arg-type]
+        trader.change_status(status, reason, TRADER, clean_exit=True)
         if not await outbox.flush(FLUSH_ON_EXIT_S):
             log.warning("exiting with %d events unpublished; they are kept and sent on the next start",
                         outbox.durable_backlog)
         outbox.save_seq()
+    return status

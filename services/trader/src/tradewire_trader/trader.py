@@ -61,6 +61,7 @@ class Trader:
         self.first_price: Decimal | None = None
         self.clean_exit = True
         self.rejected_orders = 0
+        self._refusals_in_a_row = 0
         self._stats_due = 0.0
 
     # --- state ----------------------------------------------------------------------------------
@@ -156,14 +157,20 @@ class Trader:
         try:
             await self.exchange.create_order(self.symbol, order_type, intent.side, intent.amount, intent.limit_price)
         except (ccxt.InsufficientFunds, ccxt.InvalidOrder) as refused:
-            self.rejected_orders += 1
-            log.warning("order refused (%s): %s", intent.reason, refused)
+            self._refused(f"order refused ({intent.reason}): {refused}")
             return
         except ccxt.BaseError as error:  # the exchange is unreachable or failing: trade on, decide again later
-            self.rejected_orders += 1
-            log.warning("order failed (%s): %s: %s", intent.reason, type(error).__name__, error)
+            self._refused(f"order failed ({intent.reason}): {type(error).__name__}: {error}")
             return
+        self._refusals_in_a_row = 0
         self.store.save(self.snapshot())  # the reservation must survive a crash too
+
+    def _refused(self, message: str) -> None:
+        # A strategy that keeps asking while funds are short would flood the log: say it at 1, 2, 4, 8, ...
+        self.rejected_orders += 1
+        self._refusals_in_a_row += 1
+        if self._refusals_in_a_row & (self._refusals_in_a_row - 1) == 0:
+            log.warning("%s (%d in a row)", message, self._refusals_in_a_row)
 
     def on_fill(self, fill: Fill) -> None:
         realized = self.book.apply(fill)
