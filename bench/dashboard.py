@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -22,12 +23,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
-from tradewire_bus import RedisBus
-from tradewire_schemas import StatusChanged, TradeExecuted
-from tradewire_testing import RedisServer
 from websockets.asyncio.client import connect
 
+from tradewire_bus import RedisBus
 from tradewire_dashboard.child_process import DashboardProcess
+from tradewire_schemas import StatusChanged, TradeExecuted
+from tradewire_testing import RedisServer
 
 BOT = "bench"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -109,10 +110,8 @@ async def fan_out(dashboard: DashboardProcess, bus: RedisBus, cookie: str, clien
         published[str(event.event_id)] = time.perf_counter()
         await bus.publish(event)
         await asyncio.sleep(1 / rate)  # a steady publishing rate, like a busy trader
-    try:
+    with contextlib.suppress(TimeoutError):  # reported below as the share delivered
         await asyncio.wait_for(done.wait(), 30)
-    except TimeoutError:
-        pass  # reported below as the share delivered
     elapsed, cpu = time.perf_counter() - started, cpu_seconds(dashboard.pid) - cpu_before
     for task in tasks:
         task.cancel()
