@@ -99,3 +99,10 @@ async def test_publish_is_visible_to_redis_cli_subscribers(bus: RedisBus, redis_
     assert wire["offset"] == sent.offset and wire["event"]["seq"] == 1 and wire["epoch"] == sent.epoch
     await pubsub.aclose()
     await raw.aclose()
+
+
+async def test_a_key_broken_by_hand_makes_publish_fail_clearly_not_crash(bus: RedisBus) -> None:
+    await bus.redis.set(bus.topics.bot_stream("alpha"), "not a stream")
+    with pytest.raises(BusUnavailable, match="Redis refused to publish price_update for alpha"):
+        await bus.publish(price())
+    assert (await bus.publish(price("beta"))).event.seq == 1  # other bots carry on

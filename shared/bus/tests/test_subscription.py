@@ -7,7 +7,7 @@ from redis.asyncio import Redis
 from tradewire_bus import FROM_START, BusConfig, RedisBus, Resync, Subscription, Topics
 from tradewire_bus.publisher import PUBLISH_SCRIPT, split_for_seq
 from tradewire_schemas import Envelope, Event, PriceUpdated
-from tradewire_testing import RedisServer
+from tradewire_testing import RedisServer, eventually
 from tradewire_testing.factories import price, trade
 
 FAST = BusConfig(reconnect_min_s=0.02, reconnect_max_s=0.2)
@@ -169,3 +169,29 @@ async def test_subscriber_waits_for_redis_to_come_back(redis_server: RedisServer
     assert isinstance(resync, Resync)  # the killed Redis kept nothing
     assert isinstance(event, Envelope) and event.event.seq == 1
     assert bus.stats.reconnects >= 1
+
+
+async def test_a_stream_key_overwritten_by_hand_does_not_kill_the_subscriber(bus: RedisBus) -> None:
+    first = await bus.publish(price("beta"))
+    await bus.redis.delete(bus.topics.bot_stream("beta"))
+    await bus.redis.set(bus.topics.bot_stream("beta"), "not a stream")
+    async with bus.subscribe(after={"beta": first.offset}) as events:
+        resync = await asyncio.wait_for(anext(events), 5)
+        await bus.publish(price("alpha"))
+        alive = await asyncio.wait_for(anext(events), 5)
+    assert isinstance(resync, Resync) and resync.bot_id == "beta" and "cannot be read" in resync.reason
+    assert isinstance(alive, Envelope) and alive.event.bot_id == "alpha"
+
+
+async def test_a_subscriber_outlasts_an_epoch_key_broken_by_hand(redis_server: RedisServer) -> None:
+    async with RedisBus.connect(redis_server.url, FAST) as bus, bus.subscribe(bots=["alpha"]) as events:
+        reading = asyncio.ensure_future(take(events, 2))
+        await bus.redis.delete(bus.topics.epoch())
+        await bus.redis.hset(bus.topics.epoch(), "oops", "1")  # every GET of it now fails
+        await bus.redis.client_kill_filter(_type="pubsub")  # force a reconnect, which must read the epoch
+        await eventually(lambda: bus.stats.connect_failures >= 2, what="reconnects refused, and retried")
+        await bus.redis.delete(bus.topics.epoch())  # repaired
+        await bus.publish(trade(order_id="after-repair"))
+        items = await asyncio.wait_for(reading, 5)
+    assert isinstance(items[0], Resync)  # a new epoch: the subscriber cannot know what it missed
+    assert isinstance(items[1], Envelope) and items[1].event.order_id == "after-repair"  # type: ignore[union-attr]

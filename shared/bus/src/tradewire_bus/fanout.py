@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from tradewire_bus.backoff import Backoff
 from tradewire_bus.bus import RedisBus
 from tradewire_bus.subscription import Resync
 from tradewire_schemas import Envelope
@@ -168,13 +169,28 @@ class Hub:
         self.stats = HubStats()
 
     async def run(self) -> None:
+        """Relay forever. The subscription survives Redis outages by itself; anything else that breaks
+        it is logged, the clients are told to resync, and a fresh subscription takes over."""
+        backoff = Backoff(self._bus.config.reconnect_min_s, self._bus.config.reconnect_max_s)
+        while True:
+            try:
+                await self._relay()
+            except Exception as error:  # a broken key or a bug must not silence every client for good
+                log.exception("hub subscription failed; starting a new one")
+                self._offer(Resync(bot_id=None, reason=f"the event hub restarted after an error: {error}"))
+                await backoff.wait()
+
+    async def _relay(self) -> None:
         async with self._bus.subscribe() as events:
             self.ready.set()
             log.info("hub subscribed to every bot's events")
             async for item in events:
                 self.stats.relayed += 1
-                for client in tuple(self._clients):
-                    client.offer(item)
+                self._offer(item)
+
+    def _offer(self, item: Item) -> None:
+        for client in tuple(self._clients):
+            client.offer(item)
 
     @asynccontextmanager
     async def attach(

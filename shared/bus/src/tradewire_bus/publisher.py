@@ -11,6 +11,7 @@ import os
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
@@ -128,6 +129,8 @@ class RedisPublisher:
             )
         except CONNECTION_ERRORS as error:
             raise BusUnavailable(f"cannot publish {event.type} for {bot_id}: {error}") from error
+        except ResponseError as error:  # e.g. a key of the bot overwritten by hand with another type
+            raise BusUnavailable(f"Redis refused to publish {event.type} for {bot_id}: {error}") from error
         self._floors[bot_id] = int(seq)
         return Envelope(epoch=_text(epoch), offset=_text(offset), event=event.model_copy(update={"seq": int(seq)}))
 

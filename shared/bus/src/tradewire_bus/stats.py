@@ -12,6 +12,7 @@ class BusStats:
     duplicates: int = 0  # seen twice (live and backfill) and delivered once
     backfilled: int = 0  # read from the stream to fill a gap or resume
     reconnects: int = 0
+    connect_failures: int = 0  # attempts to (re)subscribe that failed and were retried
     resyncs: int = 0
     commands_expired: int = 0
     commands_duplicate: int = 0

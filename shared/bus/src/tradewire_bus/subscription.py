@@ -19,13 +19,14 @@ from typing import Any, Self
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.exceptions import ResponseError
 
 from tradewire_bus.backoff import Backoff
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.publisher import new_epoch_candidate
 from tradewire_bus.reads import read_stream, set_members
-from tradewire_bus.redis_errors import CONNECTION_ERRORS
+from tradewire_bus.redis_errors import CONNECTION_ERRORS, UNAVAILABLE_OR_REFUSING
 from tradewire_bus.stats import BusStats
 from tradewire_bus.topics import Topics
 from tradewire_schemas import Envelope, MessageRejected, decode_event
@@ -131,10 +132,11 @@ class Subscription:
                 await self._connect()
                 self._backoff.reset()
                 return
-            except CONNECTION_ERRORS as error:
+            except UNAVAILABLE_OR_REFUSING as error:
+                self._stats.connect_failures += 1
                 await self._drop_connection()
                 delay = self._backoff.delay()
-                log.warning("bus unreachable (%s); retrying in %.2fs", error, delay)
+                log.warning("bus unreachable or refusing (%s); retrying in %.2fs", error, delay)
                 await asyncio.sleep(delay)
 
     async def _connect(self) -> None:
@@ -208,6 +210,14 @@ class Subscription:
         self._accept(envelope)
 
     async def _backfill(self, bot: str, cursor: _Cursor, *, until: str) -> None:
+        try:
+            await self._read_after(bot, cursor, until)
+        except ResponseError as error:
+            # The stream key was overwritten by hand with another type, or similar: skip, don't die.
+            self._garbage(bot, f"cannot read the stream of {bot!r}: {error}")
+            self._resync(bot, f"the stream of {bot!r} cannot be read: {error}")
+
+    async def _read_after(self, bot: str, cursor: _Cursor, until: str) -> None:
         stream = self._topics.bot_stream(bot)
         if cursor.verify:
             cursor.verify = False
