@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -21,7 +22,7 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from tradewire_bus import RedisBus
 from tradewire_dashboard.child_process import DashboardProcess
-from tradewire_schemas import CommandResult, StatusChanged, TradeExecuted
+from tradewire_schemas import CommandResult, Heartbeat, StatusChanged, TradeExecuted
 from tradewire_testing import RedisServer, eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
@@ -145,6 +146,7 @@ async def test_a_real_traders_trade_appears_as_toast_and_row_within_a_second(
                 what="three trades published after the page opened are shown",
             )
             toast_text = await page.text_content("#toasts")
+            age_text = await page.text_content("#event-age")
             await page.wait_for_function("() => window.tradewire.bots.get('e2e-live').points.length > 10")
             ARTIFACTS.mkdir(exist_ok=True)
             await page.emulate_media(reduced_motion="reduce")  # a still picture, without flashes mid-way
@@ -158,6 +160,7 @@ async def test_a_real_traders_trade_appears_as_toast_and_row_within_a_second(
     delays = {event_id: seen[event_id] - published_at[event_id] for event_id in seen}
     assert max(delays.values()) < 1000, f"publication -> DOM took {delays} ms"
     assert toast_text and "BTC/USDT" in toast_text and bot in toast_text
+    assert age_text and re.fullmatch(r"last event \d+ ms ago \(arrived in -?\d+ ms\)", age_text), age_text
     assert any(line.startswith("📡 Listening for pushed updates from bot...") for line in logs)
     assert any(line.startswith("📊 New trade pushed from bot:") for line in logs)
 
@@ -273,3 +276,17 @@ async def test_the_page_sends_nothing_while_pushes_arrive(
     assert requests == []
     assert frames["sent"] == []
     assert len(frames["received"]) > 10  # the trader's prices and heartbeats kept arriving, pushed
+
+
+async def test_the_badge_shows_offline_when_heartbeats_stop(
+    browser: Browser, dashboard: DashboardProcess, bus: RedisBus
+) -> None:
+    bot = "e2e-silent"
+    await bus.publish(StatusChanged(bot_id=bot, status="running", reason="test", actor="trader"))
+    page = await logged_in_page(browser, dashboard, bot)
+    await bus.publish(Heartbeat(bot_id=bot, status="running", interval_s=0.3))
+    await page.wait_for_selector("#status-badge[data-status=running]")
+    # Three missed heartbeats (0.9 s) later, with nothing pushed, the page says so by itself.
+    await page.wait_for_selector("#status-badge[data-status=offline]", timeout=5000)
+    await bus.publish(Heartbeat(bot_id=bot, status="running", interval_s=0.3))
+    await page.wait_for_selector("#status-badge[data-status=running]")

@@ -4,13 +4,13 @@ from tradewire_dashboard.models import Bot, RecorderCursor, Trade
 
 
 @admin.register(Bot)
-class BotAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class BotAdmin(admin.ModelAdmin):
     list_display = ["bot_id", "first_seen", "last_trade_at"]
     search_fields = ["bot_id"]
 
 
 @admin.register(Trade)
-class TradeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TradeAdmin(admin.ModelAdmin):
     list_display = ["executed_at", "bot", "side", "symbol", "price", "amount", "realized_profit", "mode", "seq"]
     list_filter = ["bot", "side", "mode", "symbol"]
     search_fields = ["order_id", "event_id"]
@@ -26,5 +26,5 @@ class TradeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(RecorderCursor)
-class RecorderCursorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RecorderCursorAdmin(admin.ModelAdmin):
     list_display = ["bot", "epoch", "offset", "updated_at"]

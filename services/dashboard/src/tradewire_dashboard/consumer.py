@@ -33,7 +33,9 @@ CLOSE_TOO_SLOW = 4008
 CLOSE_BUS_FAILED = 1011
 _OFFSET = re.compile(r"^\d{1,20}-\d{1,20}$")
 _BOT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_COMMANDS = {"start_bot": StartBot, "stop_bot": StopBot, "request_status": RequestStatus}
+_COMMANDS: dict[str, type[StartBot] | type[StopBot] | type[RequestStatus]] = {
+    "start_bot": StartBot, "stop_bot": StopBot, "request_status": RequestStatus,
+}
 
 
 def resume_offsets(query_string: bytes) -> dict[str, str]:
@@ -93,7 +95,7 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
             self.runtime.stats.cut_off += 1
             log.warning("browser of %s fell behind and was cut off: %s", self.actor, slow)
             await self.close(code=CLOSE_TOO_SLOW)
-        except (BusError, *CONNECTION_ERRORS) as error:
+        except (BusError, *CONNECTION_ERRORS) as error:  # type: ignore[misc]  # a tuple built at import
             log.warning("bus failed while serving %s: %s", self.actor, error)
             await self.push(out.error(f"the event bus is unavailable ({error}); reconnecting"))
             await self.close(code=CLOSE_BUS_FAILED)
@@ -134,6 +136,7 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
     async def _send_command(self, command: BrowserCommand) -> None:
         bus_command = _COMMANDS[command.command](bot_id=command.bot_id, actor=self.actor)
         self.runtime.stats.commands_sent += 1
+        outcome: str
         try:
             result = await self.runtime.bus.send_command(bus_command)
             outcome, message = result.outcome, result.message

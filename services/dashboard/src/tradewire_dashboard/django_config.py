@@ -28,7 +28,7 @@ def read_or_create_secret(path: Path, length: int = 32) -> str:
 
 def database(settings: Settings) -> dict[str, Any]:
     if settings.database_url:
-        return dj_database_url.parse(settings.database_url, conn_max_age=0)
+        return dict(dj_database_url.parse(settings.database_url, conn_max_age=0))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",

@@ -17,7 +17,7 @@ class Bot(models.Model):
         permissions = [("control_bot", "Can start and stop bots")]
 
     def __str__(self) -> str:
-        return self.bot_id
+        return str(self.bot_id)
 
 
 class Trade(models.Model):
