@@ -1,0 +1,180 @@
+"""The compose files in deploy/, checked without a container engine.
+
+Every file validates against the Compose Specification's JSON Schema (vendored in deploy/schema/),
+and the project they make together is consistent: dependencies, volumes, build inputs, env files and
+their committed examples, ports and the Prometheus targets agree with each other and with the code.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlsplit
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "deploy"
+COMPOSE_FILES = sorted(DEPLOY.glob("**/compose.yaml"))
+SETTINGS_MODULES = {"gateway": "tradewire_gateway.settings", "dashboard": "tradewire_dashboard.config"}
+# The example committed for each real (gitignored) env file; the default is `<name>.example` beside it.
+EXAMPLES = {DEPLOY / "tradewire.env": DEPLOY / "env.example"}
+PREFIXES = {"TRADER_": "trader", "GATEWAY_": "gateway", "DASHBOARD_": "dashboard"}
+
+
+def deploy_module(name: str) -> ModuleType:
+    """deploy/ holds scripts, not a package: load one of its modules by path (once)."""
+    key = f"tradewire_deploy_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, DEPLOY / f"{name}.py")
+        assert spec and spec.loader
+        sys.modules[key] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+compose_project = deploy_module("compose_project")
+settings_reference = deploy_module("settings_reference")
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads((DEPLOY / "schema" / "compose-spec.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+@pytest.fixture(scope="module")
+def project() -> Any:
+    return compose_project.load(DEPLOY / "compose.yaml")
+
+
+def example_of(env_file: Path) -> Path:
+    return EXAMPLES.get(env_file, env_file.with_name(env_file.name + ".example"))
+
+
+def assignments(path: Path) -> dict[str, str]:
+    """NAME=value lines of an env file, the commented-out ones (`# NAME=value`) included."""
+    found = {}
+    for line in path.read_text().splitlines():
+        match = re.fullmatch(r"#?\s*([A-Z][A-Z0-9_]*)=(.*)", line.strip())
+        if match:
+            found[match.group(1)] = match.group(2).strip().strip("'\"")
+    return found
+
+
+def test_every_compose_file_is_found() -> None:
+    names = {path.relative_to(DEPLOY).as_posix() for path in COMPOSE_FILES}
+    assert names >= {"compose.yaml", "trader/compose.yaml", "gateway/compose.yaml", "dashboard/compose.yaml"}
+
+
+@pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: p.relative_to(DEPLOY).as_posix())
+def test_compose_file_validates_against_the_compose_specification(
+    path: Path, validator: jsonschema.Draft202012Validator
+) -> None:
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator.iter_errors(yaml.safe_load(path.read_text()))
+    ]
+    assert errors == []
+
+
+def test_the_schema_rejects_what_compose_would(validator: jsonschema.Draft202012Validator) -> None:
+    # Proves the validation has teeth: a misspelt key and a wrongly typed value are both caught.
+    model = yaml.safe_load((DEPLOY / "gateway" / "compose.yaml").read_text())
+    misspelt = copy.deepcopy(model)
+    misspelt["services"]["gateway"]["restrat"] = "always"
+    wrong_type = copy.deepcopy(model)
+    wrong_type["services"]["gateway"]["depends_on"] = {"redis": {"condition": "when_ready"}}
+    assert list(validator.iter_errors(misspelt))
+    assert list(validator.iter_errors(wrong_type))
+
+
+def test_the_project_runs_every_service_with_redis_and_postgres(project: Any) -> None:
+    assert {"trader", "gateway", "dashboard", "redis", "postgres"} <= set(project.services)
+    for name, service in project.services.items():
+        for dependency in service.depends_on():
+            assert dependency in project.services, f"{name} depends on undefined service {dependency}"
+        for volume in service.named_volumes():
+            assert volume in project.volumes, f"{name} mounts undeclared volume {volume}"
+    assert "postgres" in project.services["dashboard"].depends_on()
+
+
+def test_redis_keeps_its_data_with_the_append_only_file(project: Any) -> None:
+    redis = project.services["redis"]
+    command = redis.spec["command"]
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert any(target.split(":")[1] == "/data" for target in redis.spec["volumes"])
+    for name in ("trader", "gateway", "dashboard"):
+        url = urlsplit(project.services[name].spec["environment"]["REDIS_URL"])
+        assert url.hostname == "redis"
+
+
+@pytest.mark.parametrize("name", ["trader", "gateway", "dashboard"])
+def test_each_service_builds_its_own_dockerfile_from_the_repository_root(project: Any, name: str) -> None:
+    service = project.services[name]
+    context = service.path(service.spec["build"]["context"])
+    assert context == ROOT
+    assert context / service.spec["build"]["dockerfile"] == DEPLOY / name / "Dockerfile"
+    assert "command" not in service.spec and "entrypoint" not in service.spec, "the image's CMD is the command"
+
+
+def test_every_env_file_has_a_committed_example_naming_real_settings(project: Any) -> None:
+    known = {service: settings_reference.environment_variables(service) for service in PREFIXES.values()}
+    env_files = {path for service in project.services.values() for path in service.env_files()}
+    assert env_files, "no service reads an env file"
+    for env_file in env_files:
+        example = example_of(env_file)
+        assert example.is_file(), f"{env_file.name} has no committed example ({example})"
+        for variable in assignments(example):
+            service = next((s for prefix, s in PREFIXES.items() if variable.startswith(prefix)), None)
+            if service:
+                assert variable in known[service], f"{example.name}: {variable} is not a {service} setting"
+
+
+def test_the_database_url_matches_the_postgres_credentials(project: Any) -> None:
+    shared = assignments(DEPLOY / "env.example")
+    url = urlsplit(shared["DATABASE_URL"])
+    assert url.scheme.startswith("postgres")
+    assert url.hostname in project.services and project.services[url.hostname].spec["image"].startswith("postgres")
+    assert (url.username, url.password, url.path.lstrip("/")) == (
+        shared["POSTGRES_USER"],
+        shared["POSTGRES_PASSWORD"],
+        shared["POSTGRES_DB"],
+    )
+
+
+@pytest.mark.parametrize("name", ["gateway", "dashboard"])
+def test_published_port_is_the_settings_default(project: Any, name: str) -> None:
+    default = importlib.import_module(SETTINGS_MODULES[name]).Settings.model_fields["port"].default
+    assert project.services[name].container_ports() == [default]
+
+
+def test_prometheus_scrapes_only_endpoints_that_exist(project: Any) -> None:
+    from tradewire_gateway.app import create_app
+    from tradewire_gateway.settings import Settings
+
+    config = yaml.safe_load((DEPLOY / "prometheus.yml").read_text())
+    # A token keeps the app from generating (and logging) a quick-start one; no connection is made here.
+    settings = Settings(tokens=[{"name": "scrape-check", "token": "x" * 16, "scopes": ["read"]}])
+    gateway_paths = set(create_app(settings).openapi()["paths"])
+    jobs = config["scrape_configs"]
+    assert jobs, "nothing is scraped"
+    for job in jobs:
+        for group in job["static_configs"]:
+            for target in group["targets"]:
+                host, port = target.rsplit(":", 1)
+                assert host in project.services, f"{job['job_name']}: no service {host}"
+                assert host == "gateway", "only the gateway serves metrics today (see deploy/prometheus.yml)"
+                assert int(port) == Settings.model_fields["port"].default
+                assert job.get("metrics_path", "/metrics") in gateway_paths
+    mounted = project.services["prometheus"].spec["volumes"][0].split(":")[0]
+    assert project.services["prometheus"].path(mounted) == DEPLOY / "prometheus.yml"

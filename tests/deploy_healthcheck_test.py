@@ -1,0 +1,149 @@
+"""The images' HEALTHCHECK commands, run natively against the services started with their image CMD.
+
+No container runs here, so this is the nearest proof that the checks work: each Dockerfile's CMD and
+HEALTHCHECK are read from the file, `python` becomes this interpreter, and container paths become
+the repository files the Dockerfile copies there. Unhealthy before the service runs, healthy once it
+serves, and (for the trader) unhealthy again once its heartbeats stop.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tradewire_testing import RedisServer, eventually_sync, free_port
+
+pytestmark = pytest.mark.redis
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def deploy_module(name: str) -> ModuleType:
+    """deploy/ holds scripts, not a package: load one of its modules by path (once)."""
+    key = f"tradewire_deploy_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, ROOT / "deploy" / f"{name}.py")
+        assert spec and spec.loader
+        sys.modules[key] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+dockerfile = deploy_module("dockerfile")
+
+
+def native(service: str, keyword: str) -> list[str]:
+    """The runtime stage's CMD or HEALTHCHECK command, with host paths for the files it copied in."""
+    final = dockerfile.parse(ROOT / "deploy" / service / "Dockerfile")[-1]
+    instruction = final.last(keyword)
+    assert instruction is not None, f"{service}: no {keyword}"
+    copied = {}
+    for copy in final.all("COPY"):
+        words = copy.words()
+        if not any(word.startswith("--from") for word in words):
+            copied[words[-1]] = str(ROOT / words[-2])
+    command = instruction.exec_form()
+    assert command[0] == "python"
+    return [sys.executable, *(copied.get(word, word) for word in command[1:])]
+
+
+def clean_environment(tmp_path: Path, **settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRADER_", "GATEWAY_", "DASHBOARD_"))}
+    env.pop("REDIS_URL", None)
+    env.pop("DATABASE_URL", None)
+    env.update(settings)
+    return env
+
+
+def healthy(service: str, env: dict[str, str], cwd: Path) -> bool:
+    result = subprocess.run(native(service, "HEALTHCHECK"), env=env, cwd=cwd, capture_output=True, timeout=30)
+    return result.returncode == 0
+
+
+@pytest.fixture
+def started() -> Iterator[list[subprocess.Popen[bytes]]]:
+    processes: list[subprocess.Popen[bytes]] = []
+    yield processes
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+def start(service: str, env: dict[str, str], cwd: Path, processes: list[subprocess.Popen[bytes]]) -> None:
+    with (cwd / f"{service}.log").open("wb") as log:
+        processes.append(
+            subprocess.Popen(native(service, "CMD"), env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        )
+
+
+def log_of(service: str, cwd: Path) -> str:
+    return (cwd / f"{service}.log").read_text(errors="replace")[-3000:]
+
+
+@pytest.mark.parametrize("service", ["gateway", "dashboard"])
+def test_http_health_check_turns_healthy_when_the_service_serves(
+    service: str, redis_server: RedisServer, tmp_path: Path, started: list[subprocess.Popen[bytes]]
+) -> None:
+    prefix = service.upper()
+    env = clean_environment(
+        tmp_path,
+        REDIS_URL=redis_server.url,
+        **{
+            f"{prefix}_PORT": str(free_port()),
+            f"{prefix}_LOG_LEVEL": "warning",
+            "DASHBOARD_DATA_DIR": str(tmp_path / "dashboard"),
+            "GATEWAY_TOKENS": '[{"name": "ops", "token": "health-check-test-token", "scopes": ["read"]}]',
+        },
+    )
+    assert not healthy(service, env, tmp_path), "healthy before anything listens"
+    start(service, env, tmp_path, started)
+    eventually_sync(
+        lambda: healthy(service, env, tmp_path), timeout=60, interval=0.2, what=f"{service} health check passing"
+    )
+    assert started[0].poll() is None, log_of(service, tmp_path)
+
+
+def test_trader_health_check_follows_the_heartbeats_on_the_bus(
+    redis_server: RedisServer, tmp_path: Path, started: list[subprocess.Popen[bytes]]
+) -> None:
+    env = clean_environment(
+        tmp_path,
+        REDIS_URL=redis_server.url,
+        TRADER_BOT_ID="healthy",
+        TRADER_HEARTBEAT_S="0.3",
+        TRADER_STATE_FILE=str(tmp_path / "healthy.sqlite3"),
+    )
+    assert not healthy("trader", env, tmp_path), "healthy before the bot ever ran"
+    start("trader", env, tmp_path, started)
+    eventually_sync(
+        lambda: healthy("trader", env, tmp_path),
+        timeout=30,
+        interval=0.2,
+        what="trader heartbeats seen by the health check",
+    )
+    started[0].send_signal(signal.SIGTERM)
+    assert started[0].wait(timeout=20) == 0, log_of("trader", tmp_path)
+    eventually_sync(
+        lambda: not healthy("trader", env, tmp_path),
+        timeout=30,
+        interval=0.2,
+        what="health check failing once the heartbeats stopped",
+    )
+
+
+def test_trader_health_check_fails_when_redis_is_unreachable(tmp_path: Path) -> None:
+    env = clean_environment(tmp_path, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", TRADER_BOT_ID="nobody")
+    result = subprocess.run(
+        native("trader", "HEALTHCHECK"), env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 1
+    assert "cannot read the bus" in result.stderr
