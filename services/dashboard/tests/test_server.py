@@ -96,3 +96,11 @@ async def test_an_oversized_command_gets_an_error_and_a_huge_frame_closes_with_1
             while True:
                 await ws.recv()
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+
+
+def test_metrics_expose_the_runtime_counters(dashboard: DashboardProcess) -> None:
+    body = httpx.get(f"{dashboard.url}/metrics").text
+    assert "tradewire_dashboard_connections " in body
+    assert "tradewire_hub_relayed_total " in body
+    assert "tradewire_recorder_recorded_total " in body
+    assert "tradewire_bus_garbage_total " in body
