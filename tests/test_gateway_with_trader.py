@@ -1,0 +1,149 @@
+"""The gateway and a real trader process on one Redis: commands over HTTP and WebSocket, state, liveness."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+
+from tradewire_testing import RedisServer, eventually, eventually_sync, free_port
+
+pytestmark = pytest.mark.redis
+
+TOKEN = "ops-token-for-the-cross-service-test"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def _spawn(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as sink:
+        return subprocess.Popen([sys.executable, "-m", *args], cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def services(tmp_path: Path, redis_server: RedisServer) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TRADER_", "GATEWAY_"))}
+    base["REDIS_URL"] = redis_server.url
+    port = free_port()
+    gateway_env = base | {
+        "GATEWAY_PORT": str(port),
+        "GATEWAY_TOKENS": json.dumps([{"name": "ops", "token": TOKEN, "scopes": ["read", "control"]}]),
+    }
+    trader = _spawn(["tradewire_trader", "run", "--bot-id", "alpha", "--heartbeat-s", "0.5"], base, tmp_path,
+                    tmp_path / "trader.log")
+    gateway = _spawn(["tradewire_gateway"], gateway_env, tmp_path, tmp_path / "gateway.log")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        def ready() -> bool:
+            try:
+                return httpx.get(f"{url}/readyz").status_code == 200
+            except httpx.TransportError:
+                return False
+
+        eventually_sync(ready, timeout=20, interval=0.1, what="gateway ready")
+        yield url, trader
+    finally:
+        _stop(trader)
+        _stop(gateway)
+
+
+class Frames:
+    """Reads a socket's frames, keeping the ones not asked for yet (they may arrive in either order)."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.unclaimed: list[dict[str, Any]] = []
+
+    async def next(self, kind: str, **fields: Any) -> dict[str, Any]:
+        """The first frame of `kind` whose data (or the frame itself) has the given fields."""
+
+        def matches(frame: dict[str, Any]) -> bool:
+            body = frame.get("data", frame)
+            return frame["type"] == kind and all(body.get(key) == value for key, value in fields.items())
+
+        for frame in self.unclaimed:
+            if matches(frame):
+                self.unclaimed.remove(frame)
+                return frame
+        async with asyncio.timeout(15):
+            while not matches(frame := json.loads(await self.ws.recv())):
+                self.unclaimed.append(frame)
+        return frame
+
+
+async def test_commands_through_the_gateway_drive_a_real_trader_and_its_events_stream_back(
+    services: tuple[str, subprocess.Popen[bytes]],
+) -> None:
+    url, trader = services
+    async with httpx.AsyncClient(base_url=url, headers=AUTH, timeout=15) as http:
+
+        async def alpha_is_live() -> bool:
+            bots = (await http.get("/api/v1/bots")).json()["bots"]
+            return any(bot["bot_id"] == "alpha" and bot["liveness"] == "live" for bot in bots)
+
+        await eventually(alpha_is_live, timeout=30, interval=0.1, what="trader alpha live through the gateway")
+
+        ws_url = url.replace("http://", "ws://") + "/ws?bots=alpha&types=status_change,trade_executed"
+        async with connect(ws_url, additional_headers=AUTH) as ws:
+            frames = Frames(ws)
+            snapshot = await frames.next("snapshot")
+            assert snapshot["data"]["status"]["status"] == "running"
+            await frames.next("subscribed")
+
+            await ws.send(json.dumps({"command": "stop_bot", "request_id": "stop-1"}))  # old form, one bot
+            answer = await frames.next("bot_control", request_id="stop-1")
+            assert answer["result"]["outcome"] == "completed"
+            stopped = await frames.next("status_change", status="stopped")
+            assert stopped["data"]["actor"] == "ops"
+
+            started = await http.post("/api/v1/bots/alpha/commands", json={"command": "start_bot"})
+            assert started.status_code == 200, started.text
+            assert started.json()["outcome"] == "completed"
+            running = await frames.next("status_change", status="running")
+            assert running["data"]["actor"] == "ops"
+
+        status = await http.post("/api/v1/bots/alpha/commands", json={"command": "request_status"})
+        assert status.json()["outcome"] == "completed"
+        assert "alpha is running" in status.json()["message"]
+        detail = (await http.get("/api/v1/bots/alpha")).json()
+        assert (detail["status"], detail["stale"]) == ("running", False)
+        history: list[dict[str, Any]] = []
+        after = "0-0"
+        last_seq = status.json()["seq"]  # the trader keeps publishing; read up to the status request's result
+        while not history or history[-1]["data"]["seq"] < last_seq:
+            page = (await http.get("/api/v1/bots/alpha/events", params={"after": after, "limit": 1000})).json()
+            assert page["events"], f"history ended before seq {last_seq}"
+            history += page["events"]
+            after = page["next_after"]
+        by_ops = [e["data"]["status"] for e in history if e["type"] == "status_change" and e["data"]["actor"] == "ops"]
+        assert by_ops == ["stopped", "running", "running"]  # stop, start, and the status request's restatement
+        assert [e["data"]["seq"] for e in history] == list(range(1, len(history) + 1))
+
+        _stop(trader)
+        gone = await http.post("/api/v1/bots/alpha/commands", json={"command": "start_bot"})
+        assert gone.status_code == 503
+        assert "no trader is listening" in gone.json()["detail"]
+
+        async def alpha_is_stale() -> bool:
+            return bool((await http.get("/api/v1/bots/alpha")).json()["stale"])
+
+        await eventually(alpha_is_stale, timeout=15, interval=0.2, what="alpha marked stale once heartbeats stop")
