@@ -227,3 +227,34 @@ async def test_socket_refuses_upgrade_on_unknown_paths(gateway: Any) -> None:
     with pytest.raises(InvalidStatus):
         async with connect(gateway.ws_url + "x"):
             pass
+
+
+async def test_socket_commands_share_the_token_rate_limit(
+    gateway_factory: Callable[..., Any], ws_to: Any, responder: Callable[..., Any]
+) -> None:
+    gateway = gateway_factory(command_burst=1, commands_per_minute=1)
+    await responder("alpha")
+    async with ws_to(gateway)("bots=alpha&types=heartbeat") as client:
+        await client.receive_until(is_type("subscribed"))
+        await client.send({"command": "request_status", "request_id": "1"})
+        first = await client.receive_until(lambda frame: frame.get("request_id") == "1")
+        await client.send({"command": "request_status", "request_id": "2"})
+        second = await client.receive_until(lambda frame: frame.get("request_id") == "2")
+    assert first["type"] == "bot_control"
+    assert (second["type"], second["code"]) == ("error", "rate_limited")
+
+
+async def test_socket_commands_time_out_and_are_limited_in_flight(
+    gateway_factory: Callable[..., Any], ws_to: Any, responder: Callable[..., Any]
+) -> None:
+    gateway = gateway_factory(command_timeout_s=1.0, ws_commands_in_flight=1)
+    await responder("alpha", behaviour="accept_only")
+    async with ws_to(gateway)("bots=alpha&types=heartbeat") as client:
+        await client.receive_until(is_type("subscribed"))
+        await client.send({"command": "start_bot", "request_id": "slow"})
+        await client.send({"command": "stop_bot", "request_id": "second"})
+        busy = await client.receive_until(lambda frame: frame.get("request_id") == "second")
+        timed_out = await client.receive_until(lambda frame: frame.get("request_id") == "slow")
+    assert (busy["type"], busy["code"]) == ("error", "busy")
+    assert (timed_out["type"], timed_out["code"]) == ("error", "timeout")
+    assert "did not finish" in timed_out["message"]

@@ -67,6 +67,7 @@ async def test_stalled_client_does_not_delay_a_fast_one_and_resumes_without_loss
     async with httpx.AsyncClient() as http:
         metrics = (await http.get(f"{gateway.url}/metrics")).text
     assert "tradewire_gateway_clients_dropped_total 1.0" in metrics
+    assert "tradewire_gateway_events_conflated_total 0.0" not in metrics  # the stalled queue conflated prices
 
 
 async def test_client_that_takes_no_frame_within_the_send_timeout_is_released(
