@@ -149,3 +149,33 @@ async def test_trading_goes_on_through_a_redis_outage_and_nothing_is_lost_or_dou
     assert [t.event_id for t in trades] == [t.event_id for t in ledger(settings.state_path)]
     seqs = [e.event.seq for e in published]
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "seq must grow by one, without gaps or repeats"
+
+
+async def test_failing_market_data_ends_in_an_error_status_with_the_reason(
+    tmp_path: Path, redis_url: str, settings_for: Callable[..., Settings]
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("timestamp,open,high,low,close,volume\n1,2,3,1,2,5\n2,oops,3,1,2,5\n")
+    settings = settings_for(tmp_path, redis_url=redis_url, source="replay", replay_file=bad)
+    final = await asyncio.wait_for(run_service(settings, StopRequest()), 15)
+    assert final == "error"
+    async with RedisBus.connect(redis_url) as bus:
+        snapshot = await bus.snapshot("demo")
+    assert snapshot.status is not None and snapshot.status.status == "error"
+    assert "bad.csv:3: not an OHLCV row" in snapshot.status.reason and snapshot.status.actor == "trader"
+
+
+async def test_a_replay_that_ends_stops_the_bot_and_a_restart_resumes_after_it(
+    tmp_path: Path, redis_url: str, settings_for: Callable[..., Settings]
+) -> None:
+    settings = settings_for(tmp_path, redis_url=redis_url, source="replay")
+    assert await asyncio.wait_for(run_service(settings, StopRequest()), 30) == "stopped"
+    async with RedisBus.connect(redis_url) as bus:
+        first = await everything(bus, "demo")
+        assert await asyncio.wait_for(run_service(settings, StopRequest()), 30) == "stopped"
+        second = (await everything(bus, "demo"))[len(first):]
+    assert isinstance(first[-1].event, StatusChanged) and first[-1].event.reason == "market data ended"
+    assert not any(isinstance(e.event, TradeExecuted) for e in second), "nothing left to replay, nothing traded"
+    statuses = [e.event.reason for e in second if isinstance(e.event, StatusChanged)]
+    assert statuses == ["started; resuming at candle 2000", "market data ended"]
+    assert second[0].event.seq == first[-1].event.seq + 1

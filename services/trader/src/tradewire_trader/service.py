@@ -7,13 +7,12 @@ is set (SIGTERM, Ctrl-C) or the market data ends, after publishing the final sta
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
-from tradewire_bus import RedisBus
+from tradewire_bus import CommandInbox, RedisBus
 from tradewire_schemas import BotStatus, Heartbeat
 from tradewire_trader.command_handler import CommandHandler
 from tradewire_trader.components import build_exchange, build_market
@@ -26,6 +25,7 @@ from tradewire_trader.trader import TRADER, Trader
 
 log = logging.getLogger("tradewire.trader.service")
 FLUSH_ON_EXIT_S = 5.0
+STOP_TIMEOUT_S = 2.0
 
 
 class StopRequest(asyncio.Event):
@@ -45,8 +45,8 @@ async def heartbeats(trader: Trader, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
-async def answer_commands(bus: RedisBus, handler: CommandHandler) -> None:
-    async with bus.commands(handler.trader.bot_id, bus.publisher) as inbox:
+async def answer_commands(inbox: CommandInbox, handler: CommandHandler) -> None:
+    async with inbox:
         async for command in inbox:
             await handler.handle(command)
 
@@ -61,16 +61,25 @@ async def seq_on_bus(bus: RedisBus, bot_id: str) -> int:
 
 
 @asynccontextmanager
-async def background(*coroutines: Coroutine[Any, Any, None]) -> AsyncIterator[list[asyncio.Task[None]]]:
+async def background(
+    *coroutines: Coroutine[Any, Any, None], on_stuck: Callable[[], Awaitable[object]] | None = None
+) -> AsyncIterator[list[asyncio.Task[None]]]:
+    """Run helper tasks for the duration of the block; cancel them after, without waiting forever."""
     tasks: list[asyncio.Task[None]] = [asyncio.create_task(c) for c in coroutines]
     try:
         yield tasks
     finally:
         for task in tasks:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        _, pending = await asyncio.wait(tasks, timeout=STOP_TIMEOUT_S)
+        if pending and on_stuck is not None:
+            # Seen under load: a cancelled pub/sub read turned into a connection error, and the command
+            # inbox reconnected instead of stopping. Closing the inbox ends its loop for good.
+            log.warning("%d helper task(s) ignored cancellation; closing the command inbox", len(pending))
+            await on_stuck()
+            _, pending = await asyncio.wait(pending, timeout=STOP_TIMEOUT_S)
+        for task in pending:
+            log.error("helper task %s did not stop; abandoning it", task.get_name())
 
 
 async def run_service(settings: Settings, stop: StopRequest) -> BotStatus:
@@ -108,7 +117,9 @@ async def trade(settings: Settings, stop: StopRequest, bus: RedisBus, store: Sta
         reason = f"restarted after an unclean exit; resuming at candle {trader.iteration}"
     trader.change_status("running", reason)
     market = build_market(settings, exchange)  # type: ignore[arg-type]
-    async with background(outbox.run(), answer_commands(bus, handler), heartbeats(trader, settings.heartbeat_s)):
+    inbox = bus.commands(settings.bot_id, bus.publisher)
+    helpers = (outbox.run(), answer_commands(inbox, handler), heartbeats(trader, settings.heartbeat_s))
+    async with background(*helpers, on_stuck=lambda: inbox.__aexit__(None, None, None)):
         trading = asyncio.create_task(trader.run(market))
         stopping = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait({trading, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -123,8 +134,7 @@ async def trade(settings: Settings, stop: StopRequest, bus: RedisBus, store: Sta
                 reason, status = f"trading failed: {type(error).__name__}: {error}", "error"
         else:
             trading.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await trading
+            await asyncio.wait({trading})
             reason = stop.reason
         await trader.cancel_open_orders()
         trader.change_status(status, reason, TRADER, clean_exit=True)
