@@ -253,6 +253,16 @@ async def test_dropped_connection_reconnects_and_backfills_missed_trades_in_orde
     arrivals = await page.evaluate("() => window.tradeArrivals")
     assert arrivals == [e.event.seq for e in live + missed]  # pushed, then replayed in order, none twice
 
+    # The recorder in the dashboard process kept every one of them, across its restart.
+    async def history_shows_them_all() -> bool:
+        await page.goto(f"{dashboard.url}/trades/?bot={bot}")
+        rows = await page.eval_on_selector_all("#history-table tbody tr", "rows => rows.map(r => r.dataset.eventId)")
+        return bool(rows == expected)
+
+    await eventually(history_shows_them_all, timeout=10, interval=0.2, what="the history lists every trade")
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=ARTIFACTS / "trade-history.png", full_page=True)
+
 
 async def test_the_page_sends_nothing_while_pushes_arrive(
     browser: Browser, dashboard: DashboardProcess, bus: RedisBus, redis_for_module: RedisServer, tmp_path: Path

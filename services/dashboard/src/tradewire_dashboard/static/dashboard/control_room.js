@@ -72,7 +72,10 @@ function select(botId, { remember = false } = {}) {
   const state = bots.get(botId);
   series.setData(state ? state.points : []);
   seriesMarkers.setMarkers(state ? state.markers : []);
-  chart.timeScale().fitContent();
+  // A fixed spacing, scrolled to the newest point: fitting a bot's first two points would stretch
+  // them across the chart and keep every later point that wide.
+  chart.timeScale().applyOptions({ barSpacing: 6 });
+  chart.timeScale().scrollToRealTime();
   renderTrades();
   renderAll();
 }
@@ -102,6 +105,7 @@ function renderBadge() {
 
 function renderControls() {
   const state = bots.get(selected);
+  $("refresh-button").disabled = !state;
   const busy = [...pending.values()].length > 0;
   for (const [id, wanted] of [["start-button", "running"], ["stop-button", "stopped"]]) {
     const button = $(id);
@@ -427,6 +431,10 @@ function sendControl(command, button) {
 $("bot-select").addEventListener("change", (event) => select(event.target.value, { remember: true }));
 $("start-button").addEventListener("click", (event) => sendControl("start_bot", event.currentTarget));
 $("stop-button").addEventListener("click", (event) => sendControl("stop_bot", event.currentTarget));
+// The one way the page asks for the status: when the user says so (the original design's rule).
+$("refresh-button").addEventListener("click", () => {
+  socket.send({ command: "request_status", bot_id: selected, request_id: `refresh-${Date.now()}` });
+});
 $("mute-button").addEventListener("click", async () => {
   sound.on = !sound.on;
   localStorage.setItem("tradewire.sound", sound.on ? "on" : "off");
