@@ -7,6 +7,7 @@ their committed examples, ports and the Prometheus targets agree with each other
 
 from __future__ import annotations
 
+import ast
 import copy
 import importlib.util
 import json
@@ -158,23 +159,56 @@ def test_published_port_is_the_settings_default(project: Any, name: str) -> None
     assert project.services[name].container_ports() == [default]
 
 
-def test_prometheus_scrapes_only_endpoints_that_exist(project: Any) -> None:
+def metrics_paths() -> dict[str, set[str]]:
+    """The HTTP paths each service serves today, read from its code: the gateway's OpenAPI document and
+    the dashboard's URL patterns (parsed, so no Django is configured in this process)."""
     from tradewire_gateway.app import create_app
     from tradewire_gateway.settings import Settings
 
-    config = yaml.safe_load((DEPLOY / "prometheus.yml").read_text())
     # A token keeps the app from generating (and logging) a quick-start one; no connection is made here.
     settings = Settings(tokens=[{"name": "scrape-check", "token": "x" * 16, "scopes": ["read"]}])
-    gateway_paths = set(create_app(settings).openapi()["paths"])
-    jobs = config["scrape_configs"]
-    assert jobs, "nothing is scraped"
-    for job in jobs:
+    urls = ROOT / "services" / "dashboard" / "src" / "tradewire_dashboard" / "urls.py"
+    routes = [
+        node.args[0].value
+        for node in ast.walk(ast.parse(urls.read_text()))
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", None) == "path"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    ]
+    return {
+        "gateway": set(create_app(settings).openapi()["paths"]),
+        "dashboard": {"/" + route for route in routes},
+    }
+
+
+def test_prometheus_scrapes_every_metrics_endpoint_and_nothing_else(project: Any) -> None:
+    config = yaml.safe_load((DEPLOY / "prometheus.yml").read_text())
+    served = metrics_paths()
+    scraped = set()
+    for job in config["scrape_configs"]:
+        path = job.get("metrics_path", "/metrics")
         for group in job["static_configs"]:
             for target in group["targets"]:
                 host, port = target.rsplit(":", 1)
                 assert host in project.services, f"{job['job_name']}: no service {host}"
-                assert host == "gateway", "only the gateway serves metrics today (see deploy/prometheus.yml)"
-                assert int(port) == Settings.model_fields["port"].default
-                assert job.get("metrics_path", "/metrics") in gateway_paths
+                assert path in served[host], f"{host} does not serve {path}"
+                default = importlib.import_module(SETTINGS_MODULES[host]).Settings.model_fields["port"].default
+                assert int(port) == default
+                scraped.add(host)
+    assert scraped == {service for service, paths in served.items() if "/metrics" in paths}
     mounted = project.services["prometheus"].spec["volumes"][0].split(":")[0]
     assert project.services["prometheus"].path(mounted) == DEPLOY / "prometheus.yml"
+
+
+def test_the_dashboard_answers_its_health_check_and_prometheus_by_host_name() -> None:
+    allowed = json.loads(assignments(DEPLOY / "dashboard" / "dashboard.env.example")["DASHBOARD_ALLOWED_HOSTS"])
+    config = yaml.safe_load((DEPLOY / "prometheus.yml").read_text())
+    hosts = {
+        target.rsplit(":", 1)[0]
+        for job in config["scrape_configs"]
+        for group in job["static_configs"]
+        for target in group["targets"]
+    }
+    assert "127.0.0.1" in allowed  # the image's HEALTHCHECK calls http://127.0.0.1:<port>/
+    assert hosts & {"dashboard"} <= set(allowed)
