@@ -258,3 +258,16 @@ async def test_socket_commands_time_out_and_are_limited_in_flight(
     assert (busy["type"], busy["code"]) == ("error", "busy")
     assert (timed_out["type"], timed_out["code"]) == ("error", "timeout")
     assert "did not finish" in timed_out["message"]
+
+
+async def test_resume_with_a_snapshot_still_delivers_every_missed_trade(ws: Opener, bus: RedisBus, make: Any) -> None:
+    first = await bus.publish(make.trade("alpha", 1))
+    missed = [await bus.publish(make.trade("alpha", n)) for n in (2, 3)]
+    async with ws(f"bots=alpha&after=alpha:{first.offset}&snapshot=true") as client:
+        subscribed = await client.receive_until(is_type("subscribed"))
+        frames = [*client.skipped]
+        while len([f for f in frames if f["type"] == "trade_executed"]) < 2:
+            frames.append(await client.receive())
+    assert [f["offset"] for f in frames if f["type"] == "trade_executed"] == [m.offset for m in missed]
+    assert [f["type"] for f in frames].count("snapshot") == 1
+    assert subscribed["after"]["alpha"] == missed[-1].offset

@@ -103,7 +103,8 @@ class EventSocket:
         try:
             after = await self._catch_up(dict(self._request.after))
             if self._request.snapshot:
-                after |= await self._send_snapshots()
+                # A resumed bot keeps its own offset: the snapshot must not skip trades it has yet to see.
+                after = await self._send_snapshots() | after
             attached_ms = time.time() * 1000
             async with hub.attach(self._request.bots, self._request.types, after or None) as queue:
                 await self._send(SubscribedFrame(
