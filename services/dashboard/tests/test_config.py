@@ -73,3 +73,10 @@ def test_the_demo_user_may_control_bots_and_keeps_its_sessions(settings: Setting
     hash_before = user.password
     assert ensure_demo_user(demo) == (username, password)  # the same generated password next time
     assert User.objects.get(username=username).password == hash_before  # so sessions stay valid
+
+
+def test_serve_refuses_an_invalid_port_flag_clearly(capsys: pytest.CaptureFixture[str]) -> None:
+    from tradewire_dashboard.__main__ import main
+
+    assert main(["serve", "--port", "70000"]) == 2
+    assert "port" in capsys.readouterr().err

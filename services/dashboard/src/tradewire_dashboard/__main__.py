@@ -1,4 +1,5 @@
-"""`python -m tradewire_dashboard serve`: migrate, ensure the demo user, run the recorder and serve.
+"""`python -m tradewire_dashboard serve [--host H] [--port P] [--server uvicorn|daphne]`: migrate, ensure
+the demo user, run the recorder and serve. Flags override the `DASHBOARD_*` environment.
 
 `python -m tradewire_dashboard manage <django command> ...` runs any Django management command
 (e.g. `createsuperuser`) against the same settings.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+
+from pydantic import ValidationError
 
 from tradewire_dashboard.config import Settings
 
@@ -49,14 +52,22 @@ def serve(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tradewire_dashboard", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", help="migrate, ensure the demo user, start the recorder and serve")
+    serve_parser = commands.add_parser("serve", help="migrate, ensure the demo user, start the recorder and serve")
+    serve_parser.add_argument("--host", help="interface to bind (env DASHBOARD_HOST)")
+    serve_parser.add_argument("--port", type=int, help="port (env DASHBOARD_PORT, default 8001)")
+    serve_parser.add_argument("--server", choices=["uvicorn", "daphne"], help="ASGI server (env DASHBOARD_SERVER)")
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
 
     from tradewire_dashboard.django_config import configure_django
 
-    settings = Settings()
+    flags = {name: getattr(args, name, None) for name in ("host", "port", "server")}
+    try:
+        settings = Settings(**{name: value for name, value in flags.items() if value is not None})
+    except ValidationError as error:
+        print(f"invalid settings: {error}", file=sys.stderr)
+        return 2
     configure_django(settings)
     if args.command == "serve":
         serve(settings)

@@ -99,6 +99,10 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
             log.warning("bus failed while serving %s: %s", self.actor, error)
             await self.push(out.error(f"the event bus is unavailable ({error}); reconnecting"))
             await self.close(code=CLOSE_BUS_FAILED)
+        except Exception:
+            # Never leave a browser connected to a relay that has stopped: it would wait for ever.
+            log.exception("relay to %s failed", self.actor)
+            await self.close(code=CLOSE_BUS_FAILED)
 
     async def _send_initial_status(self, resume: dict[str, str]) -> dict[str, str]:
         """One `status` per bot from its snapshot; returns where the live relay must continue."""

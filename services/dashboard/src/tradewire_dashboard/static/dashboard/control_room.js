@@ -179,8 +179,10 @@ function renderFleet() {
     button.setAttribute("aria-label", `Show bot ${state.id}`);
     button.addEventListener("click", () => select(state.id, { remember: true }));
     name.append(button);
-    const status = row.insertCell();
-    status.innerHTML = `<span class="badge badge-${badgeState(state)}">${badgeState(state)}</span>`;
+    const badge = document.createElement("span");
+    badge.className = `badge badge-${badgeState(state)}`;
+    badge.textContent = badgeState(state);
+    row.insertCell().append(badge);
     for (const value of [state.stats ? fmt(state.stats.realized_profit) : "–",
       state.stats ? String(state.stats.trades) : String(state.trades.length)]) {
       const cell = row.insertCell();
