@@ -1,0 +1,107 @@
+"""The Dockerfiles' build stages, rehearsed natively: their COPY and `uv sync` steps, nothing else.
+
+A scratch directory receives exactly what each build stage copies, then its `uv sync` commands run
+there offline (from the uv cache the test suite's own environment was installed from). This proves
+the image's install works from those inputs alone — the lock, the members' metadata, the declared
+members' code — and installs that service without the others. Python, the OS and the runtime stage
+are the host's, not the image's: that part is only checked statically.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+OTHERS = {"trader": {"django", "fastapi"}, "gateway": {"django", "ccxt"}, "dashboard": {"fastapi", "ccxt"}}
+
+
+def deploy_module(name: str) -> ModuleType:
+    """deploy/ holds scripts, not a package: load one of its modules by path (once)."""
+    key = f"tradewire_deploy_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, ROOT / "deploy" / f"{name}.py")
+        assert spec and spec.loader
+        sys.modules[key] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+dockerfile = deploy_module("dockerfile")
+entrypoints = deploy_module("entrypoints")
+
+
+def copy_into(workdir: Path, words: list[str]) -> None:
+    *sources, destination = [word for word in words if not word.startswith("--")]
+    target = workdir / destination
+    for source in sources:
+        path = ROOT / source
+        assert path.exists(), f"COPY source {source} does not exist"
+        if path.is_dir():
+            shutil.copytree(path, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"), dirs_exist_ok=True)
+        else:
+            place = target / path.name if destination.endswith("/") else target
+            place.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, place)
+
+
+def rehearse(service: str, tmp_path: Path) -> Path:
+    """Run the build stage's COPY and `uv sync` steps in tmp_path; return the environment's python."""
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.skip("uv is not on PATH (run the tests through ./tw or `uv run`)")
+    (stage,) = [s for s in dockerfile.parse(ROOT / "deploy" / service / "Dockerfile") if s.name == "build"]
+    workdir, venv = tmp_path / "src", tmp_path / "venv"
+    workdir.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "VIRTUAL_ENV"))}
+    for instruction in stage.instructions:
+        if instruction.keyword == "ENV":
+            env.update(word.split("=", 1) for word in instruction.words())
+        elif instruction.keyword == "COPY" and not any(w.startswith("--from") for w in instruction.words()):
+            copy_into(workdir, instruction.words())
+        elif instruction.keyword == "RUN" and "uv sync" in instruction.arguments:
+            command = [word for word in shlex.split(instruction.arguments) if not word.startswith("--mount")]
+            assert command[0] == "uv", command
+            # Here: this interpreter instead of the image's, offline, no bytecode pass (speed only).
+            env |= {
+                "UV_PROJECT_ENVIRONMENT": str(venv),
+                "UV_PYTHON": sys.executable,
+                "UV_OFFLINE": "1",
+                "UV_COMPILE_BYTECODE": "0",
+            }
+            result = subprocess.run(
+                [uv, *command[1:]], cwd=workdir, env=env, capture_output=True, text=True, timeout=300
+            )
+            if result.returncode != 0 and "network" in result.stderr.lower():
+                pytest.skip(f"a locked package is not in the uv cache, and the rehearsal runs offline: {result.stderr}")
+            assert result.returncode == 0, result.stderr
+    return venv / "bin" / "python"
+
+
+@pytest.mark.parametrize("service", list(entrypoints.ENTRYPOINTS))
+def test_build_stage_installs_the_service_alone_from_its_copied_inputs(service: str, tmp_path: Path) -> None:
+    python = rehearse(service, tmp_path)
+    module = entrypoints.module(service)
+    probe = (
+        "import importlib.util, json, sys;"
+        f"m = importlib.import_module('{module}.__main__');"
+        "names = ['tradewire_trader', 'tradewire_gateway', 'tradewire_dashboard', 'django', 'fastapi', 'ccxt'];"
+        "print(json.dumps({'file': m.__file__, 'present': [n for n in names if importlib.util.find_spec(n)]}))"
+    )
+    result = subprocess.run(
+        [str(python), "-c", f"import importlib; {probe}"], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert Path(found["file"]).is_relative_to(tmp_path / "venv"), "installed editable, pointing into the sources"
+    assert [name for name in found["present"] if name.startswith("tradewire_")] == [module]
+    assert not set(found["present"]) & OTHERS[service], f"{service} image would carry {found['present']}"
