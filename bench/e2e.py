@@ -1,0 +1,331 @@
+"""End-to-end benchmark: the trader side publishes, WebSocket clients receive, through each design.
+
+For every design (the tradewire gateway and dashboard, and the baselines (a) minimal relay, (b) the
+original chain, (c) polling every 2 s), on one private redis-server, and for every cell of clients x
+event rate: N clients connect (many per process, in a few client processes), the load generator (this
+process, nothing else runs in it meanwhile) publishes real `trade_executed` events with
+`RedisBus.publish` at a steady rate, and every client records when each event arrives.
+
+Latency: publish call -> frame in the client (time.time_ns() in both, one machine). Throughput:
+deliveries per second, from the first publish to the last arrival. Memory per client: the server
+processes' RSS after the N clients are connected minus before, divided by N. Every figure is printed
+beside its ratio to (a) and to (b), measured in the same run.
+
+    uv run python bench/e2e.py             # the full matrix (~6 minutes)
+    uv run python bench/e2e.py --quick     # a smaller matrix (~2 minutes)
+    uv run python bench/e2e.py --designs gateway,relay --cells 1x1000x3,1000x20x5 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from e2e_clients import ClientGroup, Tally
+from e2e_servers import DESIGNS, Design, cpu_seconds, rss_bytes, scratch_dir
+
+from tradewire_bus import RedisBus, Topics
+from tradewire_schemas import StatusChanged, TradeExecuted
+from tradewire_testing import RedisServer
+
+BOT = "bench"
+
+
+@dataclass(frozen=True)
+class Cell:
+    clients: int
+    rate: float
+    seconds: float
+
+    @property
+    def events(self) -> int:
+        return max(1, round(self.rate * self.seconds))
+
+    @property
+    def name(self) -> str:
+        return f"{self.clients} client{'s' if self.clients > 1 else ''} @ {self.rate:g}/s"
+
+    @classmethod
+    def parse(cls, text: str) -> Cell:
+        clients, rate, seconds = text.split("x")
+        return cls(int(clients), float(rate), float(seconds))
+
+
+# Deliveries per cell stay around 1e5 at most: the 2-core machine must also run the clients.
+FULL = [
+    Cell(1, 100, 3),
+    Cell(1, 1000, 3),
+    Cell(100, 100, 3),
+    Cell(100, 1000, 1),
+    Cell(1000, 20, 5),
+    Cell(1000, 100, 1),
+    Cell(1000, 1000, 0.1),
+]
+QUICK = [Cell(1, 100, 1), Cell(1, 1000, 2), Cell(100, 1000, 0.5), Cell(1000, 20, 3)]
+
+
+@dataclass
+class Result:
+    design: str
+    cell: str
+    clients: int
+    rate: float
+    events: int
+    connected: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    per_second: float
+    delivered_pct: float
+    duplicates: int
+    out_of_order: int
+    missing: int
+    kb_per_client: float | None
+    cpu_us_per_delivery: float
+
+
+def a_trade() -> TradeExecuted:
+    return TradeExecuted(
+        bot_id=BOT,
+        mode="paper",
+        side="buy",
+        symbol="BTC/USDT",
+        price=Decimal("42000.12"),
+        amount=Decimal("0.01"),
+        cost=Decimal("420.0012"),
+        fee=Decimal("0.42"),
+        fee_currency="USDT",
+        order_id="-",
+        position=Decimal("0.01"),
+        balances={"USDT": Decimal("9579.57"), "BTC": Decimal("0.01")},
+    )
+
+
+async def publish(bus: RedisBus, cell_id: int, count: int, rate: float) -> int:
+    """Publish `count` trades at `rate`; returns the time_ns of the first publish."""
+    template = a_trade()
+    interval, start, first = 1 / rate, time.perf_counter(), 0
+    for n in range(count):
+        stamp = time.time_ns()
+        first = first or stamp
+        await bus.publish(template.model_copy(update={"order_id": f"{cell_id}.{n}.{stamp}", "event_id": uuid.uuid4()}))
+        delay = start + (n + 1) * interval - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+    return first
+
+
+def percentile(ordered: list[float], share: float) -> float:
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+def run_cell(design: Design, bus_url: str, cell: Cell, cell_id: int, processes: int, drain_s: float) -> Result:
+    pids = design.pids()
+    rss_before = sum(rss_bytes(pid) for pid in pids)
+    group = ClientGroup(design.target(), cell.clients, processes, cell_id, cell.events)
+    try:
+        connected, failed = group.wait_ready()
+        time.sleep(0.3)  # let the server finish the handshakes' bookkeeping before reading its RSS
+        rss_after = sum(rss_bytes(pid) for pid in pids)
+        cpu_before = sum(cpu_seconds(pid) for pid in pids)
+
+        async def load() -> int:
+            async with RedisBus.connect(bus_url) as bus:
+                return await publish(bus, cell_id, cell.events, cell.rate)
+
+        first_ns = asyncio.run(load())
+        tally: Tally = group.finish(time.time() + drain_s)
+    finally:
+        group.kill()
+    cpu = sum(cpu_seconds(pid) for pid in pids) - cpu_before
+    latencies = sorted(tally.latencies_us)
+    span_s = max(1e-9, (tally.last_ns - first_ns) / 1e9)
+    expected = cell.events * cell.clients
+    return (
+        Result(
+            design=design.name,
+            cell=cell.name,
+            clients=cell.clients,
+            rate=cell.rate,
+            events=cell.events,
+            connected=connected,
+            p50_ms=statistics.median(latencies) / 1000 if latencies else float("nan"),
+            p99_ms=percentile(latencies, 0.99) / 1000,
+            max_ms=(latencies[-1] / 1000) if latencies else float("nan"),
+            per_second=tally.delivered / span_s,
+            delivered_pct=100 * tally.delivered / expected,
+            duplicates=tally.duplicates,
+            out_of_order=tally.out_of_order,
+            missing=expected - tally.delivered,
+            kb_per_client=(rss_after - rss_before) / 1024 / cell.clients if cell.clients >= 100 else None,
+            cpu_us_per_delivery=cpu / max(1, tally.delivered) * 1e6,
+        )
+        if not failed
+        else _failed(design, cell, connected, failed)
+    )
+
+
+def _failed(design: Design, cell: Cell, connected: int, failed: int) -> Result:
+    print(f"  {design.name}: {failed} of {cell.clients} clients could not connect")
+    nan = float("nan")
+    return Result(
+        design.name,
+        cell.name,
+        cell.clients,
+        cell.rate,
+        cell.events,
+        connected,
+        nan,
+        nan,
+        nan,
+        0,
+        0,
+        0,
+        0,
+        cell.events * cell.clients,
+        None,
+        nan,
+    )
+
+
+def measure(names: list[str], cells: list[Cell], processes: int) -> list[Result]:
+    results: list[Result] = []
+    cell_id = 1
+    with RedisServer() as redis, scratch_dir() as folder:
+        channel = Topics().bot_events(BOT)
+
+        async def announce() -> None:
+            async with RedisBus.connect(redis.url) as bus:
+                await bus.publish(StatusChanged(bot_id=BOT, status="running", reason="bench", actor="bench"))
+
+        asyncio.run(announce())
+        for name in names:
+            with DESIGNS[name](redis.url, channel, BOT, Path(folder)) as design:
+                run_cell(design, redis.url, Cell(1, 200, 0.5), cell_id, 1, 5)  # warm-up, not reported
+                cell_id += 1
+                for cell in cells:
+                    drain = 10.0 if name != "poll" else 6.0
+                    result = run_cell(design, redis.url, cell, cell_id, 1 if cell.clients < 500 else processes, drain)
+                    cell_id += 1
+                    results.append(result)
+                    print(
+                        f"  {design.label:22} {cell.name:22} p50 {result.p50_ms:8.2f} ms  p99 {result.p99_ms:8.2f} ms"
+                        f"  delivered {result.delivered_pct:6.2f}%",
+                        flush=True,
+                    )
+    return results
+
+
+# -- report -----------------------------------------------------------------------------------------
+
+COLUMNS = [
+    ("p50_ms", "p50 ms", "{:.2f}"),
+    ("p99_ms", "p99 ms", "{:.2f}"),
+    ("max_ms", "max ms", "{:.1f}"),
+    ("per_second", "deliv/s", "{:.0f}"),
+    ("delivered_pct", "deliv %", "{:.2f}"),
+    ("kb_per_client", "KB/client", "{:.1f}"),
+    ("cpu_us_per_delivery", "cpu us/msg", "{:.0f}"),
+]
+RATIOS = ["p50_ms", "p99_ms", "per_second", "kb_per_client"]
+
+
+def _fmt(value: float | None, pattern: str) -> str:
+    return "-" if value is None or value != value else pattern.format(value)
+
+
+def _ratio(value: float | None, base: float | None) -> str:
+    if value is None or base is None or value != value or base != base or base == 0:
+        return "-"
+    return f"{value / base:.2f}"
+
+
+def report(results: list[Result], cells: list[Cell]) -> dict[str, object]:
+    print("\n== e2e: trader publish -> WebSocket client; ratios are to (a) minimal relay and (b) original chain ==")
+    header = (
+        f"{'':22}"
+        + "".join(f"{title:>11}" for _, title, _ in COLUMNS)
+        + "".join(f"{short + '/a':>10}{short + '/b':>10}" for short in ("p50", "p99", "thr", "mem"))
+    )
+    by_key = {(r.design, r.cell): r for r in results}
+    for cell in cells:
+        print(f"\n-- {cell.name}: {cell.events} events, {cell.events * cell.clients} deliveries expected --")
+        print(header)
+        a, b = by_key.get(("relay", cell.name)), by_key.get(("chain", cell.name))
+        for name, design in DESIGNS.items():
+            r = by_key.get((name, cell.name))
+            if r is None:
+                continue
+            line = f"{design.label:22}" + "".join(
+                f"{_fmt(getattr(r, k), p):>11}" for k, p in ((k, p) for k, _, p in COLUMNS)
+            )
+            for key in RATIOS:
+                line += f"{_ratio(getattr(r, key), getattr(a, key) if a else None):>10}"
+                line += f"{_ratio(getattr(r, key), getattr(b, key) if b else None):>10}"
+            if r.duplicates or r.out_of_order:
+                line += f"  dup {r.duplicates} out-of-order {r.out_of_order}"
+            print(line)
+    return verdicts(by_key)
+
+
+def verdicts(by_key: dict[tuple[str, str], Result]) -> dict[str, object]:
+    """The issue's targets, where this run measured the cells they name."""
+    checks: dict[str, object] = {}
+    one, fan = Cell(1, 1000, 0).name, Cell(1000, 20, 0).name
+    print("\ntargets:")
+    for name in ("gateway", "dashboard"):
+        r, chain = by_key.get((name, one)), by_key.get(("chain", one))
+        if r:
+            ok = r.p50_ms <= 2 and r.p99_ms <= 10 and (chain is None or r.p99_ms < chain.p99_ms)
+            checks[f"{name}_one_client"] = ok
+            print(
+                f"  {name}, 1 client @ 1000/s: p50 {r.p50_ms:.2f} ms (<= 2), p99 {r.p99_ms:.2f} ms (<= 10)"
+                + (f", p99 vs chain x{r.p99_ms / chain.p99_ms:.2f} (< 1)" if chain else "")
+                + f": {'met' if ok else 'MISSED'}"
+            )
+        r, relay, chain = by_key.get((name, fan)), by_key.get(("relay", fan)), by_key.get(("chain", fan))
+        if r:
+            ok = r.delivered_pct == 100 and r.duplicates == 0 and r.out_of_order == 0
+            ok = ok and (relay is None or r.p99_ms <= 2 * relay.p99_ms) and (chain is None or r.p99_ms < chain.p99_ms)
+            checks[f"{name}_fan_out"] = ok
+            print(
+                f"  {name}, 1000 clients @ 20/s: delivered {r.delivered_pct:.2f}% (100), dup {r.duplicates},"
+                f" out of order {r.out_of_order}"
+                + (f", p99 vs relay x{r.p99_ms / relay.p99_ms:.2f} (<= 2)" if relay else "")
+                + (f", p99 vs chain x{r.p99_ms / chain.p99_ms:.2f} (< 1)" if chain else "")
+                + f": {'met' if ok else 'MISSED'}"
+            )
+    return checks
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a smaller matrix, about 2 minutes")
+    parser.add_argument("--designs", default=",".join(DESIGNS), help=f"comma-separated, of {', '.join(DESIGNS)}")
+    parser.add_argument("--cells", help="comma-separated CLIENTSxRATExSECONDS, e.g. 1x1000x3,1000x20x5")
+    parser.add_argument("--client-processes", type=int, default=2, help="client processes for 500+ clients")
+    parser.add_argument("--json", type=Path, help="also write every result to this file")
+    args = parser.parse_args(argv)
+    cells = [Cell.parse(c) for c in args.cells.split(",")] if args.cells else (QUICK if args.quick else FULL)
+    names = [n for n in args.designs.split(",") if n]
+    unknown = set(names) - set(DESIGNS)
+    if unknown:
+        parser.error(f"unknown designs {sorted(unknown)}")
+    started = time.monotonic()
+    results = measure(names, cells, args.client_processes)
+    checks = report(results, cells)
+    print(f"(e2e measured in {time.monotonic() - started:.0f} s)")
+    if args.json:
+        args.json.write_text(json.dumps({"results": [asdict(r) for r in results], "targets": checks}, indent=1))
+    return 0 if all(checks.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

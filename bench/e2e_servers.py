@@ -1,0 +1,307 @@
+"""The servers under test, each a real child process on a free port: what a client connects to and how.
+
+A `Design` is one way of getting the trader's events to a WebSocket (or polling) client: the tradewire
+gateway, the tradewire dashboard, and the three baselines in bench/baselines/. Each knows its
+processes (for RSS and CPU), the client URL, headers, and the frame that tells a client it is ready.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tradewire_dashboard.child_process import DashboardProcess
+
+HERE = Path(__file__).resolve().parent
+TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def rss_bytes(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def wait_until(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not ready within {timeout}s")
+        time.sleep(0.05)  # polling a child process's port; there is nothing to subscribe to
+
+
+def port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, ConnectionError, OSError):
+        return False
+
+
+@dataclass
+class ClientTarget:
+    """How a client reaches a design: `ws` or `poll`, the URL, headers, and the frame meaning "ready"."""
+
+    kind: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    ready_marker: str = ""
+
+
+class ChildProcess:
+    def __init__(self, args: list[str], env: dict[str, str], log_path: Path) -> None:
+        self.args, self.env, self.log_path = args, env, log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.args, env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def stop(self, kill: bool = False) -> None:
+        if self.process is not None and self.process.poll() is None:
+            (self.process.kill if kill else self.process.terminate)()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-3000:] if self.log_path.exists() else ""
+
+
+class Design:
+    name = ""
+    label = ""
+
+    def __init__(self, redis_url: str, channel: str, bot: str, workdir: Path) -> None:
+        self.redis_url, self.channel, self.bot, self.workdir = redis_url, channel, bot, workdir
+        self.port = free_port()
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def pids(self) -> list[int]:
+        return []
+
+    def target(self) -> ClientTarget:
+        raise NotImplementedError
+
+    def __enter__(self) -> Design:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class Gateway(Design):
+    name, label = "gateway", "tradewire gateway"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.token = secrets.token_urlsafe(24)
+        tokens = [{"name": "bench", "token": self.token, "scopes": ["read", "control"]}]
+        self.child = ChildProcess(
+            [sys.executable, "-m", "tradewire_gateway"],
+            {
+                "GATEWAY_PORT": str(self.port),
+                "REDIS_URL": self.redis_url,
+                "GATEWAY_REDIS_URL": self.redis_url,
+                "GATEWAY_TOKENS": json.dumps(tokens),
+                "GATEWAY_LOG_LEVEL": "warning",
+            },
+            self.workdir / f"gateway-{self.port}.log",
+        )
+
+    def start(self) -> None:
+        self.child.start()
+        wait_until(lambda: http_ok(f"http://127.0.0.1:{self.port}/readyz") or not self.child.alive(), 30, "gateway")
+        if not self.child.alive():
+            raise RuntimeError(f"gateway exited:\n{self.child.log()}")
+
+    def stop(self, kill: bool = False) -> None:
+        self.child.stop(kill)
+
+    def pids(self) -> list[int]:
+        return [self.child.pid]
+
+    def target(self, query: str = "") -> ClientTarget:
+        query = query or f"bots={self.bot}&types=trade_executed"
+        return ClientTarget(
+            "ws",
+            f"ws://127.0.0.1:{self.port}/ws?{query}",
+            {"Authorization": f"Bearer {self.token}"},
+            '"type":"subscribed"',
+        )
+
+
+class Dashboard(Design):
+    name, label = "dashboard", "tradewire dashboard"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.process = DashboardProcess(self.redis_url, self.workdir / f"dashboard-{self.port}", port=self.port)
+        self.cookie = ""
+
+    def start(self) -> None:
+        self.process.start(timeout=60)
+        if not self.cookie:
+            self.cookie = self.login()
+
+    def login(self) -> str:
+        with httpx.Client(base_url=self.process.url) as client:
+            client.get("/accounts/login/")
+            client.post(
+                "/accounts/login/",
+                data={
+                    "username": self.process.username,
+                    "password": self.process.password,
+                    "csrfmiddlewaretoken": client.cookies["csrftoken"],
+                },
+            )
+            return f"sessionid={client.cookies['sessionid']}"
+
+    def stop(self, kill: bool = False) -> None:
+        if kill and self.process.pid is not None:
+            os.kill(self.process.pid, 9)
+        self.process.stop()
+
+    def pids(self) -> list[int]:
+        return [self.process.pid] if self.process.pid else []
+
+    def target(self, query: str = "") -> ClientTarget:
+        return ClientTarget(
+            "ws",
+            f"ws://127.0.0.1:{self.port}/ws/control/" + (f"?{query}" if query else ""),
+            {"Cookie": self.cookie, "Origin": self.process.url},
+            '"type":"status"',
+        )
+
+
+class MinimalRelay(Design):
+    name, label = "relay", "(a) minimal relay"
+
+    def start(self) -> None:
+        self.child = ChildProcess(
+            [
+                sys.executable,
+                str(HERE / "baselines" / "minimal_relay.py"),
+                self.redis_url,
+                str(self.port),
+                self.channel,
+            ],
+            {},
+            self.workdir / "relay.log",
+        )
+        self.child.start()
+        wait_until(lambda: port_open(self.port), 30, "minimal relay")
+
+    def stop(self) -> None:
+        self.child.stop()
+
+    def pids(self) -> list[int]:
+        return [self.child.pid]
+
+    def target(self) -> ClientTarget:
+        return ClientTarget("ws", f"ws://127.0.0.1:{self.port}/", {}, "hello")
+
+
+class Chained(Design):
+    name, label = "chain", "(b) original chain"
+
+    def start(self) -> None:
+        script = str(HERE / "baselines" / "chained.py")
+        self.upstream_port = free_port()
+        self.upstream = ChildProcess(
+            [sys.executable, script, "upstream", self.redis_url, str(self.upstream_port), self.channel],
+            {},
+            self.workdir / "chain-upstream.log",
+        )
+        self.relay = ChildProcess(
+            [sys.executable, script, "relay", f"ws://127.0.0.1:{self.upstream_port}/ws", str(self.port)],
+            {},
+            self.workdir / "chain-relay.log",
+        )
+        self.upstream.start()
+        self.relay.start()
+        wait_until(lambda: port_open(self.upstream_port) and port_open(self.port), 30, "chained baseline")
+
+    def stop(self) -> None:
+        self.relay.stop()
+        self.upstream.stop()
+
+    def pids(self) -> list[int]:
+        return [self.upstream.pid, self.relay.pid]
+
+    def target(self) -> ClientTarget:
+        return ClientTarget("ws", f"ws://127.0.0.1:{self.port}/ws/", {}, "hello")
+
+
+class Polling(Design):
+    name, label = "poll", "(c) polling 2 s"
+
+    def start(self) -> None:
+        self.child = ChildProcess(
+            [sys.executable, str(HERE / "baselines" / "polling.py"), self.redis_url, str(self.port), self.channel],
+            {},
+            self.workdir / "polling.log",
+        )
+        self.child.start()
+        wait_until(lambda: port_open(self.port), 30, "polling baseline")
+
+    def stop(self) -> None:
+        self.child.stop()
+
+    def pids(self) -> list[int]:
+        return [self.child.pid]
+
+    def target(self) -> ClientTarget:
+        return ClientTarget("poll", f"http://127.0.0.1:{self.port}/events")
+
+
+DESIGNS: dict[str, type[Design]] = {d.name: d for d in (Gateway, Dashboard, MinimalRelay, Chained, Polling)}
+
+
+def scratch_dir() -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix="tradewire-bench-")
