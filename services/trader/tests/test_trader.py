@@ -9,11 +9,11 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal as D
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
 from tradewire_bus import InMemoryPublisher
-from tradewire_schemas import PriceUpdated, StatsUpdated, TradeExecuted
+from tradewire_schemas import Envelope, Event, PriceUpdated, StatsUpdated, TradeExecuted
 from tradewire_trader.candles import Candle
 from tradewire_trader.components import build_paper_trader
 from tradewire_trader.market_data import CandleList, read_ohlcv_csv, sample_csv, synthetic_series
@@ -151,4 +151,33 @@ def test_balances_never_go_negative_and_equity_is_cash_plus_position_at_the_pric
                 assert trader.stats_event().equity == cash + position * candle.close
 
         asyncio.run(check_each_candle())
+        target(float(trader.book.trades), label="trades")  # steer towards paths that trade a lot
         store.close()
+
+
+class StuckPublisher(InMemoryPublisher):
+    """A bus that never answers, like Redis hanging mid-request."""
+
+    async def publish(self, event: Event) -> Envelope:
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def test_a_hanging_bus_never_blocks_trading_and_new_orders_pause_at_the_outbox_limit(
+    tmp_path: Path, settings_for: SettingsFor
+) -> None:
+    candles = list(itertools.islice(synthetic_series(11, D(42000), 60), 3000))
+    settings = settings_for(tmp_path, outbox_limit=9)
+    store = StateStore(settings.state_path)
+    trader = build_paper_trader(settings, store, StuckPublisher())
+    trader.change_status("running", "started")
+    drainer = asyncio.create_task(trader.outbox.run())
+    try:
+        await asyncio.wait_for(trader.run(CandleList(candles)), 30)
+    finally:
+        drainer.cancel()
+    assert trader.iteration == 3000, "every candle was processed although nothing could be published"
+    # the status change plus 8 trades (4 round trips) fill the limit of 9; no order is placed after that
+    assert len(store.trades()) == 8 and trader.book.position == 0 and not trader.exchange.open_orders
+    assert trader.outbox.durable_backlog == 1 + len(store.trades())
+    assert len(store.pending()) == trader.outbox.durable_backlog
