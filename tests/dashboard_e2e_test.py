@@ -22,7 +22,7 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from tradewire_bus import RedisBus
 from tradewire_dashboard.child_process import DashboardProcess
-from tradewire_schemas import CommandResult, Heartbeat, StatusChanged, TradeExecuted
+from tradewire_schemas import CommandResult, Heartbeat, StatsUpdated, StatusChanged, TradeExecuted
 from tradewire_testing import RedisServer, eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
@@ -300,3 +300,35 @@ async def test_the_badge_shows_offline_when_heartbeats_stop(
     await page.wait_for_selector("#status-badge[data-status=offline]", timeout=5000)
     await bus.publish(Heartbeat(bot_id=bot, status="running", interval_s=0.3))
     await page.wait_for_selector("#status-badge[data-status=running]")
+
+
+async def test_each_bots_figures_are_kept_apart_and_chosen_with_the_keyboard(
+    browser: Browser, dashboard: DashboardProcess, bus: RedisBus
+) -> None:
+    first, second = "e2e-fleet-a", "e2e-fleet-b"
+    trade_ids: dict[str, set[str]] = {}
+    for bot, trades in ((first, 3), (second, 5)):
+        await bus.publish(StatusChanged(bot_id=bot, status="running", reason="test", actor="trader"))
+        trade_ids[bot] = {str((await bus.publish(trade(bot, n))).event.event_id) for n in range(trades)}
+        await bus.publish(stats_for(bot, trades))
+    page = await logged_in_page(browser, dashboard, first)
+    await page.wait_for_selector(f'#fleet tr[data-bot="{second}"]')
+    assert await page.text_content("#stat-trades") == "3"
+
+    await page.focus("#bot-select")
+    while await page.input_value("#bot-select") != second:
+        await page.keyboard.press("ArrowDown")
+    assert await page.text_content("#stat-trades") == "5"
+    shown = await page.eval_on_selector_all("#trades tbody tr", "rows => rows.map(r => r.dataset.eventId)")
+    assert shown and set(shown) <= trade_ids[second]  # recorded and last trades of this bot only
+    await bus.publish(trade(first, 99))  # another bot's trade: a toast, but not in this bot's table
+    await page.wait_for_selector("#toasts :text('e2e-fleet-a')")
+    assert len(await page.query_selector_all("#trades tbody tr")) == len(shown)
+
+
+def stats_for(bot_id: str, trades: int) -> StatsUpdated:
+    return StatsUpdated(
+        bot_id=bot_id, trades=trades, wins=1, losses=0, win_rate=Decimal("100"), realized_profit=Decimal("1"),
+        unrealized_profit=Decimal("0"), equity=Decimal("10001"), max_drawdown=Decimal("0"), fees_paid=Decimal("0.1"),
+        quote_currency="USDT",
+    )

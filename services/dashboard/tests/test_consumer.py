@@ -329,3 +329,22 @@ def test_resume_offsets_keep_only_well_formed_pairs() -> None:
     query = b"after=alpha:1700000000000-0,bad%20bot:1-0,beta:oops,gamma:5-12"
     assert resume_offsets(query) == {"alpha": "1700000000000-0", "gamma": "5-12"}
     assert resume_offsets(b"") == {}
+
+
+async def test_a_redis_restart_is_invisible_to_the_browser_apart_from_the_pause(
+    settings: Any, controller: Any, persistent_redis_server: Any
+) -> None:
+    from tradewire_dashboard.runtime import dashboard_runtime
+
+    own = settings.model_copy(update={"redis_url": persistent_redis_server.url})
+    async with RedisBus.connect(own.redis_url) as bus, dashboard_runtime(own, record=False) as runtime:
+        await bus.publish(status("running"))
+        await asyncio.wait_for(runtime.hub.ready.wait(), 5)
+        async with connected(runtime, controller) as ws:
+            assert (await receive(ws))["type"] == "status"
+            before = await bus.publish(trade(1))
+            assert (await receive(ws))["offset"] == before.offset
+            persistent_redis_server.restart()  # the data survives (AOF); every connection drops
+            after = await bus.publish(trade(2))
+            pushed = await receive(ws, skip=("resync",))
+    assert (pushed["type"], pushed["offset"]) == ("trade", after.offset)
