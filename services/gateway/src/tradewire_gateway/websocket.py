@@ -15,18 +15,19 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
 from tradewire_bus import BusUnavailable, ClientQueue, ClientTooSlow, CommandTimeout, NoTraderListening, Resync
+from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_gateway.auth import SUBPROTOCOL, Principal, bearer_token, token_from_subprotocols
 from tradewire_gateway.frames import (
     BotControlFrame,
     CommandFrame,
     ErrorCode,
     ErrorFrame,
-    SnapshotFrame,
     SubscribedFrame,
     command_frames,
 )
 from tradewire_gateway.frames import resync_frame_text as resync_text
 from tradewire_gateway.rate_limit import RateLimited
+from tradewire_gateway.resume import missed_events, snapshots
 from tradewire_gateway.runtime import Runtime
 from tradewire_gateway.settings import Scope
 from tradewire_gateway.subscription_request import SubscriptionRequest
@@ -37,10 +38,11 @@ log = logging.getLogger("tradewire.gateway.ws")
 
 CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_FAULT, CLOSE_TRY_AGAIN, CLOSE_BAD_REQUEST = 1008, 1009, 1011, 1013, 4400
 HUB_READY_WAIT_S = 5.0
-CATCH_UP_PAGE = 500
 
 Close = tuple[int, str] | None  # how a side of the conversation ended; None: the client left
 TOO_SLOW: Close = (CLOSE_TRY_AGAIN, "too slow: reconnect with after=<bot>:<last offset>")
+BUS_AWAY: Close = (CLOSE_TRY_AGAIN, "event bus unreachable; retry shortly")
+REDIS_AWAY: tuple[type[BaseException], ...] = (BusUnavailable, *CONNECTION_ERRORS)
 
 
 class _Gone(Exception):
@@ -98,7 +100,7 @@ class EventSocket:
         try:
             await asyncio.wait_for(hub.ready.wait(), HUB_READY_WAIT_S)
         except TimeoutError:
-            await self._close((CLOSE_TRY_AGAIN, "event bus unreachable; retry shortly"))
+            await self._close(BUS_AWAY)
             return
         try:
             after = await self._catch_up(dict(self._request.after))
@@ -116,6 +118,9 @@ class EventSocket:
             ending = TOO_SLOW
         except _Gone:
             ending = None
+        except REDIS_AWAY as error:
+            log.warning("WebSocket of %s: Redis unreachable: %s", self._principal.name, error)
+            ending = BUS_AWAY
         except Exception:
             log.exception("WebSocket of %s failed", self._principal.name)
             ending = (CLOSE_FAULT, "gateway fault; reconnect and resume with after=")
@@ -138,42 +143,28 @@ class EventSocket:
             await asyncio.gather(*pending, return_exceptions=True)
 
     async def _catch_up(self, after: dict[str, str]) -> dict[str, str]:
-        """Send missed history page by page, paced by the socket, before attaching to the hub.
+        """Send missed history, paced by the socket, before attaching to the hub.
 
         The hub replays `after` into the client's bounded queue all at once, so a client that missed more
         than `ws_max_pending` trades would be cut off on every resume. Reading the stream here first leaves
-        the hub only what was published meanwhile. An offset no longer kept is left to the hub, which
-        then sends a resync.
+        the hub only what was published meanwhile.
         """
-        bus, types = self._runtime.bus, self._request.types
-        for bot, offset in after.items():
-            stream = bus.topics.bot_stream(bot)
-            if not await bus.redis.xrange(stream, min=offset, max=offset, count=1):
-                continue
-            while True:
-                page = await bus.history(bot, after=offset, limit=CATCH_UP_PAGE)
-                for envelope in page:
-                    if types is None or envelope.event.type in types:
-                        if not await self._send(self._runtime.frames.text(envelope)):
-                            raise _Gone
-                        self._metrics.relayed.labels(type=envelope.event.type).inc()
-                if page:
-                    offset = after[bot] = page[-1].offset
-                if len(page) < CATCH_UP_PAGE:
-                    break
+        for bot, offset in list(after.items()):
+            async for envelope in missed_events(self._runtime.bus, bot, offset, self._request.types):
+                if not await self._send(self._runtime.frames.text(envelope)):
+                    raise _Gone
+                self._metrics.relayed.labels(type=envelope.event.type).inc()
+                after[bot] = envelope.offset
         return after
 
     async def _send_snapshots(self) -> dict[str, str]:
-        """Each chosen (or known) bot's state first; live events then continue right after its offset."""
-        bus = self._runtime.bus
-        bots = sorted(self._request.bots) if self._request.bots is not None else await bus.bots()
+        """Each bot's state first; its live events then continue right after the snapshot's offset."""
         resume: dict[str, str] = {}
-        for bot in bots:
-            snapshot = await bus.snapshot(bot)
-            if snapshot.offset is None:
-                continue  # never published: nothing to show, and live events will follow
-            await self._send(SnapshotFrame(bot_id=bot, offset=snapshot.offset, data=snapshot).model_dump_json())
-            resume[bot] = snapshot.offset
+        async for frame in snapshots(self._runtime.bus, self._request.bots):
+            if not await self._send(frame.model_dump_json()):
+                raise _Gone
+            assert frame.offset is not None
+            resume[frame.bot_id] = frame.offset
         return resume
 
     # -- out ---------------------------------------------------------------------------------------

@@ -1,0 +1,40 @@
+"""The app as a whole while Redis comes and goes: clear 503s and 1013s, never a 500, and recovery."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from tradewire_bus import RedisBus
+from tradewire_testing import RedisServer, eventually
+
+
+async def test_while_redis_is_away_reads_and_commands_are_503_and_sockets_close_with_1013(
+    http: httpx.AsyncClient, gateway: Any, ws: Callable[..., Any], redis_server: RedisServer
+) -> None:
+    redis_server.kill()
+    bots = await http.get("/api/v1/bots", headers=gateway.auth())
+    command = await http.post("/api/v1/bots/alpha/commands", json={"command": "start_bot"}, headers=gateway.auth())
+    async with ws() as client:  # the snapshot needs Redis
+        code, reason = await client.closed_with(timeout=30)
+    assert bots.status_code == 503 and "Redis is unreachable" in bots.json()["detail"]
+    assert command.status_code == 503
+    assert (code, reason) == (1013, "event bus unreachable; retry shortly")
+
+
+async def test_after_redis_returns_events_flow_to_sockets_again(
+    http: httpx.AsyncClient, ws: Callable[..., Any], redis_server: RedisServer, make: Any
+) -> None:
+    redis_server.restart()  # loses everything, as a crash without persistence would
+    await eventually(lambda: _ok(http), timeout=20, what="readyz after the restart")
+    async with RedisBus.connect(redis_server.url) as bus, ws("snapshot=false") as client:
+        await client.receive()  # subscribed
+        published = await bus.publish(make.trade("alpha"))
+        frame = await client.receive_until(lambda f: f["type"] == "trade_executed", timeout=20)
+    assert frame["offset"] == published.offset
+
+
+async def _ok(http: httpx.AsyncClient) -> bool:
+    return (await http.get("/readyz")).status_code == 200
