@@ -163,7 +163,10 @@ class Trader:
             self._refused(f"order failed ({intent.reason}): {type(error).__name__}: {error}")
             return
         self._refusals_in_a_row = 0
-        self.store.save(self.snapshot())  # the reservation must survive a crash too
+        if self.mode == "live":
+            # A live order exists out there: remember it before anything else. A paper order needs no
+            # write of its own: after a crash the replayed candles lead to the very same order again.
+            self.store.save(self.snapshot())
 
     def _refused(self, message: str) -> None:
         # A strategy that keeps asking while funds are short would flood the log: say it at 1, 2, 4, 8, ...
