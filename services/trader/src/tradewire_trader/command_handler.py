@@ -56,6 +56,7 @@ class CommandHandler:
         trader = self.trader
         if trader.status != "running":
             return "completed", f"{trader.bot_id} is already {trader.status}; nothing changed"
+        trader.status = "stopped"  # no new orders from here on, even while (live) cancels are in flight
         canceled = await trader.cancel_open_orders()
         trader.change_status("stopped", f"stopped by {command.actor}", command.actor)
         return "completed", f"{trader.bot_id} stopped; {canceled} open order(s) canceled"
