@@ -50,3 +50,17 @@ def test_invalid_settings_exit_with_a_clear_message(capsys: pytest.CaptureFixtur
     assert main(["run", "--bot-id", "no spaces allowed"]) == 2
     error = capsys.readouterr().err
     assert "invalid settings" in error and "bot_id" in error
+
+
+def test_strategy_parameters_that_cannot_work_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--fast", "30", "--slow", "20"]) == 2
+    assert "fast (30) must be shorter than slow (20)" in capsys.readouterr().err
+
+
+def test_an_unknown_symbol_is_refused_before_anything_runs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code = main(["run", "--symbol", "DOGE/USDT", "--state-file", str(tmp_path / "s.sqlite3"),
+                 "--redis-url", "redis://127.0.0.1:1/0"])
+    assert code == 2
+    assert "DOGE/USDT is not in the markets" in capsys.readouterr().err

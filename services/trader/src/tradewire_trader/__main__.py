@@ -105,7 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         "trader %s: %s %s on %s data, %s, speed %s, state %s", settings.bot_id, settings.mode, settings.symbol,
         settings.source, settings.strategy, settings.speed, settings.state_path,
     )
-    final_status = asyncio.run(serve(settings))
+    try:
+        final_status = asyncio.run(serve(settings))
+    except ValueError as error:  # what cannot even start: an unknown symbol, live mode without keys, ...
+        print(f"cannot start: {error}", file=sys.stderr)
+        return 2
     return 1 if final_status == "error" else 0
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tradewire_bus import BusConfig
@@ -72,6 +72,16 @@ class Settings(BaseSettings):
         "redis://127.0.0.1:6379/0", validation_alias=AliasChoices("TRADER_REDIS_URL", "REDIS_URL")
     )
     bus: BusConfig = BusConfig()
+
+    @model_validator(mode="after")
+    def _strategy_parameters_make_sense(self) -> Self:
+        if self.fast >= self.slow:
+            raise ValueError(f"fast ({self.fast}) must be shorter than slow ({self.slow})")
+        if self.rsi_buy_below >= self.rsi_sell_above:
+            raise ValueError(
+                f"rsi_buy_below ({self.rsi_buy_below}) must be below rsi_sell_above ({self.rsi_sell_above})"
+            )
+        return self
 
     @property
     def state_path(self) -> Path:
