@@ -25,6 +25,7 @@ from tradewire_bus import RedisBus
 from tradewire_gateway.app import create_app
 from tradewire_gateway.settings import Settings
 from tradewire_schemas import (
+    BotStatus,
     Command,
     CommandResult,
     Heartbeat,
@@ -212,12 +213,12 @@ class Events:
         )
 
     @staticmethod
-    def status(bot_id: str, status: str = "running") -> StatusChanged:
-        return StatusChanged(bot_id=bot_id, status=status, reason="test", actor="trader")  # type: ignore[arg-type]
+    def status(bot_id: str, status: BotStatus = "running") -> StatusChanged:
+        return StatusChanged(bot_id=bot_id, status=status, reason="test", actor="trader")
 
     @staticmethod
-    def heartbeat(bot_id: str, interval_s: float = 5.0, status: str = "running") -> Heartbeat:
-        return Heartbeat(bot_id=bot_id, status=status, interval_s=interval_s)  # type: ignore[arg-type]
+    def heartbeat(bot_id: str, interval_s: float = 5.0, status: BotStatus = "running") -> Heartbeat:
+        return Heartbeat(bot_id=bot_id, status=status, interval_s=interval_s)
 
     @staticmethod
     def stats(bot_id: str, trades: int = 1) -> StatsUpdated:
@@ -346,7 +347,7 @@ class StalledSocket:
 
     def messages_until_close(self) -> tuple[list[dict[str, Any]], int]:
         """Every JSON text frame up to the close frame, and the close code."""
-        messages = []
+        messages: list[dict[str, Any]] = []
         while True:
             opcode, payload = self.frame()
             if opcode == 0x8:

@@ -33,7 +33,7 @@ async def test_metrics_count_clients_relayed_events_and_bus_to_socket_latency(
         text = (await http.get("/metrics")).text
         return text if _value(text, "tradewire_gateway_ws_clients") == 0 else None
 
-    text = await eventually(after_disconnect, what="client gauge back to 0")
+    text: str = await eventually(after_disconnect, what="client gauge back to 0")
     assert _value(text, 'tradewire_gateway_events_relayed_total{type="trade_executed"}') == 1
     assert _value(text, 'tradewire_gateway_events_relayed_total{type="price_update"}') == 2
     assert _value(text, "tradewire_gateway_bus_to_socket_seconds_count") == 3

@@ -12,8 +12,8 @@ def test_nothing_asked_means_every_bot_and_type_with_a_snapshot() -> None:
 
 def test_bots_and_types_may_be_comma_separated_or_repeated() -> None:
     request = SubscriptionRequest.parse({"bots": ["alpha,beta", "gamma"], "types": ["trade_executed, heartbeat"]})
-    assert request.bots == {"alpha", "beta", "gamma"}
-    assert request.types == {"trade_executed", "heartbeat"}
+    assert request.bots == frozenset({"alpha", "beta", "gamma"})
+    assert request.types == frozenset({"trade_executed", "heartbeat"})
     assert request.only_bot is None
 
 

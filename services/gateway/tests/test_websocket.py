@@ -8,6 +8,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
+from websockets.typing import Subprotocol
 
 from tradewire_bus import RedisBus
 from tradewire_testing import eventually
@@ -204,9 +205,8 @@ async def test_socket_with_a_wrong_token_is_closed_with_1008(gateway: Any) -> No
 
 async def test_browser_may_send_its_token_as_a_subprotocol(gateway: Any, bus: RedisBus, make: Any) -> None:
     token = "ops-token-0123456789abcdef"
-    async with connect(
-        gateway.ws_url + "?snapshot=false", subprotocols=["tradewire.v1", f"tradewire.bearer.{token}"]
-    ) as conn:
+    offered = [Subprotocol("tradewire.v1"), Subprotocol(f"tradewire.bearer.{token}")]
+    async with connect(gateway.ws_url + "?snapshot=false", subprotocols=offered) as conn:
         assert conn.subprotocol == "tradewire.v1"
         subscribed = await conn.recv()
     assert '"type":"subscribed"' in subscribed

@@ -21,7 +21,7 @@ async def test_readyz_turns_503_when_redis_goes_away_and_recovers(
     http: httpx.AsyncClient, redis_server: RedisServer
 ) -> None:
     redis_server.kill()
-    response = await eventually(lambda: _status_is(http, 503), timeout=15, what="readyz 503")
+    response: httpx.Response = await eventually(lambda: _status_is(http, 503), timeout=15, what="readyz 503")
     assert response.json()["redis"] is False
     redis_server.start()
     await eventually(lambda: _status_is(http, 200), timeout=15, what="readyz back to 200")
