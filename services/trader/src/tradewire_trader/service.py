@@ -16,6 +16,7 @@ from tradewire_bus import CommandInbox, RedisBus
 from tradewire_schemas import BotStatus, Heartbeat
 from tradewire_trader.command_handler import CommandHandler
 from tradewire_trader.components import build_exchange, build_market
+from tradewire_trader.exchange import Exchange
 from tradewire_trader.outbox import Outbox
 from tradewire_trader.settings import Settings
 from tradewire_trader.state_store import StateStore
@@ -100,9 +101,9 @@ async def run_service(settings: Settings, stop: StopRequest) -> BotStatus:
 
 
 async def trade(settings: Settings, stop: StopRequest, bus: RedisBus, store: StateStore, outbox: Outbox,
-                exchange: object) -> BotStatus:
+                exchange: Exchange) -> BotStatus:
     trader = Trader(
-        bot_id=settings.bot_id, mode=settings.mode, exchange=exchange,  # type: ignore[arg-type]
+        bot_id=settings.bot_id, mode=settings.mode, exchange=exchange,
         strategy=build_strategy(settings), store=store, outbox=outbox, price_every=settings.price_every,
         stats_every_s=settings.stats_every_s, outbox_limit=settings.outbox_limit,
     )
@@ -116,7 +117,7 @@ async def trade(settings: Settings, stop: StopRequest, bus: RedisBus, store: Sta
     else:
         reason = f"restarted after an unclean exit; resuming at candle {trader.iteration}"
     trader.change_status("running", reason)
-    market = build_market(settings, exchange)  # type: ignore[arg-type]
+    market = build_market(settings, exchange)
     inbox = bus.commands(settings.bot_id, bus.publisher)
     helpers = (outbox.run(), answer_commands(inbox, handler), heartbeats(trader, settings.heartbeat_s))
     async with background(*helpers, on_stuck=lambda: inbox.__aexit__(None, None, None)):
