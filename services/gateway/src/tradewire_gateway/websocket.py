@@ -52,6 +52,7 @@ class _Gone(Exception):
 class _Stuck(Exception):
     """The client took no frame within the send timeout: its TCP window stayed full."""
 
+
 router = APIRouter()
 
 
@@ -276,6 +277,9 @@ class EventSocket:
             code, reason = "timeout", str(error)
         except BusUnavailable as error:
             code, reason = "bus_unavailable", str(error)
+        except Exception:
+            log.exception("%s for %s from %s failed", frame.command, bot_id, self._principal.name)
+            code, reason = "internal", "the gateway failed to send the command; it was logged"
         else:
             answer = BotControlFrame(request_id=frame.request_id, bot_id=bot_id, command=frame.command, result=result)
             return answer.model_dump_json()
