@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     max_frame_bytes: int = Field(65536, ge=1024, description="The server closes the socket above this (1009).")
     client_max_pending: int = Field(10_000, ge=10, description="Trades a browser may lag before it is cut off.")
     client_conflate_after: int = Field(64, ge=1, description="Queue length after which prices are conflated.")
+    browser_reconnect_max_s: float = Field(15.0, gt=0, description="Longest reconnect delay of the page.")
     recent_trades: int = Field(50, ge=0, description="Trades rendered into the page before the live ones.")
     history_page_size: int = Field(50, ge=1, le=1000)
     log_level: Literal["debug", "info", "warning", "error"] = "info"

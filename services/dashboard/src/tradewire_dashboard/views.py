@@ -41,6 +41,7 @@ def control_room(request: HttpRequest) -> HttpResponse:
     recent = Trade.objects.select_related("bot").order_by("-executed_at", "-seq")[:limit]
     config = {
         "wsPath": "/ws/control/",
+        "reconnectMaxMs": int(settings.TRADEWIRE.browser_reconnect_max_s * 1000),
         "username": request.user.get_username(),
         "canControl": request.user.has_perm(CONTROL_PERMISSION),
         "recentTrades": [trade_message(trade) for trade in reversed(recent)],

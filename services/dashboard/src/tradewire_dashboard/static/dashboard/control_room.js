@@ -447,7 +447,7 @@ $("mute-button").addEventListener("click", async () => {
 document.addEventListener("pointerdown", () => { if (sound.on && !sound.context) sound.enableFromGesture(); }, { once: true });
 
 for (const message of config.recentTrades) applyTrade(bot(message.bot_id), message.data, { notify: false });
-const socket = new PushSocket(config.wsPath, { onMessage, onState: onSocketState });
+const socket = new PushSocket(config.wsPath, { onMessage, onState: onSocketState, maxDelay: config.reconnectMaxMs });
 window.tradewire = { socket, bots }; // for the console and the browser tests
 renderMute();
 renderAll();

@@ -15,8 +15,9 @@ function compareOffsets(a, b) {
 }
 
 class PushSocket {
-  constructor(path, { onMessage, onState }) {
+  constructor(path, { onMessage, onState, maxDelay = 15000 }) {
     this.path = path;
+    this.maxDelay = maxDelay;
     this.onMessage = onMessage;
     this.onState = onState;
     this.offsets = new Map(); // bot id -> last relayed offset
@@ -91,7 +92,7 @@ class PushSocket {
   }
 
   nextDelay() {
-    const base = 250, cap = 15000;
+    const base = 250, cap = this.maxDelay;
     const ceiling = Math.min(cap, base * 2 ** this.attempt);
     this.attempt += 1;
     return ceiling / 2 + Math.random() * (ceiling / 2);
