@@ -5,7 +5,7 @@
 const config = JSON.parse(document.getElementById("dashboard-config").textContent);
 const $ = (id) => document.getElementById(id);
 const MAX_TRADES = 200;
-const MAX_TOASTS = 4;
+const chart = new PriceChart($("chart"));
 const STATE_TYPES = new Set(["price", "stats", "status_change", "heartbeat"]);
 
 const bots = new Map(); // bot id -> its own figures, kept apart
@@ -21,7 +21,6 @@ function fmt(value, digits = 2) {
   return Number.isFinite(number) ? number.toLocaleString("en-US", { maximumFractionDigits: digits }) : String(value);
 }
 const time = (iso) => new Date(iso).toLocaleTimeString("en-GB", { hour12: false });
-const chartTime = (iso) => Date.parse(iso) / 1000; // seconds, with milliseconds kept as the fraction
 
 function bot(botId) {
   if (!bots.has(botId)) {
@@ -35,47 +34,13 @@ function bot(botId) {
   return bots.get(botId);
 }
 
-// ---- the chart (TradingView lightweight-charts) ----------------------------------------------------
-const chart = LightweightCharts.createChart($("chart"), {
-  autoSize: true,
-  layout: { background: { color: "transparent" }, textColor: "#cbd5e1", attributionLogo: false },
-  grid: { vertLines: { color: "#1e293b" }, horzLines: { color: "#1e293b" } },
-  timeScale: { timeVisible: true, secondsVisible: true },
-  rightPriceScale: { borderColor: "#334155" },
-});
-const series = chart.addSeries(LightweightCharts.LineSeries, { color: "#38bdf8", lineWidth: 2 });
-const seriesMarkers = LightweightCharts.createSeriesMarkers(series, []);
-
-function addPoint(state, iso, value) {
-  const point = { time: chartTime(iso), value: Number(value) };
-  const last = state.points[state.points.length - 1];
-  if (last && point.time < last.time) return; // late and out of order: the chart only grows forward
-  if (last && point.time === last.time) state.points[state.points.length - 1] = point;
-  else state.points.push(point);
-  if (state.id === selected) series.update(point);
-}
-
-function addMarker(state, trade) {
-  const buy = trade.side === "buy";
-  state.markers.push({
-    time: chartTime(trade.ts), position: buy ? "belowBar" : "aboveBar", color: buy ? "#22c55e" : "#f43f5e",
-    shape: buy ? "arrowUp" : "arrowDown", text: buy ? "B" : "S",
-  });
-  if (state.id === selected) seriesMarkers.setMarkers(state.markers);
-}
-
 // ---- rendering -------------------------------------------------------------------------------------
 function select(botId, { remember = false } = {}) {
   selected = botId;
   if (remember) localStorage.setItem("tradewire.bot", botId);
   $("bot-select").value = botId;
   const state = bots.get(botId);
-  series.setData(state ? state.points : []);
-  seriesMarkers.setMarkers(state ? state.markers : []);
-  // A fixed spacing, scrolled to the newest point: fitting a bot's first two points would stretch
-  // them across the chart and keep every later point that wide.
-  chart.timeScale().applyOptions({ barSpacing: 6 });
-  chart.timeScale().scrollToRealTime();
+  chart.show(state);
   renderTrades();
   renderAll();
 }
@@ -203,45 +168,6 @@ function renderAll() {
   renderFleet();
 }
 
-// ---- noticing: toast, screen flash, sound -----------------------------------------------------------
-function toast(text, kind = "info") {
-  const item = document.createElement("div");
-  item.className = `toast toast-${kind}`;
-  item.setAttribute("role", kind === "error" ? "alert" : "status");
-  item.textContent = text;
-  $("toasts").append(item);
-  while ($("toasts").children.length > MAX_TOASTS) $("toasts").firstElementChild.remove();
-  setTimeout(() => item.remove(), 5000);
-}
-
-function flashScreen(side) {
-  const flash = $("flash");
-  flash.className = "flash";
-  void flash.offsetWidth;
-  flash.className = `flash flash-${side}`;
-}
-
-const sound = {
-  on: localStorage.getItem("tradewire.sound") === "on",
-  context: null,
-  // Browsers allow audio only after a user gesture: the context is made (or resumed) in a click.
-  enableFromGesture() {
-    this.context = this.context || new AudioContext();
-    return this.context.resume();
-  },
-  play(side) {
-    if (!this.on || !this.context || this.context.state !== "running") return;
-    const oscillator = this.context.createOscillator();
-    const gain = this.context.createGain();
-    oscillator.frequency.value = side === "buy" ? 880 : 523;
-    gain.gain.setValueAtTime(0.15, this.context.currentTime);
-    gain.gain.exponentialRampToValueAtTime(0.001, this.context.currentTime + 0.25);
-    oscillator.connect(gain).connect(this.context.destination);
-    oscillator.start();
-    oscillator.stop(this.context.currentTime + 0.25);
-  },
-};
-
 function renderMute() {
   const button = $("mute-button");
   button.setAttribute("aria-pressed", String(sound.on));
@@ -278,8 +204,8 @@ function applyTrade(state, trade, { notify }) {
   }
   state.position = trade.position;
   if (trade.balances) state.balances = trade.balances;
-  addPoint(state, trade.ts, trade.price);
-  addMarker(state, trade);
+  chart.addPoint(state, trade.ts, trade.price);
+  chart.addMarker(state, trade);
   if (notify) {
     toast(`${trade.side.toUpperCase()} ${fmt(trade.amount, 8)} ${trade.symbol} @ ${fmt(trade.price, 8)} · ${state.id}`, trade.side);
     flashScreen(trade.side);
@@ -300,7 +226,7 @@ const handlers = {
     state.position = data.position ?? state.position;
     state.balances = Object.keys(data.balances || {}).length ? data.balances : state.balances;
     if (data.heartbeat) armWatchdog(state, data.heartbeat);
-    if (data.price) addPoint(state, data.price.ts, data.price.last);
+    if (data.price) chart.addPoint(state, data.price.ts, data.price.last);
     // A resumed connection replays the trades in order; a fresh one shows the latest from here.
     if (data.last_trade && !message.resumed) applyTrade(state, data.last_trade, { notify: false });
     console.log(`📋 Status of bot ${state.id}:`, data);
@@ -311,7 +237,7 @@ const handlers = {
   price(message, state) {
     const before = state.price ? Number(state.price.last) : null;
     state.price = message.data;
-    addPoint(state, message.data.ts, message.data.last);
+    chart.addPoint(state, message.data.ts, message.data.last);
     const now = Number(message.data.last);
     if (state.id === selected) renderPrice(before === null || now === before ? null : now > before ? "up" : "down");
     console.log(`💹 Price pushed from bot ${state.id}: ${message.data.last}`);
