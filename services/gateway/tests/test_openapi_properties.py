@@ -21,7 +21,7 @@ from schemathesis.checks import not_a_server_error
 
 from tradewire_bus import RedisBus
 
-EXAMPLES_PER_OPERATION_AND_MODE = 10
+EXAMPLES_PER_OPERATION_AND_MODE = 20
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tradewire_bus import BusConfig
@@ -30,6 +30,7 @@ class Settings(BaseSettings):
         env_prefix="GATEWAY_", env_nested_delimiter="__", extra="ignore", frozen=True, validate_by_name=True
     )
 
+    # docs/settings.md is generated from these fields (deploy/settings_reference.py); change both together.
     host: str = "127.0.0.1"
     port: int = Field(default=8002, ge=0, le=65535)
     log_level: str = "info"
@@ -58,3 +59,8 @@ class Settings(BaseSettings):
         default=64, ge=1, description="Queue length from which a client's price/stats/heartbeats are conflated."
     )
     events_page_limit: int = Field(default=1000, ge=1, description="Largest `limit` of the events endpoint.")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_case_level(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
