@@ -148,3 +148,14 @@ async def test_other_control_rooms_learn_who_stopped_a_bot(
     assert (notice["data"]["actor"], notice["data"]["command"], notice["data"]["ok"]) == ("carol", "stop_bot", True)
 
 
+
+
+async def test_request_status_of_a_bot_never_seen_is_an_error_not_an_empty_status(
+    runtime: DashboardRuntime, controller: Any
+) -> None:
+    async with connected(runtime, controller) as ws:
+        await ws.send_json_to({"command": "request_status", "bot_id": "ghost"})
+        first = await receive(ws)
+        answer = await receive(ws)
+    assert (first["type"], first["data"]["message"]) == ("error", "no bot 'ghost' has published on the bus")
+    assert (answer["type"], answer["data"]["outcome"]) == ("bot_control", "offline")

@@ -132,7 +132,11 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
             ))
             return
         if command.command == "request_status":
-            await self.push(out.for_snapshot(await self.runtime.bus.snapshot(command.bot_id)))
+            snapshot = await self.runtime.bus.snapshot(command.bot_id)
+            if snapshot.offset is None:
+                await self.push(out.error(f"no bot {command.bot_id!r} has published on the bus"))
+            else:
+                await self.push(out.for_snapshot(snapshot))
         task = asyncio.create_task(self._send_command(command))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
