@@ -104,3 +104,21 @@ def test_metrics_expose_the_runtime_counters(dashboard: DashboardProcess) -> Non
     assert "tradewire_hub_relayed_total " in body
     assert "tradewire_recorder_recorded_total " in body
     assert "tradewire_bus_garbage_total " in body
+
+
+async def test_daphne_serves_the_same_application(redis_server: RedisServer, tmp_path: Path) -> None:
+    async with RedisBus.connect(redis_server.url) as bus:
+        await bus.publish(status("running", bot="on-daphne"))
+    with DashboardProcess(redis_server.url, tmp_path, server="daphne") as daphne:
+        async with httpx.AsyncClient(base_url=daphne.url) as client:
+            await client.get("/accounts/login/")
+            await client.post("/accounts/login/", data={
+                "username": daphne.username, "password": daphne.password,
+                "csrfmiddlewaretoken": client.cookies["csrftoken"],
+            })
+            cookie = f"sessionid={client.cookies['sessionid']}"
+            assert "dashboard-config" in (await client.get("/")).text
+        async with connect(ws_url(daphne), origin=daphne.url, additional_headers={"Cookie": cookie}) as ws:  # type: ignore[arg-type]
+            message = json.loads(await ws.recv())
+        assert "(daphne," in daphne.log()
+    assert (message["type"], message["bot_id"]) == ("status", "on-daphne")
