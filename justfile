@@ -46,11 +46,12 @@ test *args:
 bench *args:
     uv run python bench/run.py {{args}}
 
-# Lint with ruff
+# Lint with ruff, and the Dockerfiles with hadolint
 [group('check')]
 lint:
     uv run ruff check .
     uv run ruff format --check .
+    uv run hadolint --failure-threshold warning deploy/trader/Dockerfile deploy/gateway/Dockerfile deploy/dashboard/Dockerfile
 
 # Type-check with mypy
 [group('check')]
@@ -67,3 +68,8 @@ fmt:
 [group('dev')]
 schemas:
     uv run python -m tradewire_schemas.export shared/schemas/jsonschema
+
+# Regenerate docs/settings.md from every service's Settings (commit the result)
+[group('dev')]
+settings-docs:
+    uv run python deploy/settings_reference.py
