@@ -1,0 +1,308 @@
+"""The faults the drills inject, each given the `Scene`: the rig, its watchers, and where to write notes.
+
+Each returns the moment recovery is measured from (the fault, or the client's return). Blocking work
+goes through `asyncio.to_thread`, so the watchers on this loop keep reading meanwhile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import redis.asyncio as aioredis
+from drill_rig import BOT, LOAD_BOT, Rig
+from drill_watchers import Watcher
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from tradewire_bus import RedisBus, Topics
+from tradewire_schemas import PriceUpdated
+from tradewire_testing import eventually
+
+
+@dataclass
+class Scene:
+    rig: Rig
+    stop: asyncio.Event
+    args: argparse.Namespace
+    notes: list[str]
+    watchers: list[Watcher] = field(default_factory=list)
+    partial: list[Watcher] = field(default_factory=list)  # judged on order and duplicates only
+    recovering: list[Watcher] = field(default_factory=list)  # whose recovery is timed (default: all)
+    failed: list[str] = field(default_factory=list)
+    back_at: float | None = None  # when the faulty part was back; recovery counts trades made after it
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def add(self, watcher: Watcher, partial: bool = False) -> Watcher:
+        (self.partial if partial else self.watchers).append(watcher)
+        self.tasks.append(asyncio.create_task(watcher.run(self.stop)))
+        return watcher
+
+    async def all_subscribed(self, watchers: list[Watcher], timeout: float = 60) -> None:
+        await asyncio.wait_for(asyncio.gather(*(w.subscribed.wait() for w in watchers)), timeout)
+
+    async def close(self) -> None:
+        for watcher in self.watchers + self.partial:
+            watcher.allowed.clear()
+            if watcher._ws is not None:
+                watcher._ws.transport.abort()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+
+
+async def redis_restart(scene: Scene) -> float:
+    since = time.time()
+    await asyncio.to_thread(scene.rig.redis.kill)
+    await asyncio.sleep(scene.args.down_s)
+    await asyncio.to_thread(scene.rig.redis.start)
+    scene.back_at = time.time()
+    return since
+
+
+async def trader_kill(scene: Scene) -> float:
+    since = time.time()
+    await asyncio.to_thread(scene.rig.trader.kill)
+    await asyncio.sleep(1.0)
+    await asyncio.to_thread(scene.rig.trader.start)
+    scene.back_at = time.time()
+    return since
+
+
+async def dashboard_restart(scene: Scene) -> float:
+    since = time.time()
+    await asyncio.to_thread(scene.rig.dashboard.stop)
+    await asyncio.to_thread(scene.rig.dashboard.start)
+    scene.back_at = time.time()
+    scene.notes.append(f"dashboard back after {time.time() - since:.1f} s")
+    return since
+
+
+async def gateway_restart(scene: Scene) -> float:
+    since = time.time()
+    await asyncio.to_thread(scene.rig.gateway.stop)
+    await asyncio.to_thread(scene.rig.gateway.start)
+    scene.back_at = time.time()
+    scene.notes.append(f"gateway back after {time.time() - since:.1f} s")
+    return since
+
+
+async def client_offline(scene: Scene) -> float:
+    away = [w for w in scene.watchers if w.name in ("gateway-0", "dashboard-0")]
+    for watcher in away:
+        await watcher.go_offline()
+    await asyncio.sleep(scene.args.offline_s)
+    for watcher in away:
+        watcher.come_back()
+    scene.recovering.extend(away)
+    scene.notes.append(f"offline for {scene.args.offline_s:.0f} s; recovery timed from their return")
+    return time.time()
+
+
+async def _publish_load(redis_url: str, rate: float, stop: asyncio.Event) -> None:
+    """Stamped prices for a second bot: `iteration` carries the publish time_ns, for the latency."""
+    async with RedisBus.connect(redis_url) as bus:
+        start, n = time.perf_counter(), 0
+        while not stop.is_set():
+            await bus.publish(
+                PriceUpdated(
+                    bot_id=LOAD_BOT,
+                    symbol="ETH/USDT",
+                    last=Decimal("3000.5"),
+                    bid=Decimal("3000.4"),
+                    ask=Decimal("3000.6"),
+                    change_pct=Decimal("0.1"),
+                    iteration=time.time_ns(),
+                )
+            )
+            n += 1
+            await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
+
+
+def _latency(watchers: list[Watcher], since: float, until: float) -> tuple[float, float, int]:
+    values = sorted(ms for w in watchers for at, ms in w.latencies if since <= at < until)
+    if not values:
+        return float("nan"), float("nan"), 0
+    return statistics.median(values), values[min(len(values) - 1, int(0.99 * len(values)))], len(values)
+
+
+async def slow_client(scene: Scene) -> float:
+    """Phase 1 without, phase 2 with a slow reader on each server; the fast readers' latency and the
+    servers' memory are compared across the two phases."""
+    load_stop = asyncio.Event()
+    load = asyncio.create_task(_publish_load(scene.rig.redis.url, 200, load_stop))
+    rss: dict[str, list[int]] = {"gateway": [], "dashboard": []}
+    phase_s = scene.args.slow_s
+
+    async def sample(seconds: float) -> dict[str, int]:
+        peak = {"gateway": 0, "dashboard": 0}
+        for _ in range(int(seconds)):
+            await asyncio.sleep(1)
+            for name, value in (await asyncio.to_thread(scene.rig.server_rss)).items():
+                rss[name].append(value)
+                peak[name] = max(peak[name], value)
+        return peak
+
+    try:
+        t0 = time.time()
+        before = await sample(phase_s / 2)
+        t1 = time.time()
+        slow = [
+            scene.add(Watcher("slow-gateway", scene.rig.gateway, read_delay_s=1.0, max_queue=1), partial=True),
+            scene.add(Watcher("slow-dashboard", scene.rig.dashboard, read_delay_s=1.0, max_queue=1), partial=True),
+        ]
+        during = await sample(phase_s)
+        t2 = time.time()
+    finally:
+        load_stop.set()
+        await load
+    for server in ("gateway", "dashboard"):
+        fast = [w for w in scene.watchers if w.via.name == server]
+        p50a, p99a, na = _latency(fast, t0 + 1, t1)
+        p50b, p99b, nb = _latency(fast, t1 + 1, t2)
+        scene.notes.append(
+            f"{server} fast clients: p50 {p50a:.1f} ms p99 {p99a:.1f} ms ({na} prices) without the slow"
+            f" client; p50 {p50b:.1f} ms p99 {p99b:.1f} ms ({nb}) with it"
+        )
+        if not (p99b <= max(2 * p99a, p99a + 5)):
+            scene.failed.append(f"{server}: the fast clients' p99 latency moved with a slow client connected")
+    for name in ("gateway", "dashboard"):
+        scene.notes.append(
+            f"{name} RSS peak {before[name] / 2**20:.1f} MiB before, {during[name] / 2**20:.1f} MiB"
+            f" with the slow client ({phase_s:.0f} s)"
+        )
+    for watcher in slow:
+        scene.notes.append(f"{watcher.name}: {watcher.frames} frames read, closes {watcher.close_codes[:5]}")
+    if max(during.values()) - max(before.values()) > 64 * 2**20:
+        scene.failed.append("a server grew by more than 64 MiB with one slow client")
+    return t1
+
+
+GARBAGE: list[bytes] = [
+    b"hello",
+    b"",
+    b"{}",
+    b"[1,2,3]",
+    b"\xff\xfe\x00 not utf-8",
+    b'{"epoch":"x","offset":"1-0","event":{}}',
+    b'{"epoch":"x","offset":"1-0","event":{"type":"trade_executed","bot_id":"drill"}}',
+    b'{"epoch":"x","offset":"999999999999999-0","event":{"type":"heartbeat","bot_id":"other","seq":1}}',
+    b"x" * (1 << 20),
+]
+
+
+async def bus_garbage(scene: Scene) -> float:
+    since = time.time()
+    topics = Topics()
+    client = aioredis.Redis.from_url(scene.rig.redis.url)
+    try:
+        for payload in GARBAGE:
+            await client.publish(topics.bot_events(BOT), payload)
+        await client.xadd(topics.bot_stream(BOT), {"event": b"not an event"})
+        await client.xadd(topics.bot_stream(BOT), {"junk": b"1"})
+    finally:
+        await client.aclose()
+    scene.notes.append(f"{len(GARBAGE)} garbage messages published, 2 garbage stream entries added")
+    # Two clients reconnect so that their resume reads the stream across the garbage entries.
+    await asyncio.sleep(1)
+    for watcher in scene.watchers:
+        if watcher.name.endswith("-1"):
+            await watcher.go_offline()
+    await asyncio.sleep(1)
+    for watcher in scene.watchers:
+        watcher.come_back()
+    return since
+
+
+MALFORMED: list[str | bytes] = [
+    "not json",
+    "{",
+    '{"command":"explode","bot_id":"drill"}',
+    '{"command":null}',
+    "[]",
+    b"\x00\x01binary",
+    '{"command":"request_status","bot_id":"no such bot!"}',
+]
+
+
+async def _abuse(url: str, headers: dict[str, str]) -> tuple[int, int | None]:
+    """Send every malformed frame, then one oversized: (error replies, close code)."""
+    origin = headers.pop("Origin", None)
+    errors = 0
+    async with connect(
+        url,
+        additional_headers=headers,
+        origin=origin,
+        compression=None,  # type: ignore[arg-type]
+        ping_interval=None,
+        max_size=None,
+    ) as ws:
+        for frame in MALFORMED:
+            await ws.send(frame)
+        deadline = time.monotonic() + 5
+        while errors < len(MALFORMED) and time.monotonic() < deadline:
+            try:
+                reply = await asyncio.wait_for(ws.recv(), max(0.01, deadline - time.monotonic()))
+            except TimeoutError:
+                break
+            errors += '"error"' in str(reply)
+        try:
+            await ws.send("x" * (1 << 20))
+            async for _ in ws:
+                pass
+        except ConnectionClosed:
+            pass
+        return errors, ws.close_code
+
+
+async def malformed_frames(scene: Scene) -> float:
+    since = time.time()
+    for via in (scene.rig.gateway, scene.rig.dashboard):
+        query = f"bots={BOT}" if via.name == "gateway" else ""
+        target = via.target(query)
+        try:
+            errors, code = await asyncio.wait_for(_abuse(target.url, dict(target.headers)), 30)
+        except Exception as error:
+            scene.failed.append(f"{via.name}: the abusive client failed oddly: {error!r}")
+            continue
+        scene.notes.append(
+            f"{via.name}: {errors} error replies to {len(MALFORMED)} malformed frames; 1 MiB frame closed with {code}"
+        )
+        if code != 1009:
+            scene.failed.append(f"{via.name}: an oversized frame closed with {code}, not 1009")
+    return since
+
+
+async def reconnect_storm(scene: Scene) -> float:
+    count = scene.args.storm
+    gateway_share = count * 2 // 3
+    storm = [scene.add(Watcher(f"storm-g{i}", scene.rig.gateway)) for i in range(gateway_share)]
+    storm += [scene.add(Watcher(f"storm-d{i}", scene.rig.dashboard)) for i in range(count - gateway_share)]
+    started = time.time()
+    await scene.all_subscribed(storm, timeout=120)
+    scene.notes.append(f"{count} clients connected in {time.time() - started:.1f} s")
+    since = time.time()
+    for _round in range(3):
+        connects = {w.name: w.connects for w in storm}
+        for watcher in storm:
+            if watcher._ws is not None:
+                watcher._ws.transport.abort()  # dropped, not closed: no close handshake
+        await eventually(
+            lambda c=connects: all(w.connects > c[w.name] for w in storm),
+            timeout=120,
+            interval=0.1,
+            what="every storm client reconnected",
+        )
+        since = time.time()  # recovery is timed from the last drop
+    scene.recovering.extend(storm)
+    scene.notes.append(f"3 rounds of {count} drops; recovery timed from the last")
+    return since
+
+
+def unique_id() -> str:
+    return uuid.uuid4().hex

@@ -1,0 +1,132 @@
+"""The system under a drill: a private redis-server, a real paper trader, a gateway and a dashboard.
+
+Every one is a real child process started the way an operator starts it. Blocking operations
+(starting, stopping, reading the ledger) are meant to be called through `asyncio.to_thread` so the
+watching clients, which run on the drill's event loop, never stall because of the harness.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import redis as redis_sync
+from e2e_servers import ChildProcess, Dashboard, Gateway, rss_bytes, wait_until
+
+from tradewire_bus import Topics
+from tradewire_testing import RedisServer
+
+BOT = "drill"
+LOAD_BOT = "drill-load"
+
+
+class Trader:
+    """`python -m tradewire_trader run` on synthetic data, fast; its SQLite file is the ledger."""
+
+    def __init__(self, redis_url: str, folder: Path, speed: float) -> None:
+        self.state_file = folder / f"{BOT}.sqlite3"
+        args = [
+            sys.executable,
+            "-m",
+            "tradewire_trader",
+            "run",
+            "--bot-id",
+            BOT,
+            "--speed",
+            str(speed),
+            "--state-file",
+            str(self.state_file),
+            "--redis-url",
+            redis_url,
+            "--heartbeat-s",
+            "1",
+            "--stats-every-s",
+            "2",
+        ]
+        self.child = ChildProcess(args, {}, folder / "trader.log")
+
+    def start(self) -> None:
+        self.child.start()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: no chance to flush anything."""
+        self.child.stop(kill=True)
+
+    def stop(self) -> None:
+        """SIGTERM: the trader finishes publishing what it recorded, then exits."""
+        if self.child.alive():
+            self.child.process.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
+            self.child.process.wait(30)  # type: ignore[union-attr]
+
+    def ledger(self) -> list[tuple[str, int]]:
+        """Every trade the trader recorded, in order: (event id, seq as published is not stored here)."""
+        with sqlite3.connect(f"file:{self.state_file}?mode=ro", uri=True) as db:
+            rows = db.execute("SELECT event_id, event FROM trades ORDER BY id").fetchall()
+        return [(event_id, json.loads(event).get("seq", 0)) for event_id, event in rows]
+
+
+class Rig:
+    def __init__(self, folder: Path, *, persistence: bool, speed: float) -> None:
+        self.folder = folder
+        self.redis = RedisServer(persistence=persistence)
+        self.trader = Trader(self.redis.url, folder, speed)
+        channel = Topics().bot_events(BOT)
+        self.gateway = Gateway(self.redis.url, channel, BOT, folder)
+        self.dashboard = Dashboard(self.redis.url, channel, BOT, folder)
+
+    def start(self) -> None:
+        self.redis.start()
+        self.trader.start()
+        wait_until(self.trader_published, 60, "the trader's first events")
+        self.gateway.start()
+        self.dashboard.start()
+
+    def trader_published(self) -> bool:
+        client = redis_sync.Redis.from_url(self.redis.url)
+        try:
+            return bool(client.xlen(Topics().bot_stream(BOT)) > 0)
+        except redis_sync.ConnectionError:
+            return False
+        finally:
+            client.close()
+
+    def stream_trades(self) -> list[str]:
+        """Event ids of the trades in the bot's stream, oldest first."""
+        client = redis_sync.Redis.from_url(self.redis.url)
+        try:
+            entries = client.xrange(Topics().bot_stream(BOT))
+        finally:
+            client.close()
+        events = [json.loads(fields[b"event"]) for _, fields in entries]
+        return [e["event_id"] for e in events if e.get("type") == "trade_executed"]
+
+    def alive(self) -> dict[str, bool]:
+        return {
+            "gateway": self.gateway.child.alive(),
+            "dashboard": self.dashboard.process.pid is not None
+            and self.dashboard.process._process is not None
+            and self.dashboard.process._process.poll() is None,
+        }
+
+    def server_rss(self) -> dict[str, int]:
+        return {"gateway": rss_bytes(self.gateway.child.pid), "dashboard": rss_bytes(self.dashboard.process.pid or 0)}
+
+    def stop(self) -> None:
+        for stop in (self.trader.kill, self.gateway.stop, self.dashboard.stop, self.redis.close):
+            try:
+                stop()
+            except Exception as error:  # tear down as much as possible
+                print(f"  (teardown: {error})")
+
+
+def wait_for(check, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)  # polling a condition owned by child processes
+    return bool(check())

@@ -1,0 +1,214 @@
+"""Fault drills: a real trader trades, clients watch through the gateway and the dashboard, a fault is
+injected, and afterwards every trade in the trader's ledger (its SQLite file) must have reached every
+client exactly once and in order (or the client must have been told to resync when Redis lost data).
+
+Each drill starts its own redis-server, trader, gateway and dashboard, and is bounded in time.
+
+    uv run python bench/drills.py                      # every drill (~6 minutes)
+    uv run python bench/drills.py --quick              # shorter: 5 s offline, smaller storm
+    uv run python bench/drills.py --only trader-kill,gateway-restart --json drills.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import drill_faults as faults
+from drill_rig import Rig
+from drill_watchers import Check, Watcher, caught_up, check, recovery_s
+
+from tradewire_testing import eventually
+
+
+@dataclass
+class DrillResult:
+    name: str
+    fault: str
+    sent: int = 0
+    watchers: int = 0
+    delivered: int = 0
+    expected: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    out_of_order: int = 0
+    resyncs: int = 0
+    recovery_s: float | None = None
+    verdict: str = "failed"
+    notes: list[str] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+
+
+@dataclass
+class Drill:
+    name: str
+    fault: str
+    inject: Callable[[faults.Scene], Awaitable[float]]
+    persistence: bool = True
+    resync_allowed: bool = False
+    timed: bool = True  # False: nothing goes down, so there is no recovery to time
+
+
+DRILLS = [
+    Drill(
+        "redis-restart-persistent",
+        "Redis SIGKILLed, down 2 s, restarted with its append-only file",
+        faults.redis_restart,
+    ),
+    Drill(
+        "redis-restart-ephemeral",
+        "Redis SIGKILLed, down 2 s, restarted empty (no persistence)",
+        faults.redis_restart,
+        persistence=False,
+        resync_allowed=True,
+    ),
+    Drill("trader-kill", "trader SIGKILLed, restarted 1 s later on the same state file", faults.trader_kill),
+    Drill(
+        "dashboard-restart",
+        "dashboard process stopped and started again under connected clients",
+        faults.dashboard_restart,
+    ),
+    Drill(
+        "gateway-restart", "gateway process stopped and started again under connected clients", faults.gateway_restart
+    ),
+    Drill(
+        "client-offline",
+        "one gateway and one dashboard client offline, then back with their offsets",
+        faults.client_offline,
+    ),
+    Drill(
+        "slow-client",
+        "one client per server reads one message a second; the others read at full speed",
+        faults.slow_client,
+    ),
+    Drill("bus-garbage", "garbage PUBLISHed on the bot's channel and XADDed to its stream by hand", faults.bus_garbage),
+    Drill(
+        "malformed-frames",
+        "malformed, binary and oversized WebSocket frames sent to both servers",
+        faults.malformed_frames,
+    ),
+    Drill("reconnect-storm", "hundreds of clients drop and reconnect at once, three times", faults.reconnect_storm),
+]
+
+
+async def run(drill: Drill, args: argparse.Namespace) -> DrillResult:
+    result = DrillResult(drill.name, drill.fault)
+    with tempfile.TemporaryDirectory(prefix=f"tradewire-drill-{drill.name}-") as folder:
+        rig = Rig(Path(folder), persistence=drill.persistence, speed=args.speed)
+        await asyncio.to_thread(rig.start)
+        stop = asyncio.Event()
+        scene = faults.Scene(rig, stop, args, result.notes)
+        try:
+            for i in range(2):
+                scene.add(Watcher(f"gateway-{i}", rig.gateway))
+                scene.add(Watcher(f"dashboard-{i}", rig.dashboard))
+            await scene.all_subscribed(scene.watchers)
+            await asyncio.sleep(args.warm_s)
+            since = await asyncio.wait_for(drill.inject(scene), args.drill_timeout_s)
+            timed = scene.recovering or [w for w in scene.watchers if w not in scene.partial]
+            with contextlib.suppress(AssertionError):  # no recovery within the minute is reported as such
+                await eventually(lambda: recovery_s(timed, since, scene.back_at) is not None, timeout=60, interval=0.05)
+            await asyncio.sleep(args.after_s)
+            await asyncio.to_thread(rig.trader.stop)
+            ledger = [event_id for event_id, _ in await asyncio.to_thread(rig.trader.ledger)]
+            judged = [w for w in scene.watchers if w not in scene.partial]
+            with contextlib.suppress(AssertionError):  # whoever has not caught up is counted as lost below
+                await eventually(lambda: caught_up(judged, ledger), timeout=args.drain_s, interval=0.1)
+            if drill.timed:
+                result.recovery_s = recovery_s(scene.recovering or judged, since, scene.back_at)
+            alive = await asyncio.to_thread(rig.alive)
+            if not all(alive.values()):
+                result.notes.append(f"process down at the end: {alive}")
+        finally:
+            stop.set()
+            await scene.close()
+            await asyncio.to_thread(rig.stop)
+    result.sent = len(ledger)
+    result.checks = [check(w, ledger) for w in judged]
+    partial = [check(w, ledger) for w in scene.partial]
+    result.watchers = len(judged)
+    for c in result.checks:
+        result.expected += c.expected
+        result.delivered += c.delivered
+        result.lost += c.lost
+        result.out_of_order += c.out_of_order
+    for c in result.checks + partial:
+        result.duplicated += c.duplicated
+        result.resyncs += c.resyncs
+        result.out_of_order += c.out_of_order if c in partial else 0
+    exact = result.lost == result.duplicated == result.out_of_order == 0 and not any(c.unknown for c in result.checks)
+    told = all(c.resyncs > 0 for c in result.checks if c.lost or c.duplicated)
+    healthy = all(alive.values()) and not scene.failed
+    if exact and healthy:
+        result.verdict = "passed"
+    elif drill.resync_allowed and told and healthy and result.out_of_order == 0:
+        result.verdict = "passed (resync)"
+    for c in result.checks:
+        if c.lost or c.duplicated or c.out_of_order or c.unknown:
+            result.notes.append(
+                f"{c.watcher}: lost {c.lost} dup {c.duplicated} out-of-order {c.out_of_order}"
+                f" unknown {c.unknown} resyncs {c.resyncs} connects {c.connects}"
+                f" first lost {c.first_lost}"
+            )
+    result.notes.extend(scene.failed)
+    return result
+
+
+def report(results: list[DrillResult]) -> None:
+    print("\n== drills: every recorded trade to every client, exactly once, in order ==")
+    print(
+        f"{'drill':26}{'trades':>7}{'clients':>8}{'delivered':>14}{'lost':>6}{'dup':>5}{'order':>6}"
+        f"{'resync':>7}{'recovery':>10}  verdict"
+    )
+    for r in results:
+        recovery = "-" if r.recovery_s is None else f"{r.recovery_s:.2f} s"
+        print(
+            f"{r.name:26}{r.sent:>7}{r.watchers:>8}{f'{r.delivered}/{r.expected}':>14}{r.lost:>6}"
+            f"{r.duplicated:>5}{r.out_of_order:>6}{r.resyncs:>7}{recovery:>10}  {r.verdict}"
+        )
+        for note in r.notes:
+            print(f"{'':28}{note}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="5 s offline, 100-client storm, shorter phases")
+    parser.add_argument("--only", help=f"comma-separated drill names: {', '.join(d.name for d in DRILLS)}")
+    parser.add_argument("--offline-s", type=float, help="how long the offline client stays away (default 30)")
+    parser.add_argument("--storm", type=int, help="clients in the reconnect storm (default 300)")
+    parser.add_argument("--speed", type=float, default=120_000, help="trader market seconds per wall second")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args(argv)
+    args.offline_s = args.offline_s or (5.0 if args.quick else 30.0)
+    args.storm = args.storm or (100 if args.quick else 300)
+    args.warm_s, args.after_s = (2.0, 3.0) if args.quick else (3.0, 5.0)
+    args.slow_s = 8.0 if args.quick else 20.0
+    args.down_s, args.drain_s = 2.0, 30.0
+    args.drill_timeout_s = args.offline_s + 120
+    chosen = [d for d in DRILLS if not args.only or d.name in args.only.split(",")]
+    results = []
+    started = time.monotonic()
+    for drill in chosen:
+        began = time.monotonic()
+        try:
+            results.append(asyncio.run(run(drill, args)))
+        except Exception as error:  # a drill that cannot finish is itself a failed drill
+            results.append(DrillResult(drill.name, drill.fault, notes=[f"harness error: {error!r}"]))
+        r = results[-1]
+        print(f"  {drill.name:26} {r.verdict:16} ({time.monotonic() - began:.0f} s)", flush=True)
+    report(results)
+    print(f"(drills took {time.monotonic() - started:.0f} s)")
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in results], indent=1, default=str))
+    return 0 if all(r.verdict.startswith("passed") for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
