@@ -24,15 +24,18 @@ async def test_while_redis_is_away_reads_and_commands_are_503_and_sockets_close_
     assert (code, reason) == (1013, "event bus unreachable; retry shortly")
 
 
-async def test_after_redis_returns_events_flow_to_sockets_again(
+async def test_a_connected_socket_is_told_to_resync_when_redis_loses_its_data_and_then_gets_new_events(
     http: httpx.AsyncClient, ws: Callable[..., Any], redis_server: RedisServer, make: Any
 ) -> None:
-    redis_server.restart()  # loses everything, as a crash without persistence would
-    await eventually(lambda: _ok(http), timeout=20, what="readyz after the restart")
-    async with RedisBus.connect(redis_server.url) as bus, ws("snapshot=false") as client:
+    async with ws("snapshot=false") as client:
         await client.receive()  # subscribed
-        published = await bus.publish(make.trade("alpha"))
+        redis_server.restart()  # loses everything, as a crash without persistence would
+        await eventually(lambda: _ok(http), timeout=20, what="readyz after the restart")
+        async with RedisBus.connect(redis_server.url) as bus:
+            published = await bus.publish(make.trade("alpha"))
+        resync = await client.receive_until(lambda f: f["type"] == "resync", timeout=20)
         frame = await client.receive_until(lambda f: f["type"] == "trade_executed", timeout=20)
+    assert resync["bot_id"] is None and "epoch" in resync["reason"]
     assert frame["offset"] == published.offset
 
 
