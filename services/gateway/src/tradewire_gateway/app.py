@@ -47,7 +47,8 @@ def create_app(settings: Settings) -> FastAPI:
                 settings=settings, bus=bus, hub=hub, tokens=tokens, metrics=metrics, frames=FrameCache(),
                 commander=Commander(bus, limiter, metrics, settings.command_timeout_s),
             )
-            hub_task = asyncio.create_task(_supervise(hub), name="gateway-hub")
+            # Hub.run restarts its own subscription after a failure; it ends only when cancelled here.
+            hub_task = asyncio.create_task(hub.run(), name="gateway-hub")
             log.info("gateway serving the bus at %s", settings.redis_url)
             try:
                 yield
@@ -72,16 +73,3 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_exception_handler(cast(type[Exception], error_type), redis_unreachable)
     return app
 
-
-async def _supervise(hub: Hub) -> None:
-    """Keep the one bus subscription running; a crash is logged and the hub restarted, never silent."""
-    while True:
-        try:
-            await hub.run()
-            log.error("the hub's bus subscription ended; restarting it")
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("the hub failed; restarting it")
-        hub.ready.clear()
-        await asyncio.sleep(1.0)
