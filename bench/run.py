@@ -2,6 +2,7 @@
 
 ./tw bench            # all of them
 ./tw bench bus trader # some of them
+./tw bench --quick    # shorter runs of the benchmarks that offer them (e2e, drills)
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["bus", "trader", "gateway", "dashboard"]
+ORDER = ["bus", "trader", "gateway", "dashboard", "e2e", "drills"]
+QUICK_AWARE = {"e2e", "drills"}  # the scripts that take --quick
 
 
 def machine() -> str:
@@ -37,6 +39,8 @@ def machine() -> str:
 
 
 def main(argv: list[str]) -> int:
+    quick = "--quick" in argv
+    argv = [arg for arg in argv if arg != "--quick"]
     chosen = argv or [name for name in ORDER if (HERE / f"{name}.py").exists()]
     print(f"machine: {machine()}")
     failed = []
@@ -46,7 +50,8 @@ def main(argv: list[str]) -> int:
             print(f"\n== {name}: no bench/{name}.py ==")
             continue
         started = time.monotonic()
-        result = subprocess.run([sys.executable, str(script)], check=False)
+        flags = ["--quick"] if quick and name in QUICK_AWARE else []
+        result = subprocess.run([sys.executable, str(script), *flags], check=False)
         print(f"({name} took {time.monotonic() - started:.0f} s)")
         if result.returncode:
             failed.append(name)
