@@ -334,3 +334,12 @@ def stats_for(bot_id: str, trades: int) -> StatsUpdated:
         unrealized_profit=Decimal("0"), equity=Decimal("10001"), max_drawdown=Decimal("0"), fees_paid=Decimal("0.1"),
         quote_currency="USDT",
     )
+
+
+async def test_a_page_whose_session_ended_goes_to_the_login_page_instead_of_retrying(
+    browser: Browser, dashboard: DashboardProcess, bus: RedisBus
+) -> None:
+    page = await logged_in_page(browser, dashboard, "e2e-session")
+    await page.context.clear_cookies()  # as if the session expired or the user logged out elsewhere
+    await page.evaluate("window.tradewire.socket.drop()")
+    await page.wait_for_url(f"{dashboard.url}/accounts/login/?next=%2F", timeout=10_000)

@@ -13,7 +13,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
 from tradewire_bus import RedisBus
-from tradewire_dashboard.consumer import CLOSE_TOO_SLOW, ControlRoomConsumer, resume_offsets
+from tradewire_dashboard.consumer import CLOSE_LOGIN_REQUIRED, CLOSE_TOO_SLOW, ControlRoomConsumer, resume_offsets
 from tradewire_dashboard.runtime import DashboardRuntime
 from tradewire_schemas import (
     Heartbeat,
@@ -132,10 +132,13 @@ async def test_heartbeats_are_pushed_so_the_page_can_tell_when_a_bot_goes_quiet(
     assert message["data"]["interval_s"] == 1.0
 
 
-async def test_anonymous_connection_is_refused(runtime: DashboardRuntime) -> None:
+async def test_an_anonymous_connection_is_closed_as_login_required_before_anything_is_sent(
+    runtime: DashboardRuntime, bus: RedisBus
+) -> None:
+    await bus.publish(status("running"))
     communicator = WebsocketCommunicator(app_for(runtime, AnonymousUser()), "/ws/control/")
-    accepted, _ = await communicator.connect(timeout=5)
-    assert not accepted
+    await communicator.connect(timeout=5)
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": CLOSE_LOGIN_REQUIRED}
 
 
 async def test_reconnecting_client_receives_missed_trades_in_order_without_duplicates(

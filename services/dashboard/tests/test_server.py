@@ -74,11 +74,11 @@ async def test_a_websocket_from_a_foreign_origin_is_refused(dashboard: Dashboard
     assert refused.value.response.status_code == 403
 
 
-async def test_a_websocket_without_a_session_is_refused(dashboard: DashboardProcess) -> None:
-    with pytest.raises(InvalidStatus) as refused:
-        async with connect(ws_url(dashboard), origin=dashboard.url):  # type: ignore[arg-type]
-            pass
-    assert refused.value.response.status_code == 403
+async def test_a_websocket_without_a_session_is_closed_as_login_required(dashboard: DashboardProcess) -> None:
+    async with connect(ws_url(dashboard), origin=dashboard.url) as ws:  # type: ignore[arg-type]
+        with pytest.raises(ConnectionClosedError) as closed:
+            await ws.recv()  # nothing comes before the close
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
 
 
 async def test_an_oversized_command_gets_an_error_and_a_huge_frame_closes_with_1009(

@@ -29,6 +29,7 @@ log = logging.getLogger("tradewire.dashboard.consumer")
 CONTROL_ROOM_GROUP = "control_room"
 CONTROL_PERMISSION = "dashboard.control_bot"
 # Close codes the browser understands (4000-4999 are the application's own range).
+CLOSE_LOGIN_REQUIRED = 4401
 CLOSE_TOO_SLOW = 4008
 CLOSE_BUS_FAILED = 1011
 _OFFSET = re.compile(r"^\d{1,20}-\d{1,20}$")
@@ -57,7 +58,10 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close()  # before accept: the handshake is refused with 403
+            # Accepted only to be closed with a code the page understands (its session is gone: go
+            # and log in), instead of a refused handshake it would retry for ever. Nothing is sent.
+            await self.accept()
+            await self.close(code=CLOSE_LOGIN_REQUIRED)
             return
         self.runtime = self.scope["tradewire"]
         self.actor = user.get_username()[:128]

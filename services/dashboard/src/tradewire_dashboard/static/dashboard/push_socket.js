@@ -4,6 +4,7 @@
 "use strict";
 
 const TOO_SLOW = 4008; // the server's close code for a client that fell too far behind
+const LOGIN_REQUIRED = 4401; // ...and for one whose session is gone
 
 // Stream offsets look like "1700000000000-3": compare them as (milliseconds, sequence) pairs.
 function compareOffsets(a, b) {
@@ -59,6 +60,12 @@ class PushSocket {
     ws.addEventListener("close", (event) => {
       if (this.ws !== ws) return;
       this.ws = null;
+      if (event.code === LOGIN_REQUIRED) {
+        console.warn("🔒 The session has ended; going to the login page");
+        this.onState("offline", { delay: 0, code: event.code });
+        location.assign(`/accounts/login/?next=${encodeURIComponent(location.pathname)}`);
+        return;
+      }
       if (event.code === TOO_SLOW && !this.advanced) {
         // Cut off again before catching up at all: the backlog is too long to replay, so start over
         // from a fresh snapshot instead of retrying the same resume for ever.
