@@ -41,3 +41,14 @@ async def test_a_connected_socket_is_told_to_resync_when_redis_loses_its_data_an
 
 async def _ok(http: httpx.AsyncClient) -> bool:
     return (await http.get("/readyz")).status_code == 200
+
+
+async def test_stopping_the_gateway_tells_connected_sockets_to_come_back_with_1012(
+    gateway_factory: Callable[..., Any], ws_to: Any
+) -> None:
+    gateway = gateway_factory()
+    async with ws_to(gateway)("snapshot=false") as client:
+        await client.receive()  # subscribed
+        gateway.server.should_exit = True
+        code, _ = await client.closed_with(timeout=20)
+    assert code == 1012

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Literal
 
@@ -10,6 +11,8 @@ from tradewire_gateway.auth import Principal
 from tradewire_gateway.metrics import GatewayMetrics
 from tradewire_gateway.rate_limit import RateLimited, RateLimiter
 from tradewire_schemas import CommandName, CommandResult, commands
+
+log = logging.getLogger("tradewire.gateway.commands")
 
 Via = Literal["http", "ws"]
 
@@ -63,3 +66,4 @@ class Commander:
             raise
         finally:
             self._metrics.commands.labels(command=name, outcome=outcome, via=via).inc()
+            log.info("%s for %s by %s via %s: %s", name, bot_id, principal.name, via, outcome)
