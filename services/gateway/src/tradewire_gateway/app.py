@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import cast
+from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
@@ -49,7 +50,7 @@ def create_app(settings: Settings) -> FastAPI:
             )
             # Hub.run restarts its own subscription after a failure; it ends only when cancelled here.
             hub_task = asyncio.create_task(hub.run(), name="gateway-hub")
-            log.info("gateway serving the bus at %s", settings.redis_url)
+            log.info("gateway serving the bus at %s", _without_password(settings.redis_url))
             try:
                 yield
             finally:
@@ -73,3 +74,10 @@ def create_app(settings: Settings) -> FastAPI:
         app.add_exception_handler(cast(type[Exception], error_type), redis_unreachable)
     return app
 
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{parts.hostname}:{parts.port or 6379}"))

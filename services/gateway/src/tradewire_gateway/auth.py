@@ -41,7 +41,8 @@ def _digest(token: str) -> bytes:
 
 
 class TokenRegistry:
-    def __init__(self, tokens: Sequence[ApiToken]) -> None:
+    def __init__(self, tokens: Sequence[ApiToken], generated_token: str | None = None) -> None:
+        self.generated_token = generated_token  # set only for the quick-start token, so tests can use it
         names = [token.name for token in tokens]
         if len(set(names)) != len(names):
             raise ValueError(f"token names must be unique, got {names}")
@@ -61,11 +62,8 @@ class TokenRegistry:
             "Configure GATEWAY_TOKENS for anything but a quick local try.",
             generated, QUICKSTART_NAME,
         )
-        registry = cls([ApiToken(name=QUICKSTART_NAME, token=SecretStr(generated), scopes=frozenset(Scope))])
-        registry.generated_token = generated
-        return registry
-
-    generated_token: str | None = None
+        quickstart = ApiToken(name=QUICKSTART_NAME, token=SecretStr(generated), scopes=frozenset(Scope))
+        return cls([quickstart], generated_token=generated)
 
     def identify(self, presented: str | None) -> Principal | None:
         if not presented:
