@@ -46,10 +46,14 @@ def percentile(values: list[float], share: float) -> float:
 
 async def login(client: httpx.AsyncClient, dashboard: DashboardProcess) -> str:
     await client.get("/accounts/login/")
-    await client.post("/accounts/login/", data={
-        "username": dashboard.username, "password": dashboard.password,
-        "csrfmiddlewaretoken": client.cookies["csrftoken"],
-    })
+    await client.post(
+        "/accounts/login/",
+        data={
+            "username": dashboard.username,
+            "password": dashboard.password,
+            "csrfmiddlewaretoken": client.cookies["csrftoken"],
+        },
+    )
     return f"sessionid={client.cookies['sessionid']}"
 
 
@@ -63,21 +67,32 @@ async def http_latency(client: httpx.AsyncClient, requests: int) -> dict[str, fl
     started = time.perf_counter()
     await asyncio.gather(*(client.get("/") for _ in range(requests)))
     return {
-        "p50_ms": statistics.median(timings), "p99_ms": percentile(timings, 0.99),
+        "p50_ms": statistics.median(timings),
+        "p99_ms": percentile(timings, 0.99),
         "concurrent_rps": requests / (time.perf_counter() - started),
     }
 
 
 def trade(n: int) -> TradeExecuted:
     return TradeExecuted(
-        bot_id=BOT, mode="paper", side="buy" if n % 2 else "sell", symbol="BTC/USDT", price=Decimal(42000 + n),
-        amount=Decimal("0.01"), cost=Decimal("420"), fee=Decimal("0.42"), fee_currency="USDT",
-        order_id=str(n), position=Decimal("0"), balances={"USDT": Decimal("10000")},
+        bot_id=BOT,
+        mode="paper",
+        side="buy" if n % 2 else "sell",
+        symbol="BTC/USDT",
+        price=Decimal(42000 + n),
+        amount=Decimal("0.01"),
+        cost=Decimal("420"),
+        fee=Decimal("0.42"),
+        fee_currency="USDT",
+        order_id=str(n),
+        position=Decimal("0"),
+        balances={"USDT": Decimal("10000")},
     )
 
 
-async def fan_out(dashboard: DashboardProcess, bus: RedisBus, cookie: str, clients: int, trades: int,
-                  rate: float) -> dict[str, float]:
+async def fan_out(
+    dashboard: DashboardProcess, bus: RedisBus, cookie: str, clients: int, trades: int, rate: float
+) -> dict[str, float]:
     published: dict[str, float] = {}
     latencies: list[float] = []
     done = asyncio.Event()
@@ -117,9 +132,14 @@ async def fan_out(dashboard: DashboardProcess, bus: RedisBus, cookie: str, clien
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     return {
-        "delivered": len(latencies), "p50_ms": statistics.median(latencies), "p99_ms": percentile(latencies, 0.99),
-        "max_ms": max(latencies), "server_cpu_s": cpu, "cpu_us_per_delivery": cpu / len(latencies) * 1e6,
-        "elapsed_s": elapsed, "delivered_pct": 100 * len(latencies) / (clients * trades),
+        "delivered": len(latencies),
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": percentile(latencies, 0.99),
+        "max_ms": max(latencies),
+        "server_cpu_s": cpu,
+        "cpu_us_per_delivery": cpu / len(latencies) * 1e6,
+        "elapsed_s": elapsed,
+        "delivered_pct": 100 * len(latencies) / (clients * trades),
     }
 
 
@@ -144,19 +164,27 @@ async def main() -> None:
     with RedisServer() as redis:
         for server in ("uvicorn", "daphne"):
             results[server] = await measure(server, redis, args)
-    print(f"dashboard: {args.clients} WebSocket clients, {args.trades} trades at {args.rate:.0f}/s; "
-          f"{args.requests} page loads")
-    print(f"{'':10}{'page p50':>10}{'page p99':>10}{'page rps':>10}{'ws p50':>9}{'ws p99':>9}{'ws max':>9}"
-          f"{'cpu µs/msg':>12}{'delivered':>11}")
+    print(
+        f"dashboard: {args.clients} WebSocket clients, {args.trades} trades at {args.rate:.0f}/s; "
+        f"{args.requests} page loads"
+    )
+    print(
+        f"{'':10}{'page p50':>10}{'page p99':>10}{'page rps':>10}{'ws p50':>9}{'ws p99':>9}{'ws max':>9}"
+        f"{'cpu µs/msg':>12}{'delivered':>11}"
+    )
     for server, result in results.items():
         http, ws = result["http"], result["ws"]
-        print(f"{server:10}{http['p50_ms']:>8.1f}ms{http['p99_ms']:>8.1f}ms{http['concurrent_rps']:>10.0f}"
-              f"{ws['p50_ms']:>7.1f}ms{ws['p99_ms']:>7.1f}ms{ws['max_ms']:>7.1f}ms{ws['cpu_us_per_delivery']:>12.0f}"
-              f"{ws['delivered_pct']:>10.1f}%")
+        print(
+            f"{server:10}{http['p50_ms']:>8.1f}ms{http['p99_ms']:>8.1f}ms{http['concurrent_rps']:>10.0f}"
+            f"{ws['p50_ms']:>7.1f}ms{ws['p99_ms']:>7.1f}ms{ws['max_ms']:>7.1f}ms{ws['cpu_us_per_delivery']:>12.0f}"
+            f"{ws['delivered_pct']:>10.1f}%"
+        )
     u, d = results["uvicorn"], results["daphne"]
-    print(f"uvicorn/daphne: page p50 x{u['http']['p50_ms'] / d['http']['p50_ms']:.2f}, "
-          f"ws p99 x{u['ws']['p99_ms'] / d['ws']['p99_ms']:.2f}, "
-          f"cpu per message x{u['ws']['cpu_us_per_delivery'] / d['ws']['cpu_us_per_delivery']:.2f}")
+    print(
+        f"uvicorn/daphne: page p50 x{u['http']['p50_ms'] / d['http']['p50_ms']:.2f}, "
+        f"ws p99 x{u['ws']['p99_ms'] / d['ws']['p99_ms']:.2f}, "
+        f"cpu per message x{u['ws']['cpu_us_per_delivery'] / d['ws']['cpu_us_per_delivery']:.2f}"
+    )
 
 
 if __name__ == "__main__":

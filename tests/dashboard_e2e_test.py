@@ -29,8 +29,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.redis]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 CHROMIUM_FOUND = Path(CHROMIUM).exists()
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -74,9 +80,29 @@ def trader(redis_url: str, bot_id: str, state_dir: Path) -> Iterator[subprocess.
     """A real trader on fast synthetic data, so trades come within seconds."""
     log = (state_dir / f"trader-{bot_id}.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "tradewire_trader", "run", "--bot-id", bot_id, "--speed", "1200", "--fast", "2",
-         "--slow", "3", "--price-every", "1", "--heartbeat-s", "1", "--state-file", str(state_dir / f"{bot_id}.db")],
-        env={**os.environ, "REDIS_URL": redis_url}, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "tradewire_trader",
+            "run",
+            "--bot-id",
+            bot_id,
+            "--speed",
+            "1200",
+            "--fast",
+            "2",
+            "--slow",
+            "3",
+            "--price-every",
+            "1",
+            "--heartbeat-s",
+            "1",
+            "--state-file",
+            str(state_dir / f"{bot_id}.db"),
+        ],
+        env={**os.environ, "REDIS_URL": redis_url},
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         yield process
@@ -108,9 +134,18 @@ def trade(bot_id: str, n: int) -> TradeExecuted:
     side = "buy" if n % 2 else "sell"
     price = Decimal("42000") + n * 10
     return TradeExecuted(
-        bot_id=bot_id, mode="paper", side=side, symbol="BTC/USDT", price=price, amount=Decimal("0.01"),
-        cost=price / 100, fee=Decimal("0.42"), fee_currency="USDT", order_id=f"o-{n}",
-        position=Decimal("0.01") if side == "buy" else Decimal("0"), balances={"USDT": Decimal("9000")},
+        bot_id=bot_id,
+        mode="paper",
+        side=side,
+        symbol="BTC/USDT",
+        price=price,
+        amount=Decimal("0.01"),
+        cost=price / 100,
+        fee=Decimal("0.42"),
+        fee_currency="USDT",
+        order_id=f"o-{n}",
+        position=Decimal("0.01") if side == "buy" else Decimal("0"),
+        balances={"USDT": Decimal("9000")},
     )
 
 
@@ -144,7 +179,8 @@ async def test_a_real_traders_trade_appears_as_toast_and_row_within_a_second(
                 }).observe(document.querySelector('#trades tbody'), {childList: true});
             }""")
             seen: dict[str, float] = await eventually(
-                lambda: _rows_seen_after_publication(page, published_at, at_least=3), timeout=30,
+                lambda: _rows_seen_after_publication(page, published_at, at_least=3),
+                timeout=30,
                 what="three trades published after the page opened are shown",
             )
             toast_text = await page.text_content("#toasts")
@@ -206,8 +242,15 @@ async def test_start_button_stays_pending_until_the_bot_control_answer(
             async for command in inbox:
                 await release.wait()
                 await bus.publish(StatusChanged(bot_id=bot, status="running", reason="asked", actor=command.actor))
-                await bus.publish(CommandResult(bot_id=bot, command_id=command.command_id, command=command.type,
-                                                outcome="completed", message="started"))
+                await bus.publish(
+                    CommandResult(
+                        bot_id=bot,
+                        command_id=command.command_id,
+                        command=command.type,
+                        outcome="completed",
+                        message="started",
+                    )
+                )
 
     answering = asyncio.create_task(slow_trader())
     try:
@@ -330,8 +373,16 @@ async def test_each_bots_figures_are_kept_apart_and_chosen_with_the_keyboard(
 
 def stats_for(bot_id: str, trades: int) -> StatsUpdated:
     return StatsUpdated(
-        bot_id=bot_id, trades=trades, wins=1, losses=0, win_rate=Decimal("100"), realized_profit=Decimal("1"),
-        unrealized_profit=Decimal("0"), equity=Decimal("10001"), max_drawdown=Decimal("0"), fees_paid=Decimal("0.1"),
+        bot_id=bot_id,
+        trades=trades,
+        wins=1,
+        losses=0,
+        win_rate=Decimal("100"),
+        realized_profit=Decimal("1"),
+        unrealized_profit=Decimal("0"),
+        equity=Decimal("10001"),
+        max_drawdown=Decimal("0"),
+        fees_paid=Decimal("0.1"),
         quote_currency="USDT",
     )
 

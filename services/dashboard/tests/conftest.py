@@ -102,5 +102,3 @@ async def controller(settings: Settings) -> Any:
 @pytest.fixture
 async def viewer(settings: Settings) -> Any:
     return await database_sync_to_async(_user)("victor", can_control=False)
-
-

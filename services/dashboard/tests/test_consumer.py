@@ -29,8 +29,16 @@ BOT = "alpha"
 def trade(n: int, side: str = "buy", bot: str = BOT) -> TradeExecuted:
     price = Decimal("42000") + n
     return TradeExecuted(
-        bot_id=bot, mode="paper", side=side, symbol="BTC/USDT", price=price, amount=Decimal("0.01"),
-        cost=price * Decimal("0.01"), fee=Decimal("0.42"), fee_currency="USDT", order_id=f"order-{n}",
+        bot_id=bot,
+        mode="paper",
+        side=side,
+        symbol="BTC/USDT",
+        price=price,
+        amount=Decimal("0.01"),
+        cost=price * Decimal("0.01"),
+        fee=Decimal("0.42"),
+        fee_currency="USDT",
+        order_id=f"order-{n}",
         position=Decimal("0.01") if side == "buy" else Decimal("0"),
         balances={"BTC": Decimal("0.01"), "USDT": Decimal("9579.58")},
     )
@@ -39,16 +47,29 @@ def trade(n: int, side: str = "buy", bot: str = BOT) -> TradeExecuted:
 def price(last: str, bot: str = BOT) -> PriceUpdated:
     value = Decimal(last)
     return PriceUpdated(
-        bot_id=bot, symbol="BTC/USDT", last=value, bid=value - 1, ask=value + 1, change_pct=Decimal("0.5"),
+        bot_id=bot,
+        symbol="BTC/USDT",
+        last=value,
+        bid=value - 1,
+        ask=value + 1,
+        change_pct=Decimal("0.5"),
         iteration=1,
     )
 
 
 def stats(trades: int = 0, bot: str = BOT) -> StatsUpdated:
     return StatsUpdated(
-        bot_id=bot, trades=trades, wins=1, losses=0, win_rate=Decimal("100"), realized_profit=Decimal("12.5"),
-        unrealized_profit=Decimal("0"), equity=Decimal("10012.5"), max_drawdown=Decimal("1.5"),
-        fees_paid=Decimal("0.84"), quote_currency="USDT",
+        bot_id=bot,
+        trades=trades,
+        wins=1,
+        losses=0,
+        win_rate=Decimal("100"),
+        realized_profit=Decimal("12.5"),
+        unrealized_profit=Decimal("0"),
+        equity=Decimal("10012.5"),
+        max_drawdown=Decimal("1.5"),
+        fees_paid=Decimal("0.84"),
+        quote_currency="USDT",
     )
 
 

@@ -31,10 +31,15 @@ async def responder(bus: RedisBus, bot: str, *, outcome: str = "completed") -> A
                 if command.type in ("start_bot", "stop_bot") and outcome == "completed":
                     new = "running" if command.type == "start_bot" else "stopped"
                     await bus.publish(StatusChanged(bot_id=bot, status=new, reason="asked", actor=command.actor))
-                await bus.publish(CommandResult(
-                    bot_id=bot, command_id=command.command_id, command=command.type, outcome=outcome,  # type: ignore[arg-type]
-                    message=f"{command.type} {outcome}",
-                ))
+                await bus.publish(
+                    CommandResult(
+                        bot_id=bot,
+                        command_id=command.command_id,
+                        command=command.type,
+                        outcome=outcome,  # type: ignore[arg-type]
+                        message=f"{command.type} {outcome}",
+                    )
+                )
 
     task = asyncio.create_task(answer())
     await asyncio.wait_for(ready.wait(), 5)
@@ -146,8 +151,6 @@ async def test_other_control_rooms_learn_who_stopped_a_bot(
         assert await asker.receive_nothing(timeout=0.2)  # its own answer is not delivered twice
     assert notice["type"] == "bot_control"
     assert (notice["data"]["actor"], notice["data"]["command"], notice["data"]["ok"]) == ("carol", "stop_bot", True)
-
-
 
 
 async def test_request_status_of_a_bot_never_seen_is_an_error_not_an_empty_status(

@@ -41,17 +41,48 @@ class PostgresServer:
     def start(self) -> None:
         if self.as_user:
             shutil.chown(self.directory, "postgres")
-        subprocess.run([*self.as_user, "initdb", "-D", str(self.data), "-U", "tradewire", "--auth=trust", "-E", "UTF8",
-                        "--no-sync"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                *self.as_user,
+                "initdb",
+                "-D",
+                str(self.data),
+                "-U",
+                "tradewire",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+            check=True,
+            capture_output=True,
+        )
         self.process = subprocess.Popen(
-            [*self.as_user, "postgres", "-D", str(self.data), "-p", str(self.port), "-h", "127.0.0.1",
-             "-k", str(self.directory), "-c", "fsync=off", "-c", "full_page_writes=off"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                *self.as_user,
+                "postgres",
+                "-D",
+                str(self.data),
+                "-p",
+                str(self.port),
+                "-h",
+                "127.0.0.1",
+                "-k",
+                str(self.directory),
+                "-c",
+                "fsync=off",
+                "-c",
+                "full_page_writes=off",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         eventually_sync(self._ready, timeout=20, interval=0.1, what="PostgreSQL accepts connections")
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "tradewire", "tradewire"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "tradewire", "tradewire"],
+            check=True,
+            capture_output=True,
+        )
 
     def _ready(self) -> bool:
         probe = ["pg_isready", "-h", "127.0.0.1", "-p", str(self.port)]
@@ -87,10 +118,14 @@ async def test_trades_are_recorded_in_postgresql_and_listed(
         assert not (tmp_path / "dashboard.sqlite3").exists()  # PostgreSQL, not the default
         async with httpx.AsyncClient(base_url=dashboard.url) as client:
             await client.get("/accounts/login/")
-            await client.post("/accounts/login/", data={
-                "username": dashboard.username, "password": dashboard.password,
-                "csrfmiddlewaretoken": client.cookies["csrftoken"],
-            })
+            await client.post(
+                "/accounts/login/",
+                data={
+                    "username": dashboard.username,
+                    "password": dashboard.password,
+                    "csrfmiddlewaretoken": client.cookies["csrftoken"],
+                },
+            )
 
             async def exported() -> str | None:
                 text = (await client.get("/trades.csv")).text

@@ -38,8 +38,17 @@ async def _recorded(n: int) -> bool:
 async def test_every_trade_on_the_bus_is_recorded_once_with_its_offset(settings: Settings, bus: RedisBus) -> None:
     await bus.publish(status("running"))
     before = [await bus.publish(trade(n)) for n in (1, 2, 3)]
-    await bus.publish(PriceUpdated(bot_id="alpha", symbol="BTC/USDT", last=Decimal(1), bid=Decimal(1),
-                                   ask=Decimal(1), change_pct=Decimal(0), iteration=1))
+    await bus.publish(
+        PriceUpdated(
+            bot_id="alpha",
+            symbol="BTC/USDT",
+            last=Decimal(1),
+            bid=Decimal(1),
+            ask=Decimal(1),
+            change_pct=Decimal(0),
+            iteration=1,
+        )
+    )
     async with dashboard_runtime(settings) as runtime:
         await eventually(lambda: _recorded(3), what="the trades published before the start are recorded")
         after = await bus.publish(trade(4, "sell", bot="beta"))

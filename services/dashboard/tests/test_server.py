@@ -36,10 +36,14 @@ def dashboard(module_redis: RedisServer, tmp_path_factory: pytest.TempPathFactor
 async def session_cookie(dashboard: DashboardProcess) -> AsyncIterator[str]:
     async with httpx.AsyncClient(base_url=dashboard.url) as client:
         await client.get("/accounts/login/")
-        response = await client.post("/accounts/login/", data={
-            "username": dashboard.username, "password": dashboard.password,
-            "csrfmiddlewaretoken": client.cookies["csrftoken"],
-        })
+        response = await client.post(
+            "/accounts/login/",
+            data={
+                "username": dashboard.username,
+                "password": dashboard.password,
+                "csrfmiddlewaretoken": client.cookies["csrftoken"],
+            },
+        )
         assert response.status_code == 302
         yield f"sessionid={client.cookies['sessionid']}"
 
@@ -112,10 +116,14 @@ async def test_daphne_serves_the_same_application(redis_server: RedisServer, tmp
     with DashboardProcess(redis_server.url, tmp_path, server="daphne") as daphne:
         async with httpx.AsyncClient(base_url=daphne.url) as client:
             await client.get("/accounts/login/")
-            await client.post("/accounts/login/", data={
-                "username": daphne.username, "password": daphne.password,
-                "csrfmiddlewaretoken": client.cookies["csrftoken"],
-            })
+            await client.post(
+                "/accounts/login/",
+                data={
+                    "username": daphne.username,
+                    "password": daphne.password,
+                    "csrfmiddlewaretoken": client.cookies["csrftoken"],
+                },
+            )
             cookie = f"sessionid={client.cookies['sessionid']}"
             assert "dashboard-config" in (await client.get("/")).text
         async with connect(ws_url(daphne), origin=daphne.url, additional_headers={"Cookie": cookie}) as ws:  # type: ignore[arg-type]

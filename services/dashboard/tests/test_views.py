@@ -86,9 +86,7 @@ def test_the_login_form_logs_in_with_its_token(settings: Settings) -> None:
     strict = Client(enforce_csrf_checks=True)
     form = strict.get("/accounts/login/")
     token = form.cookies["csrftoken"].value
-    response = strict.post(
-        "/accounts/login/", {"username": "lena", "password": PASSWORD, "csrfmiddlewaretoken": token}
-    )
+    response = strict.post("/accounts/login/", {"username": "lena", "password": PASSWORD, "csrfmiddlewaretoken": token})
     assert (response.status_code, response["Location"]) == (302, "/")
 
 

@@ -44,8 +44,14 @@ def serve(settings: Settings) -> None:
     import uvicorn
 
     uvicorn.run(
-        application, host=settings.host, port=settings.port, lifespan="on", log_level=settings.log_level,
-        ws_max_size=settings.max_frame_bytes, ws="websockets-sansio", proxy_headers=False,
+        application,
+        host=settings.host,
+        port=settings.port,
+        lifespan="on",
+        log_level=settings.log_level,
+        ws_max_size=settings.max_frame_bytes,
+        ws="websockets-sansio",
+        proxy_headers=False,
     )
 
 

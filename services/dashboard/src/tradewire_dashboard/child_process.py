@@ -1,7 +1,7 @@
 """The dashboard as a child process on a free port, for end-to-end tests and benchmarks.
 
-    with DashboardProcess(redis_url, data_dir) as dashboard:
-        dashboard.url, dashboard.username, dashboard.password
+with DashboardProcess(redis_url, data_dir) as dashboard:
+    dashboard.url, dashboard.username, dashboard.password
 """
 
 from __future__ import annotations
@@ -27,7 +27,12 @@ def free_port() -> int:
 
 class DashboardProcess:
     def __init__(
-        self, redis_url: str, data_dir: Path, *, port: int | None = None, server: str = "uvicorn",
+        self,
+        redis_url: str,
+        data_dir: Path,
+        *,
+        port: int | None = None,
+        server: str = "uvicorn",
         extra_env: dict[str, str] | None = None,
     ) -> None:
         self.redis_url = redis_url
@@ -47,9 +52,13 @@ class DashboardProcess:
     def start(self, timeout: float = 30.0) -> None:
         env = {
             **os.environ,
-            "DASHBOARD_REDIS_URL": self.redis_url, "DASHBOARD_DATA_DIR": str(self.data_dir),
-            "DASHBOARD_PORT": str(self.port), "DASHBOARD_SERVER": self.server,
-            "DASHBOARD_DEMO_PASSWORD": self.password, "DASHBOARD_LOG_LEVEL": "warning", **self.extra_env,
+            "DASHBOARD_REDIS_URL": self.redis_url,
+            "DASHBOARD_DATA_DIR": str(self.data_dir),
+            "DASHBOARD_PORT": str(self.port),
+            "DASHBOARD_SERVER": self.server,
+            "DASHBOARD_DEMO_PASSWORD": self.password,
+            "DASHBOARD_LOG_LEVEL": "warning",
+            **self.extra_env,
         }
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:

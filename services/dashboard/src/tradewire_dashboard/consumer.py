@@ -35,7 +35,9 @@ CLOSE_BUS_FAILED = 1011
 _OFFSET = re.compile(r"^\d{1,20}-\d{1,20}$")
 _BOT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _COMMANDS: dict[str, type[StartBot] | type[StopBot] | type[RequestStatus]] = {
-    "start_bot": StartBot, "stop_bot": StopBot, "request_status": RequestStatus,
+    "start_bot": StartBot,
+    "stop_bot": StopBot,
+    "request_status": RequestStatus,
 }
 
 
@@ -129,11 +131,15 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
             await self.push(out.error(str(bad)))
             return
         if command.command != "request_status" and not self.can_control:
-            await self.push(out.bot_control(
-                command, outcome="forbidden", actor=self.actor,
-                message=f"{self.actor} may not {command.command.replace('_', ' ')}: "
-                        f"the '{CONTROL_PERMISSION}' permission is required",
-            ))
+            await self.push(
+                out.bot_control(
+                    command,
+                    outcome="forbidden",
+                    actor=self.actor,
+                    message=f"{self.actor} may not {command.command.replace('_', ' ')}: "
+                    f"the '{CONTROL_PERMISSION}' permission is required",
+                )
+            )
             return
         if command.command == "request_status":
             snapshot = await self.runtime.bus.snapshot(command.bot_id)

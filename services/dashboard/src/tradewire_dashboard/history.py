@@ -15,8 +15,23 @@ from django.shortcuts import render
 from tradewire_dashboard.models import Bot, Trade
 
 CSV_COLUMNS = [
-    "executed_at", "bot_id", "seq", "side", "symbol", "price", "amount", "cost", "fee", "fee_currency",
-    "realized_profit", "realized_profit_pct", "position", "mode", "order_id", "event_id", "offset",
+    "executed_at",
+    "bot_id",
+    "seq",
+    "side",
+    "symbol",
+    "price",
+    "amount",
+    "cost",
+    "fee",
+    "fee_currency",
+    "realized_profit",
+    "realized_profit_pct",
+    "position",
+    "mode",
+    "order_id",
+    "event_id",
+    "offset",
 ]
 
 
@@ -50,13 +65,27 @@ def csv_rows(trades: QuerySet[Trade]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for trade in trades.iterator(chunk_size=1000):
-        yield writer.writerow([
-            trade.executed_at.isoformat(), trade.bot.bot_id, trade.seq, trade.side, trade.symbol, trade.price,
-            trade.amount, trade.cost, trade.fee, trade.fee_currency,
-            "" if trade.realized_profit is None else trade.realized_profit,
-            "" if trade.realized_profit_pct is None else trade.realized_profit_pct,
-            trade.position, trade.mode, trade.order_id, trade.event_id, trade.offset,
-        ])
+        yield writer.writerow(
+            [
+                trade.executed_at.isoformat(),
+                trade.bot.bot_id,
+                trade.seq,
+                trade.side,
+                trade.symbol,
+                trade.price,
+                trade.amount,
+                trade.cost,
+                trade.fee,
+                trade.fee_currency,
+                "" if trade.realized_profit is None else trade.realized_profit,
+                "" if trade.realized_profit_pct is None else trade.realized_profit_pct,
+                trade.position,
+                trade.mode,
+                trade.order_id,
+                trade.event_id,
+                trade.offset,
+            ]
+        )
 
 
 @login_required
@@ -70,5 +99,3 @@ def trade_csv(request: HttpRequest) -> HttpResponse:
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-
-

@@ -35,10 +35,22 @@ class RecorderStats:
 
 def trade_row(bot: Bot, envelope: Envelope, trade: TradeExecuted) -> Trade:
     return Trade(
-        event_id=trade.event_id, bot=bot, seq=trade.seq, offset=envelope.offset, executed_at=trade.ts,
-        mode=trade.mode, side=trade.side, symbol=trade.symbol, price=trade.price, amount=trade.amount,
-        cost=trade.cost, fee=trade.fee, fee_currency=trade.fee_currency, order_id=trade.order_id,
-        realized_profit=trade.realized_profit, realized_profit_pct=trade.realized_profit_pct,
+        event_id=trade.event_id,
+        bot=bot,
+        seq=trade.seq,
+        offset=envelope.offset,
+        executed_at=trade.ts,
+        mode=trade.mode,
+        side=trade.side,
+        symbol=trade.symbol,
+        price=trade.price,
+        amount=trade.amount,
+        cost=trade.cost,
+        fee=trade.fee,
+        fee_currency=trade.fee_currency,
+        order_id=trade.order_id,
+        realized_profit=trade.realized_profit,
+        realized_profit_pct=trade.realized_profit_pct,
         position=trade.position,
     )
 
