@@ -38,5 +38,5 @@ def metrics(request: HttpRequest) -> HttpResponse:
     if runtime is None:
         return HttpResponse("no runtime in this process\n", status=503, content_type="text/plain")
     registry = CollectorRegistry()
-    registry.register(RuntimeCollector(runtime))  # type: ignore[arg-type]
+    registry.register(RuntimeCollector(runtime))
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
