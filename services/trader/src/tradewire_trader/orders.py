@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -52,7 +52,8 @@ class Order:
         }
 
     def to_json(self) -> dict[str, Any]:
-        return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(self).items()}
+        # Flat fields only, so no `asdict` (a recursive deep copy): this runs for every saved state.
+        return {f.name: (str(v) if isinstance(v := getattr(self, f.name), Decimal) else v) for f in fields(self)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Order:
