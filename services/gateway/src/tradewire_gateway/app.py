@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from tradewire_bus import BusUnavailable, Hub, RedisBus
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_gateway.auth import TokenRegistry
+from tradewire_gateway.body_limit import BodyLimit
 from tradewire_gateway.commander import Commander
 from tradewire_gateway.frames import FrameCache
 from tradewire_gateway.metrics import GatewayMetrics
@@ -61,6 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="tradewire gateway", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.tokens = tokens
+    app.add_middleware(BodyLimit)
     app.include_router(operations.router)
     app.include_router(bots.bots_router(settings.events_page_limit))
     app.include_router(commands.router)
