@@ -6,7 +6,7 @@ For each server, one dashboard process on a private redis-server:
   delivery's latency is measured from just before the publish call to the client holding the frame;
 - the server process's CPU time over the fan-out run (from /proc), the cost per delivered message.
 
-    uv run python bench/dashboard.py [--clients 50] [--trades 300] [--rate 100]
+    uv run python bench/dashboard.py [--clients 50] [--trades 300] [--rate 100] [--quick]
 """
 
 from __future__ import annotations
@@ -159,7 +159,10 @@ async def main() -> None:
     parser.add_argument("--trades", type=int, default=300)
     parser.add_argument("--rate", type=float, default=100, help="trades published per second")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="10 clients, 100 trades, 50 page loads")
     args = parser.parse_args()
+    if args.quick:
+        args.clients, args.trades, args.requests = 10, 100, 50
     results = {}
     with RedisServer() as redis:
         for server in ("uvicorn", "daphne"):
