@@ -128,3 +128,15 @@ async def test_the_engine_trades_live_and_publishes_live_trades(
     [trade] = [e for e in trader.store.trades() if isinstance(e, TradeExecuted)]
     assert (trade.mode, trade.side, trade.amount, trade.position) == ("live", "buy", D("0.01"), D("0.01"))
     store.close()
+
+
+async def test_the_filled_part_of_an_order_canceled_on_the_exchange_is_booked(
+    live: LiveExchange, stub: BinanceStub
+) -> None:
+    order = await live.create_order("BTC/USDT", "market", "buy", D("0.02"))
+    stub.orders[order["clientOrderId"]] |= {"status": "CANCELED", "executedQty": "0.01", "cummulativeQuoteQty": "420"}
+    live.open_orders[order["id"]] = {"id": order["id"], "status": "open"}  # as if restored after a restart
+    [fill] = await live.settle(candle("42000"))
+    # the order query reports no commission: booked at the market's taker rate (0.1 %) of 420
+    assert (fill.amount, fill.price, fill.fee) == (D("0.01"), D("42000"), D("0.42"))
+    assert not live.open_orders

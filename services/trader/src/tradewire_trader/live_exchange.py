@@ -189,18 +189,27 @@ class LiveExchange:
                 fills.append(self._fill(order, candle))
             elif order.get("status") in ("canceled", "expired", "rejected"):
                 del self.open_orders[order_id]
+                if _decimal(order.get("filled")) > 0:  # what filled before it ended is a trade all the same
+                    fills.append(self._fill(order, candle))
         if fills:
             await self.refresh_balances()
         return fills
 
     def _fill(self, order: dict[str, Any], candle: Candle) -> Fill:
         price, amount = _decimal(order.get("average") or order.get("price")), _decimal(order.get("filled"))
+        taker = order.get("type") == "market"
         fee = order.get("fee") or {}
+        if fee.get("cost") is None:
+            # Binance's order query carries no commission (only the placing answer's fills do): book the
+            # market's fee rate rather than nothing, and say so.
+            rate = _decimal(self.client.markets[self.rules.symbol].get("taker" if taker else "maker"))
+            fee = {"cost": price * amount * rate, "currency": self.quote}
+            log.info("order %s: fee not reported, booked at the market rate %s", order.get("id"), rate)
         fee_cost, fee_currency = _decimal(fee.get("cost")), fee.get("currency") or self.quote
         if fee_currency == self.base:  # the books keep fees in the quote currency
             fee_cost, fee_currency = fee_cost * price, self.quote
         return Fill(str(order["id"]), self.rules.symbol, order["side"], price, amount, fee_cost, fee_currency,
-                    int(order.get("timestamp") or candle.timestamp_ms), order.get("type") == "market")
+                    int(order.get("timestamp") or candle.timestamp_ms), taker)
 
     def state(self) -> dict[str, Any]:
         # The exchange holds balances and orders; we keep only the ids to look at again after a restart.
