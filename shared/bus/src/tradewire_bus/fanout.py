@@ -35,6 +35,7 @@ class ClientTooSlow(Exception):
 
     def __init__(self, pending: int, offsets: Mapping[str, str]) -> None:
         super().__init__(f"client fell {pending} undroppable events behind; resume from its last offsets")
+        self.pending = pending
         self.offsets = dict(offsets)
 
 
@@ -50,9 +51,20 @@ class Interest:
         return (self.bots is None or event.bot_id in self.bots) and (self.types is None or event.type in self.types)
 
 
+@dataclass
+class HubStats:
+    relayed: int = 0
+    clients: int = 0
+    conflated: int = 0
+    cut_off: int = 0
+
+
 class ClientQueue:
-    def __init__(self, interest: Interest, *, max_pending: int, conflate_after: int) -> None:
+    def __init__(
+        self, interest: Interest, *, max_pending: int, conflate_after: int, hub_stats: HubStats | None = None
+    ) -> None:
         self.interest = interest
+        self._hub_stats = hub_stats or HubStats()
         self.max_pending = max_pending
         self.conflate_after = conflate_after
         self.conflated = 0
@@ -99,6 +111,7 @@ class ClientQueue:
                 if older is not None:
                     del self._items[older]
                     self.conflated += 1
+                    self._hub_stats.conflated += 1
             if len(self._items) >= self.max_pending + len(self._pending_key):
                 self._cut_off()
                 return
@@ -109,6 +122,7 @@ class ClientQueue:
         self._wakeup.set()
 
     def _cut_off(self) -> None:
+        self._hub_stats.cut_off += 1
         self._overflow = ClientTooSlow(len(self._items), self.offsets)
         self._items.clear()
         self._pending_key.clear()
@@ -147,14 +161,6 @@ class ClientQueue:
                 return item
             self._wakeup.clear()
             await self._wakeup.wait()
-
-
-@dataclass
-class HubStats:
-    relayed: int = 0
-    clients: int = 0
-    conflated: int = 0
-    cut_off: int = 0
 
 
 class Hub:
@@ -203,7 +209,9 @@ class Hub:
         interest = Interest(
             bots=None if bots is None else frozenset(bots), types=None if types is None else frozenset(types)
         )
-        queue = ClientQueue(interest, max_pending=self.max_pending, conflate_after=self.conflate_after)
+        queue = ClientQueue(
+            interest, max_pending=self.max_pending, conflate_after=self.conflate_after, hub_stats=self.stats
+        )
         await self.ready.wait()
         if after:
             queue.hold()
@@ -219,6 +227,3 @@ class Hub:
         finally:
             self._clients.discard(queue)
             self.stats.clients = len(self._clients)
-            self.stats.conflated += queue.conflated
-            if queue.cut_off:
-                self.stats.cut_off += 1

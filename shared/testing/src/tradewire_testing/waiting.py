@@ -5,17 +5,25 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 
 T = TypeVar("T")
 
 
+@overload
 async def eventually(
-    check: Callable[[], T | Awaitable[T]], *, timeout: float = 5.0, interval: float = 0.01, what: str = ""
-) -> T:
+    check: Callable[[], Awaitable[T]], *, timeout: float = ..., interval: float = ..., what: str = ...
+) -> T: ...
+
+
+@overload
+async def eventually(check: Callable[[], T], *, timeout: float = ..., interval: float = ..., what: str = ...) -> T: ...
+
+
+async def eventually(check: Callable[[], Any], *, timeout: float = 5.0, interval: float = 0.01, what: str = "") -> Any:
     """Return the first truthy result of `check()`, or fail once `timeout` seconds have passed."""
     deadline = time.monotonic() + timeout
-    last: T | None = None
+    last: Any = None
     while True:
         result = check()
         last = await result if isinstance(result, Awaitable) else result
