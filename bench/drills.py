@@ -177,6 +177,25 @@ def report(results: list[DrillResult]) -> None:
             print(f"{'':28}{note}")
 
 
+def markdown(results: list[DrillResult]) -> str:
+    lines = [
+        "| drill | fault | trades sent | clients | delivered / expected | lost | duplicated | out of order "
+        "| resyncs | recovery | verdict |",
+        "|---" * 11 + "|",
+    ]
+    for r in results:
+        recovery = "-" if r.recovery_s is None else f"{r.recovery_s:.2f} s"
+        lines.append(
+            f"| {r.name} | {r.fault} | {r.sent} | {r.watchers} | {r.delivered} / {r.expected} | {r.lost} "
+            f"| {r.duplicated} | {r.out_of_order} | {r.resyncs} | {recovery} | {r.verdict} |"
+        )
+    lines.append("")
+    for r in results:
+        if r.notes:
+            lines.append(f"- **{r.name}**: " + "; ".join(r.notes))
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="5 s offline, 100-client storm, shorter phases")
@@ -185,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--storm", type=int, help="clients in the reconnect storm (default 300)")
     parser.add_argument("--speed", type=float, default=120_000, help="trader market seconds per wall second")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--markdown", type=Path, help="also write the table as Markdown to this file")
     args = parser.parse_args(argv)
     args.offline_s = args.offline_s or (5.0 if args.quick else 30.0)
     args.storm = args.storm or (100 if args.quick else 300)
@@ -207,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"(drills took {time.monotonic() - started:.0f} s)")
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in results], indent=1, default=str))
+    if args.markdown:
+        args.markdown.write_text(markdown(results))
     return 0 if all(r.verdict.startswith("passed") for r in results) else 1
 
 

@@ -60,13 +60,13 @@ class Cell:
 
 # Deliveries per cell stay around 1e5 at most: the 2-core machine must also run the clients.
 FULL = [
-    Cell(1, 100, 3),
-    Cell(1, 1000, 3),
-    Cell(100, 100, 3),
-    Cell(100, 1000, 1),
-    Cell(1000, 20, 5),
-    Cell(1000, 100, 1),
-    Cell(1000, 1000, 0.1),
+    Cell(1, 100, 2),
+    Cell(1, 1000, 2),
+    Cell(100, 100, 2),
+    Cell(100, 1000, 0.5),
+    Cell(1000, 20, 4),
+    Cell(1000, 100, 0.5),
+    Cell(1000, 1000, 0.05),
 ]
 QUICK = [Cell(1, 100, 1), Cell(1, 1000, 2), Cell(100, 1000, 0.5), Cell(1000, 20, 3)]
 
@@ -87,7 +87,6 @@ class Result:
     duplicates: int
     out_of_order: int
     missing: int
-    kb_per_client: float | None
     cpu_us_per_delivery: float
 
 
@@ -126,14 +125,36 @@ def percentile(ordered: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
+@dataclass
+class Memory:
+    design: str
+    clients: int
+    idle_mib: float
+    connected_mib: float
+    kb_per_client: float
+
+
+def probe_memory(design: Design, clients: int, processes: int) -> Memory:
+    """The server processes' RSS before and with `clients` idle clients connected (done first, on a fresh
+    server, because Python keeps freed memory: a later probe would reuse what earlier clients left)."""
+    pids = design.pids()
+    before = sum(rss_bytes(pid) for pid in pids)
+    group = ClientGroup(design.target(), clients, processes, 0, 0)
+    try:
+        group.wait_ready()
+        time.sleep(0.5)  # the server finishes the handshakes' bookkeeping; nothing to wait on from here
+        after = sum(rss_bytes(pid) for pid in pids)
+        group.finish(time.time())
+    finally:
+        group.kill()
+    return Memory(design.name, clients, before / 2**20, after / 2**20, (after - before) / 1024 / clients)
+
+
 def run_cell(design: Design, bus_url: str, cell: Cell, cell_id: int, processes: int, drain_s: float) -> Result:
     pids = design.pids()
-    rss_before = sum(rss_bytes(pid) for pid in pids)
     group = ClientGroup(design.target(), cell.clients, processes, cell_id, cell.events)
     try:
         connected, failed = group.wait_ready()
-        time.sleep(0.3)  # let the server finish the handshakes' bookkeeping before reading its RSS
-        rss_after = sum(rss_bytes(pid) for pid in pids)
         cpu_before = sum(cpu_seconds(pid) for pid in pids)
 
         async def load() -> int:
@@ -164,7 +185,6 @@ def run_cell(design: Design, bus_url: str, cell: Cell, cell_id: int, processes: 
             duplicates=tally.duplicates,
             out_of_order=tally.out_of_order,
             missing=expected - tally.delivered,
-            kb_per_client=(rss_after - rss_before) / 1024 / cell.clients if cell.clients >= 100 else None,
             cpu_us_per_delivery=cpu / max(1, tally.delivered) * 1e6,
         )
         if not failed
@@ -190,13 +210,14 @@ def _failed(design: Design, cell: Cell, connected: int, failed: int) -> Result:
         0,
         0,
         cell.events * cell.clients,
-        None,
         nan,
     )
 
 
-def measure(names: list[str], cells: list[Cell], processes: int) -> list[Result]:
+def measure(names: list[str], cells: list[Cell], processes: int) -> tuple[list[Result], list[Memory]]:
     results: list[Result] = []
+    memory: list[Memory] = []
+    most = max(cell.clients for cell in cells)
     cell_id = 1
     with RedisServer() as redis, scratch_dir() as folder:
         channel = Topics().bot_events(BOT)
@@ -208,6 +229,8 @@ def measure(names: list[str], cells: list[Cell], processes: int) -> list[Result]
         asyncio.run(announce())
         for name in names:
             with DESIGNS[name](redis.url, channel, BOT, Path(folder)) as design:
+                if most >= 100:
+                    memory.append(probe_memory(design, most, 1 if most < 500 else processes))
                 run_cell(design, redis.url, Cell(1, 200, 0.5), cell_id, 1, 5)  # warm-up, not reported
                 cell_id += 1
                 for cell in cells:
@@ -220,7 +243,7 @@ def measure(names: list[str], cells: list[Cell], processes: int) -> list[Result]
                         f"  delivered {result.delivered_pct:6.2f}%",
                         flush=True,
                     )
-    return results
+    return results, memory
 
 
 # -- report -----------------------------------------------------------------------------------------
@@ -231,10 +254,9 @@ COLUMNS = [
     ("max_ms", "max ms", "{:.1f}"),
     ("per_second", "deliv/s", "{:.0f}"),
     ("delivered_pct", "deliv %", "{:.2f}"),
-    ("kb_per_client", "KB/client", "{:.1f}"),
     ("cpu_us_per_delivery", "cpu us/msg", "{:.0f}"),
 ]
-RATIOS = ["p50_ms", "p99_ms", "per_second", "kb_per_client"]
+RATIOS = ["p50_ms", "p99_ms", "per_second"]
 
 
 def _fmt(value: float | None, pattern: str) -> str:
@@ -252,7 +274,7 @@ def report(results: list[Result], cells: list[Cell]) -> dict[str, object]:
     header = (
         f"{'':22}"
         + "".join(f"{title:>11}" for _, title, _ in COLUMNS)
-        + "".join(f"{short + '/a':>10}{short + '/b':>10}" for short in ("p50", "p99", "thr", "mem"))
+        + "".join(f"{short + '/a':>10}{short + '/b':>10}" for short in ("p50", "p99", "thr"))
     )
     by_key = {(r.design, r.cell): r for r in results}
     for cell in cells:
@@ -305,6 +327,65 @@ def verdicts(by_key: dict[tuple[str, str], Result]) -> dict[str, object]:
     return checks
 
 
+def memory_report(memory: list[Memory], markdown: bool = False) -> str:
+    if not memory:
+        return ""
+    by_name = {m.design: m for m in memory}
+    a, b = by_name.get("relay"), by_name.get("chain")
+    rows = []
+    for m in memory:
+        ratio_a = _ratio(m.kb_per_client, a.kb_per_client if a else None)
+        ratio_b = _ratio(m.kb_per_client, b.kb_per_client if b else None)
+        rows.append(
+            (
+                DESIGNS[m.design].label,
+                f"{m.idle_mib:.1f}",
+                f"{m.connected_mib:.1f}",
+                f"{m.kb_per_client:.1f}",
+                ratio_a,
+                ratio_b,
+            )
+        )
+    title = f"memory per connected client: server RSS before and with {memory[0].clients} idle clients"
+    if markdown:
+        lines = [
+            f"**{title}**\n",
+            "| design | RSS idle MiB | RSS connected MiB | KB/client | mem/a | mem/b |",
+            "|---|---|---|---|---|---|",
+        ]
+        return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows]) + "\n"
+    lines = [f"\n-- {title} --", f"{'':22}{'idle MiB':>11}{'with MiB':>11}{'KB/client':>11}{'mem/a':>10}{'mem/b':>10}"]
+    return "\n".join(
+        lines + [f"{r[0]:22}" + "".join(f"{v:>11}" if i < 3 else f"{v:>10}" for i, v in enumerate(r[1:])) for r in rows]
+    )
+
+
+def markdown(results: list[Result], cells: list[Cell]) -> str:
+    """The same tables as `report`, in Markdown (for docs/performance.md)."""
+    by_key = {(r.design, r.cell): r for r in results}
+    titles = [title for _, title, _ in COLUMNS] + [f"{s}/{b}" for s in ("p50", "p99", "thr") for b in "ab"]
+    out = []
+    for cell in cells:
+        out += [
+            f"\n**{cell.name}** ({cell.events} events, {cell.events * cell.clients} deliveries expected)\n",
+            "| design | " + " | ".join(titles) + " |",
+            "|---" * (len(titles) + 1) + "|",
+        ]
+        a, b = by_key.get(("relay", cell.name)), by_key.get(("chain", cell.name))
+        for name, design in DESIGNS.items():
+            r = by_key.get((name, cell.name))
+            if r is None:
+                continue
+            cells_ = [_fmt(getattr(r, k), p) for k, _, p in COLUMNS]
+            for key in RATIOS:
+                cells_ += [
+                    _ratio(getattr(r, key), getattr(a, key) if a else None),
+                    _ratio(getattr(r, key), getattr(b, key) if b else None),
+                ]
+            out.append(f"| {design.label} | " + " | ".join(cells_) + " |")
+    return "\n".join(out) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a smaller matrix, about 2 minutes")
@@ -312,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cells", help="comma-separated CLIENTSxRATExSECONDS, e.g. 1x1000x3,1000x20x5")
     parser.add_argument("--client-processes", type=int, default=2, help="client processes for 500+ clients")
     parser.add_argument("--json", type=Path, help="also write every result to this file")
+    parser.add_argument("--markdown", type=Path, help="also write the tables as Markdown to this file")
     args = parser.parse_args(argv)
     cells = [Cell.parse(c) for c in args.cells.split(",")] if args.cells else (QUICK if args.quick else FULL)
     names = [n for n in args.designs.split(",") if n]
@@ -319,11 +401,19 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown designs {sorted(unknown)}")
     started = time.monotonic()
-    results = measure(names, cells, args.client_processes)
+    results, memory = measure(names, cells, args.client_processes)
     checks = report(results, cells)
+    print(memory_report(memory))
     print(f"(e2e measured in {time.monotonic() - started:.0f} s)")
     if args.json:
-        args.json.write_text(json.dumps({"results": [asdict(r) for r in results], "targets": checks}, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {"results": [asdict(r) for r in results], "memory": [asdict(m) for m in memory], "targets": checks},
+                indent=1,
+            )
+        )
+    if args.markdown:
+        args.markdown.write_text(markdown(results, cells) + "\n" + memory_report(memory, markdown=True))
     return 0 if all(checks.values()) else 1
 
 
