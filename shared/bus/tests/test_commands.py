@@ -123,3 +123,18 @@ async def test_a_command_for_another_bot_is_refused(bus: RedisBus) -> None:
         item = await asyncio.wait_for(anext(events), 5)
     assert isinstance(item.event, CommandResult) and "addressed to 'beta'" in item.event.message  # type: ignore[union-attr]
     assert executed == []
+
+
+async def test_an_inbox_always_ends_when_its_task_is_cancelled(bus: RedisBus) -> None:
+    async def serve() -> None:
+        async with bus.commands("alpha") as inbox:
+            async for _ in inbox:
+                pass
+
+    for yields in range(0, 40, 2):  # cancel at many different points of subscribing and reading
+        task = asyncio.create_task(serve())
+        for _ in range(yields):
+            await asyncio.sleep(0)
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=3)
+        assert done, f"the inbox ignored a cancel after {yields} loop turns"

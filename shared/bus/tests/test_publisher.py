@@ -106,3 +106,40 @@ async def test_a_key_broken_by_hand_makes_publish_fail_clearly_not_crash(bus: Re
     with pytest.raises(BusUnavailable, match="Redis refused to publish price_update for alpha"):
         await bus.publish(price())
     assert (await bus.publish(price("beta"))).event.seq == 1  # other bots carry on
+
+
+async def test_a_publish_that_cannot_even_check_fails_clearly_and_is_not_sent_again(redis_server: RedisServer) -> None:
+    # The script runs, then every answer is cut off (even the look-up): retrying blindly could publish
+    # the event twice, so the publisher reports the failure and leaves the decision to its caller.
+    async with RedisBus.connect(redis_server.url) as bus:
+        await bus.publish(price())
+        await bus.redis.config_set("client-output-buffer-limit", "normal 1 1 0")  # the next reply kills us
+        with pytest.raises(BusUnavailable):
+            await bus.publish(price(iteration=1))
+        await bus.redis.config_set("client-output-buffer-limit", "normal 0 0 0")
+        assert await bus.redis.xlen(bus.topics.bot_stream("alpha")) == 2  # ran once, not three times
+
+
+async def test_a_publish_whose_answer_is_lost_finds_itself_instead_of_publishing_twice(bus: RedisBus) -> None:
+    from tradewire_bus.script_runner import ReplyLost
+
+    real_run = bus.publisher._run_script
+
+    class LoseTheFirstAnswer:
+        """The script really runs; only its answer is lost on the way back, as when a connection dies."""
+
+        lost = False
+
+        async def __call__(self, keys: list[bytes], args: list[bytes]) -> object:
+            result = await real_run(keys, args)
+            if not self.lost:
+                self.lost = True
+                raise ReplyLost("Connection closed by server.")
+            return result
+
+    bus.publisher._run_script = LoseTheFirstAnswer()  # type: ignore[assignment]
+    first = await bus.publish(price(iteration=0))  # its answer is lost, yet it is reported as published
+    second = await bus.publish(price(iteration=1))
+    assert (first.event.seq, second.event.seq) == (1, 2)
+    stored = await bus.history("alpha")
+    assert [(e.offset, e.event.seq) for e in stored] == [(first.offset, 1), (second.offset, 2)]  # each once

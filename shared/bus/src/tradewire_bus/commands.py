@@ -22,6 +22,7 @@ from tradewire_bus.backoff import Backoff
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable, CommandTimeout, NoTraderListening
 from tradewire_bus.publisher import Publisher
+from tradewire_bus.reads import next_message
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.stats import BusStats
 from tradewire_bus.topics import Topics
@@ -43,7 +44,7 @@ log = logging.getLogger("tradewire.bus.commands")
 async def _subscribed(pubsub: PubSub, channel: str) -> None:
     await pubsub.subscribe(channel)
     while True:  # wait for Redis to confirm, so nothing published afterwards can slip past us
-        message = await pubsub.get_message(timeout=None)
+        message = await next_message(pubsub)
         if message is not None and message["type"] == "subscribe":
             return
 
@@ -70,7 +71,7 @@ async def send_command(
         try:
             async with asyncio.timeout(timeout):
                 while True:
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=None)
+                    message = await next_message(pubsub, ignore_subscribe_messages=True)
                     if message is None:
                         continue
                     try:
@@ -135,7 +136,7 @@ class CommandInbox:
                 await self._connect_with_backoff()
                 continue
             try:
-                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=None)
+                message = await next_message(self._pubsub, ignore_subscribe_messages=True)
                 if message is None or message["type"] != "message":
                     continue
                 command = await self._admit(message["data"])

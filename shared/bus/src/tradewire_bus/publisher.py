@@ -15,11 +15,12 @@ from redis.exceptions import ResponseError
 
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
+from tradewire_bus.reads import stream_entries
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
-from tradewire_bus.script_runner import ScriptRunner
+from tradewire_bus.script_runner import ReplyLost, ScriptRunner
 from tradewire_bus.snapshot import state_field
 from tradewire_bus.topics import Topics
-from tradewire_schemas import CommandResult, Envelope, Event
+from tradewire_schemas import CommandResult, Envelope, Event, MessageRejected, decode_event
 
 PUBLISH_SCRIPT = """
 local epoch = redis.call('GET', KEYS[5])
@@ -60,6 +61,9 @@ class Publisher(Protocol):
 
     async def publish(self, event: Event) -> Envelope: ...
 
+    def continue_after(self, bot_id: str, seq: int) -> None:
+        """Never assign a `seq` at or below this one for the bot (a restarted trader remembers more)."""
+
 
 def split_for_seq(event: Event) -> tuple[str, str]:
     """The event's JSON cut in two around the place where the script writes `"seq":N`.
@@ -72,8 +76,14 @@ def split_for_seq(event: Event) -> tuple[str, str]:
     return body[:cut] + ',"seq":', body[cut:]
 
 
+# How far back a publish whose answer was lost looks for itself: far more than can be published by others
+# between the lost answer and the look, on any one bot.
+LOOKBACK = 200
+
+
 class RedisPublisher:
     def __init__(self, redis: Redis, config: BusConfig) -> None:
+        self._redis = redis
         self._config = config
         self._topics = Topics(config.namespace)
         self._run_script = ScriptRunner(redis, PUBLISH_SCRIPT)
@@ -112,27 +122,39 @@ class RedisPublisher:
         if isinstance(event, CommandResult) and event.outcome != "accepted":
             # Kept so that a sender retrying the same command id gets this answer instead of a rerun.
             keys = [*keys, self._topics.command_result(event.command_id).encode()]
+        args = [
+            head.encode(), tail.encode(), state_field(event.type).encode(), self._maxlen,
+            b"%d" % self._floors.get(bot_id, 0), new_epoch_candidate().encode(), channel, bot, self._memory,
+        ]  # fmt: skip
         try:
-            seq, offset, epoch = await self._run_script(
-                keys,
-                [
-                    head.encode(),
-                    tail.encode(),
-                    state_field(event.type).encode(),
-                    self._maxlen,
-                    b"%d" % self._floors.get(bot_id, 0),
-                    new_epoch_candidate().encode(),
-                    channel,
-                    bot,
-                    self._memory,
-                ],
-            )
+            try:
+                seq, offset, epoch = await self._run_script(keys, args)
+            except ReplyLost:
+                # The script may have run before the connection died: look before publishing again.
+                if (landed := await self._find(event)) is not None:
+                    return landed
+                seq, offset, epoch = await self._run_script(keys, args)
         except CONNECTION_ERRORS as error:
             raise BusUnavailable(f"cannot publish {event.type} for {bot_id}: {error}") from error
         except ResponseError as error:  # e.g. a key of the bot overwritten by hand with another type
             raise BusUnavailable(f"Redis refused to publish {event.type} for {bot_id}: {error}") from error
         self._floors[bot_id] = int(seq)
         return Envelope(epoch=_text(epoch), offset=_text(offset), event=event.model_copy(update={"seq": int(seq)}))
+
+    async def _find(self, event: Event) -> Envelope | None:
+        """The event as stored, if it is among the bot's latest stream entries."""
+        stream = self._topics.bot_stream(event.bot_id)
+        entries = stream_entries(await self._redis.xrevrange(stream, count=LOOKBACK))
+        for offset, fields in entries:
+            try:
+                stored = decode_event(fields[b"event"])
+            except (MessageRejected, KeyError):
+                continue
+            if stored.event_id == event.event_id:
+                self._floors[event.bot_id] = max(stored.seq, self._floors.get(event.bot_id, 0))
+                epoch = await self._redis.get(self._topics.epoch())
+                return Envelope(epoch=_text(epoch or b""), offset=offset, event=stored)
+        return None
 
 
 class InMemoryPublisher:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import cast
+import asyncio
+from typing import Any, cast
 
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 
 StreamEntry = tuple[str, dict[bytes, bytes]]  # (offset, fields)
 
@@ -22,3 +24,16 @@ async def read_stream(redis: Redis, stream: str, start: str, end: str, count: in
 async def set_members(redis: Redis, key: str) -> set[str]:
     members = cast(set[bytes], await redis.smembers(key))
     return {member.decode() for member in members}
+
+
+async def next_message(pubsub: PubSub, *, ignore_subscribe_messages: bool = False) -> dict[str, Any] | None:
+    """The next pub/sub message, waiting as long as it takes, and honouring cancellation.
+
+    redis-py can swallow a `task.cancel()` that lands while it reads: it returns a message although the
+    task is being cancelled, and a loop around it would then never end. So we re-raise it here.
+    """
+    message = await pubsub.get_message(ignore_subscribe_messages=ignore_subscribe_messages, timeout=None)
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+    return cast(dict[str, Any] | None, message)

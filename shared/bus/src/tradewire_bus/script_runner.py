@@ -18,6 +18,10 @@ from redis.exceptions import NoScriptError
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 
 
+class ReplyLost(ConnectionError):
+    """The command was sent but its answer never came: it may or may not have run."""
+
+
 def pack(*parts: bytes) -> bytes:
     """One RESP array of bulk strings: the wire form of any Redis command."""
     out = [b"*%d\r\n" % len(parts)]
@@ -34,20 +38,28 @@ class ScriptRunner:
         self._sha = hashlib.sha1(script.encode()).hexdigest().encode()
 
     async def __call__(self, keys: list[bytes], args: list[bytes]) -> Any:
+        """Run the script once. A failure before the command left us (no connection, a stale one) is
+        retried; a failure while waiting for the answer is not, since the script may have run: the
+        caller gets `ReplyLost` and decides."""
         packed = pack(b"EVALSHA", self._sha, b"%d" % len(keys), *keys, *args)
         for attempt in (1, 2, 3):
             connection = await self._pool.get_connection()
             try:
-                await connection.send_packed_command(packed, check_health=False)
-                return await connection.read_response()
-            except NoScriptError:
-                if attempt == 3:
-                    raise
-            except CONNECTION_ERRORS:
-                await connection.disconnect()
-                if attempt == 3:
-                    raise
-                continue
+                try:
+                    await connection.send_packed_command(packed, check_health=False)
+                except CONNECTION_ERRORS:
+                    await connection.disconnect()
+                    if attempt == 3:
+                        raise
+                    continue
+                try:
+                    return await connection.read_response()
+                except NoScriptError:
+                    if attempt == 3:
+                        raise
+                except CONNECTION_ERRORS as error:
+                    await connection.disconnect()
+                    raise ReplyLost(str(error)) from error
             finally:
                 await self._pool.release(connection)
             await self._redis.script_load(self._script)

@@ -25,7 +25,7 @@ from tradewire_bus.backoff import Backoff
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.publisher import new_epoch_candidate
-from tradewire_bus.reads import read_stream, set_members
+from tradewire_bus.reads import next_message, read_stream, set_members
 from tradewire_bus.redis_errors import CONNECTION_ERRORS, UNAVAILABLE_OR_REFUSING
 from tradewire_bus.stats import BusStats
 from tradewire_bus.topics import Topics
@@ -117,7 +117,7 @@ class Subscription:
                 await self._connect_with_backoff()
                 continue
             try:
-                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=None)
+                message = await next_message(self._pubsub, ignore_subscribe_messages=True)
                 if message is not None and message["type"] in ("message", "pmessage"):
                     await self._on_live(message)
             except CONNECTION_ERRORS as error:
@@ -154,7 +154,7 @@ class Subscription:
         async with asyncio.timeout(_SUBSCRIBE_CONFIRM_TIMEOUT_S):
             confirmed = 0
             while confirmed < expected:
-                message = await pubsub.get_message(timeout=None)
+                message = await next_message(pubsub)
                 if message is not None and message["type"] in ("subscribe", "psubscribe"):
                     confirmed += 1
 
