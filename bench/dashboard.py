@@ -102,6 +102,7 @@ async def fan_out(
         nonlocal remaining
         url = f"ws://127.0.0.1:{dashboard.port}/ws/control/"
         async with connect(url, origin=dashboard.url, additional_headers={"Cookie": cookie}) as ws:  # type: ignore[arg-type]
+            assert json.loads(await ws.recv())["type"] == "status"  # from here on, every trade is pushed
             ready.release()
             async for frame in ws:
                 arrived = time.perf_counter()

@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from tradewire_bus import RedisBus
 from tradewire_dashboard.config import Settings
 from tradewire_dashboard.models import RecorderCursor, Trade
-from tradewire_dashboard.recorder import store
+from tradewire_dashboard.recorder import Recorder, compare_key, store
 from tradewire_dashboard.runtime import dashboard_runtime
 from tradewire_schemas import PriceUpdated
 from tradewire_testing import eventually
@@ -96,3 +96,19 @@ async def test_recorder_starts_over_when_redis_lost_its_data(settings: Settings,
         await eventually(lambda: _recorded(2), what="the trade in the new epoch is recorded")
     rows = await database_sync_to_async(_rows)()
     assert str(rows[-1]["event_id"]) == str(fresh.event.event_id)
+
+
+async def test_a_bot_first_heard_live_has_its_earlier_trades_read_from_its_stream(
+    settings: Settings, bus: RedisBus
+) -> None:
+    earlier = [await bus.publish(trade(n, bot="late")) for n in (1, 2)]
+    await bus.publish(status("running", bot="late"))
+    first_heard = await bus.publish(trade(3, bot="late"))
+    async with dashboard_runtime(settings, record=False) as runtime:
+        recorder = Recorder(runtime.bus, runtime.hub)
+        found = await recorder._earlier_trades("late", [first_heard])
+    assert [e.offset for e in found] == [e.offset for e in earlier]
+
+
+def test_offsets_compare_as_redis_orders_them() -> None:
+    assert compare_key("1700000000000-10") > compare_key("1700000000000-9") > compare_key("999999999999-99")

@@ -69,6 +69,13 @@ def test_the_control_room_tells_the_page_who_may_control_bots(client: Client) ->
     assert "vendor/lightweight-charts.standalone.production.js" in html
 
 
+def test_the_page_resumes_where_the_recorded_history_ends(client: Client) -> None:
+    login(client, "rita", can_control=False)
+    alpha, beta = record_trades(3, "alpha"), record_trades(2, "beta")
+    config = page_config(client.get("/").content.decode())
+    assert config["resumeFrom"] == {"alpha": alpha[-1].offset, "beta": beta[-1].offset}
+
+
 def test_a_viewer_gets_the_page_without_control(client: Client) -> None:
     login(client, "vera", can_control=False)
     assert page_config(client.get("/").content.decode())["canControl"] is False

@@ -9,6 +9,7 @@ trades and the cursor of a batch are written in one transaction, so a restart re
 from __future__ import annotations
 
 import logging
+from contextlib import aclosing
 from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
@@ -117,7 +118,11 @@ class Recorder:
             self.stats.restarts += 1
 
     async def _record_until_cut_off(self) -> None:
+        # Only once the Hub's subscription is confirmed is a bot either on the bus already (and read
+        # from its stream here) or sure to reach us live.
+        await self._hub.ready.wait()
         after = await self.resume_points()
+        known = set(after)
         log.info("recorder resuming %d bot(s): %s", len(after), after)
         async with self._hub.attach(types={"trade_executed"}, after=after) as queue:
             while True:
@@ -129,7 +134,30 @@ class Recorder:
                         self.stats.resyncs += 1
                         log.warning("recorder: history lost for %s: %s", item.bot_id or "every bot", item.reason)
                 envelopes = [item for item in batch if isinstance(item, Envelope)]
+                for bot in {e.event.bot_id for e in envelopes} - known:
+                    # A bot that appeared after we listed the bots: what it published before we
+                    # attached is only in its stream.
+                    known.add(bot)
+                    envelopes = await self._earlier_trades(bot, envelopes) + envelopes
                 new, duplicates = await database_sync_to_async(store)(envelopes)
                 self.stats.recorded += new
                 self.stats.duplicates += duplicates
                 self._backoff.reset()
+
+    async def _earlier_trades(self, bot: str, envelopes: list[Envelope]) -> list[Envelope]:
+        first = min(compare_key(e.offset) for e in envelopes if e.event.bot_id == bot)
+        earlier = []
+        async with aclosing(self._bus.replay(bot, FROM_START)) as history:
+            async for item in history:
+                if isinstance(item, Envelope):
+                    if compare_key(item.offset) >= first:
+                        break
+                    if isinstance(item.event, TradeExecuted):
+                        earlier.append(item)
+        return earlier
+
+
+def compare_key(offset: str) -> tuple[int, int]:
+    """Stream offsets ("1700000000000-3") in the order Redis gives them."""
+    millis, _, sequence = offset.partition("-")
+    return int(millis), int(sequence or 0)

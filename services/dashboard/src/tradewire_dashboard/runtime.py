@@ -8,7 +8,6 @@ every connection's scope as `scope["tradewire"]`, so consumers get it passed dow
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -57,11 +56,21 @@ async def dashboard_runtime(settings: Settings, *, record: bool = True) -> Async
         try:
             yield runtime
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await stop_tasks(tasks)
+
+
+async def stop_tasks(tasks: list[asyncio.Task[None]], attempts: int = 3, grace_s: float = 2.0) -> None:
+    """Cancel and wait; cancel again what is still running. redis-py can swallow a cancellation that
+    lands while it reads (the task then goes on waiting for a message), so one cancel() may not do."""
+    pending = set(tasks)
+    for _ in range(attempts):
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=grace_s)
+        if not pending:
+            break
+    for task in pending:
+        log.warning("%s did not stop after %d cancellations; leaving it", task.get_name(), attempts)
 
 
 def _report_crash(task: asyncio.Task[None]) -> None:

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from tradewire_dashboard.consumer import CONTROL_PERMISSION
-from tradewire_dashboard.models import Trade
+from tradewire_dashboard.models import RecorderCursor, Trade
 
 
 def _plain(value: Decimal | None) -> str | None:
@@ -51,5 +51,8 @@ def control_room(request: HttpRequest) -> HttpResponse:
         "username": request.user.get_username(),
         "canControl": request.user.has_perm(CONTROL_PERMISSION),
         "recentTrades": [trade_message(trade) for trade in reversed(recent)],
+        # Where the recorded history ends for each bot: the page's first connection resumes there, so
+        # the trades published while the page loaded are replayed instead of falling between the two.
+        "resumeFrom": {cursor.bot.bot_id: cursor.offset for cursor in RecorderCursor.objects.select_related("bot")},
     }
     return render(request, "dashboard/control_room.html", {"config": config})

@@ -374,6 +374,7 @@ document.addEventListener("pointerdown", () => { if (sound.on && !sound.context)
 
 for (const message of config.recentTrades) applyTrade(bot(message.bot_id), message.data, { notify: false });
 const socket = new PushSocket(config.wsPath, { onMessage, onState: onSocketState, maxDelay: config.reconnectMaxMs });
+for (const [botId, offset] of Object.entries(config.resumeFrom)) socket.offsets.set(botId, offset);
 window.tradewire = { socket, bots }; // for the console and the browser tests
 renderMute();
 renderAll();
