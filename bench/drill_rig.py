@@ -104,6 +104,16 @@ class Rig:
         events = [json.loads(fields[b"event"]) for _, fields in entries]
         return [e["event_id"] for e in events if e.get("type") == "trade_executed"]
 
+    def recorded_trades(self) -> set[str]:
+        """Event ids (hex, no dashes) of the drill bot's trades the dashboard's recorder has stored."""
+        path = self.dashboard.process.data_dir / "dashboard.sqlite3"
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10) as db:
+            rows = db.execute(
+                "SELECT t.event_id FROM dashboard_trade t JOIN dashboard_bot b ON t.bot_id = b.id WHERE b.bot_id = ?",
+                (BOT,),
+            ).fetchall()
+        return {str(event_id).replace("-", "") for (event_id,) in rows}
+
     def alive(self) -> dict[str, bool]:
         return {
             "gateway": self.gateway.child.alive(),

@@ -121,6 +121,15 @@ async def run(drill: Drill, args: argparse.Namespace) -> DrillResult:
             judged = [w for w in scene.watchers if w not in scene.partial]
             with contextlib.suppress(AssertionError):  # whoever has not caught up is counted as lost below
                 await eventually(lambda: caught_up(judged, ledger), timeout=args.drain_s, interval=0.1)
+            recorded: set[str] = set()
+
+            def recorder_has_all() -> bool:
+                nonlocal recorded
+                recorded = rig.recorded_trades()
+                return all(event_id.replace("-", "") in recorded for event_id in ledger)
+
+            with contextlib.suppress(AssertionError):
+                await eventually(lambda: asyncio.to_thread(recorder_has_all), timeout=10, interval=0.2)
             if drill.timed:
                 result.recovery_s = recovery_s(scene.recovering or judged, since, scene.back_at)
             alive = await asyncio.to_thread(rig.alive)
@@ -132,8 +141,23 @@ async def run(drill: Drill, args: argparse.Namespace) -> DrillResult:
             await asyncio.to_thread(rig.stop)
     result.sent = len(ledger)
     result.checks = [check(w, ledger) for w in judged]
+    stored = [event_id for event_id in ledger if event_id.replace("-", "") in recorded]
+    result.checks.append(
+        Check(
+            "dashboard-recorder",
+            len(ledger),
+            len(stored),
+            len(ledger) - len(stored),
+            0,
+            0,
+            0,
+            0,
+            0,
+            [e for e in ledger if e not in set(stored)][:3],
+        )
+    )
     partial = [check(w, ledger) for w in scene.partial]
-    result.watchers = len(judged)
+    result.watchers = len(result.checks)
     for c in result.checks:
         result.expected += c.expected
         result.delivered += c.delivered

@@ -214,6 +214,33 @@ def _failed(design: Design, cell: Cell, connected: int, failed: int) -> Result:
     )
 
 
+def measure_design(
+    design: Design,
+    url: str,
+    cells: list[Cell],
+    processes: int,
+    cell_id: int,
+    most: int,
+    results: list[Result],
+    memory: list[Memory],
+) -> int:
+    with design:
+        if most >= 100:
+            memory.append(probe_memory(design, most, 1 if most < 500 else processes))
+        run_cell(design, url, Cell(1, 200, 0.5), cell_id, 1, 5)  # warm-up, not reported
+        for cell in cells:
+            cell_id += 1
+            drain = 10.0 if design.name != "poll" else 6.0
+            result = run_cell(design, url, cell, cell_id, 1 if cell.clients < 500 else processes, drain)
+            results.append(result)
+            print(
+                f"  {design.label:22} {cell.name:22} p50 {result.p50_ms:8.2f} ms  p99 {result.p99_ms:8.2f} ms"
+                f"  delivered {result.delivered_pct:6.2f}%",
+                flush=True,
+            )
+    return cell_id + 1
+
+
 def measure(names: list[str], cells: list[Cell], processes: int) -> tuple[list[Result], list[Memory]]:
     results: list[Result] = []
     memory: list[Memory] = []
@@ -228,21 +255,19 @@ def measure(names: list[str], cells: list[Cell], processes: int) -> tuple[list[R
 
         asyncio.run(announce())
         for name in names:
-            with DESIGNS[name](redis.url, channel, BOT, Path(folder)) as design:
-                if most >= 100:
-                    memory.append(probe_memory(design, most, 1 if most < 500 else processes))
-                run_cell(design, redis.url, Cell(1, 200, 0.5), cell_id, 1, 5)  # warm-up, not reported
-                cell_id += 1
-                for cell in cells:
-                    drain = 10.0 if name != "poll" else 6.0
-                    result = run_cell(design, redis.url, cell, cell_id, 1 if cell.clients < 500 else processes, drain)
-                    cell_id += 1
-                    results.append(result)
-                    print(
-                        f"  {design.label:22} {cell.name:22} p50 {result.p50_ms:8.2f} ms  p99 {result.p99_ms:8.2f} ms"
-                        f"  delivered {result.delivered_pct:6.2f}%",
-                        flush=True,
-                    )
+            try:
+                cell_id = measure_design(
+                    DESIGNS[name](redis.url, channel, BOT, Path(folder)),
+                    redis.url,
+                    cells,
+                    processes,
+                    cell_id,
+                    most,
+                    results,
+                    memory,
+                )
+            except Exception as error:  # one design failing must not hide the others' figures
+                print(f"  {name}: FAILED: {error!r}", flush=True)
     return results, memory
 
 
