@@ -79,6 +79,6 @@ def test_a_short_gateway_restart_drill_finds_every_trade_at_every_client() -> No
     drill = next(d for d in drills.DRILLS if d.name == "gateway-restart")
     result = asyncio.run(drills.run(drill, args))
     assert result.verdict == "passed", result.notes
-    assert result.sent > 0 and result.watchers == 4
+    assert result.sent > 0 and result.watchers == 5  # four clients and the recorder
     assert result.delivered == result.expected > 0
     assert result.recovery_s is not None
