@@ -24,7 +24,9 @@ def serve(settings: Settings) -> None:
 
     call_command("migrate", interactive=False, verbosity=0)
     username, password = ensure_demo_user(settings)
-    url = f"http://{settings.host}:{settings.port}/"
+    # Bound to every interface (as in a container), the page is still opened through this machine.
+    shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    url = f"http://{shown_host}:{settings.port}/"
     print(
         f"\n  tradewire dashboard: {url}\n  log in as  {username}\n  password   {password}\n"
         f"  ({settings.server}, bus {settings.redis_url})\n",
