@@ -125,3 +125,27 @@ async def test_a_stalled_client_does_not_hold_back_a_fast_one(bus: RedisBus, hub
         await eventually(lambda: stalled.cut_off, what="the stalled client is cut off")
     assert [i.event.seq for i in received] == list(range(1, 301))  # type: ignore[union-attr]
     assert hub.stats.cut_off == 1
+
+
+async def test_a_resume_longer_than_the_queue_bound_is_read_as_the_client_reads(bus: RedisBus, hub: Hub) -> None:
+    first = await bus.publish(trade(order_id="seen"))
+    for i in range(3 * hub.max_pending):
+        await bus.publish(trade(order_id=f"missed-{i}"))
+    async with hub.attach(bots=["alpha"], after={"alpha": first.offset}) as queue:
+        await bus.publish(trade(order_id="live"))
+        assert len(queue) == 0  # nothing of the backlog is held in memory up front
+        items = [await asyncio.wait_for(queue.get(), 5) for _ in range(3 * hub.max_pending + 1)]
+    names = [i.event.order_id for i in items]  # type: ignore[union-attr]
+    assert names == [f"missed-{i}" for i in range(3 * hub.max_pending)] + ["live"]
+    assert not queue.cut_off
+
+
+async def test_a_hub_always_stops_when_cancelled(bus: RedisBus) -> None:
+    for yields in range(0, 60, 3):  # cancel at many points of connecting and reading
+        hub = Hub(bus)
+        task = asyncio.create_task(hub.run())
+        for _ in range(yields):
+            await asyncio.sleep(0)
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=3)
+        assert done, f"the hub ignored a cancel after {yields} loop turns"

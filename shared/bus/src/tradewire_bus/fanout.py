@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Collection, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -73,6 +73,7 @@ class ClientQueue:
         self._counter = 0
         self._wakeup = asyncio.Event()
         self._last_seq: dict[str, int] = {}  # per bot: drops what a resume already replayed
+        self._replay: AsyncGenerator[Item, None] | None = None  # history still to hand out, read as the client reads
         self._held: list[Item] | None = None  # live items that arrived during a replay
         self._overflow: ClientTooSlow | None = None
         self.offsets: dict[str, str] = {}  # per bot: the offset of the last item taken
@@ -89,22 +90,18 @@ class ClientQueue:
         if self._overflow is not None or not self.interest.wants(item):
             return
         if self._held is not None:
+            if len(self._held) >= self.max_pending:
+                self._cut_off()  # the resume cannot catch up with live events; it resumes later, further on
+                return
             self._held.append(item)
             return
         self._enqueue(item)
 
     def _enqueue(self, item: Item) -> None:
-        if isinstance(item, Resync):
-            # What follows restarts that bot's history; old sequence numbers mean nothing now.
-            if item.bot_id is None:
-                self._last_seq.clear()
-            else:
-                self._last_seq.pop(item.bot_id, None)
-        else:
+        if not self._remember(item):
+            return
+        if isinstance(item, Envelope):
             event = item.event
-            if event.seq <= self._last_seq.get(event.bot_id, 0):
-                return
-            self._last_seq[event.bot_id] = event.seq
             key = (event.bot_id, event.type)
             if event.type in CONFLATABLE and len(self._items) >= self.conflate_after:
                 older = self._pending_key.pop(key, None)
@@ -128,18 +125,45 @@ class ClientQueue:
         self._pending_key.clear()
         self._wakeup.set()
 
-    def hold(self) -> None:
+    def replay_first(self, history: AsyncGenerator[Item, None]) -> None:
+        """Hand out `history` before any live item; it is read only as fast as the client takes items,
+        so a resume after a long absence costs no memory, however much was missed."""
+        self._replay = history
         self._held = []
 
-    def replayed(self, item: Item) -> None:
-        """An item read from history during a resume; it goes before everything held meanwhile."""
-        if self.interest.wants(item):
-            self._enqueue(item)
+    def _remember(self, item: Item) -> bool:
+        """Track what the client has had; False for an event it already got (replay and live overlap)."""
+        if isinstance(item, Resync):
+            # What follows restarts that bot's history; old sequence numbers mean nothing now.
+            if item.bot_id is None:
+                self._last_seq.clear()
+            else:
+                self._last_seq.pop(item.bot_id, None)
+            return True
+        event = item.event
+        if event.seq <= self._last_seq.get(event.bot_id, 0):
+            return False
+        self._last_seq[event.bot_id] = event.seq
+        return True
 
-    def release(self) -> None:
+    async def aclose(self) -> None:
+        """Stop reading history the client will no longer take."""
+        replay, self._replay = self._replay, None
+        if replay is not None:
+            await replay.aclose()
+
+    async def _next_replayed(self) -> Item | None:
+        assert self._replay is not None
+        async for item in self._replay:
+            if self.interest.wants(item) and self._remember(item):
+                if isinstance(item, Envelope):
+                    self.offsets[item.event.bot_id] = item.offset
+                return item
+        self._replay = None
         held, self._held = self._held or [], None
         for item in held:
             self._enqueue(item)
+        return None
 
     def get_nowait(self) -> Item | None:
         if self._overflow is not None:
@@ -156,6 +180,11 @@ class ClientQueue:
 
     async def get(self) -> Item:
         while True:
+            if self._replay is not None and self._overflow is None:
+                replayed = await self._next_replayed()
+                if replayed is not None:
+                    return replayed
+                continue
             item = self.get_nowait()
             if item is not None:
                 return item
@@ -194,6 +223,11 @@ class Hub:
                 self.stats.relayed += 1
                 self._offer(item)
 
+    async def _history(self, after: Mapping[str, str]) -> AsyncGenerator[Item, None]:
+        for bot, offset in after.items():
+            async for item in self._bus.replay(bot, offset):
+                yield item
+
     def _offer(self, item: Item) -> None:
         for client in tuple(self._clients):
             client.offer(item)
@@ -214,16 +248,13 @@ class Hub:
         )
         await self.ready.wait()
         if after:
-            queue.hold()
+            queue.replay_first(self._history(after))
+        # Registered before any history is read, so nothing published from now on can fall between the two.
         self._clients.add(queue)
         self.stats.clients = len(self._clients)
         try:
-            if after:
-                for bot, offset in after.items():
-                    async for item in self._bus.replay(bot, offset):
-                        queue.replayed(item)
-                queue.release()
             yield queue
         finally:
             self._clients.discard(queue)
             self.stats.clients = len(self._clients)
+            await queue.aclose()

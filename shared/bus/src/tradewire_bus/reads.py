@@ -32,8 +32,13 @@ async def next_message(pubsub: PubSub, *, ignore_subscribe_messages: bool = Fals
     redis-py can swallow a `task.cancel()` that lands while it reads: it returns a message although the
     task is being cancelled, and a loop around it would then never end. So we re-raise it here.
     """
+    _raise_if_cancelling()
     message = await pubsub.get_message(ignore_subscribe_messages=ignore_subscribe_messages, timeout=None)
+    _raise_if_cancelling()
+    return cast(dict[str, Any] | None, message)
+
+
+def _raise_if_cancelling() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
-    return cast(dict[str, Any] | None, message)
