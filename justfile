@@ -56,7 +56,7 @@ lint:
 # Type-check with mypy
 [group('check')]
 typecheck:
-    uv run mypy -p tradewire_schemas -p tradewire_bus -p tradewire_testing
+    uv run mypy -p tradewire_schemas -p tradewire_bus -p tradewire_testing -p tradewire_trader -p tradewire_gateway -p tradewire_dashboard
 
 # Format the code with ruff
 [group('dev')]
@@ -73,3 +73,8 @@ schemas:
 [group('dev')]
 settings-docs:
     uv run python deploy/settings_reference.py
+
+# Refresh the vendored chart library (TradingView lightweight-charts, from npm) in the dashboard's static files
+[group('dev')]
+vendor-charts:
+    cd services/dashboard/frontend && npm ci && npm run vendor

@@ -9,7 +9,7 @@ async with RedisBus.connect(settings.redis_url, settings.bus) as bus:
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Collection, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -109,7 +109,7 @@ class RedisBus:
         envelopes, _, _ = await self._history_page(bot_id, after, limit)
         return envelopes
 
-    async def replay(self, bot_id: str, after: str = FROM_START) -> AsyncIterator[Envelope | Resync]:
+    async def replay(self, bot_id: str, after: str = FROM_START) -> AsyncGenerator[Envelope | Resync, None]:
         """Every retained event after `after`, in pages; a `Resync` first if that offset is gone."""
         stream = self.topics.bot_stream(bot_id)
         if after != FROM_START and not await read_stream(self.redis, stream, after, after, 1):
