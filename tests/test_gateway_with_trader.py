@@ -48,11 +48,16 @@ def services(tmp_path: Path, redis_server: RedisServer) -> Iterator[tuple[str, s
         "GATEWAY_PORT": str(port),
         "GATEWAY_TOKENS": json.dumps([{"name": "ops", "token": TOKEN, "scopes": ["read", "control"]}]),
     }
-    trader = _spawn(["tradewire_trader", "run", "--bot-id", "alpha", "--heartbeat-s", "0.5"], base, tmp_path,
-                    tmp_path / "trader.log")
+    trader = _spawn(
+        ["tradewire_trader", "run", "--bot-id", "alpha", "--heartbeat-s", "0.5"],
+        base,
+        tmp_path,
+        tmp_path / "trader.log",
+    )
     gateway = _spawn(["tradewire_gateway"], gateway_env, tmp_path, tmp_path / "gateway.log")
     url = f"http://127.0.0.1:{port}"
     try:
+
         def ready() -> bool:
             try:
                 return httpx.get(f"{url}/readyz").status_code == 200

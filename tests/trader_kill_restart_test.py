@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import redis
+
 from tradewire_bus import Topics
 from tradewire_schemas import Event, StatusChanged, TradeExecuted, decode_event
 from tradewire_testing import RedisServer, eventually_sync
@@ -39,8 +40,20 @@ def stream(url: str, bot_id: str) -> list[Event]:
 
 def start_trader(url: str, state: Path) -> subprocess.Popen[bytes]:
     args = [
-        sys.executable, "-m", "tradewire_trader", "run", "--bot-id", "crashy", "--speed", "60000",
-        "--state-file", str(state), "--redis-url", url, "--heartbeat-s", "0.5",
+        sys.executable,
+        "-m",
+        "tradewire_trader",
+        "run",
+        "--bot-id",
+        "crashy",
+        "--speed",
+        "60000",
+        "--state-file",
+        str(state),
+        "--redis-url",
+        url,
+        "--heartbeat-s",
+        "0.5",
     ]
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy())
 
@@ -53,9 +66,7 @@ def test_kill_9_and_restart_loses_no_trade_publishes_none_twice_and_seq_continue
         process = start_trader(redis_server.url, state)
         try:
             before = len(ledger(state))
-            eventually_sync(
-                lambda n=before: len(ledger(state)) >= n + 8, timeout=30, what=f"trades in round {round_}"
-            )
+            eventually_sync(lambda n=before: len(ledger(state)) >= n + 8, timeout=30, what=f"trades in round {round_}")
         finally:
             process.kill()  # SIGKILL: no cleanup, no final status
             process.wait(timeout=10)

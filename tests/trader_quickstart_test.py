@@ -31,14 +31,40 @@ def test_the_default_trader_trades_within_half_a_minute_beside_another_bot(
     tmp_path: Path, redis_server: RedisServer
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRADER_")} | {"REDIS_URL": redis_server.url}
-    demo = subprocess.Popen([sys.executable, "-m", "tradewire_trader", "run"], cwd=tmp_path, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    beta = subprocess.Popen([sys.executable, "-m", "tradewire_trader", "run", "--bot-id", "beta", "--strategy",
-                             "rsi_reversion", "--symbol", "ETH/USDT", "--start-price", "3000"],
-                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "tradewire_trader", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    beta = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tradewire_trader",
+            "run",
+            "--bot-id",
+            "beta",
+            "--strategy",
+            "rsi_reversion",
+            "--symbol",
+            "ETH/USDT",
+            "--start-price",
+            "3000",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        eventually_sync(lambda: any(isinstance(e, TradeExecuted) for e in events_of(redis_server.url, "demo")),
-                        timeout=30, interval=0.2, what="a demo trade within half a minute")
+        eventually_sync(
+            lambda: any(isinstance(e, TradeExecuted) for e in events_of(redis_server.url, "demo")),
+            timeout=30,
+            interval=0.2,
+            what="a demo trade within half a minute",
+        )
         eventually_sync(lambda: len(events_of(redis_server.url, "beta")) > 3, timeout=10, what="beta publishing")
     finally:
         for process in (demo, beta):

@@ -288,9 +288,7 @@ def ws(gateway: RunningGateway) -> Callable[..., contextlib.AbstractAsyncContext
 
 def socket_opener(gateway: RunningGateway) -> Callable[..., contextlib.AbstractAsyncContextManager[SocketClient]]:
     @contextlib.asynccontextmanager
-    async def open_socket(
-        query: str = "", token: str | None = "ops", **options: Any
-    ) -> AsyncIterator[SocketClient]:
+    async def open_socket(query: str = "", token: str | None = "ops", **options: Any) -> AsyncIterator[SocketClient]:
         headers = gateway.auth(token) if token else {}
         url = gateway.ws_url + (f"?{query}" if query else "")
         async with connect(url, additional_headers=headers, open_timeout=10, **options) as connection:

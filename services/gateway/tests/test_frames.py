@@ -20,7 +20,9 @@ def test_event_frame_text_is_a_valid_event_frame_carrying_the_event_unchanged(ma
 
 def test_resync_frame_names_the_bot_and_reason() -> None:
     assert json.loads(resync_frame_text(Resync(None, "Redis lost its data"))) == {
-        "type": "resync", "bot_id": None, "reason": "Redis lost its data",
+        "type": "resync",
+        "bot_id": None,
+        "reason": "Redis lost its data",
     }
 
 

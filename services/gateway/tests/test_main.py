@@ -22,7 +22,10 @@ def gateway_process(redis_server: RedisServer) -> Iterator[tuple[subprocess.Pope
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     env.update({"GATEWAY_PORT": str(port), "REDIS_URL": redis_server.url})
     process = subprocess.Popen(
-        [sys.executable, "-m", "tradewire_gateway"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "tradewire_gateway"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     lines: list[str] = []

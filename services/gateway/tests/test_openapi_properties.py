@@ -50,7 +50,9 @@ def test_api_answers_generated_requests_without_a_server_fault(gateway: Any, kno
 
             @given(case=operation.as_strategy(generation_mode=mode))
             @settings(
-                max_examples=EXAMPLES_PER_OPERATION_AND_MODE, deadline=None, database=None,
+                max_examples=EXAMPLES_PER_OPERATION_AND_MODE,
+                deadline=None,
+                database=None,
                 suppress_health_check=list(HealthCheck),
             )
             def call(case: Any) -> None:

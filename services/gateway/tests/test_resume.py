@@ -21,9 +21,7 @@ async def test_missed_events_come_page_by_page_in_order_and_only_of_the_chosen_t
     assert trades == [3, 5, 7]
 
 
-async def test_an_offset_no_longer_in_the_stream_yields_nothing_for_the_hub_to_resync(
-    bus: RedisBus, make: Any
-) -> None:
+async def test_an_offset_no_longer_in_the_stream_yields_nothing_for_the_hub_to_resync(bus: RedisBus, make: Any) -> None:
     await bus.publish(make.trade("alpha"))
     assert [e async for e in missed_events(bus, "alpha", "1-0", None)] == []
 

@@ -12,9 +12,7 @@ def test_defaults_serve_locally_on_8002() -> None:
 
 
 def test_tokens_and_bus_knobs_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(
-        "GATEWAY_TOKENS", '[{"name":"ops","token":"0123456789abcdef01","scopes":["read","control"]}]'
-    )
+    monkeypatch.setenv("GATEWAY_TOKENS", '[{"name":"ops","token":"0123456789abcdef01","scopes":["read","control"]}]')
     monkeypatch.setenv("GATEWAY_BUS__NAMESPACE", "staging")
     monkeypatch.setenv("GATEWAY_PORT", "9002")
     settings = Settings()

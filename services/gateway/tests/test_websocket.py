@@ -213,8 +213,15 @@ async def test_browser_may_send_its_token_as_a_subprotocol(gateway: Any, bus: Re
 
 
 @pytest.mark.parametrize(
-    "query", ["types=sell_everything", "bots=../x", "after=12-0", "bots=alpha&after=beta:1-0", "colour=blue",
-              "bots=alpha&after=alpha:soon"]
+    "query",
+    [
+        "types=sell_everything",
+        "bots=../x",
+        "after=12-0",
+        "bots=alpha&after=beta:1-0",
+        "colour=blue",
+        "bots=alpha&after=alpha:soon",
+    ],
 )
 async def test_bad_subscription_query_closes_with_4400(ws: Opener, query: str) -> None:
     async with ws(query) as client:

@@ -16,7 +16,9 @@ from tradewire_trader.trader import Trader
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "state_file": tmp_path / "state.sqlite3", "speed": 0, "redis_url": "redis://127.0.0.1:1/0",
+        "state_file": tmp_path / "state.sqlite3",
+        "speed": 0,
+        "redis_url": "redis://127.0.0.1:1/0",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -37,10 +37,27 @@ def test_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("TRADER_REDIS_URL", "redis://env:6379/0")
     monkeypatch.setenv("TRADER_BOT_ID", "alpha")
     monkeypatch.setenv("TRADER_SPEED", "5")
-    args = parser().parse_args([
-        "run", "--bot-id", "beta", "--speed", "0", "--redis-url", "redis://flag:6379/0", "--strategy",
-        "sma_crossover", "--fast", "3", "--slow", "9", "--order-size", "0.5", "--source", "replay",
-    ])
+    args = parser().parse_args(
+        [
+            "run",
+            "--bot-id",
+            "beta",
+            "--speed",
+            "0",
+            "--redis-url",
+            "redis://flag:6379/0",
+            "--strategy",
+            "sma_crossover",
+            "--fast",
+            "3",
+            "--slow",
+            "9",
+            "--order-size",
+            "0.5",
+            "--source",
+            "replay",
+        ]
+    )
     settings = settings_from(args)
     assert (settings.bot_id, settings.speed, settings.redis_url) == ("beta", 0, "redis://flag:6379/0")
     assert (settings.fast, settings.slow, settings.order_size, settings.source) == (3, 9, D("0.5"), "replay")
@@ -57,10 +74,17 @@ def test_strategy_parameters_that_cannot_work_are_refused(capsys: pytest.Capture
     assert "fast (30) must be shorter than slow (20)" in capsys.readouterr().err
 
 
-def test_an_unknown_symbol_is_refused_before_anything_runs(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    code = main(["run", "--symbol", "DOGE/USDT", "--state-file", str(tmp_path / "s.sqlite3"),
-                 "--redis-url", "redis://127.0.0.1:1/0"])
+def test_an_unknown_symbol_is_refused_before_anything_runs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code = main(
+        [
+            "run",
+            "--symbol",
+            "DOGE/USDT",
+            "--state-file",
+            str(tmp_path / "s.sqlite3"),
+            "--redis-url",
+            "redis://127.0.0.1:1/0",
+        ]
+    )
     assert code == 2
     assert "DOGE/USDT is not in the markets" in capsys.readouterr().err

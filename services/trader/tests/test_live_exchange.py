@@ -33,8 +33,16 @@ async def stub() -> AsyncIterator[BinanceStub]:
 
 
 def live_settings(settings_for: SettingsFor, tmp_path: Path, url: str, **extra: object) -> Settings:
-    return settings_for(tmp_path, mode="live", api_key="key", api_secret="secret", api_url=url,
-                        retry_attempts=4, retry_delay_s=0.01, **extra)
+    return settings_for(
+        tmp_path,
+        mode="live",
+        api_key="key",
+        api_secret="secret",
+        api_url=url,
+        retry_attempts=4,
+        retry_delay_s=0.01,
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -119,8 +127,14 @@ async def test_the_engine_trades_live_and_publishes_live_trades(
 ) -> None:
     settings = live_settings(settings_for, tmp_path, "unused")
     store, publisher = StateStore(settings.state_path), InMemoryPublisher()
-    trader = Trader(bot_id="live", mode="live", exchange=live, strategy=build_strategy(settings), store=store,
-                    outbox=Outbox(store, publisher))
+    trader = Trader(
+        bot_id="live",
+        mode="live",
+        exchange=live,
+        strategy=build_strategy(settings),
+        store=store,
+        outbox=Outbox(store, publisher),
+    )
     trader.status = "running"
     await trader.on_candle(candle("42000"))
     await trader.place(Intent("buy", D("0.01"), "test"))

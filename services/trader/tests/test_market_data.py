@@ -29,7 +29,7 @@ def test_synthetic_candles_are_consistent_and_spaced_by_the_candle_width() -> No
 
 def test_synthetic_volatility_changes_between_regimes() -> None:
     ranges = [(c.high - c.low) / c.close for c in first(5000, 7)]
-    windows = [sum(ranges[i:i + 250]) / 250 for i in range(0, 5000, 250)]
+    windows = [sum(ranges[i : i + 250]) / 250 for i in range(0, 5000, 250)]
     assert max(windows) > 2 * min(windows)
 
 

@@ -15,8 +15,11 @@ from tradewire_trader.paper_exchange import PaperExchange
 
 def exchange(usdt: str = "10000", btc: str = "0") -> PaperExchange:
     return PaperExchange(
-        MarketRules.from_fixture("BTC/USDT"), Balances(free={"USDT": D(usdt), "BTC": D(btc)}),
-        taker_fee=D("0.001"), maker_fee=D("0.0005"), slippage=D("0.0005"),
+        MarketRules.from_fixture("BTC/USDT"),
+        Balances(free={"USDT": D(usdt), "BTC": D(btc)}),
+        taker_fee=D("0.001"),
+        maker_fee=D("0.0005"),
+        slippage=D("0.0005"),
     )
 
 
@@ -95,7 +98,8 @@ async def test_selling_more_than_held_raises_insufficient_funds() -> None:
 
 
 @pytest.mark.parametrize(
-    ("amount", "price"), [(D("0.000001"), None), (D("0.0001"), None), (D("0.01"), D("-1"))],
+    ("amount", "price"),
+    [(D("0.000001"), None), (D("0.0001"), None), (D("0.01"), D("-1"))],
     ids=["below-amount-precision", "below-minimum-cost", "negative-limit"],
 )
 async def test_orders_outside_the_market_rules_raise_ccxt_invalid_order(amount: D, price: D | None) -> None:
@@ -135,8 +139,21 @@ async def test_balance_and_order_structures_are_ccxt_shaped() -> None:
     paper = exchange()
     paper.match(candle("42000", "42000", "42000", "42000"))
     order = await paper.create_order("BTC/USDT", "limit", "buy", D("0.01"), D("41000"), {"clientOrderId": "abc"})
-    assert {"id", "clientOrderId", "symbol", "type", "side", "price", "amount", "filled", "remaining", "status",
-            "fee", "timestamp", "datetime"} <= order.keys()
+    assert {
+        "id",
+        "clientOrderId",
+        "symbol",
+        "type",
+        "side",
+        "price",
+        "amount",
+        "filled",
+        "remaining",
+        "status",
+        "fee",
+        "timestamp",
+        "datetime",
+    } <= order.keys()
     assert order["clientOrderId"] == "abc"
     balance = await paper.fetch_balance()
     assert balance["USDT"]["used"] == balance["used"]["USDT"] == D("410.205")

@@ -105,14 +105,18 @@ async def test_expired_duplicate_and_malformed_commands_change_nothing(
             async def check() -> list[CommandResult]:
                 found = [e.event for e in await everything(bus, "demo") if isinstance(e.event, CommandResult)]
                 return found if len(found) >= 3 else []
+
             return check
 
         answered = await eventually(results(), timeout=5, what="answers to the stop and the garbage")
         assert [r.command_id for r in answered].count(stop.command_id) == 1
         unreadable = [r for r in answered if str(r.command_id) == "7f1c0e2a-2a39-4a4e-9d39-3c1f6f1a2b3c"]
         assert len(unreadable) == 1 and unreadable[0].outcome == "rejected" and "bot_id" in unreadable[0].message
-        stops = [e.event for e in await everything(bus, "demo")
-                 if isinstance(e.event, StatusChanged) and e.event.status == "stopped"]
+        stops = [
+            e.event
+            for e in await everything(bus, "demo")
+            if isinstance(e.event, StatusChanged) and e.event.status == "stopped"
+        ]
         assert len(stops) == 1
 
 
@@ -137,11 +141,13 @@ async def test_trading_goes_on_through_a_redis_outage_and_nothing_is_lost_or_dou
         await eventually(lambda: len(ledger(settings.state_path)) >= 5, timeout=20, what="trades before the outage")
         server.stop()
         during = len(ledger(settings.state_path))
-        await eventually(lambda: len(ledger(settings.state_path)) >= during + 20, timeout=20,
-                         what="trades while Redis is down")
+        await eventually(
+            lambda: len(ledger(settings.state_path)) >= during + 20, timeout=20, what="trades while Redis is down"
+        )
         server.start()
-        await eventually(lambda: len(ledger(settings.state_path)) >= during + 40, timeout=20,
-                         what="trades after Redis returned")
+        await eventually(
+            lambda: len(ledger(settings.state_path)) >= during + 40, timeout=20, what="trades after Redis returned"
+        )
         stop.request("test finished")
         await asyncio.wait_for(task, 15)
         published = await everything(bus, "demo")
@@ -173,7 +179,7 @@ async def test_a_replay_that_ends_stops_the_bot_and_a_restart_resumes_after_it(
     async with RedisBus.connect(redis_url) as bus:
         first = await everything(bus, "demo")
         assert await asyncio.wait_for(run_service(settings, StopRequest()), 30) == "stopped"
-        second = (await everything(bus, "demo"))[len(first):]
+        second = (await everything(bus, "demo"))[len(first) :]
     assert isinstance(first[-1].event, StatusChanged) and first[-1].event.reason == "market data ended"
     assert not any(isinstance(e.event, TradeExecuted) for e in second), "nothing left to replay, nothing traded"
     statuses = [e.event.reason for e in second if isinstance(e.event, StatusChanged)]

@@ -12,8 +12,18 @@ from tradewire_trader.state_store import StateStore
 
 def trade() -> TradeExecuted:
     return TradeExecuted(
-        bot_id="b", mode="paper", side="buy", symbol="BTC/USDT", price=D("1"), amount=D("1"), cost=D("1"),
-        fee=D("0"), fee_currency="USDT", order_id="paper-1", position=D("1"), balances={"BTC": D("1")},
+        bot_id="b",
+        mode="paper",
+        side="buy",
+        symbol="BTC/USDT",
+        price=D("1"),
+        amount=D("1"),
+        cost=D("1"),
+        fee=D("0"),
+        fee_currency="USDT",
+        order_id="paper-1",
+        position=D("1"),
+        balances={"BTC": D("1")},
     )
 
 

@@ -116,7 +116,8 @@ closes = st.lists(st.integers(min_value=50, max_value=150), min_size=30, max_siz
 
 
 @settings(
-    max_examples=40, deadline=None,
+    max_examples=40,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(
@@ -134,8 +135,14 @@ def test_balances_never_go_negative_and_equity_is_cash_plus_position_at_the_pric
     ]
     with tempfile.TemporaryDirectory() as folder:
         settings_ = settings_for(
-            Path(folder), symbol="SOL/USDT", strategy=strategy, order_size=order_size, fast=2, slow=4,
-            rsi_period=3, starting_quote=starting_quote,
+            Path(folder),
+            symbol="SOL/USDT",
+            strategy=strategy,
+            order_size=order_size,
+            fast=2,
+            slow=4,
+            rsi_period=3,
+            starting_quote=starting_quote,
         )
         store = StateStore(settings_.state_path)
         trader = build_paper_trader(settings_, store, InMemoryPublisher())

@@ -46,7 +46,12 @@ def create_app(settings: Settings) -> FastAPI:
             hub = Hub(bus, max_pending=settings.ws_max_pending, conflate_after=settings.ws_conflate_after)
             metrics.watch_bus(lambda: bus.stats)
             app.state.runtime = Runtime(
-                settings=settings, bus=bus, hub=hub, tokens=tokens, metrics=metrics, frames=FrameCache(),
+                settings=settings,
+                bus=bus,
+                hub=hub,
+                tokens=tokens,
+                metrics=metrics,
+                frames=FrameCache(),
                 commander=Commander(bus, limiter, metrics, settings.command_timeout_s),
             )
             # Hub.run restarts its own subscription after a failure; it ends only when cancelled here.
@@ -75,7 +80,6 @@ def create_app(settings: Settings) -> FastAPI:
     for error_type in (BusUnavailable, *CONNECTION_ERRORS):
         app.add_exception_handler(cast(type[Exception], error_type), redis_unreachable)
     return app
-
 
 
 def _without_password(url: str) -> str:

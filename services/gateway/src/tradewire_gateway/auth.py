@@ -60,7 +60,8 @@ class TokenRegistry:
             "no GATEWAY_TOKENS configured: generated a one-off control token for this run. "
             "Use it as 'Authorization: Bearer %s' (name %r, scopes read+control). "
             "Configure GATEWAY_TOKENS for anything but a quick local try.",
-            generated, QUICKSTART_NAME,
+            generated,
+            QUICKSTART_NAME,
         )
         quickstart = ApiToken(name=QUICKSTART_NAME, token=SecretStr(generated), scopes=frozenset(Scope))
         return cls([quickstart], generated_token=generated)

@@ -45,10 +45,14 @@ class Commander:
         outcome = "error"
         try:
             self._limiter.acquire(principal.name)
-            command = commands.validate_python({
-                "type": name, "bot_id": bot_id, "actor": principal.name,
-                "command_id": command_id_for(principal.name, bot_id, name, idempotency_key),
-            })
+            command = commands.validate_python(
+                {
+                    "type": name,
+                    "bot_id": bot_id,
+                    "actor": principal.name,
+                    "command_id": command_id_for(principal.name, bot_id, name, idempotency_key),
+                }
+            )
             result = await self._bus.send_command(command, timeout=self._timeout_s)
             outcome = result.outcome
             return result

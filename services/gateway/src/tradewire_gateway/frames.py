@@ -16,7 +16,14 @@ from tradewire_bus import BotSnapshot, Resync
 from tradewire_schemas import BotId, CommandName, CommandResult, Envelope, Event
 
 ErrorCode = Literal[
-    "malformed", "forbidden", "rate_limited", "no_trader", "timeout", "bus_unavailable", "busy", "bad_request",
+    "malformed",
+    "forbidden",
+    "rate_limited",
+    "no_trader",
+    "timeout",
+    "bus_unavailable",
+    "busy",
+    "bad_request",
     "internal",
 ]
 

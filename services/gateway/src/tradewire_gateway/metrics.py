@@ -40,21 +40,27 @@ class GatewayMetrics:
         self.registry = CollectorRegistry()
         r = self.registry
         self.commands = Counter(
-            "tradewire_gateway_commands", "Commands by name, outcome and path (http or ws)",
-            ["command", "outcome", "via"], registry=r,
+            "tradewire_gateway_commands",
+            "Commands by name, outcome and path (http or ws)",
+            ["command", "outcome", "via"],
+            registry=r,
         )
         self.clients = Gauge("tradewire_gateway_ws_clients", "WebSocket clients connected now", registry=r)
         self.relayed = Counter(
-            "tradewire_gateway_events_relayed", "Events written to WebSocket clients, by event type",
-            ["type"], registry=r,
+            "tradewire_gateway_events_relayed",
+            "Events written to WebSocket clients, by event type",
+            ["type"],
+            registry=r,
         )
         self.conflated = Counter(
             "tradewire_gateway_events_conflated",
-            "Price, stats or heartbeat updates replaced by a newer one in a slow client's queue", registry=r,
+            "Price, stats or heartbeat updates replaced by a newer one in a slow client's queue",
+            registry=r,
         )
         self.dropped = Counter(
             "tradewire_gateway_clients_dropped",
-            "Clients closed because they fell too far behind (they may resume from their offsets)", registry=r,
+            "Clients closed because they fell too far behind (they may resume from their offsets)",
+            registry=r,
         )
         self.frames_rejected = Counter(
             "tradewire_gateway_ws_frames_rejected", "Client frames refused, by reason", ["reason"], registry=r
@@ -62,7 +68,8 @@ class GatewayMetrics:
         self.latency = Histogram(
             "tradewire_gateway_bus_to_socket_seconds",
             "From the event's stream entry time (Redis clock) to its frame written to a socket; live events only",
-            buckets=LATENCY_BUCKETS, registry=r,
+            buckets=LATENCY_BUCKETS,
+            registry=r,
         )
         self._bus_stats: Callable[[], BusStats | None] = lambda: None
         r.register(_BusStatsCollector(lambda: self._bus_stats()))

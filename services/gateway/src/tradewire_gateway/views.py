@@ -45,8 +45,12 @@ class BotSummary(BaseModel):
 
     @classmethod
     def of(cls, snapshot: BotSnapshot, now: datetime | None = None) -> BotSummary:
-        return cls(bot_id=snapshot.bot_id, status=current_status(snapshot),
-                   liveness=snapshot.liveness(now), offset=snapshot.offset)
+        return cls(
+            bot_id=snapshot.bot_id,
+            status=current_status(snapshot),
+            liveness=snapshot.liveness(now),
+            offset=snapshot.offset,
+        )
 
 
 class BotDetail(BotSummary):

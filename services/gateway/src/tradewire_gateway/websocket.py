@@ -110,9 +110,11 @@ class EventSocket:
                 after = await self._send_snapshots() | after
             attached_ms = time.time() * 1000
             async with hub.attach(self._request.bots, self._request.types, after or None) as queue:
-                await self._send(SubscribedFrame(
-                    bots=_listed(self._request.bots), types=_listed(self._request.types), after=after
-                ).model_dump_json())
+                await self._send(
+                    SubscribedFrame(
+                        bots=_listed(self._request.bots), types=_listed(self._request.types), after=after
+                    ).model_dump_json()
+                )
                 ending = await self._converse(queue, attached_ms)
                 self._count_conflated(queue)
         except _Stuck:
@@ -208,8 +210,9 @@ class EventSocket:
             # uvicorn waits for the socket to be writable before it writes, so no partial frame is left.
             if not self._stuck.is_set():
                 self._metrics.dropped.inc()
-                log.warning("closing a client of %s: it took no frame for %ss", self._principal.name,
-                            self._send_timeout_s)
+                log.warning(
+                    "closing a client of %s: it took no frame for %ss", self._principal.name, self._send_timeout_s
+                )
             self._stuck.set()
             raise _Stuck from None
         except (WebSocketDisconnect, RuntimeError, OSError):

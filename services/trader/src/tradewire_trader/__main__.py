@@ -1,8 +1,8 @@
 """`python -m tradewire_trader run [flags]`: run one trader. Flags override `TRADER_*` environment settings.
 
-    python -m tradewire_trader run                       # paper trader "demo" on synthetic BTC/USDT
-    python -m tradewire_trader run --bot-id alpha --strategy rsi_reversion --source replay --speed 0
-    python -m tradewire_trader sample out.csv --candles 2000   # write a synthetic OHLCV CSV
+python -m tradewire_trader run                       # paper trader "demo" on synthetic BTC/USDT
+python -m tradewire_trader run --bot-id alpha --strategy rsi_reversion --source replay --speed 0
+python -m tradewire_trader sample out.csv --candles 2000   # write a synthetic OHLCV CSV
 """
 
 from __future__ import annotations
@@ -55,8 +55,9 @@ FLAGS: dict[str, dict[str, Any]] = {
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="tradewire-trader", description=__doc__,
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    root = argparse.ArgumentParser(
+        prog="tradewire-trader", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = root.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run a trader")
     for name, options in FLAGS.items():
@@ -102,8 +103,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"invalid settings: {error}", file=sys.stderr)
         return 2
     logging.getLogger("tradewire.trader").info(
-        "trader %s: %s %s on %s data, %s, speed %s, state %s", settings.bot_id, settings.mode, settings.symbol,
-        settings.source, settings.strategy, settings.speed, settings.state_path,
+        "trader %s: %s %s on %s data, %s, speed %s, state %s",
+        settings.bot_id,
+        settings.mode,
+        settings.symbol,
+        settings.source,
+        settings.strategy,
+        settings.speed,
+        settings.state_path,
     )
     try:
         final_status = asyncio.run(serve(settings))

@@ -28,15 +28,31 @@ NO_ORDER = {"code": -2013, "msg": "Order does not exist."}
 
 def _symbol_info(symbol: str, base: str, quote: str) -> dict[str, Any]:
     return {
-        "symbol": symbol, "status": "TRADING", "baseAsset": base, "baseAssetPrecision": 8, "quoteAsset": quote,
-        "quotePrecision": 8, "quoteAssetPrecision": 8, "orderTypes": ["LIMIT", "MARKET"], "icebergAllowed": True,
-        "ocoAllowed": True, "isSpotTradingAllowed": True, "isMarginTradingAllowed": False,
-        "permissions": ["SPOT"], "permissionSets": [["SPOT"]],
+        "symbol": symbol,
+        "status": "TRADING",
+        "baseAsset": base,
+        "baseAssetPrecision": 8,
+        "quoteAsset": quote,
+        "quotePrecision": 8,
+        "quoteAssetPrecision": 8,
+        "orderTypes": ["LIMIT", "MARKET"],
+        "icebergAllowed": True,
+        "ocoAllowed": True,
+        "isSpotTradingAllowed": True,
+        "isMarginTradingAllowed": False,
+        "permissions": ["SPOT"],
+        "permissionSets": [["SPOT"]],
         "filters": [
             {"filterType": "PRICE_FILTER", "minPrice": "0.01", "maxPrice": "1000000.00", "tickSize": "0.01"},
             {"filterType": "LOT_SIZE", "minQty": "0.00001", "maxQty": "9000.00", "stepSize": "0.00001"},
-            {"filterType": "NOTIONAL", "minNotional": "5.00", "applyMinToMarket": True, "maxNotional": "9000000.00",
-             "applyMaxToMarket": False, "avgPriceMins": 5},
+            {
+                "filterType": "NOTIONAL",
+                "minNotional": "5.00",
+                "applyMinToMarket": True,
+                "maxNotional": "9000000.00",
+                "applyMaxToMarket": False,
+                "avgPriceMins": 5,
+            },
         ],
     }
 
@@ -91,20 +107,43 @@ class BinanceStub:
         return web.json_response({"serverTime": int(time.time() * 1000)})
 
     async def exchange_info(self, request: web.Request) -> web.Response:
-        return web.json_response({
-            "timezone": "UTC", "serverTime": int(time.time() * 1000), "rateLimits": [], "exchangeFilters": [],
-            "symbols": [_symbol_info("BTCUSDT", "BTC", "USDT"), _symbol_info("ETHUSDT", "ETH", "USDT")],
-        })
+        return web.json_response(
+            {
+                "timezone": "UTC",
+                "serverTime": int(time.time() * 1000),
+                "rateLimits": [],
+                "exchangeFilters": [],
+                "symbols": [_symbol_info("BTCUSDT", "BTC", "USDT"), _symbol_info("ETHUSDT", "ETH", "USDT")],
+            }
+        )
 
     async def ticker(self, request: web.Request) -> web.Response:
         now, p = int(time.time() * 1000), str(self.price)
-        return web.json_response({
-            "symbol": request.query.get("symbol", "BTCUSDT"), "priceChange": "0", "priceChangePercent": "0",
-            "weightedAvgPrice": p, "prevClosePrice": p, "lastPrice": p, "lastQty": "0.1", "bidPrice": p,
-            "bidQty": "1", "askPrice": p, "askQty": "1", "openPrice": p, "highPrice": p, "lowPrice": p,
-            "volume": "100", "quoteVolume": "4200000", "openTime": now - 86_400_000, "closeTime": now,
-            "firstId": 1, "lastId": 2, "count": 2,
-        })
+        return web.json_response(
+            {
+                "symbol": request.query.get("symbol", "BTCUSDT"),
+                "priceChange": "0",
+                "priceChangePercent": "0",
+                "weightedAvgPrice": p,
+                "prevClosePrice": p,
+                "lastPrice": p,
+                "lastQty": "0.1",
+                "bidPrice": p,
+                "bidQty": "1",
+                "askPrice": p,
+                "askQty": "1",
+                "openPrice": p,
+                "highPrice": p,
+                "lowPrice": p,
+                "volume": "100",
+                "quoteVolume": "4200000",
+                "openTime": now - 86_400_000,
+                "closeTime": now,
+                "firstId": 1,
+                "lastId": 2,
+                "count": 2,
+            }
+        )
 
     async def klines(self, request: web.Request) -> web.Response:
         limit = int(request.query.get("limit", "500"))
@@ -115,16 +154,37 @@ class BinanceStub:
 
     @staticmethod
     def _kline(c: Candle) -> list[Any]:
-        return [c.timestamp_ms, str(c.open), str(c.high), str(c.low), str(c.close), str(c.volume),
-                c.timestamp_ms + 59_999, "0", 10, "0", "0", "0"]
+        return [
+            c.timestamp_ms,
+            str(c.open),
+            str(c.high),
+            str(c.low),
+            str(c.close),
+            str(c.volume),
+            c.timestamp_ms + 59_999,
+            "0",
+            10,
+            "0",
+            "0",
+            "0",
+        ]
 
     async def account(self, request: web.Request) -> web.Response:
-        return web.json_response({
-            "makerCommission": 10, "takerCommission": 10, "buyerCommission": 0, "sellerCommission": 0,
-            "canTrade": True, "canWithdraw": False, "canDeposit": False, "updateTime": int(time.time() * 1000),
-            "accountType": "SPOT", "permissions": ["SPOT"],
-            "balances": [{"asset": a, "free": str(v), "locked": "0.00000000"} for a, v in self.balances.items()],
-        })
+        return web.json_response(
+            {
+                "makerCommission": 10,
+                "takerCommission": 10,
+                "buyerCommission": 0,
+                "sellerCommission": 0,
+                "canTrade": True,
+                "canWithdraw": False,
+                "canDeposit": False,
+                "updateTime": int(time.time() * 1000),
+                "accountType": "SPOT",
+                "permissions": ["SPOT"],
+                "balances": [{"asset": a, "free": str(v), "locked": "0.00000000"} for a, v in self.balances.items()],
+            }
+        )
 
     async def new_order(self, request: web.Request) -> web.Response:
         form = dict(await request.post()) | dict(request.query)
@@ -141,13 +201,30 @@ class BinanceStub:
         self.balances[quote] -= sign * cost + fee
         now = int(time.time() * 1000)
         order = {
-            "symbol": form["symbol"], "orderId": next(self._ids), "orderListId": -1,
-            "clientOrderId": form.get("newClientOrderId", f"stub{now}"), "transactTime": now,
-            "price": "0.00000000", "origQty": str(qty), "executedQty": str(qty), "cummulativeQuoteQty": str(cost),
-            "status": "FILLED", "timeInForce": "GTC", "type": form["type"], "side": side, "workingTime": now,
+            "symbol": form["symbol"],
+            "orderId": next(self._ids),
+            "orderListId": -1,
+            "clientOrderId": form.get("newClientOrderId", f"stub{now}"),
+            "transactTime": now,
+            "price": "0.00000000",
+            "origQty": str(qty),
+            "executedQty": str(qty),
+            "cummulativeQuoteQty": str(cost),
+            "status": "FILLED",
+            "timeInForce": "GTC",
+            "type": form["type"],
+            "side": side,
+            "workingTime": now,
             "selfTradePreventionMode": "NONE",
-            "fills": [{"price": str(self.price), "qty": str(qty), "commission": str(fee), "commissionAsset": quote,
-                       "tradeId": next(self._ids)}],
+            "fills": [
+                {
+                    "price": str(self.price),
+                    "qty": str(qty),
+                    "commission": str(fee),
+                    "commissionAsset": quote,
+                    "tradeId": next(self._ids),
+                }
+            ],
         }
         self.orders[str(order["clientOrderId"])] = order
         if self.order_delay_s:
@@ -160,5 +237,7 @@ class BinanceStub:
             order = next((o for o in self.orders.values() if str(o["orderId"]) == request.query.get("orderId")), None)
         if order is None:
             return web.json_response(NO_ORDER, status=400)
-        return web.json_response({k: v for k, v in order.items() if k != "fills"} | {"time": order["transactTime"],
-                                  "updateTime": order["transactTime"], "isWorking": True})
+        return web.json_response(
+            {k: v for k, v in order.items() if k != "fills"}
+            | {"time": order["transactTime"], "updateTime": order["transactTime"], "isWorking": True}
+        )

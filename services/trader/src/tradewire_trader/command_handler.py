@@ -38,8 +38,11 @@ class CommandHandler:
         outcome, message = await self._handlers[command.type](command)
         log.info("%s %s from %s: %s (%s)", command.type, command.command_id, command.actor, outcome, message)
         result = CommandResult(
-            bot_id=self.trader.bot_id, command_id=command.command_id, command=command.type,
-            outcome=outcome, message=message,
+            bot_id=self.trader.bot_id,
+            command_id=command.command_id,
+            command=command.type,
+            outcome=outcome,
+            message=message,
         )
         self.trader.record(result)
         return result
@@ -64,10 +67,14 @@ class CommandHandler:
     async def request_status(self, command: RequestStatus) -> tuple[Outcome, str]:
         # Re-publish the current picture so every reader's snapshot is fresh.
         trader = self.trader
-        trader.record(StatusChanged(
-            bot_id=trader.bot_id, status=trader.status, reason=f"unchanged; status requested by {command.actor}",
-            actor=command.actor,
-        ))
+        trader.record(
+            StatusChanged(
+                bot_id=trader.bot_id,
+                status=trader.status,
+                reason=f"unchanged; status requested by {command.actor}",
+                actor=command.actor,
+            )
+        )
         stats = trader.stats_event()
         trader.outbox.add_latest(stats)
         trader.outbox.add_latest(Heartbeat(bot_id=trader.bot_id, status=trader.status, interval_s=self.heartbeat_s))

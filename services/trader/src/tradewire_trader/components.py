@@ -17,8 +17,11 @@ from tradewire_trader.trader import Trader
 def build_paper_exchange(settings: Settings) -> PaperExchange:
     balances = Balances(free={settings.quote: settings.starting_quote, settings.base: settings.starting_base})
     return PaperExchange(
-        MarketRules.from_fixture(settings.symbol), balances, taker_fee=settings.taker_fee,
-        maker_fee=settings.maker_fee, slippage=settings.slippage,
+        MarketRules.from_fixture(settings.symbol),
+        balances,
+        taker_fee=settings.taker_fee,
+        maker_fee=settings.maker_fee,
+        slippage=settings.slippage,
     )
 
 
@@ -41,11 +44,18 @@ def build_market(settings: Settings, exchange: Exchange | None = None) -> Market
     return LiveMarket.from_settings(settings, exchange)
 
 
-def build_paper_trader(settings: Settings, store: StateStore, publisher: SeqPublisher,
-                       lookup: PublishedLookup | None = None) -> Trader:
+def build_paper_trader(
+    settings: Settings, store: StateStore, publisher: SeqPublisher, lookup: PublishedLookup | None = None
+) -> Trader:
     """A paper trader without the bus around it: for backtests, benchmarks and tests."""
     return Trader(
-        bot_id=settings.bot_id, mode="paper", exchange=build_paper_exchange(settings),
-        strategy=build_strategy(settings), store=store, outbox=Outbox(store, publisher, lookup=lookup),
-        price_every=settings.price_every, stats_every_s=settings.stats_every_s, outbox_limit=settings.outbox_limit,
+        bot_id=settings.bot_id,
+        mode="paper",
+        exchange=build_paper_exchange(settings),
+        strategy=build_strategy(settings),
+        store=store,
+        outbox=Outbox(store, publisher, lookup=lookup),
+        price_every=settings.price_every,
+        stats_every_s=settings.stats_every_s,
+        outbox_limit=settings.outbox_limit,
     )

@@ -19,7 +19,12 @@ class Exchange(Protocol):
     def open_orders(self) -> dict[str, Any]: ...
 
     async def create_order(
-        self, symbol: str, type: OrderType, side: OrderSide, amount: Decimal, price: Decimal | None = None,
+        self,
+        symbol: str,
+        type: OrderType,
+        side: OrderSide,
+        amount: Decimal,
+        price: Decimal | None = None,
         params: dict[str, Any] | None = None,
     ) -> dict[str, Any]: ...
 

@@ -32,8 +32,9 @@ T = TypeVar("T")
 READ_ATTEMPTS = 5
 
 
-async def with_retries(what: str, call: Callable[[], Awaitable[T]], attempts: int = READ_ATTEMPTS,
-                       first_delay: float = 0.2) -> T:
+async def with_retries(
+    what: str, call: Callable[[], Awaitable[T]], attempts: int = READ_ATTEMPTS, first_delay: float = 0.2
+) -> T:
     """Run a read, retrying network errors with exponential backoff and jitter; other errors pass through."""
     delay = first_delay
     for attempt in range(1, attempts + 1):
@@ -43,8 +44,15 @@ async def with_retries(what: str, call: Callable[[], Awaitable[T]], attempts: in
             if attempt == attempts:
                 raise
             wait = delay * (2 if isinstance(error, ccxt.DDoSProtection) else 1)
-            log.warning("%s failed (%s: %s); retry %d/%d in %.2fs", what, type(error).__name__, error, attempt,
-                        attempts - 1, wait)
+            log.warning(
+                "%s failed (%s: %s); retry %d/%d in %.2fs",
+                what,
+                type(error).__name__,
+                error,
+                attempt,
+                attempts - 1,
+                wait,
+            )
             await asyncio.sleep(wait / 2 + random.uniform(0, wait / 2))
             delay *= 2
     raise AssertionError("unreachable")
@@ -52,7 +60,8 @@ async def with_retries(what: str, call: Callable[[], Awaitable[T]], attempts: in
 
 def new_client(settings: Settings, *, private: bool) -> ccxt_async.Exchange:
     config: dict[str, Any] = {
-        "enableRateLimit": True, "timeout": 10_000,
+        "enableRateLimit": True,
+        "timeout": 10_000,
         "options": {"fetchMarkets": {"types": ["spot"]}, "fetchCurrencies": False, "fetchMargins": False},
     }
     if private:
@@ -78,8 +87,14 @@ def _decimal(value: Any) -> Decimal:
 
 
 class LiveExchange:
-    def __init__(self, client: ccxt_async.Exchange, rules: MarketRules, *, attempts: int = READ_ATTEMPTS,
-                 first_delay: float = 0.2) -> None:
+    def __init__(
+        self,
+        client: ccxt_async.Exchange,
+        rules: MarketRules,
+        *,
+        attempts: int = READ_ATTEMPTS,
+        first_delay: float = 0.2,
+    ) -> None:
         self.client = client
         self._attempts, self._first_delay = attempts, first_delay
         self.rules = rules
@@ -96,8 +111,12 @@ class LiveExchange:
         client = new_client(settings, private=True)
         try:
             await with_retries("loading markets", client.load_markets, settings.retry_attempts, settings.retry_delay_s)
-            exchange = cls(client, MarketRules(client, settings.symbol), attempts=settings.retry_attempts,
-                           first_delay=settings.retry_delay_s)
+            exchange = cls(
+                client,
+                MarketRules(client, settings.symbol),
+                attempts=settings.retry_attempts,
+                first_delay=settings.retry_delay_s,
+            )
             await exchange.refresh_balances()
         except BaseException:
             await client.close()
@@ -122,7 +141,12 @@ class LiveExchange:
         return self.balances.to_ccxt()
 
     async def create_order(
-        self, symbol: str, type: OrderType, side: OrderSide, amount: Decimal, price: Decimal | None = None,
+        self,
+        symbol: str,
+        type: OrderType,
+        side: OrderSide,
+        amount: Decimal,
+        price: Decimal | None = None,
         params: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         amount = self.rules.amount(Decimal(amount))
@@ -131,15 +155,25 @@ class LiveExchange:
         client_order_id = (params or {}).get("clientOrderId") or f"tw{uuid.uuid4().hex[:30]}"
         try:
             order: dict[str, Any] = await self.client.create_order(
-                symbol, type, side, float(amount), None if price is None else float(price),
+                symbol,
+                type,
+                side,
+                float(amount),
+                None if price is None else float(price),
                 {"clientOrderId": client_order_id},
             )
         except ccxt.NetworkError as error:
             if isinstance(error, ccxt.DDoSProtection):
                 raise  # refused before it was considered: nothing was placed
             # Its fate is unknown: ask for it by our id instead of sending it again.
-            log.warning("placing %s %s %s failed (%s); looking it up by client order id %s", side, amount, symbol,
-                        error.__class__.__name__, client_order_id)
+            log.warning(
+                "placing %s %s %s failed (%s); looking it up by client order id %s",
+                side,
+                amount,
+                symbol,
+                error.__class__.__name__,
+                client_order_id,
+            )
             try:
                 found = await self.find_by_client_id(symbol, client_order_id)
             except ccxt.NetworkError:
@@ -182,8 +216,10 @@ class LiveExchange:
                 order_id, order = str(found["id"]), found
                 self.open_orders[order_id] = order
             if order.get("status") != "closed":
-                order = await self._retry(f"fetching order {order_id}",
-                                          functools.partial(self.client.fetch_order, order_id, self.rules.symbol))
+                order = await self._retry(
+                    f"fetching order {order_id}",
+                    functools.partial(self.client.fetch_order, order_id, self.rules.symbol),
+                )
             if order.get("status") == "closed":
                 del self.open_orders[order_id]
                 fills.append(self._fill(order, candle))
@@ -208,13 +244,32 @@ class LiveExchange:
         fee_cost, fee_currency = _decimal(fee.get("cost")), fee.get("currency") or self.quote
         if fee_currency == self.base:  # the books keep fees in the quote currency
             fee_cost, fee_currency = fee_cost * price, self.quote
-        return Fill(str(order["id"]), self.rules.symbol, order["side"], price, amount, fee_cost, fee_currency,
-                    int(order.get("timestamp") or candle.timestamp_ms), taker)
+        return Fill(
+            str(order["id"]),
+            self.rules.symbol,
+            order["side"],
+            price,
+            amount,
+            fee_cost,
+            fee_currency,
+            int(order.get("timestamp") or candle.timestamp_ms),
+            taker,
+        )
 
     def state(self) -> dict[str, Any]:
         # The exchange holds balances and orders; we keep only the ids to look at again after a restart.
-        return {"orders": {oid: {"id": oid, "clientOrderId": o.get("clientOrderId"), "status": "open",
-                                 "side": o.get("side"), "type": o.get("type")} for oid, o in self.open_orders.items()}}
+        return {
+            "orders": {
+                oid: {
+                    "id": oid,
+                    "clientOrderId": o.get("clientOrderId"),
+                    "status": "open",
+                    "side": o.get("side"),
+                    "type": o.get("type"),
+                }
+                for oid, o in self.open_orders.items()
+            }
+        }
 
     def restore(self, state: dict[str, Any]) -> None:
         self.open_orders = dict(state.get("orders", {}))

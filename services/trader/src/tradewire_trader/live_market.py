@@ -18,8 +18,16 @@ TIMEFRAMES = {60: "1m", 300: "5m", 900: "15m", 3600: "1h", 14_400: "4h", 86_400:
 
 
 class LiveMarket:
-    def __init__(self, client: ccxt_async.Exchange, symbol: str, candle_seconds: int, poll_seconds: float,
-                 owns_client: bool, attempts: int = 5, first_delay: float = 0.2) -> None:
+    def __init__(
+        self,
+        client: ccxt_async.Exchange,
+        symbol: str,
+        candle_seconds: int,
+        poll_seconds: float,
+        owns_client: bool,
+        attempts: int = 5,
+        first_delay: float = 0.2,
+    ) -> None:
         if candle_seconds not in TIMEFRAMES:
             raise ValueError(f"live candles must be one of {sorted(TIMEFRAMES)} seconds wide, not {candle_seconds}")
         self._client = client
@@ -35,8 +43,15 @@ class LiveMarket:
         owned = not isinstance(exchange, LiveExchange)
         # paper trading on live prices needs no keys, so it gets a client of its own
         client = new_client(settings, private=False) if owned else exchange.client  # type: ignore[union-attr]
-        return cls(client, settings.symbol, settings.candle_seconds, settings.poll_seconds, owned,
-                   settings.retry_attempts, settings.retry_delay_s)
+        return cls(
+            client,
+            settings.symbol,
+            settings.candle_seconds,
+            settings.poll_seconds,
+            owned,
+            settings.retry_attempts,
+            settings.retry_delay_s,
+        )
 
     async def candles(self, start: int = 0) -> AsyncIterator[Candle]:
         """Each candle once, after it closed; `start` does not apply: the live market resumes at now."""
@@ -46,7 +61,8 @@ class LiveMarket:
                 rows = await with_retries(
                     f"polling {self._symbol} candles",
                     lambda: self._client.fetch_ohlcv(self._symbol, self._timeframe, limit=3),
-                    self._attempts, self._first_delay,
+                    self._attempts,
+                    self._first_delay,
                 )
                 now_ms = self._client.milliseconds()
                 for row in rows:

@@ -34,8 +34,12 @@ REGIMES = (0.0008, 0.002, 0.006)
 STAY_PROBABILITY = 0.985
 
 
-def synthetic_series(seed: int, start_price: Decimal, candle_seconds: int, start_ms: int = 1_700_000_000_000,
-                     ) -> Iterator[Candle]:
+def synthetic_series(
+    seed: int,
+    start_price: Decimal,
+    candle_seconds: int,
+    start_ms: int = 1_700_000_000_000,
+) -> Iterator[Candle]:
     """An endless random walk with volatility regimes and slow trends; the same seed, the same series."""
     rng = random.Random(seed)
     price = anchor = float(start_price)
@@ -141,5 +145,5 @@ class CandleList:
         self._end = end
 
     async def candles(self, start: int = 0) -> AsyncIterator[Candle]:
-        for candle in self._candles[start:self._end]:
+        for candle in self._candles[start : self._end]:
             yield candle

@@ -96,8 +96,11 @@ class Balances:
         totals = self.totals()
         result: dict[str, Any] = {"info": {}, "free": {}, "used": {}, "total": {}}
         for currency, total in totals.items():
-            entry = {"free": self.free.get(currency, Decimal(0)), "used": self.used.get(currency, Decimal(0)),
-                     "total": total}
+            entry = {
+                "free": self.free.get(currency, Decimal(0)),
+                "used": self.used.get(currency, Decimal(0)),
+                "total": total,
+            }
             result[currency] = entry
             for key in ("free", "used", "total"):
                 result[key][currency] = entry[key]

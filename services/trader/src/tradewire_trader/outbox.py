@@ -50,7 +50,11 @@ class _Pending:
 
 class Outbox:
     def __init__(
-        self, store: StateStore, publisher: SeqPublisher, *, lookup: PublishedLookup | None = None,
+        self,
+        store: StateStore,
+        publisher: SeqPublisher,
+        *,
+        lookup: PublishedLookup | None = None,
         backoff: Backoff | None = None,
     ) -> None:
         self._store = store
@@ -126,8 +130,13 @@ class Outbox:
                 delay = self._backoff.delay()
                 if self.connected or self._backoff.attempts % 20 == 0:
                     unexpected = not isinstance(error, BusError | OSError | ConnectionError)
-                    log.warning("cannot publish %s (%s); keeping it and retrying in %.2fs", item.event.type, error,
-                                delay, exc_info=unexpected)
+                    log.warning(
+                        "cannot publish %s (%s); keeping it and retrying in %.2fs",
+                        item.event.type,
+                        error,
+                        delay,
+                        exc_info=unexpected,
+                    )
                 self.connected = False
                 await asyncio.sleep(delay)
                 continue
@@ -142,8 +151,12 @@ class Outbox:
         if item.maybe_published and self._lookup is not None:
             seq = await self._lookup(item.event.event_id)
             if seq is not None:
-                log.info("%s %s was already on the bus as seq %d; not sending it again",
-                         item.event.type, item.event.event_id, seq)
+                log.info(
+                    "%s %s was already on the bus as seq %d; not sending it again",
+                    item.event.type,
+                    item.event.event_id,
+                    seq,
+                )
                 return seq
         envelope = await self._publisher.publish(item.event)
         self.published += 1

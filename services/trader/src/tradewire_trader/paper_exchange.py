@@ -24,8 +24,16 @@ ZERO = Decimal(0)
 
 class PaperExchange:
     def __init__(
-        self, rules: MarketRules, balances: Balances, *, taker_fee: Decimal, maker_fee: Decimal, slippage: Decimal,
-        orders: list[Order] | None = None, next_order_number: int = 1, last_price: Decimal | None = None,
+        self,
+        rules: MarketRules,
+        balances: Balances,
+        *,
+        taker_fee: Decimal,
+        maker_fee: Decimal,
+        slippage: Decimal,
+        orders: list[Order] | None = None,
+        next_order_number: int = 1,
+        last_price: Decimal | None = None,
     ) -> None:
         self.rules = rules
         self.balances = balances
@@ -41,7 +49,12 @@ class PaperExchange:
 
     # --- ccxt's interface -------------------------------------------------------------------------
     async def create_order(
-        self, symbol: str, type: OrderType, side: OrderSide, amount: Decimal, price: Decimal | None = None,
+        self,
+        symbol: str,
+        type: OrderType,
+        side: OrderSide,
+        amount: Decimal,
+        price: Decimal | None = None,
         params: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         client_order_id: str | None = (params or {}).get("clientOrderId")
@@ -63,7 +76,12 @@ class PaperExchange:
 
     # --- the simulation ---------------------------------------------------------------------------
     def place(
-        self, symbol: str, type: OrderType, side: OrderSide, amount: Decimal, price: Decimal | None = None,
+        self,
+        symbol: str,
+        type: OrderType,
+        side: OrderSide,
+        amount: Decimal,
+        price: Decimal | None = None,
         client_order_id: str | None = None,
     ) -> Order:
         if symbol != self.rules.symbol:
@@ -95,8 +113,14 @@ class PaperExchange:
         self.balances.free[currency] = free - reserved
         self.balances.used[currency] = self.balances.used.get(currency, ZERO) + reserved
         order = Order(
-            id=f"paper-{self.next_order_number}", client_order_id=client_order_id or uuid.uuid4().hex,
-            symbol=symbol, type=type, side=side, amount=amount, price=price, reserved=reserved,
+            id=f"paper-{self.next_order_number}",
+            client_order_id=client_order_id or uuid.uuid4().hex,
+            symbol=symbol,
+            type=type,
+            side=side,
+            amount=amount,
+            price=price,
+            reserved=reserved,
             timestamp_ms=self.last_timestamp_ms,
         )
         self.next_order_number += 1
@@ -146,8 +170,9 @@ class PaperExchange:
             self.balances.free[self.quote] = self.balances.free.get(self.quote, ZERO) + cost - fee
         order.status, order.filled, order.average = "closed", order.amount, price
         order.fee, order.fee_currency = fee, self.quote
-        return Fill(order.id, order.symbol, order.side, price, order.amount, fee, self.quote,
-                    candle.timestamp_ms, taker)
+        return Fill(
+            order.id, order.symbol, order.side, price, order.amount, fee, self.quote, candle.timestamp_ms, taker
+        )
 
     def _release(self, order: Order) -> None:
         currency = self.quote if order.side == "buy" else self.base

@@ -100,12 +100,19 @@ async def run_service(settings: Settings, stop: StopRequest) -> BotStatus:
         store.close()
 
 
-async def trade(settings: Settings, stop: StopRequest, bus: RedisBus, store: StateStore, outbox: Outbox,
-                exchange: Exchange) -> BotStatus:
+async def trade(
+    settings: Settings, stop: StopRequest, bus: RedisBus, store: StateStore, outbox: Outbox, exchange: Exchange
+) -> BotStatus:
     trader = Trader(
-        bot_id=settings.bot_id, mode=settings.mode, exchange=exchange,
-        strategy=build_strategy(settings), store=store, outbox=outbox, price_every=settings.price_every,
-        stats_every_s=settings.stats_every_s, outbox_limit=settings.outbox_limit,
+        bot_id=settings.bot_id,
+        mode=settings.mode,
+        exchange=exchange,
+        strategy=build_strategy(settings),
+        store=store,
+        outbox=outbox,
+        price_every=settings.price_every,
+        stats_every_s=settings.stats_every_s,
+        outbox_limit=settings.outbox_limit,
     )
     had_state = trader.restore()
     outbox.resume(settings.bot_id, await seq_on_bus(bus, settings.bot_id))
@@ -140,7 +147,8 @@ async def trade(settings: Settings, stop: StopRequest, bus: RedisBus, store: Sta
         await trader.cancel_open_orders()
         trader.change_status(status, reason, TRADER, clean_exit=True)
         if not await outbox.flush(FLUSH_ON_EXIT_S):
-            log.warning("exiting with %d events unpublished; they are kept and sent on the next start",
-                        outbox.durable_backlog)
+            log.warning(
+                "exiting with %d events unpublished; they are kept and sent on the next start", outbox.durable_backlog
+            )
         outbox.save_seq()
     return status

@@ -68,9 +68,7 @@ class Settings(BaseSettings):
 
     # state
     state_file: Path | None = Field(None, description="SQLite file, the source of truth; default per bot id.")
-    redis_url: str = Field(
-        "redis://127.0.0.1:6379/0", validation_alias=AliasChoices("TRADER_REDIS_URL", "REDIS_URL")
-    )
+    redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias=AliasChoices("TRADER_REDIS_URL", "REDIS_URL"))
     bus: BusConfig = BusConfig()
 
     @model_validator(mode="after")

@@ -52,7 +52,8 @@ class StateStore:
         with self._transaction():
             self._db.execute(
                 "INSERT INTO meta (key, value) VALUES ('state', ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (json.dumps(state),),
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (json.dumps(state),),
             )
             for event in events:
                 raw = event.model_dump_json()
@@ -78,7 +79,8 @@ class StateStore:
     def _remember_seq(self, seq: int) -> None:
         self._db.execute(
             "INSERT INTO meta (key, value) VALUES ('last_seq', ?) ON CONFLICT(key) DO UPDATE SET "
-            "value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))", (str(seq),),
+            "value = MAX(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+            (str(seq),),
         )
 
     def pending(self) -> list[tuple[int, Event]]:

@@ -41,8 +41,17 @@ YIELD_EVERY = 64  # candles between yields to the event loop when data comes as 
 
 class Trader:
     def __init__(
-        self, *, bot_id: str, mode: Mode, exchange: Exchange, strategy: Strategy, store: StateStore,
-        outbox: Outbox, price_every: int = 10, stats_every_s: float = 10.0, outbox_limit: int = 10_000,
+        self,
+        *,
+        bot_id: str,
+        mode: Mode,
+        exchange: Exchange,
+        strategy: Strategy,
+        store: StateStore,
+        outbox: Outbox,
+        price_every: int = 10,
+        stats_every_s: float = 10.0,
+        outbox_limit: int = 10_000,
     ) -> None:
         self.bot_id = bot_id
         self.mode = mode
@@ -79,9 +88,12 @@ class Trader:
 
     def snapshot(self, *, clean_exit: bool = False) -> dict[str, Any]:
         return {
-            "exchange": self.exchange.state(), "book": self.book.to_json(), "iteration": self.iteration,
+            "exchange": self.exchange.state(),
+            "book": self.book.to_json(),
+            "iteration": self.iteration,
             "first_price": None if self.first_price is None else str(self.first_price),
-            "status": self.status, "clean_exit": clean_exit,
+            "status": self.status,
+            "clean_exit": clean_exit,
         }
 
     def record(self, *events: Event, clean_exit: bool = False) -> None:
@@ -178,16 +190,33 @@ class Trader:
     def on_fill(self, fill: Fill) -> None:
         realized = self.book.apply(fill)
         trade = TradeExecuted(
-            bot_id=self.bot_id, mode=self.mode, side=fill.side, symbol=fill.symbol, price=fill.price,
-            amount=fill.amount, cost=fill.cost, fee=fill.fee, fee_currency=fill.fee_currency, order_id=fill.order_id,
+            bot_id=self.bot_id,
+            mode=self.mode,
+            side=fill.side,
+            symbol=fill.symbol,
+            price=fill.price,
+            amount=fill.amount,
+            cost=fill.cost,
+            fee=fill.fee,
+            fee_currency=fill.fee_currency,
+            order_id=fill.order_id,
             realized_profit=None if realized is None else realized.profit,
             realized_profit_pct=None if realized is None else realized.percent,
-            position=self.exchange.balances.total(self.base), balances=self.exchange.balances.totals(),
+            position=self.exchange.balances.total(self.base),
+            balances=self.exchange.balances.totals(),
         )
         self.record(trade)
         profit = "" if realized is None else f" profit {realized.profit} {self.quote} ({realized.percent}%)"
-        log.info("%s %s %s at %s fee %s %s%s", fill.side, fill.amount, self.base, fill.price, fill.fee,
-                 fill.fee_currency, profit)
+        log.info(
+            "%s %s %s at %s fee %s %s%s",
+            fill.side,
+            fill.amount,
+            self.base,
+            fill.price,
+            fill.fee,
+            fill.fee_currency,
+            profit,
+        )
         self.publish_stats()
 
     # --- facts ----------------------------------------------------------------------------------
@@ -198,8 +227,12 @@ class Trader:
     def price_event(self, last: Decimal) -> PriceUpdated:
         rules, slip = self.exchange.rules, getattr(self.exchange, "slippage", Decimal(0))
         return PriceUpdated(
-            bot_id=self.bot_id, symbol=self.symbol, last=last, bid=rules.display_price(last * (1 - slip)),
-            ask=rules.display_price(last * (1 + slip)), iteration=self.iteration,
+            bot_id=self.bot_id,
+            symbol=self.symbol,
+            last=last,
+            bid=rules.display_price(last * (1 - slip)),
+            ask=rules.display_price(last * (1 + slip)),
+            iteration=self.iteration,
             change_pct=percent(last - (self.first_price or last), self.first_price or last),
         )
 
@@ -207,10 +240,17 @@ class Trader:
         price = self.exchange.last_price or self.first_price or Decimal(0)
         book = self.book
         return StatsUpdated(
-            bot_id=self.bot_id, trades=book.trades, wins=book.wins, losses=book.losses, win_rate=book.win_rate,
-            realized_profit=book.realized_profit, unrealized_profit=book.unrealized(price),
-            equity=self.equity(price), max_drawdown=book.max_drawdown.quantize(PERCENT_STEP),
-            fees_paid=book.fees_paid, quote_currency=self.quote,
+            bot_id=self.bot_id,
+            trades=book.trades,
+            wins=book.wins,
+            losses=book.losses,
+            win_rate=book.win_rate,
+            realized_profit=book.realized_profit,
+            unrealized_profit=book.unrealized(price),
+            equity=self.equity(price),
+            max_drawdown=book.max_drawdown.quantize(PERCENT_STEP),
+            fees_paid=book.fees_paid,
+            quote_currency=self.quote,
         )
 
     def publish_stats(self) -> None:

@@ -1,6 +1,5 @@
 """Read-only views of the bots: list, one bot's snapshot, one bot's event history."""
 
-
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
@@ -53,9 +52,7 @@ def bots_router(events_page_limit: int) -> APIRouter:
         bot_id: BotPath,
         runtime: RuntimeDep,
         _: Reader,
-        after: Annotated[
-            StreamOffset, Query(description="Events after this offset.")
-        ] = FROM_START,
+        after: Annotated[StreamOffset, Query(description="Events after this offset.")] = FROM_START,
         limit: Annotated[int, Query(ge=1, le=events_page_limit)] = 100,
     ) -> EventPage:
         await _known(runtime, bot_id)

@@ -18,7 +18,8 @@ router = APIRouter(prefix="/api/v1/bots", tags=["commands"])
 IdempotencyKey = Annotated[
     str | None,
     Header(
-        min_length=1, max_length=128,
+        min_length=1,
+        max_length=128,
         description="Repeat a request with the same key to get the first one's result instead of running it again.",
     ),
 ]
@@ -50,7 +51,8 @@ async def send_command(
         )
     except RateLimited as limited:
         raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS, str(limited),
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            str(limited),
             headers={"Retry-After": str(max(1, round(limited.retry_after_s)))},
         ) from limited
     except (NoTraderListening, BusUnavailable) as error:

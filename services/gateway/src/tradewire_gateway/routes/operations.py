@@ -17,7 +17,8 @@ async def healthz() -> Health:
 
 
 @router.get(
-    "/readyz", summary="Redis is reachable and the event hub is subscribed",
+    "/readyz",
+    summary="Redis is reachable and the event hub is subscribed",
     responses={503: {"model": Readiness, "description": "Not ready"}},
 )
 async def readyz(runtime: RuntimeDep, response: Response) -> Readiness:
@@ -30,7 +31,9 @@ async def readyz(runtime: RuntimeDep, response: Response) -> Readiness:
 
 
 @router.get(
-    "/metrics", summary="Prometheus metrics", response_class=Response,
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
     responses={200: {"content": {CONTENT_TYPE: {"schema": {"type": "string"}}}}},
 )
 async def metrics(runtime: RuntimeDep) -> Response:
