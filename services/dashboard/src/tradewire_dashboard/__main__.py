@@ -54,6 +54,7 @@ def serve(settings: Settings) -> None:
         ws_max_size=settings.max_frame_bytes,
         ws="websockets-sansio",
         proxy_headers=False,
+        log_config=None,  # Django's LOGGING (tradewire_bus.logs) already formats every logger, uvicorn's too
     )
 
 

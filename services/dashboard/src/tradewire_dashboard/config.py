@@ -9,6 +9,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tradewire_bus import BusConfig
+from tradewire_bus.logs import LogFormat
 
 
 class Settings(BaseSettings):
@@ -44,6 +45,7 @@ class Settings(BaseSettings):
     recent_trades: int = Field(50, ge=0, description="Trades rendered into the page before the live ones.")
     history_page_size: int = Field(50, ge=1, le=1000)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: LogFormat = Field("text", description="text for people, json for log collectors.")
     bus: BusConfig = BusConfig()
 
     def sqlite_path(self) -> Path:

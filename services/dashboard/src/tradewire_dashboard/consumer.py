@@ -18,6 +18,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from tradewire_bus import BusError, ClientTooSlow, CommandTimeout, NoTraderListening, Resync
+from tradewire_bus.logs import trace
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.browser_messages import BadBrowserInput, BrowserCommand, parse_browser_command
@@ -164,6 +165,14 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
             outcome, message = "timeout", str(error)
         except BusError as error:
             outcome, message = "unavailable", str(error)
+        log.info(
+            "%s for %s by %s: %s",
+            command.command,
+            command.bot_id,
+            self.actor,
+            outcome,
+            extra=trace(command_id=bus_command.command_id, bot_id=command.bot_id),
+        )
         answer = out.bot_control(
             command, outcome=outcome, message=message, actor=self.actor, command_id=str(bus_command.command_id)
         )

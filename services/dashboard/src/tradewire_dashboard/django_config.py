@@ -10,6 +10,7 @@ import dj_database_url
 import django
 from django.conf import settings as django_settings
 
+from tradewire_bus.logs import formatter
 from tradewire_dashboard.config import Settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -109,8 +110,8 @@ def django_settings_for(settings: Settings) -> dict[str, Any]:
         "LOGGING": {
             "version": 1,
             "disable_existing_loggers": False,
-            "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-            "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+            "formatters": {"tradewire": {"()": formatter, "form": settings.log_format}},
+            "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "tradewire"}},
             "root": {"handlers": ["console"], "level": settings.log_level.upper()},
         },
         "TRADEWIRE": settings,

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-
 import uvicorn
 
+from tradewire_bus.logs import configure_logging
 from tradewire_gateway.app import create_app
 from tradewire_gateway.settings import Settings
 
 
 def main() -> None:
     settings = Settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -20,6 +19,7 @@ def main() -> None:
         log_level=settings.log_level.lower(),
         ws_max_size=settings.ws_max_message_bytes,
         lifespan="on",
+        log_config=None,  # keep our handlers: one format for uvicorn's lines and ours
     )
 
 

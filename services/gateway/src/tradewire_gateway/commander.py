@@ -7,6 +7,7 @@ import uuid
 from typing import Literal
 
 from tradewire_bus import BusUnavailable, CommandTimeout, NoTraderListening, RedisBus
+from tradewire_bus.logs import trace
 from tradewire_gateway.auth import Principal
 from tradewire_gateway.metrics import GatewayMetrics
 from tradewire_gateway.rate_limit import RateLimited, RateLimiter
@@ -43,15 +44,11 @@ class Commander:
     ) -> CommandResult:
         """The trader's final result; raises RateLimited, NoTraderListening, CommandTimeout or BusUnavailable."""
         outcome = "error"
+        command_id = command_id_for(principal.name, bot_id, name, idempotency_key)
         try:
             self._limiter.acquire(principal.name)
             command = commands.validate_python(
-                {
-                    "type": name,
-                    "bot_id": bot_id,
-                    "actor": principal.name,
-                    "command_id": command_id_for(principal.name, bot_id, name, idempotency_key),
-                }
+                {"type": name, "bot_id": bot_id, "actor": principal.name, "command_id": command_id}
             )
             result = await self._bus.send_command(command, timeout=self._timeout_s)
             outcome = result.outcome
@@ -70,4 +67,12 @@ class Commander:
             raise
         finally:
             self._metrics.commands.labels(command=name, outcome=outcome, via=via).inc()
-            log.info("%s for %s by %s via %s: %s", name, bot_id, principal.name, via, outcome)
+            log.info(
+                "%s for %s by %s via %s: %s",
+                name,
+                bot_id,
+                principal.name,
+                via,
+                outcome,
+                extra=trace(command_id=command_id, bot_id=bot_id),
+            )

@@ -8,6 +8,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, fiel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tradewire_bus import BusConfig
+from tradewire_bus.logs import LogFormat
 
 
 class Scope(StrEnum):
@@ -34,6 +35,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8002, ge=0, le=65535)
     log_level: str = "info"
+    log_format: LogFormat = Field(default="text", description="text for people, json for log collectors.")
     redis_url: str = Field(
         "redis://127.0.0.1:6379/0", validation_alias=AliasChoices("GATEWAY_REDIS_URL", "REDIS_URL", "redis_url")
     )

@@ -19,6 +19,7 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
+from tradewire_bus.logs import configure_logging
 from tradewire_trader.market_data import synthetic_series
 from tradewire_trader.settings import DataSource, Settings, StrategyName
 
@@ -102,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         print(f"invalid settings: {error}", file=sys.stderr)
         return 2
+    configure_logging(settings.log_level, settings.log_format)
     logging.getLogger("tradewire.trader").info(
         "trader %s: %s %s on %s data, %s, speed %s, state %s",
         settings.bot_id,

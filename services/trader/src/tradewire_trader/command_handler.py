@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from tradewire_bus.logs import trace
 from tradewire_schemas import (
     Command,
     CommandResult,
@@ -36,7 +37,15 @@ class CommandHandler:
 
     async def handle(self, command: Command) -> CommandResult:
         outcome, message = await self._handlers[command.type](command)
-        log.info("%s %s from %s: %s (%s)", command.type, command.command_id, command.actor, outcome, message)
+        log.info(
+            "%s %s from %s: %s (%s)",
+            command.type,
+            command.command_id,
+            command.actor,
+            outcome,
+            message,
+            extra=trace(command_id=command.command_id, bot_id=command.bot_id),
+        )
         result = CommandResult(
             bot_id=self.trader.bot_id,
             command_id=command.command_id,

@@ -10,6 +10,7 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tradewire_bus import BusConfig
+from tradewire_bus.logs import LogFormat
 
 DataSource = Literal["synthetic", "replay", "live"]
 StrategyName = Literal["sma_crossover", "rsi_reversion"]
@@ -65,6 +66,10 @@ class Settings(BaseSettings):
     stats_every_s: float = Field(10.0, gt=0, description="Publish stats_update at least this often.")
     heartbeat_s: float = Field(5.0, gt=0)
     outbox_limit: int = Field(10_000, ge=1, description="Unpublished trades at which new orders pause.")
+
+    # logs
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: LogFormat = Field("text", description="text for people, json for log collectors.")
 
     # state
     state_file: Path | None = Field(None, description="SQLite file, the source of truth; default per bot id.")

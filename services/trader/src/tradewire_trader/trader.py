@@ -16,6 +16,7 @@ from typing import Any
 
 import ccxt  # type: ignore[import-untyped]
 
+from tradewire_bus.logs import trace
 from tradewire_schemas import (
     BotStatus,
     Event,
@@ -105,8 +106,11 @@ class Trader:
     # --- status ---------------------------------------------------------------------------------
     def change_status(self, status: BotStatus, reason: str, actor: str = TRADER, *, clean_exit: bool = False) -> None:
         self.status = status
-        log.info("status %s: %s (by %s)", status, reason, actor)
-        self.record(StatusChanged(bot_id=self.bot_id, status=status, reason=reason, actor=actor), clean_exit=clean_exit)
+        change = StatusChanged(bot_id=self.bot_id, status=status, reason=reason, actor=actor)
+        log.info(
+            "status %s: %s (by %s)", status, reason, actor, extra=trace(bot_id=self.bot_id, event_id=change.event_id)
+        )
+        self.record(change, clean_exit=clean_exit)
 
     async def cancel_open_orders(self) -> int:
         canceled = 0
@@ -216,6 +220,7 @@ class Trader:
             fill.fee,
             fill.fee_currency,
             profit,
+            extra=trace(bot_id=self.bot_id, event_id=trade.event_id),
         )
         self.publish_stats()
 

@@ -21,6 +21,7 @@ from redis.asyncio.client import PubSub
 from tradewire_bus.backoff import Backoff
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable, CommandTimeout, NoTraderListening
+from tradewire_bus.logs import trace
 from tradewire_bus.publisher import Publisher
 from tradewire_bus.reads import next_message
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
@@ -189,7 +190,7 @@ class CommandInbox:
             command.ensure_fresh()
         except CommandExpired as expired:
             self._stats.commands_expired += 1
-            log.warning("%s", expired)
+            log.warning("%s", expired, extra=trace(command_id=command.command_id, bot_id=self._bot_id))
             await self._reject(command, str(expired))
             return None
         claimed = await self._redis.set(
@@ -197,7 +198,12 @@ class CommandInbox:
         )
         if not claimed:
             self._stats.commands_duplicate += 1
-            log.info("ignored %s %s: this command id was already received", command.type, command.command_id)
+            log.info(
+                "ignored %s %s: this command id was already received",
+                command.type,
+                command.command_id,
+                extra=trace(command_id=command.command_id, bot_id=self._bot_id),
+            )
             return None
         return command
 

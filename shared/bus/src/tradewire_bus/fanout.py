@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from tradewire_bus.backoff import Backoff
 from tradewire_bus.bus import RedisBus
+from tradewire_bus.logs import trace
 from tradewire_bus.subscription import Resync
 from tradewire_schemas import Envelope
 
@@ -28,6 +29,8 @@ Item = Envelope | Resync
 
 # Newer replaces older without loss of meaning: each of these carries the full current value.
 CONFLATABLE = frozenset({"price_update", "stats_update", "heartbeat"})
+# Rare and worth following across services by id (docs/deployment.md, "Following one id").
+TRACED = frozenset({"trade_executed", "status_change", "command_result"})
 
 
 class ClientTooSlow(Exception):
@@ -222,6 +225,19 @@ class Hub:
             async for item in events:
                 self.stats.relayed += 1
                 self._offer(item)
+                if isinstance(item, Envelope) and item.event.type in TRACED:
+                    event = item.event
+                    log.info(
+                        "relayed %s to %d clients",
+                        event.type,
+                        len(self._clients),
+                        extra=trace(
+                            bot_id=event.bot_id,
+                            event_id=event.event_id,
+                            offset=item.offset,
+                            command_id=getattr(event, "command_id", None),
+                        ),
+                    )
 
     async def _history(self, after: Mapping[str, str]) -> AsyncGenerator[Item, None]:
         for bot, offset in after.items():

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import json
+import logging
+from uuid import uuid4
+
+import pytest
+
+from tradewire_bus.logs import JsonFormatter, TextFormatter, configure_logging, trace
+
+
+def record(message: str, **extra: object) -> logging.LogRecord:
+    made = logging.LogRecord("tradewire.test", logging.INFO, __file__, 1, message, (), None)
+    for name, value in extra.items():
+        setattr(made, name, value)
+    return made
+
+
+def test_json_lines_carry_the_trace_ids() -> None:
+    command_id = uuid4()
+    line = JsonFormatter().format(record("stop_bot completed", **trace(command_id=command_id, bot_id="demo")))
+    parsed = json.loads(line)
+    assert parsed["command_id"] == str(command_id) and parsed["bot_id"] == "demo"
+    assert parsed["message"] == "stop_bot completed" and parsed["level"] == "INFO"
+    assert parsed["ts"].endswith("+00:00")
+
+
+def test_text_lines_carry_the_trace_ids_too() -> None:
+    line = TextFormatter().format(record("traded", **trace(event_id="e-1", bot_id="demo")))
+    assert line.endswith("traded [bot_id=demo event_id=e-1]")
+
+
+def test_a_misspelt_trace_field_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a trace field"):
+        trace(commandid="x")
+
+
+def test_configured_logging_writes_json_for_every_logger(capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    try:
+        configure_logging("INFO", "json")
+        logging.getLogger("uvicorn.error").info("served", extra=trace(bot_id="demo"))
+        logged = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    assert (logged["logger"], logged["message"], logged["bot_id"]) == ("uvicorn.error", "served", "demo")
