@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import redis as redis_sync
@@ -62,11 +63,15 @@ class Trader:
             self.child.process.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
             self.child.process.wait(30)  # type: ignore[union-attr]
 
-    def ledger(self) -> list[tuple[str, int]]:
-        """Every trade the trader recorded, in order: (event id, seq as published is not stored here)."""
+    def ledger(self) -> list[tuple[str, float]]:
+        """Every trade the trader recorded, in order: (event id, when it happened as a Unix time)."""
         with sqlite3.connect(f"file:{self.state_file}?mode=ro", uri=True) as db:
             rows = db.execute("SELECT event_id, event FROM trades ORDER BY id").fetchall()
-        return [(event_id, json.loads(event).get("seq", 0)) for event_id, event in rows]
+        return [(event_id, _unix(json.loads(event)["ts"])) for event_id, event in rows]
+
+
+def _unix(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 
 class Rig:

@@ -1,6 +1,7 @@
 """Clients that watch a bot through the gateway or the dashboard, and what they prove afterwards.
 
-A `Watcher` reconnects on its own (0.2 s apart), resuming after the last offset it saw for each bot,
+A `Watcher` reconnects on its own (after 0.1-0.3 s, backing off to 5 s with jitter while refused),
+resuming after the last offset it saw for each bot,
 like a browser or a program should. It keeps the event id of every trade it received, in order, the
 resyncs it was told about, and (for the load bot) how late each stamped price arrived. `check` then
 compares its trades with the trader's ledger: lost, duplicated, out of order.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,6 +38,8 @@ class Watcher:
         self.close_codes: list[int | None] = []
         self.latencies: list[tuple[float, float]] = []  # (arrival, ms) of stamped load prices
         self.frames = 0
+        self.last_error = ""
+        self.retry_s = 0.1
         self.allowed = asyncio.Event()
         self.allowed.set()
         self._ws: Any = None
@@ -53,6 +57,7 @@ class Watcher:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             await self.allowed.wait()
+            frames_before = self.frames
             url, headers = self.url_and_headers()
             origin = headers.pop("Origin", None)
             try:
@@ -76,10 +81,12 @@ class Watcher:
                     self.close_codes.append(ws.close_code)
             except ConnectionClosed as closed:
                 self.close_codes.append(closed.rcvd.code if closed.rcvd else None)
-            except (OSError, InvalidHandshake, InvalidStatus, TimeoutError):
-                pass
+            except (OSError, InvalidHandshake, InvalidStatus, TimeoutError) as error:
+                self.last_error = f"{type(error).__name__}: {error}"[:120]
             self._ws = None
-            await asyncio.sleep(0.2)
+            # Back off with jitter, as clients are told to: 0.2 s doubling to 5 s, reset once subscribed.
+            self.retry_s = 0.2 if self.frames > frames_before else min(5.0, self.retry_s * 2)
+            await asyncio.sleep(self.retry_s * random.uniform(0.5, 1.5))
 
     async def go_offline(self) -> None:
         self.allowed.clear()
