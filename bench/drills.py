@@ -189,13 +189,15 @@ async def run(drill: Drill, args: argparse.Namespace) -> DrillResult:
         result.verdict = "passed"
     elif drill.resync_allowed and told and healthy and result.out_of_order == 0:
         result.verdict = "passed (resync)"
-    for c in result.checks:
-        if c.lost or c.duplicated or c.out_of_order or c.unknown:
-            result.notes.append(
-                f"{c.watcher}: lost {c.lost} dup {c.duplicated} out-of-order {c.out_of_order}"
-                f" unknown {c.unknown} resyncs {c.resyncs} connects {c.connects}"
-                f" first lost {c.first_lost}" + _when(c.first_lost, ledger, recorded_at, since)
-            )
+    flawed = [c for c in result.checks if c.lost or c.duplicated or c.out_of_order or c.unknown]
+    if len(flawed) > 4:
+        result.notes.append(f"{len(flawed)} clients with trades missing or wrong; the first four:")
+    for c in flawed[:4]:
+        result.notes.append(
+            f"{c.watcher}: lost {c.lost} dup {c.duplicated} out-of-order {c.out_of_order}"
+            f" unknown {c.unknown} resyncs {c.resyncs} connects {c.connects}"
+            f" first lost {c.first_lost}" + _when(c.first_lost, ledger, recorded_at, since)
+        )
     result.notes.extend(scene.failed)
     return result
 
