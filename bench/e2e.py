@@ -323,32 +323,47 @@ def report(results: list[Result], cells: list[Cell]) -> dict[str, object]:
 
 
 def verdicts(by_key: dict[tuple[str, str], Result]) -> dict[str, object]:
-    """The issue's targets, where this run measured the cells they name."""
+    """The issue's targets, one line per criterion, where this run measured the cells they name."""
     checks: dict[str, object] = {}
     one, fan = Cell(1, 1000, 0).name, Cell(1000, 20, 0).name
     print("\ntargets:")
+
+    def judge(key: str, ok: bool, text: str) -> None:
+        checks[key] = ok
+        print(f"  {'met   ' if ok else 'MISSED'} {text}")
+
     for name in ("gateway", "dashboard"):
         r, chain = by_key.get((name, one)), by_key.get(("chain", one))
         if r:
-            ok = r.p50_ms <= 2 and r.p99_ms <= 10 and (chain is None or r.p99_ms < chain.p99_ms)
-            checks[f"{name}_one_client"] = ok
-            print(
-                f"  {name}, 1 client @ 1000/s: p50 {r.p50_ms:.2f} ms (<= 2), p99 {r.p99_ms:.2f} ms (<= 10)"
-                + (f", p99 vs chain x{r.p99_ms / chain.p99_ms:.2f} (< 1)" if chain else "")
-                + f": {'met' if ok else 'MISSED'}"
-            )
+            judge(f"{name}_one_p50", r.p50_ms <= 2, f"{name}, 1 client @ 1000/s: p50 {r.p50_ms:.2f} ms <= 2")
+            judge(f"{name}_one_p99", r.p99_ms <= 10, f"{name}, 1 client @ 1000/s: p99 {r.p99_ms:.2f} ms <= 10")
+            if chain:
+                judge(
+                    f"{name}_one_vs_chain",
+                    r.p99_ms < chain.p99_ms,
+                    f"{name}, 1 client @ 1000/s: faster than (b): p99 x{r.p99_ms / chain.p99_ms:.2f} < 1",
+                )
         r, relay, chain = by_key.get((name, fan)), by_key.get(("relay", fan)), by_key.get(("chain", fan))
         if r:
-            ok = r.delivered_pct == 100 and r.duplicates == 0 and r.out_of_order == 0
-            ok = ok and (relay is None or r.p99_ms <= 2 * relay.p99_ms) and (chain is None or r.p99_ms < chain.p99_ms)
-            checks[f"{name}_fan_out"] = ok
-            print(
-                f"  {name}, 1000 clients @ 20/s: delivered {r.delivered_pct:.2f}% (100), dup {r.duplicates},"
-                f" out of order {r.out_of_order}"
-                + (f", p99 vs relay x{r.p99_ms / relay.p99_ms:.2f} (<= 2)" if relay else "")
-                + (f", p99 vs chain x{r.p99_ms / chain.p99_ms:.2f} (< 1)" if chain else "")
-                + f": {'met' if ok else 'MISSED'}"
+            exact = r.delivered_pct == 100 and r.duplicates == 0 and r.out_of_order == 0
+            judge(
+                f"{name}_fan_all",
+                exact,
+                f"{name}, 1000 clients @ 20/s: every event to every client once, in"
+                f" order ({r.delivered_pct:.2f}%, dup {r.duplicates}, out of order {r.out_of_order})",
             )
+            if relay:
+                judge(
+                    f"{name}_fan_vs_relay",
+                    r.p99_ms <= 2 * relay.p99_ms,
+                    f"{name}, 1000 clients @ 20/s: p99 within 2x of (a): x{r.p99_ms / relay.p99_ms:.2f}",
+                )
+            if chain:
+                judge(
+                    f"{name}_fan_vs_chain",
+                    r.p99_ms < chain.p99_ms,
+                    f"{name}, 1000 clients @ 20/s: faster than (b): p99 x{r.p99_ms / chain.p99_ms:.2f} < 1",
+                )
     return checks
 
 
