@@ -296,6 +296,9 @@ async def malformed_frames(scene: Scene) -> float:
     return since
 
 
+STORM_WAIT_S = 30.0  # backing off to 5 s with jitter, every client has had several tries by then
+
+
 async def reconnect_storm(scene: Scene) -> float:
     count = scene.args.storm
     gateway_share = count * 2 // 3
@@ -320,11 +323,13 @@ async def reconnect_storm(scene: Scene) -> float:
             if watcher._ws is not None:
                 watcher._ws.transport.abort()  # dropped, not closed: no close handshake
         try:
-            await eventually(lambda c=connects: all(w.connects > c[w.name] for w in storm), timeout=60, interval=0.1)
+            await eventually(
+                lambda c=connects: all(w.connects > c[w.name] for w in storm), timeout=STORM_WAIT_S, interval=0.1
+            )
         except AssertionError:
             stuck = [w for w in storm if w.connects == connects[w.name]]
             errors = Counter(f"{w.via.name}: {w.last_error or 'no error'}" for w in stuck)
-            back = f"round {_round + 1}: {len(stuck)} of {count} clients not back within 60 s"
+            back = f"round {_round + 1}: {len(stuck)} of {count} clients not back within {STORM_WAIT_S:.0f} s"
             scene.failed.append(f"{back}: {dict(errors)}")
             break
         since = time.time()  # recovery is timed from the last drop
