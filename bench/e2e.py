@@ -246,15 +246,17 @@ def measure(names: list[str], cells: list[Cell], processes: int) -> tuple[list[R
     memory: list[Memory] = []
     most = max(cell.clients for cell in cells)
     cell_id = 1
-    with RedisServer() as redis, scratch_dir() as folder:
-        channel = Topics().bot_events(BOT)
+    channel = Topics().bot_events(BOT)
 
-        async def announce() -> None:
-            async with RedisBus.connect(redis.url) as bus:
-                await bus.publish(StatusChanged(bot_id=BOT, status="running", reason="bench", actor="bench"))
+    async def announce(url: str) -> None:  # the dashboard's first frame is a bot's status: give it one bot
+        async with RedisBus.connect(url) as bus:
+            await bus.publish(StatusChanged(bot_id=BOT, status="running", reason="bench", actor="bench"))
 
-        asyncio.run(announce())
-        for name in names:
+    for name in names:
+        # A fresh Redis per design: the same empty history for each (the dashboard's recorder would
+        # otherwise spend the first cells storing every trade published for the designs before it).
+        with RedisServer() as redis, scratch_dir() as folder:
+            asyncio.run(announce(redis.url))
             try:
                 cell_id = measure_design(
                     DESIGNS[name](redis.url, channel, BOT, Path(folder)),
