@@ -195,3 +195,26 @@ async def test_a_subscriber_outlasts_an_epoch_key_broken_by_hand(redis_server: R
         items = await asyncio.wait_for(reading, 5)
     assert isinstance(items[0], Resync)  # a new epoch: the subscriber cannot know what it missed
     assert isinstance(items[1], Envelope) and items[1].event.order_id == "after-repair"  # type: ignore[union-attr]
+
+
+async def test_readers_cancelled_in_a_crowd_all_stop_and_leave_no_connection_in_use(redis_server: RedisServer) -> None:
+    # redis-py can swallow a cancel inside its connection pool; a reader that then went on reading would
+    # hold pooled connections forever (a reconnect storm of WebSocket clients did exactly that).
+    async with RedisBus.connect(redis_server.url, BusConfig(max_connections=4)) as bus:
+        for i in range(300):
+            await bus.publish(trade(order_id=f"o-{i}"))
+
+        async def read_forever() -> None:
+            while True:
+                await bus.history("alpha", limit=300)
+
+        for crowd in range(5):
+            readers = [asyncio.create_task(read_forever()) for _ in range(50)]
+            for _ in range(crowd * 7 + 3):
+                await asyncio.sleep(0)
+            for reader in readers:
+                reader.cancel()
+            _, pending = await asyncio.wait(readers, timeout=5)
+            assert not pending, f"{len(pending)} readers outlived their cancellation"
+            assert len(bus.redis.connection_pool._in_use_connections) == 0
+        assert len(await bus.history("alpha", limit=1)) == 1  # and the pool still serves

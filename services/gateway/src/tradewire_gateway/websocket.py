@@ -222,7 +222,8 @@ class EventSocket:
         if ending is None:
             return
         # A stalled client cannot take even the close frame; then uvicorn closes the socket once we return.
-        with contextlib.suppress(RuntimeError, OSError, TimeoutError):
+        # The client may be gone already (WebSocketDisconnect): there is nobody left to tell.
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError, TimeoutError):
             async with asyncio.timeout(self._send_timeout_s):
                 await self._ws.close(*ending)
 

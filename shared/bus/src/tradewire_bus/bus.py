@@ -20,7 +20,7 @@ from tradewire_bus.commands import CommandInbox, send_command
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.publisher import Publisher, RedisPublisher
-from tradewire_bus.reads import read_stream, set_members, stream_entries
+from tradewire_bus.reads import raise_if_cancelling, read_stream, set_members, stream_entries
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.snapshot import BotSnapshot
 from tradewire_bus.stats import BusStats
@@ -99,6 +99,7 @@ class RedisBus:
             pipe.get(self.topics.epoch())
             pipe.hgetall(self.topics.bot_state(bot_id))
             epoch, fields = await pipe.execute()
+        raise_if_cancelling()
         return BotSnapshot.from_redis(bot_id, epoch, fields)
 
     async def bots(self) -> list[str]:
@@ -128,6 +129,7 @@ class RedisBus:
             pipe.get(self.topics.epoch())
             pipe.xrange(self.topics.bot_stream(bot_id), min=f"({after}", max="+", count=limit)
             epoch, entries = await pipe.execute()
+        raise_if_cancelling()
         result = []
         read = stream_entries(entries)
         for offset, fields in read:

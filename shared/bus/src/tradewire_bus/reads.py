@@ -18,11 +18,14 @@ def stream_entries(raw: object) -> list[StreamEntry]:
 
 async def read_stream(redis: Redis, stream: str, start: str, end: str, count: int) -> list[StreamEntry]:
     """XRANGE as (offset, fields) pairs; `start` may be exclusive, written `(offset`."""
-    return stream_entries(await redis.xrange(stream, min=start, max=end, count=count))
+    entries = await redis.xrange(stream, min=start, max=end, count=count)
+    raise_if_cancelling()
+    return stream_entries(entries)
 
 
 async def set_members(redis: Redis, key: str) -> set[str]:
     members = cast(set[bytes], await redis.smembers(key))
+    raise_if_cancelling()
     return {member.decode() for member in members}
 
 
@@ -32,13 +35,14 @@ async def next_message(pubsub: PubSub, *, ignore_subscribe_messages: bool = Fals
     redis-py can swallow a `task.cancel()` that lands while it reads: it returns a message although the
     task is being cancelled, and a loop around it would then never end. So we re-raise it here.
     """
-    _raise_if_cancelling()
+    raise_if_cancelling()
     message = await pubsub.get_message(ignore_subscribe_messages=ignore_subscribe_messages, timeout=None)
-    _raise_if_cancelling()
+    raise_if_cancelling()
     return cast(dict[str, Any] | None, message)
 
 
-def _raise_if_cancelling() -> None:
+def raise_if_cancelling() -> None:
+    """Re-raise a cancellation redis-py swallowed (it can, inside its pool and pub/sub reads)."""
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError

@@ -15,6 +15,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import NoScriptError
 
+from tradewire_bus.reads import raise_if_cancelling
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 
 
@@ -53,7 +54,9 @@ class ScriptRunner:
                         raise
                     continue
                 try:
-                    return await connection.read_response()
+                    reply = await connection.read_response()
+                    raise_if_cancelling()
+                    return reply
                 except NoScriptError:
                     if attempt == 3:
                         raise
