@@ -52,9 +52,18 @@ def percentile(values: list[float], share: float) -> float:
 
 def trade(n: int) -> TradeExecuted:
     return TradeExecuted(
-        bot_id=BOT, mode="paper", side="buy" if n % 2 else "sell", symbol="BTC/USDT", price=Decimal(42000 + n),
-        amount=Decimal("0.01"), cost=Decimal("420"), fee=Decimal("0.42"), fee_currency="USDT",
-        order_id=str(n), position=Decimal("0"), balances={"USDT": Decimal("10000")},
+        bot_id=BOT,
+        mode="paper",
+        side="buy" if n % 2 else "sell",
+        symbol="BTC/USDT",
+        price=Decimal(42000 + n),
+        amount=Decimal("0.01"),
+        cost=Decimal("420"),
+        fee=Decimal("0.42"),
+        fee_currency="USDT",
+        order_id=str(n),
+        position=Decimal("0"),
+        balances={"USDT": Decimal("10000")},
     )
 
 
@@ -63,13 +72,23 @@ def server(kind: str, redis_url: str) -> Iterator[tuple[subprocess.Popen[bytes],
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
     if kind == "gateway":
-        env |= {"GATEWAY_PORT": str(port), "REDIS_URL": redis_url, "GATEWAY_LOG_LEVEL": "warning",
-                "GATEWAY_COMMANDS_PER_MINUTE": "1000000", "GATEWAY_COMMAND_BURST": "1000000",
-                "GATEWAY_TOKENS": json.dumps([{"name": "bench", "token": TOKEN, "scopes": ["read", "control"]}])}
+        env |= {
+            "GATEWAY_PORT": str(port),
+            "REDIS_URL": redis_url,
+            "GATEWAY_LOG_LEVEL": "warning",
+            "GATEWAY_COMMANDS_PER_MINUTE": "1000000",
+            "GATEWAY_COMMAND_BURST": "1000000",
+            "GATEWAY_TOKENS": json.dumps([{"name": "bench", "token": TOKEN, "scopes": ["read", "control"]}]),
+        }
         args = [sys.executable, "-m", "tradewire_gateway"]
     else:
-        args = [sys.executable, str(HERE / "baselines" / "minimal_relay.py"), redis_url, str(port),
-                Topics().bot_events(BOT)]
+        args = [
+            sys.executable,
+            str(HERE / "baselines" / "minimal_relay.py"),
+            redis_url,
+            str(port),
+            Topics().bot_events(BOT),
+        ]
     process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 20
@@ -89,16 +108,19 @@ def server(kind: str, redis_url: str) -> Iterator[tuple[subprocess.Popen[bytes],
         process.wait(timeout=20)
 
 
-async def fan_out(kind: str, process: subprocess.Popen[bytes], port: int, bus: RedisBus, clients: int,
-                  trades: int, rate: float) -> dict[str, float]:
+async def fan_out(
+    kind: str, process: subprocess.Popen[bytes], port: int, bus: RedisBus, clients: int, trades: int, rate: float
+) -> dict[str, float]:
     published: dict[int, float] = {}
     latencies: list[float] = []
     done = asyncio.Event()
     remaining = clients * trades
     ready = asyncio.Semaphore(0)
     if kind == "gateway":
-        url, headers = f"ws://127.0.0.1:{port}/ws?bots={BOT}&types=trade_executed&snapshot=false", {
-            "Authorization": f"Bearer {TOKEN}"}
+        url, headers = (
+            f"ws://127.0.0.1:{port}/ws?bots={BOT}&types=trade_executed&snapshot=false",
+            {"Authorization": f"Bearer {TOKEN}"},
+        )
     else:
         url, headers = f"ws://127.0.0.1:{port}/", {}
 
@@ -134,9 +156,12 @@ async def fan_out(kind: str, process: subprocess.Popen[bytes], port: int, bus: R
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     return {
-        "delivered_pct": 100 * len(latencies) / (clients * trades), "p50_ms": statistics.median(latencies),
-        "p99_ms": percentile(latencies, 0.99), "max_ms": max(latencies),
-        "cpu_us_per_delivery": cpu / max(1, len(latencies)) * 1e6, "elapsed_s": elapsed,
+        "delivered_pct": 100 * len(latencies) / (clients * trades),
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": percentile(latencies, 0.99),
+        "max_ms": max(latencies),
+        "cpu_us_per_delivery": cpu / max(1, len(latencies)) * 1e6,
+        "elapsed_s": elapsed,
     }
 
 
@@ -144,8 +169,15 @@ async def responder(bus: RedisBus, ready: asyncio.Event) -> None:
     async with bus.commands(BOT) as inbox:
         ready.set()
         async for command in inbox:
-            await bus.publish(CommandResult(bot_id=BOT, command_id=command.command_id, command=command.type,
-                                            outcome="completed", message="bench"))
+            await bus.publish(
+                CommandResult(
+                    bot_id=BOT,
+                    command_id=command.command_id,
+                    command=command.type,
+                    outcome="completed",
+                    message="bench",
+                )
+            )
 
 
 async def commands(port: int, bus: RedisBus, count: int) -> dict[str, float]:
@@ -153,8 +185,9 @@ async def commands(port: int, bus: RedisBus, count: int) -> dict[str, float]:
     answering = asyncio.create_task(responder(bus, ready))
     await ready.wait()
     direct, via_gateway = [], []
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}",
-                                 headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}
+    ) as http:
         for _ in range(count):
             start = time.perf_counter()
             await bus.send_command(RequestStatus(bot_id=BOT, actor="bench"))
@@ -165,8 +198,12 @@ async def commands(port: int, bus: RedisBus, count: int) -> dict[str, float]:
             via_gateway.append((time.perf_counter() - start) * 1000)
     answering.cancel()
     await asyncio.gather(answering, return_exceptions=True)
-    return {"bus_p50_ms": statistics.median(direct), "bus_p99_ms": percentile(direct, 0.99),
-            "http_p50_ms": statistics.median(via_gateway), "http_p99_ms": percentile(via_gateway, 0.99)}
+    return {
+        "bus_p50_ms": statistics.median(direct),
+        "bus_p99_ms": percentile(direct, 0.99),
+        "http_p50_ms": statistics.median(via_gateway),
+        "http_p99_ms": percentile(via_gateway, 0.99),
+    }
 
 
 async def main() -> None:
@@ -191,8 +228,10 @@ async def main() -> None:
         print(f"{key:24}{relay:>15.2f}{gateway:>12.2f}{gateway / relay if relay else float('nan'):>8.2f}")
     print(f"== commands ({args.commands} sequential request_status, in-bench responder) ==")
     print(f"bus.send_command  p50 {cmd['bus_p50_ms']:.2f} ms  p99 {cmd['bus_p99_ms']:.2f} ms")
-    print(f"POST via gateway  p50 {cmd['http_p50_ms']:.2f} ms  p99 {cmd['http_p99_ms']:.2f} ms"
-          f"  (x{cmd['http_p50_ms'] / cmd['bus_p50_ms']:.2f} at p50)")
+    print(
+        f"POST via gateway  p50 {cmd['http_p50_ms']:.2f} ms  p99 {cmd['http_p99_ms']:.2f} ms"
+        f"  (x{cmd['http_p50_ms'] / cmd['bus_p50_ms']:.2f} at p50)"
+    )
 
 
 if __name__ == "__main__":

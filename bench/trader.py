@@ -47,8 +47,13 @@ class Result:
 
 
 async def replay(name: str, csv: Path, folder: Path, publisher: SeqPublisher, strategy: str) -> Result:
-    settings = Settings(bot_id="bench", state_file=folder / f"{name}.sqlite3", speed=0, strategy=strategy,
-                        starting_quote=Decimal("1000000"))  # enough that no buy is ever refused
+    settings = Settings(
+        bot_id="bench",
+        state_file=folder / f"{name}.sqlite3",
+        speed=0,
+        strategy=strategy,
+        starting_quote=Decimal("1000000"),
+    )  # enough that no buy is ever refused
     store = StateStore(settings.state_path)
     trader = build_paper_trader(settings, store, publisher)
     trader.status = "running"
