@@ -5,6 +5,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 
@@ -138,3 +139,15 @@ async def test_an_inbox_always_ends_when_its_task_is_cancelled(bus: RedisBus) ->
         task.cancel()
         done, _ = await asyncio.wait([task], timeout=3)
         assert done, f"the inbox ignored a cancel after {yields} loop turns"
+
+
+async def test_the_same_command_sent_twice_at_once_answers_both_senders(bus: RedisBus) -> None:
+    executed: list[Command] = []
+    command = StopBot(bot_id="alpha", actor="ops")
+    async with responder(bus, "alpha", executed):
+        for _ in range(10):  # two senders racing: one runs it, the other must still get its answer
+            executed.clear()
+            again = command.model_copy(update={"command_id": uuid4()})
+            first, second = await asyncio.gather(bus.send_command(again), bus.send_command(again))
+            assert first == second and first.outcome == "completed"
+            assert len(executed) == 1

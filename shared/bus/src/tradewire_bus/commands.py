@@ -60,11 +60,14 @@ async def send_command(
     """
     topics = Topics(config.namespace)
     timeout = config.command_timeout_s if timeout is None else timeout
-    if (kept := await redis.get(topics.command_result(command.command_id))) is not None:
-        return _as_result(decode_event(kept))
     pubsub = pubsub_redis.pubsub()
     try:
         await _subscribed(pubsub, topics.bot_events(command.bot_id))
+        # Looked up only once subscribed: a result published before now is kept, one published after
+        # reaches us live. (Looking first left a gap where a retry sent through another process, while
+        # the first send was finishing, saw neither and waited for an answer that had already gone by.)
+        if (kept := await redis.get(topics.command_result(command.command_id))) is not None:
+            return _as_result(decode_event(kept))
         receivers = await redis.publish(topics.bot_commands(command.bot_id), encode(command))
         if receivers == 0:
             raise NoTraderListening(f"no trader is listening for bot {command.bot_id!r}; is it running?")
