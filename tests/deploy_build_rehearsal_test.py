@@ -9,7 +9,6 @@ are the host's, not the image's: that part is only checked statically.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shlex
@@ -21,19 +20,15 @@ from types import ModuleType
 
 import pytest
 
+from tradewire_testing.scripts import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 OTHERS = {"trader": {"django", "fastapi"}, "gateway": {"django", "ccxt"}, "dashboard": {"fastapi", "ccxt"}}
 
 
 def deploy_module(name: str) -> ModuleType:
     """deploy/ holds scripts, not a package: load one of its modules by path (once)."""
-    key = f"tradewire_deploy_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, ROOT / "deploy" / f"{name}.py")
-        assert spec and spec.loader
-        sys.modules[key] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[key]
+    return load_script(ROOT / "deploy" / f"{name}.py")
 
 
 dockerfile = deploy_module("dockerfile")

@@ -18,19 +18,15 @@ from types import ModuleType
 
 import pytest
 
+from tradewire_testing.scripts import load_script
+
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("trader", "gateway", "dashboard")
 
 
 def deploy_module(name: str) -> ModuleType:
     """deploy/ holds scripts, not a package: load one of its modules by path (once)."""
-    key = f"tradewire_deploy_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, ROOT / "deploy" / f"{name}.py")
-        assert spec and spec.loader
-        sys.modules[key] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[key]
+    return load_script(ROOT / "deploy" / f"{name}.py")
 
 
 dockerfile = deploy_module("dockerfile")

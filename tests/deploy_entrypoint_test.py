@@ -8,13 +8,13 @@ starts a service process (`[python, "-m", "tradewire_trader", "run", ...]`, `_sp
 from __future__ import annotations
 
 import ast
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from tradewire_testing.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 # Where processes are launched from: the services' code and tests, the cross-service tests, the
@@ -24,13 +24,7 @@ LAUNCH_SITES = ("services", "tests", "deploy/local", "bench", "shared/testing")
 
 def deploy_module(name: str) -> ModuleType:
     """deploy/ holds scripts, not a package: load one of its modules by path (once)."""
-    key = f"tradewire_deploy_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, ROOT / "deploy" / f"{name}.py")
-        assert spec and spec.loader
-        sys.modules[key] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[key]
+    return load_script(ROOT / "deploy" / f"{name}.py")
 
 
 entrypoints = deploy_module("entrypoints")

@@ -8,7 +8,6 @@ serves, and (for the trader) unhealthy again once its heartbeats stop.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
@@ -20,6 +19,7 @@ from types import ModuleType
 import pytest
 
 from tradewire_testing import RedisServer, eventually_sync, free_port
+from tradewire_testing.scripts import load_script
 
 pytestmark = pytest.mark.redis
 
@@ -28,13 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def deploy_module(name: str) -> ModuleType:
     """deploy/ holds scripts, not a package: load one of its modules by path (once)."""
-    key = f"tradewire_deploy_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, ROOT / "deploy" / f"{name}.py")
-        assert spec and spec.loader
-        sys.modules[key] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[key]
+    return load_script(ROOT / "deploy" / f"{name}.py")
 
 
 dockerfile = deploy_module("dockerfile")

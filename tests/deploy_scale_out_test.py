@@ -9,12 +9,10 @@ client of every process must see exactly the same ones, in the same order.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -27,6 +25,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from tradewire_bus import RedisBus
 from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_testing import RedisServer, eventually_sync, free_port
+from tradewire_testing.scripts import load_script
 
 pytestmark = pytest.mark.redis
 
@@ -39,13 +38,7 @@ TRADES_TO_COMPARE = 5
 
 def deploy_module(name: str) -> ModuleType:
     """deploy/ holds scripts, not a package: load one of its modules by path (once)."""
-    key = f"tradewire_deploy_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, ROOT / "deploy" / f"{name}.py")
-        assert spec and spec.loader
-        sys.modules[key] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[key]
+    return load_script(ROOT / "deploy" / f"{name}.py")
 
 
 entrypoints = deploy_module("entrypoints")

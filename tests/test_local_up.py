@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import os
 import signal
 import subprocess
@@ -17,6 +16,7 @@ import pytest
 from tradewire_bus import RedisBus
 from tradewire_schemas import CommandResult, Envelope, StopBot
 from tradewire_testing import RedisServer, free_port
+from tradewire_testing.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 UP = ROOT / "deploy" / "local" / "up.py"
@@ -24,11 +24,7 @@ EMBEDDED = ROOT / "deploy" / "local" / "embedded_redis.py"
 
 
 def load_up() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("tradewire_local_up", UP)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(UP)
 
 
 def test_a_reachable_redis_url_is_used_as_it_is(redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> None:
