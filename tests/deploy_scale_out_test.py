@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from tradewire_bus import RedisBus
 from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_testing import RedisServer, eventually_sync, free_port
+from tradewire_testing.processes import stop_gracefully
 from tradewire_testing.scripts import load_script
 
 pytestmark = pytest.mark.redis
@@ -58,16 +58,6 @@ def spawn(service: str, env: dict[str, str], cwd: Path, name: str) -> subprocess
         )
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 @pytest.fixture
 def trader(redis_server: RedisServer, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     # Fast market time and short SMA windows: a trade every few candles, so there is traffic to compare.
@@ -81,7 +71,7 @@ def trader(redis_server: RedisServer, tmp_path: Path) -> Iterator[subprocess.Pop
     }
     process = spawn("trader", env, tmp_path, "trader")
     yield process
-    stop(process)
+    stop_gracefully(process)
 
 
 async def bot_events(redis_url: str) -> list[Any]:
@@ -146,7 +136,7 @@ def gateways(redis_server: RedisServer, tmp_path: Path) -> Iterator[list[str]]:
         yield urls
     finally:
         for process in processes:
-            stop(process)
+            stop_gracefully(process)
 
 
 async def test_two_gateways_deliver_every_event_to_their_clients_and_a_command_sent_to_both_runs_once(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from tradewire_testing import RedisServer, eventually, eventually_sync, free_port
+from tradewire_testing.processes import stop_gracefully
 
 pytestmark = pytest.mark.redis
 
@@ -27,16 +27,6 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 def _spawn(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as sink:
         return subprocess.Popen([sys.executable, "-m", *args], cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -67,8 +57,8 @@ def services(tmp_path: Path, redis_server: RedisServer) -> Iterator[tuple[str, s
         eventually_sync(ready, timeout=20, interval=0.1, what="gateway ready")
         yield url, trader
     finally:
-        _stop(trader)
-        _stop(gateway)
+        stop_gracefully(trader)
+        stop_gracefully(gateway)
 
 
 class Frames:
@@ -143,7 +133,7 @@ async def test_commands_through_the_gateway_drive_a_real_trader_and_its_events_s
         assert by_ops == ["stopped", "running", "running"]  # stop, start, and the status request's restatement
         assert [e["data"]["seq"] for e in history] == list(range(1, len(history) + 1))
 
-        _stop(trader)
+        stop_gracefully(trader)
         gone = await http.post("/api/v1/bots/alpha/commands", json={"command": "start_bot"})
         assert gone.status_code == 503
         assert "no trader is listening" in gone.json()["detail"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ import httpx
 import pytest
 
 from tradewire_testing import RedisServer, eventually_sync, free_port
+from tradewire_testing.processes import stop_gracefully
 
 pytestmark = pytest.mark.redis
 
@@ -24,16 +24,6 @@ TOKEN = "ops-token-for-the-log-trail-test"
 def spawn(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as sink:
         return subprocess.Popen([sys.executable, "-m", *args], cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def json_lines(log: Path) -> list[dict[str, Any]]:
@@ -106,7 +96,7 @@ def system(tmp_path: Path, redis_server: RedisServer) -> Iterator[tuple[str, Pat
         yield url, tmp_path
     finally:
         for process in processes:
-            stop(process)
+            stop_gracefully(process)
 
 
 def test_one_command_id_can_be_followed_through_every_service(system: tuple[str, Path]) -> None:
