@@ -46,6 +46,17 @@ class Stage:
         found = self.all(keyword)
         return found[-1] if found else None
 
+    def environment(self) -> dict[str, str]:
+        """The variables the stage's ENV instructions set (`KEY=value` form), later ones winning."""
+        variables: dict[str, str] = {}
+        for instruction in self.all("ENV"):
+            for word in instruction.words():
+                key, separator, value = word.partition("=")
+                if not separator:
+                    raise ValueError(f"line {instruction.line}: use ENV KEY=value, not the legacy `ENV KEY value`")
+                variables[key] = value
+        return variables
+
 
 def logical_lines(text: str) -> list[tuple[int, str]]:
     """(first line number, text) of each instruction, continuations joined, comments dropped."""

@@ -43,6 +43,7 @@ def deploy_module(name: str) -> ModuleType:
 
 
 compose_project = deploy_module("compose_project")
+dockerfile = deploy_module("dockerfile")
 settings_reference = deploy_module("settings_reference")
 
 
@@ -160,8 +161,8 @@ def test_published_port_is_the_settings_default(project: Any, name: str) -> None
 
 
 def metrics_paths() -> dict[str, set[str]]:
-    """The HTTP paths each service serves today, read from its code: the gateway's OpenAPI document and
-    the dashboard's URL patterns (parsed, so no Django is configured in this process)."""
+    """The HTTP paths each service serves today, read from its code: the gateway's OpenAPI document, the
+    dashboard's URL patterns (parsed, so no Django is configured in this process), the trader's routes."""
     from tradewire_gateway.app import create_app
     from tradewire_gateway.settings import Settings
 
@@ -176,10 +177,25 @@ def metrics_paths() -> dict[str, set[str]]:
         and node.args
         and isinstance(node.args[0], ast.Constant)
     ]
+    from prometheus_client import CollectorRegistry
+
+    from tradewire_trader.metrics import metrics_app
+
+    trader_routes = metrics_app(CollectorRegistry()).router.routes()
     return {
         "gateway": set(create_app(settings).openapi()["paths"]),
         "dashboard": {"/" + route for route in routes},
+        "trader": {route.resource.canonical for route in trader_routes if route.resource is not None},
     }
+
+
+def served_port(service: str) -> int:
+    """The port a service's container listens on: the Settings default, or for the trader (whose metrics
+    port is off natively) the one its image turns on."""
+    if service == "trader":
+        image = dockerfile.parse(DEPLOY / "trader" / "Dockerfile")[-1]
+        return int(image.environment()["TRADER_METRICS_PORT"])
+    return int(importlib.import_module(SETTINGS_MODULES[service]).Settings.model_fields["port"].default)
 
 
 def test_prometheus_scrapes_every_metrics_endpoint_and_nothing_else(project: Any) -> None:
@@ -193,8 +209,7 @@ def test_prometheus_scrapes_every_metrics_endpoint_and_nothing_else(project: Any
                 host, port = target.rsplit(":", 1)
                 assert host in project.services, f"{job['job_name']}: no service {host}"
                 assert path in served[host], f"{host} does not serve {path}"
-                default = importlib.import_module(SETTINGS_MODULES[host]).Settings.model_fields["port"].default
-                assert int(port) == default
+                assert int(port) == served_port(host)
                 scraped.add(host)
     assert scraped == {service for service, paths in served.items() if "/metrics" in paths}
     mounted = project.services["prometheus"].spec["volumes"][0].split(":")[0]

@@ -178,6 +178,20 @@ def test_exposed_port_is_the_settings_default(service: str, settings: str) -> No
     assert exposed is not None and exposed.words() == [str(default)]
 
 
+def test_the_trader_image_serves_metrics_on_the_port_it_exposes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tradewire_trader.settings import Settings
+
+    final = stages("trader")[-1]
+    for key, value in final.environment().items():
+        if key.startswith("TRADER_"):
+            monkeypatch.setenv(key, value)
+    settings = Settings()  # read from the environment, as the container's trader reads it
+    exposed = final.last("EXPOSE")
+    assert settings.metrics_port is not None, "the image should turn the metrics port on"
+    assert exposed is not None and exposed.words() == [str(settings.metrics_port)]
+    assert settings.metrics_host == "0.0.0.0", "a port bound to the container's loopback is unreachable"
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_build_context_allow_list_admits_every_copied_file(service: str) -> None:
     ignore = (ROOT / "deploy" / service / "Dockerfile.dockerignore").read_text().splitlines()

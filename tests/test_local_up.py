@@ -74,7 +74,7 @@ async def test_the_embedded_redis_carries_the_bus() -> None:
 
 
 async def test_up_brings_every_service_up_and_ctrl_c_stops_them(redis_server: RedisServer, tmp_path: Path) -> None:
-    gateway_port, dashboard_port = free_port(), free_port()
+    gateway_port, dashboard_port, metrics_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "REDIS_URL": redis_server.url,
@@ -82,6 +82,7 @@ async def test_up_brings_every_service_up_and_ctrl_c_stops_them(redis_server: Re
         "DASHBOARD_PORT": str(dashboard_port),
         "DASHBOARD_DATA_DIR": str(tmp_path / "dashboard"),
         "TRADER_STATE_FILE": str(tmp_path / "trader.sqlite3"),
+        "TRADER_METRICS_PORT": str(metrics_port),  # up's own default (8003) gives way to the user's
     }
     log = tmp_path / "up.log"
     with log.open("w") as output:
@@ -104,6 +105,8 @@ async def test_up_brings_every_service_up_and_ctrl_c_stops_them(redis_server: Re
         async with httpx.AsyncClient(timeout=5) as http:
             health = await http.get(f"http://127.0.0.1:{gateway_port}/healthz")
             login = await http.get(f"http://127.0.0.1:{dashboard_port}/accounts/login/")
+            metrics = await http.get(f"http://127.0.0.1:{metrics_port}/metrics")
+        assert 'tradewire_trader_commands_total{bot="demo",command="stop_bot",outcome="completed"} 1.0' in metrics.text
         assert health.status_code == 200
         assert login.status_code == 200
     finally:

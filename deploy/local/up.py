@@ -83,6 +83,9 @@ def choose_redis() -> tuple[str, list[str] | None]:
     return url, [sys.executable, str(Path(__file__).with_name("embedded_redis.py")), "--port", str(port)]
 
 
+TRADER_METRICS_PORT = "8003"
+
+
 def service_commands(trader_args: list[str]) -> dict[str, list[str]]:
     wanted = {
         "trader": ("tradewire_trader", ["run", *trader_args]),
@@ -109,8 +112,11 @@ def main(argv: list[str] | None = None) -> int:
     if redis_command:
         manager.add_process("redis", " ".join(_quote(part) for part in redis_command), env=env, cwd=str(ROOT))
     for name, command in service_commands(args.trader_args).items():
-        manager.add_process(name, " ".join(_quote(part) for part in command), env=env, cwd=str(ROOT))
+        # The trader's metrics port is off by default (several traders may share a host); `up` runs one.
+        process_env = {"TRADER_METRICS_PORT": TRADER_METRICS_PORT, **env} if name == "trader" else env
+        manager.add_process(name, " ".join(_quote(part) for part in command), env=process_env, cwd=str(ROOT))
     say("dashboard http://127.0.0.1:8001  gateway http://127.0.0.1:8002/docs  (Ctrl-C stops everything)")
+    say(f"metrics: http://127.0.0.1:8002/metrics  :8001/metrics  trader :{TRADER_METRICS_PORT}/metrics")
     say(f"watch the bus: redis-cli -u {url} psubscribe 'tw:events:*'")
     manager.loop()
     # Ctrl-C is how a user stops `up`: that is a clean exit, not a failure.

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tradewire_bus import RedisBus
 from tradewire_schemas import (
@@ -24,7 +27,8 @@ from tradewire_schemas import (
     encode,
     utc_now,
 )
-from tradewire_testing import RedisServer, eventually
+from tradewire_testing import RedisServer, eventually, free_port
+from tradewire_trader.metrics import MetricsUnavailable
 from tradewire_trader.service import StopRequest, run_service
 from tradewire_trader.settings import Settings
 
@@ -185,3 +189,54 @@ async def test_a_replay_that_ends_stops_the_bot_and_a_restart_resumes_after_it(
     statuses = [e.event.reason for e in second if isinstance(e.event, StatusChanged)]
     assert statuses == ["started; resuming at candle 2000", "market data ended"]
     assert second[0].event.seq == first[-1].event.seq + 1
+
+
+async def test_metrics_are_served_while_trading_and_follow_commands(
+    tmp_path: Path, redis_url: str, settings_for: Callable[..., Settings]
+) -> None:
+    port = free_port()
+    settings = settings_for(tmp_path, redis_url=redis_url, speed=6000, metrics_port=port)
+    url = f"http://127.0.0.1:{port}/metrics"
+    async with service(settings) as (bus, stop, task), httpx.AsyncClient() as client:
+
+        async def scraped(name: str, **labels: str) -> float:
+            text = (await client.get(url)).text
+            for family in text_string_to_metric_families(text):
+                for sample in family.samples:
+                    if sample.name == name and sample.labels == {"bot": "demo", **labels}:
+                        return sample.value
+            raise AssertionError(f"{name} {labels} not in the scrape")
+
+        assert await scraped("tradewire_trader_status", status="running") == 1
+        await eventually(
+            lambda: scraped("tradewire_trader_candles_total"), timeout=10, what="candles counted in the scrape"
+        )
+        await bus.send_command(StopBot(bot_id="demo", actor="alice"))
+        assert await scraped("tradewire_trader_commands_total", command="stop_bot", outcome="completed") == 1
+        assert await scraped("tradewire_trader_status", status="stopped") == 1
+        assert await scraped("tradewire_trader_bus_connected") == 1
+        seq = (await bus.snapshot("demo")).seq
+        await eventually(
+            lambda: _at_least(scraped("tradewire_trader_last_seq"), seq), timeout=5, what="last_seq caught up"
+        )
+        stop.request("test finished")
+        await asyncio.wait_for(task, 15)
+        with pytest.raises(httpx.ConnectError):
+            await client.get(url)  # the port is released on exit
+
+
+async def _at_least(figure: Awaitable[float], floor: int) -> bool:
+    return await figure >= floor
+
+
+async def test_a_metrics_port_that_cannot_be_served_stops_the_start_before_running(
+    tmp_path: Path, redis_url: str, settings_for: Callable[..., Settings]
+) -> None:
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        settings = settings_for(tmp_path, redis_url=redis_url, metrics_port=held.getsockname()[1])
+        with pytest.raises(MetricsUnavailable, match=r"cannot serve metrics on 127\.0\.0\.1"):
+            await asyncio.wait_for(run_service(settings, StopRequest()), 15)
+    async with RedisBus.connect(redis_url) as bus:
+        assert (await bus.snapshot("demo")).status is None, "the bot never reported itself running"

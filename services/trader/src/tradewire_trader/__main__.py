@@ -52,6 +52,8 @@ FLAGS: dict[str, dict[str, Any]] = {
     "stats_every_s": {"type": float},
     "state_file": {"type": Path, "help": "SQLite state file (default trader-state/<bot id>.sqlite3)"},
     "redis_url": {"help": "Redis URL (env TRADER_REDIS_URL or REDIS_URL)"},
+    "metrics_port": {"type": int, "help": "serve Prometheus metrics on this port (default: off)"},
+    "metrics_host": {"help": "address for the metrics port (default 127.0.0.1)"},
 }
 
 

@@ -7,6 +7,7 @@ sees the result can already see the status change. Repeats are no-ops with a res
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable
 
 from tradewire_bus.logs import trace
@@ -29,6 +30,7 @@ class CommandHandler:
     def __init__(self, trader: Trader, heartbeat_s: float) -> None:
         self.trader = trader
         self.heartbeat_s = heartbeat_s
+        self.answered: Counter[tuple[str, Outcome]] = Counter()  # (command, outcome), for metrics
         self._handlers: dict[str, Callable[[Command], Awaitable[tuple[Outcome, str]]]] = {
             "start_bot": self.start_bot,  # type: ignore[dict-item]
             "stop_bot": self.stop_bot,  # type: ignore[dict-item]
@@ -37,6 +39,7 @@ class CommandHandler:
 
     async def handle(self, command: Command) -> CommandResult:
         outcome, message = await self._handlers[command.type](command)
+        self.answered[command.type, outcome] += 1
         log.info(
             "%s %s from %s: %s (%s)",
             command.type,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tradewire_trader.exchange import Exchange
 from tradewire_trader.market_data import CsvReplay, MarketData, Pacer, SyntheticMarket, sample_csv
 from tradewire_trader.markets import MarketRules
@@ -45,7 +47,11 @@ def build_market(settings: Settings, exchange: Exchange | None = None) -> Market
 
 
 def build_paper_trader(
-    settings: Settings, store: StateStore, publisher: SeqPublisher, lookup: PublishedLookup | None = None
+    settings: Settings,
+    store: StateStore,
+    publisher: SeqPublisher,
+    lookup: PublishedLookup | None = None,
+    observe_publish: Callable[[float], None] | None = None,
 ) -> Trader:
     """A paper trader without the bus around it: for backtests, benchmarks and tests."""
     return Trader(
@@ -54,7 +60,7 @@ def build_paper_trader(
         exchange=build_paper_exchange(settings),
         strategy=build_strategy(settings),
         store=store,
-        outbox=Outbox(store, publisher, lookup=lookup),
+        outbox=Outbox(store, publisher, lookup=lookup, observe_publish=observe_publish),
         price_every=settings.price_every,
         stats_every_s=settings.stats_every_s,
         outbox_limit=settings.outbox_limit,

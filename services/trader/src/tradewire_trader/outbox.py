@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -56,11 +56,13 @@ class Outbox:
         *,
         lookup: PublishedLookup | None = None,
         backoff: Backoff | None = None,
+        observe_publish: Callable[[float], None] | None = None,
     ) -> None:
         self._store = store
         self._publisher = publisher
         self._lookup = lookup
         self._backoff = backoff or Backoff(0.05, 5.0)
+        self._observe_publish = observe_publish
         self._queue: deque[_Pending] = deque()
         self._latest: dict[str, _Pending] = {}
         self._wakeup = asyncio.Event()
@@ -70,6 +72,7 @@ class Outbox:
         self.last_seq = store.last_seq()
         self._seq_saved_at = 0.0
         self.published = 0
+        self.published_by_type: Counter[str] = Counter()
         self.failures = 0
         self.connected = True
 
@@ -158,8 +161,12 @@ class Outbox:
                     seq,
                 )
                 return seq
+        started = time.perf_counter()
         envelope = await self._publisher.publish(item.event)
+        if self._observe_publish is not None:
+            self._observe_publish(time.perf_counter() - started)
         self.published += 1
+        self.published_by_type[item.event.type] += 1
         return envelope.event.seq
 
     def _settle(self, item: _Pending, seq: int) -> None:

@@ -17,6 +17,7 @@ from tradewire_schemas import BotStatus, Heartbeat
 from tradewire_trader.command_handler import CommandHandler
 from tradewire_trader.components import build_exchange, build_market
 from tradewire_trader.exchange import Exchange
+from tradewire_trader.metrics import TraderMetrics, metrics_server
 from tradewire_trader.outbox import Outbox
 from tradewire_trader.settings import Settings
 from tradewire_trader.state_store import StateStore
@@ -83,15 +84,30 @@ async def background(
             log.error("helper task %s did not stop; abandoning it", task.get_name())
 
 
+@asynccontextmanager
+async def optional_metrics_server(settings: Settings, metrics: TraderMetrics) -> AsyncIterator[None]:
+    if settings.metrics_port is None:
+        yield
+        return
+    async with metrics_server(metrics.registry, settings.metrics_host, settings.metrics_port):
+        yield
+
+
 async def run_service(settings: Settings, stop: StopRequest) -> BotStatus:
     """Trade until stopped; returns the final status (`error` when trading failed)."""
     store = StateStore(settings.state_path)
     try:
         async with RedisBus.connect(settings.redis_url, settings.bus) as bus:
-            outbox = Outbox(store, bus.publisher, lookup=stream_tail_lookup(bus, settings.bot_id))
+            metrics = TraderMetrics()
+            outbox = Outbox(
+                store,
+                bus.publisher,
+                lookup=stream_tail_lookup(bus, settings.bot_id),
+                observe_publish=metrics.publish_seconds.observe,
+            )
             exchange = await build_exchange(settings)
             try:
-                return await trade(settings, stop, bus, store, outbox, exchange)
+                return await trade(settings, stop, bus, store, outbox, exchange, metrics)
             finally:
                 close = getattr(exchange, "close", None)
                 if close is not None:
@@ -101,7 +117,13 @@ async def run_service(settings: Settings, stop: StopRequest) -> BotStatus:
 
 
 async def trade(
-    settings: Settings, stop: StopRequest, bus: RedisBus, store: StateStore, outbox: Outbox, exchange: Exchange
+    settings: Settings,
+    stop: StopRequest,
+    bus: RedisBus,
+    store: StateStore,
+    outbox: Outbox,
+    exchange: Exchange,
+    metrics: TraderMetrics,
 ) -> BotStatus:
     trader = Trader(
         bot_id=settings.bot_id,
@@ -117,38 +139,42 @@ async def trade(
     had_state = trader.restore()
     outbox.resume(settings.bot_id, await seq_on_bus(bus, settings.bot_id))
     handler = CommandHandler(trader, settings.heartbeat_s)
+    metrics.watch(trader, handler)
     if not had_state:
         reason = "started"
     elif trader.clean_exit:
         reason = f"started; resuming at candle {trader.iteration}"
     else:
         reason = f"restarted after an unclean exit; resuming at candle {trader.iteration}"
-    trader.change_status("running", reason)
-    market = build_market(settings, exchange)
-    inbox = bus.commands(settings.bot_id, bus.publisher)
-    helpers = (outbox.run(), answer_commands(inbox, handler), heartbeats(trader, settings.heartbeat_s))
-    async with background(*helpers, on_stuck=lambda: inbox.__aexit__(None, None, None)):
-        trading = asyncio.create_task(trader.run(market))
-        stopping = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait({trading, stopping}, return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-        status: BotStatus = "stopped"
-        if trading in done:
-            error = trading.exception()
-            if error is None:
-                reason = "market data ended"
+    # Served before the bot reports itself running: a metrics port that cannot be bound stops the start.
+    async with optional_metrics_server(settings, metrics):
+        trader.change_status("running", reason)
+        market = build_market(settings, exchange)
+        inbox = bus.commands(settings.bot_id, bus.publisher)
+        helpers = (outbox.run(), answer_commands(inbox, handler), heartbeats(trader, settings.heartbeat_s))
+        async with background(*helpers, on_stuck=lambda: inbox.__aexit__(None, None, None)):
+            trading = asyncio.create_task(trader.run(market))
+            stopping = asyncio.create_task(stop.wait())
+            done, _ = await asyncio.wait({trading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            status: BotStatus = "stopped"
+            if trading in done:
+                error = trading.exception()
+                if error is None:
+                    reason = "market data ended"
+                else:
+                    log.error("trading failed", exc_info=error)
+                    reason, status = f"trading failed: {type(error).__name__}: {error}", "error"
             else:
-                log.error("trading failed", exc_info=error)
-                reason, status = f"trading failed: {type(error).__name__}: {error}", "error"
-        else:
-            trading.cancel()
-            await asyncio.wait({trading})
-            reason = stop.reason
-        await trader.cancel_open_orders()
-        trader.change_status(status, reason, TRADER, clean_exit=True)
-        if not await outbox.flush(FLUSH_ON_EXIT_S):
-            log.warning(
-                "exiting with %d events unpublished; they are kept and sent on the next start", outbox.durable_backlog
-            )
-        outbox.save_seq()
+                trading.cancel()
+                await asyncio.wait({trading})
+                reason = stop.reason
+            await trader.cancel_open_orders()
+            trader.change_status(status, reason, TRADER, clean_exit=True)
+            if not await outbox.flush(FLUSH_ON_EXIT_S):
+                log.warning(
+                    "exiting with %d events unpublished; they are kept and sent on the next start",
+                    outbox.durable_backlog,
+                )
+            outbox.save_seq()
     return status

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: LogFormat = Field("text", description="text for people, json for log collectors.")
 
+    # metrics
+    metrics_port: int | None = Field(
+        None, ge=0, le=65535, description="Serve Prometheus metrics on this port (off when unset; the image uses 8003)."
+    )
+    metrics_host: str = Field("127.0.0.1", description="Address the metrics port listens on (0.0.0.0 in the image).")
+
     # state
     state_file: Path | None = Field(None, description="SQLite file, the source of truth; default per bot id.")
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias=AliasChoices("TRADER_REDIS_URL", "REDIS_URL"))

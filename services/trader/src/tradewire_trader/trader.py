@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from decimal import Decimal
 from typing import Any
 
@@ -71,6 +72,7 @@ class Trader:
         self.first_price: Decimal | None = None
         self.clean_exit = True
         self.rejected_orders = 0
+        self.fills: Counter[str] = Counter()  # by side, since this process started
         self._refusals_in_a_row = 0
         self._stats_due = 0.0
 
@@ -193,6 +195,7 @@ class Trader:
 
     def on_fill(self, fill: Fill) -> None:
         realized = self.book.apply(fill)
+        self.fills[fill.side] += 1
         trade = TradeExecuted(
             bot_id=self.bot_id,
             mode=self.mode,
