@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tradewire_bus import ClientQueue, ClientTooSlow, Hub, Interest, RedisBus, Resync
+from tradewire_bus import FAIR_SHARE, ClientQueue, ClientTooSlow, Hub, Interest, RedisBus, Resync
 from tradewire_schemas import Envelope
 from tradewire_testing import eventually
 from tradewire_testing.factories import price, status, trade
@@ -149,3 +149,45 @@ async def test_a_hub_always_stops_when_cancelled(bus: RedisBus) -> None:
         task.cancel()
         done, _ = await asyncio.wait([task], timeout=3)
         assert done, f"the hub ignored a cancel after {yields} loop turns"
+
+
+async def test_a_taker_with_a_backlog_yields_to_the_event_loop() -> None:
+    """Sends to a socket with room do not suspend; without yields one client's backlog would starve all."""
+    queue = ClientQueue(Interest(), max_pending=10_000, conflate_after=10_000)
+    for seq in range(1, 10 * FAIR_SHARE + 1):
+        queue.offer(envelope(trade(order_id=f"o-{seq}"), seq))
+    turns = 0
+
+    async def other_work() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    other = asyncio.create_task(other_work())
+    await asyncio.sleep(0)
+    started = turns
+    for _ in range(10 * FAIR_SHARE):
+        await queue.get()  # nothing else here awaits: only the queue can let the other task run
+    other.cancel()
+    assert turns - started >= 9, "the other task should have run about once per FAIR_SHARE items"
+
+
+async def test_a_resume_replays_every_trade_and_only_the_latest_price_of_each_page(bus: RedisBus, hub: Hub) -> None:
+    first = await bus.publish(trade(order_id="seen"))
+    for i in range(30):
+        await bus.publish(price(iteration=i))
+        if i % 10 == 0:
+            await bus.publish(trade(order_id=f"missed-{i}"))
+    async with hub.attach(bots=["alpha"], after={"alpha": first.offset}) as queue:
+        await bus.publish(trade(order_id="live"))
+        items: list[Envelope] = []
+        while not items or getattr(items[-1].event, "order_id", None) != "live":
+            item = await asyncio.wait_for(queue.get(), 5)
+            assert isinstance(item, Envelope)
+            items.append(item)
+    trades = [getattr(i.event, "order_id", None) for i in items if i.event.type == "trade_executed"]
+    prices = [getattr(i.event, "iteration", None) for i in items if i.event.type == "price_update"]
+    assert trades == ["missed-0", "missed-10", "missed-20", "live"]
+    assert prices == [29], "older prices in the replayed page are superseded by the last one"
+    assert [i.event.seq for i in items] == sorted(i.event.seq for i in items)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Collection
 
 from tradewire_bus import RedisBus
+from tradewire_bus.conflation import latest_only
 from tradewire_gateway.frames import SnapshotFrame
 from tradewire_schemas import Envelope
 
@@ -16,13 +17,15 @@ async def missed_events(
 ) -> AsyncIterator[Envelope]:
     """Every retained event of the bot after `after`, page by page, so the reader paces the reading.
 
+    Price, stats and heartbeat updates superseded within a page are skipped (`latest_only`).
+
     Yields nothing when `after` is no longer in the stream: the hub's own replay then sends a resync.
     """
     if not await bus.redis.xrange(bus.topics.bot_stream(bot_id), min=after, max=after, count=1):
         return
     while True:
         page = await bus.history(bot_id, after=after, limit=HISTORY_PAGE)
-        for envelope in page:
+        for envelope in latest_only(page):
             if types is None or envelope.event.type in types:
                 yield envelope
         if len(page) < HISTORY_PAGE:

@@ -14,7 +14,15 @@ import time
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
-from tradewire_bus import BusUnavailable, ClientQueue, ClientTooSlow, CommandTimeout, NoTraderListening, Resync
+from tradewire_bus import (
+    FAIR_SHARE,
+    BusUnavailable,
+    ClientQueue,
+    ClientTooSlow,
+    CommandTimeout,
+    NoTraderListening,
+    Resync,
+)
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_gateway.auth import SUBPROTOCOL, Principal, bearer_token, token_from_subprotocols
 from tradewire_gateway.frames import (
@@ -152,12 +160,16 @@ class EventSocket:
         than `ws_max_pending` trades would be cut off on every resume. Reading the stream here first leaves
         the hub only what was published meanwhile.
         """
+        sent = 0
         for bot, offset in list(after.items()):
             async for envelope in missed_events(self._runtime.bus, bot, offset, self._request.types):
                 if not await self._send(self._runtime.frames.text(envelope)):
                     raise _Gone
                 self._metrics.relayed.labels(type=envelope.event.type).inc()
                 after[bot] = envelope.offset
+                sent += 1
+                if sent % FAIR_SHARE == 0:  # a send with room in the socket buffer does not suspend
+                    await asyncio.sleep(0)
         return after
 
     async def _send_snapshots(self) -> dict[str, str]:

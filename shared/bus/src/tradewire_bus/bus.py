@@ -8,6 +8,7 @@ async with RedisBus.connect(settings.redis_url, settings.bus) as bus:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
@@ -18,6 +19,8 @@ from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 
 from tradewire_bus.commands import CommandInbox, send_command
 from tradewire_bus.config import BusConfig
+from tradewire_bus.conflation import latest_only
+from tradewire_bus.decoded_cache import DecodedCache
 from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.publisher import Publisher, RedisPublisher
 from tradewire_bus.reads import raise_if_cancelling, read_stream, set_members, stream_entries
@@ -37,6 +40,11 @@ class RedisBus:
         self.config = config
         self.topics = Topics(config.namespace)
         self.stats = BusStats()
+        self.decoded = DecodedCache(config.decoded_cache)
+        # History reads take at most half the pool, queueing here without a deadline: when hundreds of
+        # clients resume at once, the pool's own wait (which fails after a timeout) stays free for
+        # publishes, commands and snapshots.
+        self._history_slots = asyncio.Semaphore(max(1, config.max_connections // 2))
         # Subscriptions must see a dropped connection (to backfill), so their client never retries
         # behind our back; plain commands may retry briefly.
         self._pubsub_redis = pubsub_redis
@@ -110,36 +118,46 @@ class RedisBus:
         envelopes, _, _ = await self._history_page(bot_id, after, limit)
         return envelopes
 
-    async def replay(self, bot_id: str, after: str = FROM_START) -> AsyncGenerator[Envelope | Resync, None]:
-        """Every retained event after `after`, in pages; a `Resync` first if that offset is gone."""
+    async def replay(
+        self, bot_id: str, after: str = FROM_START, *, conflate: bool = False
+    ) -> AsyncGenerator[Envelope | Resync, None]:
+        """Every retained event after `after`, in pages; a `Resync` first if that offset is gone.
+
+        With `conflate`, price, stats and heartbeat updates superseded within a page are skipped."""
         stream = self.topics.bot_stream(bot_id)
         if after != FROM_START and not await read_stream(self.redis, stream, after, after, 1):
             yield Resync(bot_id, f"offset {after} is no longer in the stream; reload the snapshot")
             after = FROM_START
         while True:
             envelopes, last_read, count = await self._history_page(bot_id, after, self.config.backfill_batch)
-            for envelope in envelopes:
+            for envelope in latest_only(envelopes) if conflate else envelopes:
                 yield envelope
             if count < self.config.backfill_batch:
                 return
             after = last_read
 
     async def _history_page(self, bot_id: str, after: str, limit: int) -> tuple[list[Envelope], str, int]:
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with self._history_slots, self.redis.pipeline(transaction=True) as pipe:
             pipe.get(self.topics.epoch())
             pipe.xrange(self.topics.bot_stream(bot_id), min=f"({after}", max="+", count=limit)
             epoch, entries = await pipe.execute()
         raise_if_cancelling()
         result = []
         read = stream_entries(entries)
+        epoch = epoch or b""
         for offset, fields in read:
-            try:
-                event = decode_event(fields[b"event"])
-            except (MessageRejected, KeyError) as error:
-                self.stats.garbage += 1
-                log.warning("skipped stream entry %s of %s: %s", offset, bot_id, error)
-                continue
-            result.append(Envelope(epoch=(epoch or b"").decode(), offset=offset, event=event))
+            key = (epoch, bot_id, offset)
+            envelope = self.decoded.get(key)
+            if envelope is None:
+                try:
+                    event = decode_event(fields[b"event"])
+                except (MessageRejected, KeyError) as error:
+                    self.stats.garbage += 1
+                    log.warning("skipped stream entry %s of %s: %s", offset, bot_id, error)
+                    continue
+                envelope = Envelope(epoch=epoch.decode(), offset=offset, event=event)
+                self.decoded.put(key, envelope)
+            result.append(envelope)
         return result, read[-1][0] if read else after, len(read)
 
     async def ping(self) -> bool:

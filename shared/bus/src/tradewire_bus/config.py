@@ -18,3 +18,6 @@ class BusConfig(BaseModel):
     reconnect_max_s: float = Field(default=5.0, gt=0, description="Longest reconnect delay.")
     max_connections: int = Field(default=32, ge=1, description="Connections per process for non-pub/sub commands.")
     backfill_batch: int = Field(default=1000, ge=1, description="Stream entries read per XRANGE.")
+    decoded_cache: int = Field(
+        default=8192, ge=0, description="Decoded history entries kept, so concurrent resumes validate each once."
+    )

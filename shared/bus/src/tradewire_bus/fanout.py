@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from tradewire_bus.backoff import Backoff
 from tradewire_bus.bus import RedisBus
+from tradewire_bus.conflation import CONFLATABLE
 from tradewire_bus.logs import trace
 from tradewire_bus.subscription import Resync
 from tradewire_schemas import Envelope
@@ -27,8 +28,7 @@ log = logging.getLogger("tradewire.bus.fanout")
 
 Item = Envelope | Resync
 
-# Newer replaces older without loss of meaning: each of these carries the full current value.
-CONFLATABLE = frozenset({"price_update", "stats_update", "heartbeat"})
+FAIR_SHARE = 32  # items a taker gets in a row before it yields to the event loop (see ClientQueue.get)
 # Rare and worth following across services by id (docs/deployment.md, "Following one id").
 TRACED = frozenset({"trade_executed", "status_change", "command_result"})
 
@@ -80,6 +80,7 @@ class ClientQueue:
         self._held: list[Item] | None = None  # live items that arrived during a replay
         self._overflow: ClientTooSlow | None = None
         self.offsets: dict[str, str] = {}  # per bot: the offset of the last item taken
+        self._handed_in_a_row = 0  # items handed out since the taker last had to wait
 
     def __len__(self) -> int:
         return len(self._items)
@@ -182,6 +183,14 @@ class ClientQueue:
         return item
 
     async def get(self) -> Item:
+        # A send to a socket with room in its buffer does not suspend, so a taker with a backlog (a
+        # resume, a burst) would loop here without ever yielding: every other client, and the server's
+        # accept loop, would wait until its backlog is gone. Yielding every FAIR_SHARE items keeps the
+        # event loop turning; seen as a reconnect storm where hundreds of handshakes timed out.
+        self._handed_in_a_row += 1
+        if self._handed_in_a_row >= FAIR_SHARE:
+            self._handed_in_a_row = 0
+            await asyncio.sleep(0)
         while True:
             if self._replay is not None and self._overflow is None:
                 replayed = await self._next_replayed()
@@ -192,6 +201,7 @@ class ClientQueue:
             if item is not None:
                 return item
             self._wakeup.clear()
+            self._handed_in_a_row = 0
             await self._wakeup.wait()
 
 
@@ -241,7 +251,7 @@ class Hub:
 
     async def _history(self, after: Mapping[str, str]) -> AsyncGenerator[Item, None]:
         for bot, offset in after.items():
-            async for item in self._bus.replay(bot, offset):
+            async for item in self._bus.replay(bot, offset, conflate=True):
                 yield item
 
     def _offer(self, item: Item) -> None:
