@@ -120,7 +120,11 @@ async def run(drill: Drill, args: argparse.Namespace) -> DrillResult:
             folder.mkdir(parents=True, exist_ok=True)
         else:
             folder = Path(cleanup.enter_context(tempfile.TemporaryDirectory(prefix=f"tradewire-drill-{drill.name}-")))
-        rig = Rig(folder, persistence=drill.persistence, speed=(args.storm_speed or args.speed) if drill.storm_speed else args.speed)
+        rig = Rig(
+            folder,
+            persistence=drill.persistence,
+            speed=(args.storm_speed or args.speed) if drill.storm_speed else args.speed,
+        )
         await asyncio.to_thread(rig.start)
         stop = asyncio.Event()
         scene = faults.Scene(rig, stop, args, result.notes)

@@ -32,6 +32,6 @@ def test_frame_cache_encodes_each_envelope_once_and_stays_bounded(make: Any) -> 
     assert cache.text(first) is cache.text(first)
     for n in range(2, 5):
         cache.text(Envelope(epoch="e", offset=f"{n}-0", event=make.price("alpha", n)))
-    assert len(cache._texts) == 2
+    assert len(cache) == 2
     other_bot_same_offset = Envelope(epoch="e", offset="4-0", event=make.price("beta", 4))
     assert json.loads(cache.text(other_bot_same_offset))["bot_id"] == "beta"

@@ -13,6 +13,7 @@ import sys
 
 from pydantic import ValidationError
 
+from tradewire_bus.heap import prepare_for_serving
 from tradewire_dashboard.config import Settings
 
 
@@ -33,6 +34,7 @@ def serve(settings: Settings) -> None:
         flush=True,
     )
     application = build_application(settings)
+    prepare_for_serving()  # rare, short full GC pauses with many clients (tradewire_bus.heap)
     if settings.server == "daphne":
         from daphne.server import Server
 

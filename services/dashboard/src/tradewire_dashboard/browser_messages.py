@@ -70,6 +70,12 @@ def for_envelope(envelope: Envelope) -> Message | None:
     return {"type": kind, "bot_id": event.bot_id, "offset": envelope.offset, "data": _event_data(event)}
 
 
+def encode_envelope(envelope: Envelope) -> str | None:
+    """`for_envelope`, encoded: what the consumers send, cached per event by the runtime."""
+    message = for_envelope(envelope)
+    return None if message is None else dumps(message)
+
+
 def for_resync(resync: Resync) -> Message:
     return {"type": "resync", "bot_id": resync.bot_id, "offset": None, "data": {"reason": resync.reason}}
 

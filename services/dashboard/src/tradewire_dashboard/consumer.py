@@ -95,9 +95,10 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
             async with self.runtime.hub.attach(types=out.RELAYED_EVENT_TYPES, after=after) as queue:
                 while True:
                     item = await queue.get()
-                    message = out.for_resync(item) if isinstance(item, Resync) else out.for_envelope(item)
-                    if message is not None:
-                        await self.push(message)
+                    if isinstance(item, Resync):
+                        await self.push(out.for_resync(item))
+                    elif (text := self.runtime.browser_texts.get(item)) is not None:
+                        await self.send(text_data=text)
         except ClientTooSlow as slow:
             self.runtime.stats.cut_off += 1
             log.warning("browser of %s fell behind and was cut off: %s", self.actor, slow)

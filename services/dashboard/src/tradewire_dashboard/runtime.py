@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tradewire_bus import Hub, RedisBus
+from tradewire_bus.rendered_cache import RenderedCache
+from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.config import Settings
 
 log = logging.getLogger("tradewire.dashboard")
@@ -36,6 +38,8 @@ class DashboardRuntime:
     bus: RedisBus
     hub: Hub
     stats: DashboardStats = field(default_factory=DashboardStats)
+    # Each event's browser frame, encoded once for every browser that receives it.
+    browser_texts: RenderedCache[str | None] = field(default_factory=lambda: RenderedCache(out.encode_envelope))
     recorder: Any = None  # a Recorder when recording; imported lazily because it needs Django's models
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uvicorn
 
+from tradewire_bus.heap import prepare_for_serving
 from tradewire_bus.logs import configure_logging
 from tradewire_gateway.app import create_app
 from tradewire_gateway.settings import Settings
@@ -12,8 +13,10 @@ from tradewire_gateway.settings import Settings
 def main() -> None:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
+    app = create_app(settings)
+    prepare_for_serving()  # rare, short full GC pauses with many clients (tradewire_bus.heap)
     uvicorn.run(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),

@@ -7,12 +7,12 @@ Outgoing frames all carry a `type`. Event frames wrap a bus event without changi
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from tradewire_bus import BotSnapshot, Resync
+from tradewire_bus.rendered_cache import RenderedCache
 from tradewire_schemas import BotId, CommandName, CommandResult, Envelope, Event
 
 ErrorCode = Literal[
@@ -113,18 +113,11 @@ def resync_frame_text(resync: Resync) -> str:
     return ResyncFrame(bot_id=resync.bot_id, reason=resync.reason).model_dump_json()
 
 
-class FrameCache:
-    """Encodes each envelope once however many clients receive it (a small LRU by bot and offset)."""
+class FrameCache(RenderedCache[str]):
+    """Encodes each envelope once however many clients receive it."""
 
     def __init__(self, size: int = 4096) -> None:
-        self._size = size
-        self._texts: OrderedDict[tuple[str, str, str], str] = OrderedDict()
+        super().__init__(event_frame_text, size)
 
     def text(self, envelope: Envelope) -> str:
-        key = (envelope.epoch, envelope.event.bot_id, envelope.offset)
-        found = self._texts.get(key)
-        if found is None:
-            found = self._texts[key] = event_frame_text(envelope)
-            if len(self._texts) > self._size:
-                self._texts.popitem(last=False)
-        return found
+        return self.get(envelope)

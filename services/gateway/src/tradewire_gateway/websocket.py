@@ -165,7 +165,7 @@ class EventSocket:
             async for envelope in missed_events(self._runtime.bus, bot, offset, self._request.types):
                 if not await self._send(self._runtime.frames.text(envelope)):
                     raise _Gone
-                self._metrics.relayed.labels(type=envelope.event.type).inc()
+                self._metrics.count_relayed(envelope.event.type)
                 after[bot] = envelope.offset
                 sent += 1
                 if sent % FAIR_SHARE == 0:  # a send with room in the socket buffer does not suspend
@@ -202,7 +202,7 @@ class EventSocket:
                 return None
 
     def _observe(self, envelope: Envelope, attached_ms: float) -> None:
-        self._metrics.relayed.labels(type=envelope.event.type).inc()
+        self._metrics.count_relayed(envelope.event.type)
         published_ms = int(envelope.offset.partition("-")[0])
         if published_ms >= attached_ms:  # replayed history would only measure how old it is
             self._metrics.latency.observe(max(0.0, time.time() - published_ms / 1000))

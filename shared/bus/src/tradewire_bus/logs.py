@@ -78,3 +78,4 @@ def configure_logging(level: str = "INFO", form: LogFormat = "text") -> None:
         logger = logging.getLogger(name)  # they may have handlers of their own: use ours instead
         logger.handlers.clear()
         logger.propagate = True
+        logger.setLevel(logging.NOTSET)  # the root level decides (an earlier uvicorn.Config may have set one)
