@@ -63,6 +63,25 @@ async def test_every_trade_on_the_bus_is_recorded_once_with_its_offset(settings:
     assert rows[0]["price"] == Decimal("42001")  # exact, not a float's approximation
 
 
+async def test_a_burst_of_live_trades_shares_transactions_and_dates_the_bot(settings: Settings, bus: RedisBus) -> None:
+    await bus.publish(status("running"))
+    async with dashboard_runtime(settings) as runtime:
+        await eventually(lambda: runtime.recorder.stats.restarts == 0 and runtime.hub.stats.clients >= 1)
+        batches_before = runtime.recorder.stats.batches
+        burst = [await bus.publish(trade(n)) for n in range(1, 41)]
+        await eventually(lambda: _recorded(40), what="the burst is recorded")
+        batches = runtime.recorder.stats.batches - batches_before
+    assert batches <= 10, f"40 trades in a burst took {batches} transactions"
+    newest = max(e.event.ts for e in burst)
+    assert await database_sync_to_async(_last_trade_at)("alpha") == newest
+
+
+def _last_trade_at(bot_id: str) -> Any:
+    from tradewire_dashboard.models import Bot
+
+    return Bot.objects.get(bot_id=bot_id).last_trade_at
+
+
 async def test_recording_the_same_trades_twice_changes_nothing(settings: Settings, bus: RedisBus) -> None:
     envelopes = [await bus.publish(trade(n)) for n in (1, 2, 3)]
     assert await database_sync_to_async(store)(envelopes) == (3, 0)

@@ -8,13 +8,14 @@ trades and the cursor of a batch are written in one transaction, so a restart re
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import aclosing
 from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Q
 
 from tradewire_bus import FROM_START, ClientTooSlow, Hub, RedisBus, Resync
 from tradewire_bus.backoff import Backoff
@@ -24,6 +25,10 @@ from tradewire_schemas import Envelope, TradeExecuted
 log = logging.getLogger("tradewire.dashboard.recorder")
 
 BATCH = 500
+# Trades arriving one at a time were stored one transaction each (about six queries, ~0.8 ms of CPU
+# per trade at 1000 trades/s: most of the dashboard's CPU). Waiting this long after the first trade of
+# a batch lets a burst share one transaction; browsers are not delayed, only the history page.
+BATCH_WINDOW_S = 0.05
 
 
 @dataclass
@@ -32,6 +37,7 @@ class RecorderStats:
     duplicates: int = 0
     resyncs: int = 0
     restarts: int = 0
+    batches: int = 0
 
 
 def trade_row(bot: Bot, envelope: Envelope, trade: TradeExecuted) -> Trade:
@@ -77,9 +83,10 @@ def store(envelopes: list[Envelope]) -> tuple[int, int]:
             RecorderCursor.objects.update_or_create(
                 bot=bots[bot_id], defaults={"epoch": envelope.epoch, "offset": envelope.offset}
             )
-        for bot in bots.values():
-            newest = Trade.objects.filter(bot=bot).aggregate(newest=Max("executed_at"))["newest"]
-            Bot.objects.filter(pk=bot.pk).update(last_trade_at=newest)
+        for bot_id, bot in bots.items():
+            newest = max(t.ts for _, t in trades if t.bot_id == bot_id)
+            later = Q(last_trade_at__isnull=True) | Q(last_trade_at__lt=newest)
+            Bot.objects.filter(later, pk=bot.pk).update(last_trade_at=newest)
     return len(fresh), len(trades) - len(fresh)
 
 
@@ -127,6 +134,8 @@ class Recorder:
         async with self._hub.attach(types={"trade_executed"}, after=after) as queue:
             while True:
                 batch = [await queue.get()]
+                if not queue.replaying and len(queue) == 0:  # a live trade alone: let a burst join it
+                    await asyncio.sleep(BATCH_WINDOW_S)
                 while len(batch) < BATCH and (item := queue.get_nowait()) is not None:
                     batch.append(item)
                 for item in batch:
@@ -140,6 +149,7 @@ class Recorder:
                     known.add(bot)
                     envelopes = await self._earlier_trades(bot, envelopes) + envelopes
                 new, duplicates = await database_sync_to_async(store)(envelopes)
+                self.stats.batches += 1
                 self.stats.recorded += new
                 self.stats.duplicates += duplicates
                 self._backoff.reset()

@@ -86,6 +86,11 @@ class ClientQueue:
         return len(self._items)
 
     @property
+    def replaying(self) -> bool:
+        """True while history asked for with `after` is still being handed out."""
+        return self._replay is not None
+
+    @property
     def cut_off(self) -> bool:
         return self._overflow is not None
 
