@@ -191,3 +191,20 @@ async def test_a_resume_replays_every_trade_and_only_the_latest_price_of_each_pa
     assert trades == ["missed-0", "missed-10", "missed-20", "live"]
     assert prices == [29], "older prices in the replayed page are superseded by the last one"
     assert [i.event.seq for i in items] == sorted(i.event.seq for i in items)
+
+
+async def test_get_many_takes_history_in_batches_then_live_events_without_waiting_for_more(
+    bus: RedisBus, hub: Hub
+) -> None:
+    first = await bus.publish(trade(order_id="seen"))
+    for i in range(30):
+        await bus.publish(trade(order_id=f"missed-{i}"))
+    async with hub.attach(bots=["alpha"], after={"alpha": first.offset}) as queue:
+        await bus.publish(trade(order_id="live"))
+        await eventually(lambda: hub.stats.relayed >= 32, what="the live trade reached the hub")
+        history = await asyncio.wait_for(queue.get_many(20), 5)
+        rest = await asyncio.wait_for(queue.get_many(100), 5)  # must not wait for an event that never comes
+        assert not queue.replaying
+    names = [i.event.order_id for i in history + rest]
+    assert len(history) == 20
+    assert names == [f"missed-{i}" for i in range(30)] + ["live"]

@@ -187,6 +187,25 @@ class ClientQueue:
             self.offsets[item.event.bot_id] = item.offset
         return item
 
+    async def get_many(self, limit: int) -> list[Item]:
+        """At least one item, then up to `limit` of those available without waiting for new events.
+
+        History still to replay counts as available (reading it waits only for Redis), so a consumer
+        that stores in batches (the dashboard's recorder) batches its catch-up too.
+        """
+        items = [await self.get()]
+        while len(items) < limit:
+            if self._replay is not None and self._overflow is None:
+                replayed = await self._next_replayed()
+                if replayed is not None:
+                    items.append(replayed)
+                continue  # None: the history ended and the events held meanwhile are queued now
+            item = self.get_nowait()
+            if item is None:
+                break
+            items.append(item)
+        return items
+
     async def get(self) -> Item:
         # A send to a socket with room in its buffer does not suspend, so a taker with a backlog (a
         # resume, a burst) would loop here without ever yielding: every other client, and the server's
