@@ -24,7 +24,9 @@ from tradewire_schemas import Envelope, TradeExecuted
 
 log = logging.getLogger("tradewire.dashboard.recorder")
 
-BATCH = 500
+# Trades per transaction. The ORM work of a batch runs in a worker thread holding the GIL, which stalls
+# the browsers' relay: 500 trades held it ~50 ms; 50 keep the stall to a few ms.
+BATCH = 50
 # Trades were stored one transaction each (about six queries, ~0.8 ms of CPU per trade at 1000
 # trades/s: most of the dashboard's CPU), and a recorder that fell behind stayed in its one-by-one
 # catch-up for good. Now history is taken in batches (`get_many`), and live trades are stored at most
