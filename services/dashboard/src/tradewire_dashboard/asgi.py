@@ -15,7 +15,6 @@ from tradewire_dashboard.runtime import RuntimeApp
 
 def build_application(settings: Settings, *, record: bool = True) -> RuntimeApp:
     """Django must already be configured (see `django_config.configure_django`)."""
-    from channels.auth import AuthMiddlewareStack
     from channels.routing import ProtocolTypeRouter, URLRouter
     from channels.security.websocket import AllowedHostsOriginValidator
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
@@ -23,10 +22,11 @@ def build_application(settings: Settings, *, record: bool = True) -> RuntimeApp:
     from django.urls import path
 
     from tradewire_dashboard.consumer import ControlRoomConsumer
+    from tradewire_dashboard.websocket_auth import session_user_stack
 
     http = ASGIStaticFilesHandler(get_asgi_application())
     websocket = AllowedHostsOriginValidator(
-        AuthMiddlewareStack(URLRouter([path("ws/control/", ControlRoomConsumer.as_asgi())]))
+        session_user_stack(URLRouter([path("ws/control/", ControlRoomConsumer.as_asgi())]))
     )
     return RuntimeApp(ProtocolTypeRouter({"http": http, "websocket": websocket}), settings, record=record)
 

@@ -25,13 +25,14 @@ from tradewire_schemas import Envelope, TradeExecuted
 log = logging.getLogger("tradewire.dashboard.recorder")
 
 # Trades per transaction. The ORM work of a batch runs in a worker thread holding the GIL, which stalls
-# the browsers' relay: 500 trades held it ~50 ms; 50 keep the stall to a few ms.
-BATCH = 50
+# the browsers' relay: 500 trades held it ~50 ms; at 1000 trades/s, 50 a batch (every 50 ms) gave the
+# browsers a p99 of 7-9 ms, 20 (every 20 ms) about 5 ms, one a batch ~2 ms at twice the CPU.
+BATCH = 20
 # Trades were stored one transaction each (about six queries, ~0.8 ms of CPU per trade at 1000
 # trades/s: most of the dashboard's CPU), and a recorder that fell behind stayed in its one-by-one
 # catch-up for good. Now history is taken in batches (`get_many`), and live trades are stored at most
 # once per window (a burst shares one transaction); browsers are not delayed, only the history page.
-BATCH_WINDOW_S = 0.05
+BATCH_WINDOW_S = 0.02
 
 
 @dataclass
