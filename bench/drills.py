@@ -261,7 +261,7 @@ def markdown(results: list[DrillResult]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="5 s offline, 100-client storm, shorter phases")
     parser.add_argument("--only", help=f"comma-separated drill names: {', '.join(d.name for d in DRILLS)}")
@@ -283,6 +283,11 @@ def main(argv: list[str] | None = None) -> int:
     args.slow_s = 8.0 if args.quick else 20.0
     args.down_s, args.drain_s = 2.0, 20.0
     args.drill_timeout_s = args.offline_s + 120
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     chosen = [d for d in DRILLS if not args.only or d.name in args.only.split(",")]
     results = []
     started = time.monotonic()

@@ -3,7 +3,6 @@ trades are judged against the ledger, and one short real drill end to end."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import sys
@@ -65,17 +64,8 @@ def test_recovery_is_the_time_until_every_watcher_holds_a_trade_made_after_the_f
 
 @pytest.mark.redis
 def test_a_short_gateway_restart_drill_finds_every_trade_at_every_client() -> None:
-    args = argparse.Namespace(
-        speed=120_000,
-        warm_s=1.0,
-        after_s=1.0,
-        drain_s=20.0,
-        drill_timeout_s=60.0,
-        offline_s=1.0,
-        storm=10,
-        slow_s=2.0,
-        down_s=1.0,
-    )
+    args = drills.parse_args(["--quick", "--offline-s", "1", "--storm", "10"])
+    args.warm_s, args.after_s, args.slow_s, args.down_s, args.drill_timeout_s = 1.0, 1.0, 2.0, 1.0, 60.0
     drill = next(d for d in drills.DRILLS if d.name == "gateway-restart")
     result = asyncio.run(drills.run(drill, args))
     assert result.verdict == "passed", result.notes
