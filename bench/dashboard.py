@@ -44,19 +44,6 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-async def login(client: httpx.AsyncClient, dashboard: DashboardProcess) -> str:
-    await client.get("/accounts/login/")
-    await client.post(
-        "/accounts/login/",
-        data={
-            "username": dashboard.username,
-            "password": dashboard.password,
-            "csrfmiddlewaretoken": client.cookies["csrftoken"],
-        },
-    )
-    return f"sessionid={client.cookies['sessionid']}"
-
-
 async def http_latency(client: httpx.AsyncClient, requests: int) -> dict[str, float]:
     timings = []
     for _ in range(requests):
@@ -146,8 +133,12 @@ async def fan_out(
 
 async def measure(server: str, redis: RedisServer, args: argparse.Namespace) -> dict[str, dict[str, float]]:
     with tempfile.TemporaryDirectory() as folder, DashboardProcess(redis.url, Path(folder), server=server) as dashboard:
-        async with httpx.AsyncClient(base_url=dashboard.url) as client, RedisBus.connect(redis.url) as bus:
-            cookie = await login(client, dashboard)
+        cookie = await asyncio.to_thread(dashboard.log_in)
+        headers = {"Cookie": cookie}
+        async with (
+            httpx.AsyncClient(base_url=dashboard.url, headers=headers) as client,
+            RedisBus.connect(redis.url) as bus,
+        ):
             await bus.publish(StatusChanged(bot_id=BOT, status="running", reason="bench", actor="bench"))
             http = await http_latency(client, args.requests)
             ws = await fan_out(dashboard, bus, cookie, args.clients, args.trades, args.rate)

@@ -20,8 +20,6 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from tradewire_dashboard.child_process import DashboardProcess
 
 HERE = Path(__file__).resolve().parent
@@ -187,20 +185,7 @@ class Dashboard(Design):
     def start(self) -> None:
         self.process.start(timeout=60)
         if not self.cookie:
-            self.cookie = self.login()
-
-    def login(self) -> str:
-        with httpx.Client(base_url=self.process.url) as client:
-            client.get("/accounts/login/")
-            client.post(
-                "/accounts/login/",
-                data={
-                    "username": self.process.username,
-                    "password": self.process.password,
-                    "csrfmiddlewaretoken": client.cookies["csrftoken"],
-                },
-            )
-            return f"sessionid={client.cookies['sessionid']}"
+            self.cookie = self.process.log_in()
 
     def stop(self, kill: bool = False) -> None:
         if kill and self.process.pid is not None:

@@ -187,21 +187,6 @@ async def test_two_gateways_deliver_every_event_to_their_clients_and_a_command_s
     assert [e.actor for e in events if e.type == "status_change" and e.status == "stopped"] == ["ops"]
 
 
-async def login(dashboard: DashboardProcess) -> str:
-    async with httpx.AsyncClient(base_url=dashboard.url) as client:
-        await client.get("/accounts/login/")
-        response = await client.post(
-            "/accounts/login/",
-            data={
-                "username": dashboard.username,
-                "password": dashboard.password,
-                "csrfmiddlewaretoken": client.cookies["csrftoken"],
-            },
-        )
-        assert response.status_code == 302, response.text
-        return f"sessionid={client.cookies['sessionid']}"
-
-
 async def test_two_dashboards_deliver_every_event_to_their_browsers_and_a_command_runs_once(
     redis_server: RedisServer, trader: subprocess.Popen[bytes], tmp_path: Path
 ) -> None:
@@ -210,7 +195,7 @@ async def test_two_dashboards_deliver_every_event_to_their_browsers_and_a_comman
         DashboardProcess(redis_server.url, tmp_path / "dashboard-1", extra_env=env) as one,
         DashboardProcess(redis_server.url, tmp_path / "dashboard-2", extra_env=env) as two,
     ):
-        cookies = [await login(one), await login(two)]
+        cookies = [await asyncio.to_thread(one.log_in), await asyncio.to_thread(two.log_in)]
         kinds = {"trade": "trade", "status_change": "status"}
         sockets = [
             connect(f"ws://127.0.0.1:{d.port}/ws/control/", origin=d.url, additional_headers={"Cookie": c})  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ Starts a private PostgreSQL cluster in a temporary directory (skipped where its 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -116,16 +117,8 @@ async def test_trades_are_recorded_in_postgresql_and_listed(
         published = [await bus.publish(trade(n)) for n in range(3)]
     with DashboardProcess(redis_server.url, tmp_path, extra_env={"DATABASE_URL": postgres.url}) as dashboard:
         assert not (tmp_path / "dashboard.sqlite3").exists()  # PostgreSQL, not the default
-        async with httpx.AsyncClient(base_url=dashboard.url) as client:
-            await client.get("/accounts/login/")
-            await client.post(
-                "/accounts/login/",
-                data={
-                    "username": dashboard.username,
-                    "password": dashboard.password,
-                    "csrfmiddlewaretoken": client.cookies["csrftoken"],
-                },
-            )
+        cookie = await asyncio.to_thread(dashboard.log_in)
+        async with httpx.AsyncClient(base_url=dashboard.url, headers={"Cookie": cookie}) as client:
 
             async def exported() -> str | None:
                 text = (await client.get("/trades.csv")).text

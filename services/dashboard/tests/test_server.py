@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -33,19 +34,8 @@ def dashboard(module_redis: RedisServer, tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest.fixture
-async def session_cookie(dashboard: DashboardProcess) -> AsyncIterator[str]:
-    async with httpx.AsyncClient(base_url=dashboard.url) as client:
-        await client.get("/accounts/login/")
-        response = await client.post(
-            "/accounts/login/",
-            data={
-                "username": dashboard.username,
-                "password": dashboard.password,
-                "csrfmiddlewaretoken": client.cookies["csrftoken"],
-            },
-        )
-        assert response.status_code == 302
-        yield f"sessionid={client.cookies['sessionid']}"
+async def session_cookie(dashboard: DashboardProcess) -> str:
+    return await asyncio.to_thread(dashboard.log_in)
 
 
 def ws_url(dashboard: DashboardProcess) -> str:
@@ -114,17 +104,8 @@ async def test_daphne_serves_the_same_application(redis_server: RedisServer, tmp
     async with RedisBus.connect(redis_server.url) as bus:
         await bus.publish(status("running", bot="on-daphne"))
     with DashboardProcess(redis_server.url, tmp_path, server="daphne") as daphne:
-        async with httpx.AsyncClient(base_url=daphne.url) as client:
-            await client.get("/accounts/login/")
-            await client.post(
-                "/accounts/login/",
-                data={
-                    "username": daphne.username,
-                    "password": daphne.password,
-                    "csrfmiddlewaretoken": client.cookies["csrftoken"],
-                },
-            )
-            cookie = f"sessionid={client.cookies['sessionid']}"
+        cookie = await asyncio.to_thread(daphne.log_in)
+        async with httpx.AsyncClient(base_url=daphne.url, headers={"Cookie": cookie}) as client:
             assert "dashboard-config" in (await client.get("/")).text
         async with connect(ws_url(daphne), origin=daphne.url, additional_headers={"Cookie": cookie}) as ws:  # type: ignore[arg-type]
             message = json.loads(await ws.recv())

@@ -2,10 +2,12 @@
 
 with DashboardProcess(redis_url, data_dir) as dashboard:
     dashboard.url, dashboard.username, dashboard.password
+    cookie = dashboard.log_in()   # "sessionid=...", for HTTP clients and WebSockets
 """
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
 import secrets
 import socket
@@ -13,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from types import TracebackType
@@ -48,6 +51,21 @@ class DashboardProcess:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def log_in(self) -> str:
+        """Log the demo user in through the real login form (CSRF token included); the session cookie."""
+        jar = http.cookiejar.CookieJar()
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        with browser.open(f"{self.url}/accounts/login/", timeout=10):
+            pass
+        cookies = {cookie.name: cookie.value for cookie in jar}
+        form = {"username": self.username, "password": self.password, "csrfmiddlewaretoken": cookies["csrftoken"]}
+        with browser.open(f"{self.url}/accounts/login/", urllib.parse.urlencode(form).encode(), timeout=10):
+            pass
+        session = {cookie.name: cookie.value for cookie in jar}.get("sessionid")
+        if session is None:
+            raise RuntimeError(f"the dashboard refused the demo user's login:\n{self.log()}")
+        return f"sessionid={session}"
 
     def start(self, timeout: float = 30.0) -> None:
         env = {
