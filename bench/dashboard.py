@@ -19,15 +19,15 @@ import os
 import statistics
 import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import httpx
+from bench_sample import percentile, trade
 from websockets.asyncio.client import connect
 
 from tradewire_bus import RedisBus
 from tradewire_dashboard.child_process import DashboardProcess
-from tradewire_schemas import StatusChanged, TradeExecuted
+from tradewire_schemas import StatusChanged
 from tradewire_testing import RedisServer
 
 BOT = "bench"
@@ -37,11 +37,6 @@ TICKS = os.sysconf("SC_CLK_TCK")
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 async def http_latency(client: httpx.AsyncClient, requests: int) -> dict[str, float]:
@@ -58,23 +53,6 @@ async def http_latency(client: httpx.AsyncClient, requests: int) -> dict[str, fl
         "p99_ms": percentile(timings, 0.99),
         "concurrent_rps": requests / (time.perf_counter() - started),
     }
-
-
-def trade(n: int) -> TradeExecuted:
-    return TradeExecuted(
-        bot_id=BOT,
-        mode="paper",
-        side="buy" if n % 2 else "sell",
-        symbol="BTC/USDT",
-        price=Decimal(42000 + n),
-        amount=Decimal("0.01"),
-        cost=Decimal("420"),
-        fee=Decimal("0.42"),
-        fee_currency="USDT",
-        order_id=str(n),
-        position=Decimal("0"),
-        balances={"USDT": Decimal("10000")},
-    )
 
 
 async def fan_out(
@@ -109,7 +87,7 @@ async def fan_out(
     assert dashboard.pid is not None
     cpu_before, started = cpu_seconds(dashboard.pid), time.perf_counter()
     for n in range(trades):
-        event = trade(n)
+        event = trade(n, BOT)
         published[str(event.event_id)] = time.perf_counter()
         await bus.publish(event)
         await asyncio.sleep(1 / rate)  # a steady publishing rate, like a busy trader

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from bench_sample import percentile
 from e2e_clients import ClientGroup, Tally
 from e2e_servers import DESIGNS, Design, cpu_seconds, rss_bytes, scratch_dir
 
@@ -119,10 +120,6 @@ async def publish(bus: RedisBus, cell_id: int, count: int, rate: float) -> int:
         if delay > 0:
             await asyncio.sleep(delay)
     return first
-
-
-def percentile(ordered: list[float], share: float) -> float:
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
 @dataclass

@@ -24,14 +24,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 
 import httpx
+from bench_sample import percentile, trade
 from websockets.asyncio.client import connect
 
 from tradewire_bus import RedisBus, Topics
-from tradewire_schemas import CommandResult, RequestStatus, StatusChanged, TradeExecuted
+from tradewire_schemas import CommandResult, RequestStatus, StatusChanged
 from tradewire_testing import RedisServer, free_port
 
 BOT = "bench"
@@ -43,28 +43,6 @@ TICKS = os.sysconf("SC_CLK_TCK")
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def trade(n: int) -> TradeExecuted:
-    return TradeExecuted(
-        bot_id=BOT,
-        mode="paper",
-        side="buy" if n % 2 else "sell",
-        symbol="BTC/USDT",
-        price=Decimal(42000 + n),
-        amount=Decimal("0.01"),
-        cost=Decimal("420"),
-        fee=Decimal("0.42"),
-        fee_currency="USDT",
-        order_id=str(n),
-        position=Decimal("0"),
-        balances={"USDT": Decimal("10000")},
-    )
 
 
 @contextlib.contextmanager
@@ -147,7 +125,7 @@ async def fan_out(
     cpu_before, started = cpu_seconds(process.pid), time.perf_counter()
     for n in range(trades):
         published[base.event.seq + 1 + n] = time.perf_counter()
-        await bus.publish(trade(n))
+        await bus.publish(trade(n, BOT))
         await asyncio.sleep(1 / rate)  # a steady publishing rate, like a busy trader
     with contextlib.suppress(TimeoutError):  # reported as the share delivered
         await asyncio.wait_for(done.wait(), 30)
