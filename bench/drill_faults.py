@@ -14,6 +14,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import redis.asyncio as aioredis
 from drill_rig import BOT, LOAD_BOT, Rig
@@ -75,22 +76,21 @@ async def trader_kill(scene: Scene) -> float:
     return since
 
 
-async def dashboard_restart(scene: Scene) -> float:
+async def _restart(scene: Scene, name: str, server: Any) -> float:
     since = time.time()
-    await asyncio.to_thread(scene.rig.dashboard.stop)
-    await asyncio.to_thread(scene.rig.dashboard.start)
+    await asyncio.to_thread(server.stop)
+    await asyncio.to_thread(server.start)
     scene.back_at = time.time()
-    scene.notes.append(f"dashboard back after {time.time() - since:.1f} s")
+    scene.notes.append(f"{name} back after {time.time() - since:.1f} s")
     return since
+
+
+async def dashboard_restart(scene: Scene) -> float:
+    return await _restart(scene, "dashboard", scene.rig.dashboard)
 
 
 async def gateway_restart(scene: Scene) -> float:
-    since = time.time()
-    await asyncio.to_thread(scene.rig.gateway.stop)
-    await asyncio.to_thread(scene.rig.gateway.start)
-    scene.back_at = time.time()
-    scene.notes.append(f"gateway back after {time.time() - since:.1f} s")
-    return since
+    return await _restart(scene, "gateway", scene.rig.gateway)
 
 
 async def client_offline(scene: Scene) -> float:

@@ -12,7 +12,6 @@ import copy
 import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -21,6 +20,8 @@ from urllib.parse import urlsplit
 import jsonschema
 import pytest
 import yaml
+
+from tradewire_testing.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -33,13 +34,7 @@ PREFIXES = {"TRADER_": "trader", "GATEWAY_": "gateway", "DASHBOARD_": "dashboard
 
 def deploy_module(name: str) -> ModuleType:
     """deploy/ holds scripts, not a package: load one of its modules by path (once)."""
-    key = f"tradewire_deploy_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, DEPLOY / f"{name}.py")
-        assert spec and spec.loader
-        sys.modules[key] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[key]
+    return load_script(DEPLOY / f"{name}.py")
 
 
 compose_project = deploy_module("compose_project")
