@@ -4,7 +4,8 @@ import json
 from typing import Any
 
 from tradewire_bus import Resync
-from tradewire_gateway.frames import EventFrame, FrameCache, event_frame_text, resync_frame_text
+from tradewire_bus.lru import RenderedCache
+from tradewire_gateway.frames import EventFrame, event_frame_text, resync_frame_text
 from tradewire_schemas import Envelope
 
 
@@ -27,11 +28,11 @@ def test_resync_frame_names_the_bot_and_reason() -> None:
 
 
 def test_frame_cache_encodes_each_envelope_once_and_stays_bounded(make: Any) -> None:
-    cache = FrameCache(size=2)
+    cache = RenderedCache(event_frame_text, size=2)
     first = Envelope(epoch="e", offset="1-0", event=make.price("alpha", 1))
-    assert cache.text(first) is cache.text(first)
+    assert cache.get(first) is cache.get(first)
     for n in range(2, 5):
-        cache.text(Envelope(epoch="e", offset=f"{n}-0", event=make.price("alpha", n)))
+        cache.get(Envelope(epoch="e", offset=f"{n}-0", event=make.price("alpha", n)))
     assert len(cache) == 2
     other_bot_same_offset = Envelope(epoch="e", offset="4-0", event=make.price("beta", 4))
-    assert json.loads(cache.text(other_bot_same_offset))["bot_id"] == "beta"
+    assert json.loads(cache.get(other_bot_same_offset))["bot_id"] == "beta"

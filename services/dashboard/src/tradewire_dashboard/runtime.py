@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tradewire_bus import Hub, RedisBus
-from tradewire_bus.rendered_cache import RenderedCache
+from tradewire_bus.lru import RenderedCache
 from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.config import Settings
 

@@ -14,11 +14,12 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from tradewire_bus import BusUnavailable, Hub, RedisBus
+from tradewire_bus.lru import RenderedCache
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_gateway.auth import TokenRegistry
 from tradewire_gateway.body_limit import BodyLimit
 from tradewire_gateway.commander import Commander
-from tradewire_gateway.frames import FrameCache
+from tradewire_gateway.frames import event_frame_text
 from tradewire_gateway.metrics import GatewayMetrics
 from tradewire_gateway.rate_limit import RateLimiter
 from tradewire_gateway.routes import bots, commands, operations
@@ -51,7 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
                 hub=hub,
                 tokens=tokens,
                 metrics=metrics,
-                frames=FrameCache(),
+                frames=RenderedCache(event_frame_text),
                 commander=Commander(bus, limiter, metrics, settings.command_timeout_s),
             )
             # Hub.run restarts its own subscription after a failure; it ends only when cancelled here.

@@ -12,7 +12,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from tradewire_bus import BotSnapshot, Resync
-from tradewire_bus.rendered_cache import RenderedCache
 from tradewire_schemas import BotId, CommandName, CommandResult, Envelope, Event
 
 ErrorCode = Literal[
@@ -111,13 +110,3 @@ def event_frame_text(envelope: Envelope) -> str:
 
 def resync_frame_text(resync: Resync) -> str:
     return ResyncFrame(bot_id=resync.bot_id, reason=resync.reason).model_dump_json()
-
-
-class FrameCache(RenderedCache[str]):
-    """Encodes each envelope once however many clients receive it."""
-
-    def __init__(self, size: int = 4096) -> None:
-        super().__init__(event_frame_text, size)
-
-    def text(self, envelope: Envelope) -> str:
-        return self.get(envelope)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tradewire_bus import Hub, RedisBus
+from tradewire_bus.lru import RenderedCache
 from tradewire_gateway.auth import TokenRegistry
 from tradewire_gateway.commander import Commander
-from tradewire_gateway.frames import FrameCache
 from tradewire_gateway.metrics import GatewayMetrics
 from tradewire_gateway.settings import Settings
 
@@ -20,4 +20,4 @@ class Runtime:
     commander: Commander
     tokens: TokenRegistry
     metrics: GatewayMetrics
-    frames: FrameCache
+    frames: RenderedCache[str]  # each event's frame text, encoded once for every socket

@@ -175,7 +175,7 @@ class EventSocket:
         sent = 0
         for bot, offset in list(after.items()):
             async for envelope in missed_events(self._runtime.bus, bot, offset, self._request.types):
-                if not await self._send(self._runtime.frames.text(envelope)):
+                if not await self._send(self._runtime.frames.get(envelope)):
                     raise _Gone
                 self._metrics.count_relayed(envelope.event.type)
                 after[bot] = envelope.offset
@@ -208,7 +208,7 @@ class EventSocket:
             if isinstance(item, Resync):
                 sent = await self._send(resync_text(item))
             else:
-                sent = await self._send(self._runtime.frames.text(item))
+                sent = await self._send(self._runtime.frames.get(item))
                 self._observe(item, attached_ms)
             if not sent:
                 return None

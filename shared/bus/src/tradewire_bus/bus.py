@@ -20,8 +20,8 @@ from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from tradewire_bus.commands import CommandInbox, send_command
 from tradewire_bus.config import BusConfig
 from tradewire_bus.conflation import latest_only
-from tradewire_bus.decoded_cache import DecodedCache
 from tradewire_bus.errors import BusUnavailable
+from tradewire_bus.lru import MISSING, Lru
 from tradewire_bus.publisher import Publisher, RedisPublisher
 from tradewire_bus.reads import raise_if_cancelling, read_stream, set_members, stream_entries
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
@@ -40,7 +40,8 @@ class RedisBus:
         self.config = config
         self.topics = Topics(config.namespace)
         self.stats = BusStats()
-        self.decoded = DecodedCache(config.decoded_cache)
+        # History entries decoded once however many resuming clients read them (tradewire_bus.lru).
+        self.decoded: Lru[tuple[bytes, str, str], Envelope] = Lru(config.decoded_cache)
         # History reads take at most half the pool, queueing here without a deadline: when hundreds of
         # clients resume at once, the pool's own wait (which fails after a timeout) stays free for
         # publishes, commands and snapshots.
@@ -148,7 +149,7 @@ class RedisBus:
         for offset, fields in read:
             key = (epoch, bot_id, offset)
             envelope = self.decoded.get(key)
-            if envelope is None:
+            if envelope is MISSING:
                 try:
                     event = decode_event(fields[b"event"])
                 except (MessageRejected, KeyError) as error:
