@@ -11,32 +11,37 @@ export UV_FROZEN := "1"
 default:
     @just --list --unsorted
 
-# Bring the whole system up in the foreground: Redis, trader, gateway, dashboard (Ctrl-C stops all)
+# Bring the whole system up in the foreground: Redis, trader, gateway, dashboard (Ctrl-C stops all; `./tw up --help`)
 [group('run')]
 up *args:
-    uv run python deploy/local/up.py {{args}}
+    uv run python deploy/local/launch.py up {{args}}
 
-# Run one paper trader (flags: `just trader --help`)
+# Run one paper trader on up's Redis (flags: `./tw trader --help`)
 [group('run')]
 trader *args:
-    uv run python -m tradewire_trader run {{args}}
+    uv run python deploy/local/launch.py trader {{args}}
 
-# Serve the gateway API and WebSocket (port 8002 by default)
+# Serve the gateway API and WebSocket (port 8002 by default; `./tw gateway --help`)
 [group('run')]
 gateway *args:
-    uv run python -m tradewire_gateway {{args}}
+    uv run python deploy/local/launch.py gateway {{args}}
 
-# Serve the dashboard (port 8001 by default)
+# Serve the dashboard (port 8001 by default; `./tw dashboard --help`)
 [group('run')]
 dashboard *args:
-    uv run python -m tradewire_dashboard serve {{args}}
+    uv run python deploy/local/launch.py dashboard {{args}}
 
-# Follow the live bus as JSON with redis-cli (every bot, or one: `just watch alpha`)
+# Follow the live bus as JSON, one event per line (`./tw watch alpha --type trade_executed`; `--help`)
 [group('run')]
-watch bot="*":
-    redis-cli -u "${REDIS_URL:-redis://127.0.0.1:6379/0}" --no-raw psubscribe "tw:events:{{bot}}"
+watch *args:
+    uv run python deploy/local/launch.py watch {{args}}
 
-# Run every test (pass pytest arguments through, e.g. `just test shared -k resume`)
+# redis-cli on up's Redis (`./tw redis-cli xrange 'tw:bot:{demo}:stream' - +`)
+[group('run')]
+redis-cli *args:
+    uv run python deploy/local/launch.py redis-cli {{args}}
+
+# Run every test (pass pytest arguments through, e.g. `./tw test shared -k resume`)
 [group('check')]
 test *args:
     uv run pytest {{args}}

@@ -2,31 +2,54 @@
 
 Redis, in this order of preference:
 1. `REDIS_URL` when it is set and answers PING;
-2. a private `redis-server` (data kept in var/redis) when the binary is on PATH;
-3. an embedded fakeredis server, for trying things out only.
-honcho runs the processes side by side and stops all of them on Ctrl-C.
+2. a private `redis-server` on port 6390 (`TRADEWIRE_REDIS_PORT`), data kept in var/redis, when the
+   binary is on PATH;
+3. an embedded fakeredis server on that port, for trying things out only.
+The chosen address is recorded in var/redis-url, where `./tw watch`, `./tw trader` and `./tw redis-cli`
+find it. The trader's metrics port is 8003 unless TRADER_METRICS_PORT says otherwise.
+
+Once every service answers, `up` prints the URLs it serves (from each service's own settings, so
+GATEWAY_PORT, DASHBOARD_PORT and TRADER_METRICS_PORT are honoured). Ctrl-C stops the services first,
+then Redis, and exits 0.
+
+Arguments after `--` go to the trader: `./tw up -- --strategy rsi_reversion --speed 120`.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib.util
 import os
+import shlex
 import shutil
+import signal
 import socket
 import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import redis
-from honcho.manager import Manager
-from honcho.printer import Printer
+from pydantic import ValidationError
 
-ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_REDIS_PORT = int(os.environ.get("TRADEWIRE_REDIS_PORT", "6379"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # its sibling modules, also when loaded by a test
+
+import local_redis
+from supervisor import Printer, Supervisor, stdout_printer
+
+ROOT = local_redis.ROOT
+TRADER_METRICS_PORT = "8003"
+READY_TIMEOUT_S = 180.0  # a first run on a slow machine migrates the dashboard's database as well
+_printer: Printer | None = None
 
 
 def say(message: str) -> None:
-    print(f"tradewire up | {message}", flush=True)
+    global _printer
+    _printer = _printer or stdout_printer()
+    _printer.line("up", message)
 
 
 def answers_ping(url: str) -> bool:
@@ -41,11 +64,13 @@ def port_is_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+def is_our_leftover(url: str, data: Path) -> bool:
+    """A redis-server an earlier `up` left running (killed before it could stop it) keeps our data dir."""
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5, decode_responses=True)
+        return bool(client.config_get("dir").get("dir") == str(data))
+    except (redis.RedisError, OSError):
+        return False
 
 
 def choose_redis() -> tuple[str, list[str] | None]:
@@ -56,34 +81,29 @@ def choose_redis() -> tuple[str, list[str] | None]:
         return url, None
     if url:
         say(f"Redis: REDIS_URL={url} does not answer; starting one of our own instead")
-    port = DEFAULT_REDIS_PORT if port_is_free(DEFAULT_REDIS_PORT) else free_port()
+    port = local_redis.private_port()
     url = f"redis://127.0.0.1:{port}/0"
+    data = local_redis.var_dir() / "redis"
+    if not port_is_free(port):
+        if is_our_leftover(url, data):
+            say(f"Redis: the private redis-server an earlier `up` left on port {port} is still running; using it")
+            return url, None
+        raise SystemExit(
+            f"tradewire up: port {port}, where up runs its private Redis, is taken by another program.\n"
+            "Stop that program, or pick another port (TRADEWIRE_REDIS_PORT=6391 ./tw up), "
+            "or use a Redis that already runs (REDIS_URL=redis://host:port/0 ./tw up)."
+        )
     binary = shutil.which("redis-server")
     if binary:
-        data = ROOT / "var" / "redis"
         data.mkdir(parents=True, exist_ok=True)
         say(f"Redis: private redis-server on port {port}, append-only file in {data}")
-        return url, [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(data),
-            "--appendonly",
-            "yes",
-            "--save",
-            "",
-        ]
+        options = ["--port", str(port), "--bind", "127.0.0.1", "--dir", str(data), "--appendonly", "yes"]
+        return url, [binary, *options, "--save", ""]
     say(
         f"Redis: no Redis reachable and no redis-server on PATH: embedded fakeredis on port {port}. "
         "It is for trying things out only: one process, nothing kept on disk."
     )
     return url, [sys.executable, str(Path(__file__).with_name("embedded_redis.py")), "--port", str(port)]
-
-
-TRADER_METRICS_PORT = "8003"
 
 
 def service_commands(trader_args: list[str]) -> dict[str, list[str]]:
@@ -101,32 +121,145 @@ def service_commands(trader_args: list[str]) -> dict[str, list[str]]:
     return commands
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("trader_args", nargs="*", help="extra flags for the trader, after `--`")
-    args = parser.parse_args(argv)
+@dataclass(frozen=True)
+class Endpoint:
+    label: str
+    url: str
 
+
+def _shown(host: str) -> str:
+    # Bound to every interface, a service is still opened through this machine.
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+
+
+def endpoints(services: set[str], trader_args: list[str]) -> list[Endpoint]:
+    """What each service will serve, read from its own settings with the environment it will get."""
+    found: list[Endpoint] = []
+    if "dashboard" in services:
+        from tradewire_dashboard.config import Settings as DashboardSettings
+
+        dashboard = DashboardSettings()
+        base = f"http://{_shown(dashboard.host)}:{dashboard.port}"
+        found += [Endpoint("dashboard", f"{base}/"), Endpoint("dashboard metrics", f"{base}/metrics")]
+    if "gateway" in services:
+        from tradewire_gateway.settings import Settings as GatewaySettings
+
+        gateway = GatewaySettings()
+        base = f"http://{_shown(gateway.host)}:{gateway.port}"
+        found += [Endpoint("gateway API docs", f"{base}/docs"), Endpoint("gateway metrics", f"{base}/metrics")]
+    if "trader" in services:
+        from tradewire_trader.__main__ import parser as trader_parser
+        from tradewire_trader.__main__ import settings_from
+
+        trader = settings_from(trader_parser().parse_args(["run", *trader_args]))
+        if trader.metrics_port is not None:
+            found.append(
+                Endpoint("trader metrics", f"http://{_shown(trader.metrics_host)}:{trader.metrics_port}/metrics")
+            )
+    return found
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except urllib.error.HTTPError as error:  # a login page or a 404 still means the server is up
+        return error.code < 500
+    except OSError:
+        return False
+
+
+async def announce_when_ready(wanted: list[Endpoint], began: float) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    waiting = list(wanted)
+    while waiting and time.monotonic() < deadline:
+        answered = await asyncio.gather(*(asyncio.to_thread(answers, endpoint.url) for endpoint in waiting))
+        waiting = [endpoint for endpoint, ok in zip(waiting, answered, strict=True) if not ok]
+        if waiting:
+            await asyncio.sleep(0.25)
+    if waiting:
+        say("not answering yet: " + ", ".join(f"{endpoint.label} {endpoint.url}" for endpoint in waiting))
+        return
+    say(f"ready in {time.monotonic() - began:.1f} s:")
+    for endpoint in wanted:
+        say(f"  {endpoint.label:<18} {endpoint.url}")
+    say("  watch the bus       ./tw watch        (Redis: ./tw redis-cli; Ctrl-C stops everything)")
+
+
+async def wait_for_redis(supervisor: Supervisor, url: str) -> None:
+    deadline = time.monotonic() + 15
+    while not await asyncio.to_thread(answers_ping, url):
+        if not supervisor.children["redis"].running or time.monotonic() > deadline:
+            raise SystemExit(f"tradewire up: Redis did not come up at {url}; its lines above say why")
+        await asyncio.sleep(0.05)
+
+
+_first_signal_at: float | None = None
+
+
+def on_signal(stop: asyncio.Event, supervisor: Supervisor) -> None:
+    """The first Ctrl-C stops in order; another one, a moment later, kills what is left.
+
+    One Ctrl-C can arrive twice: the terminal signals `uv run` and `up` together, and uv passes its
+    copy on to `up`. A person's second Ctrl-C comes well after the first.
+    """
+    global _first_signal_at
+    now = time.monotonic()
+    if _first_signal_at is None:
+        _first_signal_at = now
+        stop.set()
+    elif now - _first_signal_at > 1.0:
+        supervisor.hurry()
+
+
+async def run(trader_args: list[str]) -> int:
+    began = time.monotonic()
     url, redis_command = choose_redis()
-    env = {**os.environ, "REDIS_URL": url, "PYTHONUNBUFFERED": "1"}
-    manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty()))
-    if redis_command:
-        manager.add_process("redis", " ".join(_quote(part) for part in redis_command), env=env, cwd=str(ROOT))
-    for name, command in service_commands(args.trader_args).items():
-        # The trader's metrics port is off by default (several traders may share a host); `up` runs one.
-        process_env = {"TRADER_METRICS_PORT": TRADER_METRICS_PORT, **env} if name == "trader" else env
-        manager.add_process(name, " ".join(_quote(part) for part in command), env=process_env, cwd=str(ROOT))
-    say("dashboard http://127.0.0.1:8001  gateway http://127.0.0.1:8002/docs  (Ctrl-C stops everything)")
-    say(f"metrics: http://127.0.0.1:8002/metrics  :8001/metrics  trader :{TRADER_METRICS_PORT}/metrics")
-    say(f"watch the bus: redis-cli -u {url} psubscribe 'tw:events:*'")
-    manager.loop()
-    # Ctrl-C is how a user stops `up`: that is a clean exit, not a failure.
-    return 0 if manager.returncode in (None, 130, -2) else int(manager.returncode)
+    path = local_redis.record(url)
+    say(f"Redis address recorded in {path} for ./tw watch, trader and redis-cli")
+    os.environ.update(REDIS_URL=url, PYTHONUNBUFFERED="1")
+    # The trader's metrics port is off by default (several traders may share a host); `up` runs one.
+    os.environ.setdefault("TRADER_METRICS_PORT", TRADER_METRICS_PORT)
+    commands = service_commands(trader_args)
+    try:
+        wanted = endpoints(set(commands), trader_args)
+    except ValidationError as error:
+        raise SystemExit(f"tradewire up: invalid settings: {error}") from None
+
+    stop = asyncio.Event()
+    supervisor = Supervisor(stdout_printer())
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, on_signal, stop, supervisor)
+    failed = None
+    try:
+        if redis_command:
+            await supervisor.start("redis", redis_command, os.environ, str(ROOT))
+            await wait_for_redis(supervisor, url)
+        for name, command in commands.items():
+            await supervisor.start(name, command, os.environ, str(ROOT))
+        ready = asyncio.create_task(announce_when_ready(wanted, began))
+        failed = await supervisor.first_exit(stop)
+        ready.cancel()
+        if failed is not None:
+            say(f"{failed.name} ended by itself (exit {failed.process.returncode}); stopping the others")
+        else:
+            say("stopping: services first, then Redis (Ctrl-C again kills them)")
+    finally:
+        codes = await supervisor.stop(commands)
+        codes |= await supervisor.stop(["redis"])
+    return 1 if failed is not None or any(codes.values()) else 0
 
 
-def _quote(part: str) -> str:
-    import shlex
-
-    return shlex.quote(part)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="./tw up", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("trader_args", nargs="*", metavar="-- TRADER_FLAG", help="flags for the trader, after `--`")
+    args = parser.parse_args(argv)
+    if args.trader_args and (argv or sys.argv[1:])[:1] != ["--"]:
+        parser.error(f"unknown arguments {shlex.join(args.trader_args)}; trader flags go after `--`")
+    return asyncio.run(run(args.trader_args))
 
 
 if __name__ == "__main__":
