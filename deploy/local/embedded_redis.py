@@ -16,8 +16,8 @@ from fakeredis import TcpFakeServer
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, default=6379)
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=6390, help="port to listen on (default 6390, up's private port)")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     args = parser.parse_args(argv)
 
     server = TcpFakeServer((args.host, args.port), server_type="redis", server_version=(7, 0))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
 
-from tradewire_trader.__main__ import main, parser, settings_from
+from tradewire_trader.__main__ import FLAGS, main, parser, settings_from
 
 
 def test_no_flags_and_no_environment_give_the_demo_paper_trader(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,3 +89,32 @@ def test_an_unknown_symbol_is_refused_before_anything_runs(capsys: pytest.Captur
     )
     assert code == 2
     assert "DOGE/USDT is not in the markets" in capsys.readouterr().err
+
+
+def _run_flags() -> list[argparse.Action]:
+    commands = next(action for action in parser()._actions if isinstance(action, argparse._SubParsersAction))
+    return [action for action in commands.choices["run"]._actions if action.option_strings != ["-h", "--help"]]
+
+
+def test_every_run_flag_says_what_it_does_and_its_environment_variable() -> None:
+    flags = _run_flags()
+    assert len(flags) == len(FLAGS)
+    for action in flags:
+        assert action.help and len(action.help) > 10, action.option_strings
+        if action.dest != "redis_url":
+            assert f"env TRADER_{action.dest.upper()}" in action.help
+
+
+def test_run_help_shows_the_settings_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as ended:
+        parser().parse_args(["run", "--help"])
+    assert ended.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "default sma_crossover" in shown and "default 600.0" in shown
+
+
+def test_an_unknown_flag_is_refused_before_anything_starts(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as ended:
+        main(["run", "--speeed", "0"])
+    assert ended.value.code == 2
+    assert "unrecognized arguments: --speeed" in capsys.readouterr().err

@@ -24,37 +24,45 @@ from tradewire_trader.market_data import synthetic_series
 from tradewire_trader.settings import DataSource, Settings, StrategyName
 
 FLAGS: dict[str, dict[str, Any]] = {
-    "bot_id": {"help": "bot id (default demo)"},
+    "bot_id": {"help": "bot id"},
     "symbol": {"help": "market, e.g. BTC/USDT"},
-    "mode": {"choices": ["paper", "live"]},
+    "mode": {"choices": ["paper", "live"], "help": "paper trades on a simulated exchange; live through ccxt"},
     "source": {"choices": list(get_args(DataSource)), "help": "market data source"},
     "replay_file": {"type": Path, "help": "OHLCV CSV for --source replay (default: the bundled sample)"},
     "speed": {"type": float, "help": "market seconds per wall second; 0 = as fast as possible"},
-    "seed": {"type": int, "help": "synthetic data seed"},
+    "seed": {"type": int, "help": "synthetic data seed: the same seed gives the same series"},
     "start_price": {"type": Decimal, "help": "synthetic data: first price"},
     "candle_seconds": {"type": int, "help": "candle width in market seconds (live: 60, 300, 900, 3600, ...)"},
-    "strategy": {"choices": list(get_args(StrategyName))},
-    "fast": {"type": int, "help": "SMA crossover fast window"},
-    "slow": {"type": int, "help": "SMA crossover slow window"},
-    "rsi_period": {"type": int},
-    "rsi_buy_below": {"type": Decimal},
-    "rsi_sell_above": {"type": Decimal},
+    "strategy": {"choices": list(get_args(StrategyName)), "help": "how to decide (docs/trader.md, Strategies)"},
+    "fast": {"type": int, "help": "SMA crossover fast window (candles)"},
+    "slow": {"type": int, "help": "SMA crossover slow window (candles)"},
+    "rsi_period": {"type": int, "help": "RSI reversion: RSI window (candles)"},
+    "rsi_buy_below": {"type": Decimal, "help": "RSI reversion: buy when the RSI falls below this"},
+    "rsi_sell_above": {"type": Decimal, "help": "RSI reversion: sell when the RSI rises above this"},
     "order_size": {"type": Decimal, "help": "base amount per buy"},
-    "starting_quote": {"type": Decimal},
-    "starting_base": {"type": Decimal},
-    "taker_fee": {"type": Decimal},
-    "maker_fee": {"type": Decimal},
-    "slippage": {"type": Decimal},
+    "starting_quote": {"type": Decimal, "help": "paper: quote currency (e.g. USDT) in the account at the start"},
+    "starting_base": {"type": Decimal, "help": "paper: base currency (e.g. BTC) in the account at the start"},
+    "taker_fee": {"type": Decimal, "help": "paper: fee fraction of a market order"},
+    "maker_fee": {"type": Decimal, "help": "paper: fee fraction of a limit order"},
+    "slippage": {"type": Decimal, "help": "paper: fraction added against a market order"},
     "exchange": {"help": "live mode: ccxt exchange id (keys from TRADER_API_KEY / TRADER_API_SECRET)"},
     "api_url": {"help": "live mode: send REST calls to this base URL (e.g. a local stub)"},
     "price_every": {"type": int, "help": "publish price_update every N candles"},
-    "heartbeat_s": {"type": float},
-    "stats_every_s": {"type": float},
+    "heartbeat_s": {"type": float, "help": "publish a heartbeat this often (seconds)"},
+    "stats_every_s": {"type": float, "help": "publish stats_update at least this often (seconds)"},
     "state_file": {"type": Path, "help": "SQLite state file (default trader-state/<bot id>.sqlite3)"},
-    "redis_url": {"help": "Redis URL (env TRADER_REDIS_URL or REDIS_URL)"},
+    "redis_url": {"help": "Redis URL (env TRADER_REDIS_URL or REDIS_URL; ./tw trader: the one ./tw up recorded)"},
     "metrics_port": {"type": int, "help": "serve Prometheus metrics on this port (default: off)"},
-    "metrics_host": {"help": "address for the metrics port (default 127.0.0.1)"},
+    "metrics_host": {"help": "address for the metrics port"},
 }
+
+
+def _described(name: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The flag's help with the setting's default and environment variable, so --help tells all."""
+    default = Settings.model_fields[name].default
+    shown = "" if default is None or "default" in options["help"] else f"; default {default}"
+    env = "" if name == "redis_url" else f"; env TRADER_{name.upper()}"
+    return {**options, "help": f"{options['help']}{shown}{env}"}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -62,13 +70,13 @@ def parser() -> argparse.ArgumentParser:
         prog="tradewire-trader", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = root.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="run a trader")
+    run = commands.add_parser("run", help="run a trader", description="Run one trader. Flags override settings.")
     for name, options in FLAGS.items():
-        run.add_argument("--" + name.replace("_", "-"), dest=name, default=None, **options)
-    sample = commands.add_parser("sample", help="write a synthetic OHLCV CSV")
-    sample.add_argument("path", type=Path)
-    sample.add_argument("--candles", type=int, default=2000)
-    sample.add_argument("--seed", type=int, default=7)
+        run.add_argument("--" + name.replace("_", "-"), dest=name, default=None, **_described(name, options))
+    sample = commands.add_parser("sample", help="write a synthetic OHLCV CSV", description="Write a synthetic CSV.")
+    sample.add_argument("path", type=Path, help="CSV file to write")
+    sample.add_argument("--candles", type=int, default=2000, help="how many one-minute candles (default 2000)")
+    sample.add_argument("--seed", type=int, default=7, help="synthetic data seed (default 7)")
     return root
 
 
