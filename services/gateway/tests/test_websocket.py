@@ -47,7 +47,13 @@ async def test_first_frames_are_snapshots_then_events_continue_right_after_them(
     assert snapshot["offset"] == latest.offset
     assert snapshot["data"]["status"]["status"] == "running"
     assert snapshot["data"]["price"]["last"] == "42001"
-    assert subscribed == {"type": "subscribed", "bots": None, "types": None, "after": {"alpha": latest.offset}}
+    assert subscribed == {
+        "type": "subscribed",
+        "bots": None,
+        "types": None,
+        "after": {"alpha": latest.offset},
+        "full": False,
+    }
     assert (event["type"], event["offset"]) == ("trade_executed", live.offset)
 
 

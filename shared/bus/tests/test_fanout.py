@@ -50,6 +50,22 @@ def test_a_client_that_keeps_up_gets_every_price() -> None:
     assert len(received) == 200 and queue.conflated == 0
 
 
+def test_a_slow_client_that_asked_for_every_event_gets_every_price_gap_free() -> None:
+    queue = ClientQueue(Interest(), max_pending=1000, conflate_after=2, conflate=False)
+    for seq in range(1, 51):
+        queue.offer(envelope(price(iteration=seq) if seq % 10 else trade(order_id=f"o-{seq}"), seq))
+    items = drain(queue)
+    assert [i.event.seq for i in items] == list(range(1, 51))  # type: ignore[union-attr]
+    assert queue.conflated == 0
+
+
+def test_a_full_client_is_cut_off_when_its_prices_exceed_the_bound() -> None:
+    queue = ClientQueue(Interest(), max_pending=5, conflate_after=2, conflate=False)
+    for seq in range(1, 10):
+        queue.offer(envelope(price(iteration=seq), seq))
+    assert queue.cut_off  # prices it must not lose count against the bound like trades
+
+
 def test_a_client_too_far_behind_is_cut_off_with_its_resume_offsets() -> None:
     queue = ClientQueue(Interest(), max_pending=5, conflate_after=2)
     queue.offer(envelope(trade(order_id="read"), 1))
@@ -191,6 +207,20 @@ async def test_a_resume_replays_every_trade_and_only_the_latest_price_of_each_pa
     assert trades == ["missed-0", "missed-10", "missed-20", "live"]
     assert prices == [29], "older prices in the replayed page are superseded by the last one"
     assert [i.event.seq for i in items] == sorted(i.event.seq for i in items)
+
+
+async def test_a_full_resume_replays_every_event_of_the_history(bus: RedisBus, hub: Hub) -> None:
+    first = await bus.publish(trade(order_id="seen"))
+    for i in range(30):
+        await bus.publish(price(iteration=i))
+    async with hub.attach(bots=["alpha"], after={"alpha": first.offset}, conflate=False) as queue:
+        last = await bus.publish(trade(order_id="live"))
+        items: list[Envelope] = []
+        while not items or items[-1].offset != last.offset:
+            item = await asyncio.wait_for(queue.get(), 5)
+            assert isinstance(item, Envelope)
+            items.append(item)
+    assert [i.event.seq for i in items] == list(range(first.event.seq + 1, last.event.seq + 1))
 
 
 async def test_get_many_takes_history_in_batches_then_live_events_without_waiting_for_more(

@@ -85,6 +85,7 @@ class SubscribedFrame(BaseModel):
     bots: list[str] | None = Field(description="Null: every bot.")
     types: list[str] | None = Field(description="Null: every event type.")
     after: dict[str, str] = Field(description="Per bot, the offset the stream resumes after (history first).")
+    full: bool = Field(False, description="Every event, gap-free in seq (`full=1`); else backlogs are conflated.")
 
 
 class SnapshotFrame(BaseModel):

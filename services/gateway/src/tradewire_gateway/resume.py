@@ -13,11 +13,12 @@ HISTORY_PAGE = 500
 
 
 async def missed_events(
-    bus: RedisBus, bot_id: str, after: str, types: Collection[str] | None
+    bus: RedisBus, bot_id: str, after: str, types: Collection[str] | None, *, full: bool = False
 ) -> AsyncIterator[Envelope]:
     """Every retained event of the bot after `after`, page by page, so the reader paces the reading.
 
-    Price, stats and heartbeat updates superseded within a page are skipped (`latest_only`).
+    Price, stats and heartbeat updates superseded within a page are skipped (`latest_only`), unless the
+    client asked for every event (`full`).
 
     Yields nothing when `after` is no longer in the stream: the hub's own replay then sends a resync.
     """
@@ -25,7 +26,7 @@ async def missed_events(
         return
     while True:
         page = await bus.history(bot_id, after=after, limit=HISTORY_PAGE)
-        for envelope in latest_only(page):
+        for envelope in page if full else latest_only(page):
             if types is None or envelope.event.type in types:
                 yield envelope
         if len(page) < HISTORY_PAGE:

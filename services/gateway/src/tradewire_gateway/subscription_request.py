@@ -7,6 +7,8 @@
 - `after`: `<bot_id>:<offset>` (repeatable) resumes that bot after the offset; a bare `<offset>` is allowed
   when exactly one bot is chosen.
 - `snapshot`: send each bot's current snapshot first (default: only when no `after` is given).
+- `full`: every event, gap-free in seq, also when resuming or falling behind (default false: every trade,
+  status change and command result, but only the latest price, stats and heartbeat of a backlog).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class SubscriptionRequest:
     types: frozenset[str] | None = None
     after: Mapping[str, str] = field(default_factory=dict)
     snapshot: bool = True
+    full: bool = False
 
     @property
     def only_bot(self) -> str | None:
@@ -39,9 +42,9 @@ class SubscriptionRequest:
     @classmethod
     def parse(cls, params: Mapping[str, Sequence[str]]) -> SubscriptionRequest:
         """Raise ValueError with a readable reason for anything that is not understood."""
-        unknown = set(params) - {"bots", "types", "after", "snapshot"}
+        unknown = set(params) - {"bots", "types", "after", "snapshot", "full"}
         if unknown:
-            raise ValueError(f"unknown query parameters {sorted(unknown)}; use bots, types, after, snapshot")
+            raise ValueError(f"unknown query parameters {sorted(unknown)}; use bots, types, after, snapshot, full")
         bots = _split(params.get("bots"))
         for bot in bots or ():
             if not BOT_ID.match(bot):
@@ -50,14 +53,19 @@ class SubscriptionRequest:
         if types is not None and (wrong := types - EVENT_TYPES):
             raise ValueError(f"unknown event types {sorted(wrong)}; known: {sorted(EVENT_TYPES)}")
         after = _after(params.get("after", ()), bots)
-        snapshot_values = params.get("snapshot", ())
-        snapshot = not after
-        if snapshot_values:
-            value = snapshot_values[-1].lower()
-            if value not in _TRUE | _FALSE:
-                raise ValueError(f"snapshot must be true or false, not {snapshot_values[-1]!r}")
-            snapshot = value in _TRUE
-        return cls(bots=bots, types=types, after=after, snapshot=snapshot)
+        snapshot = _flag(params, "snapshot", default=not after)
+        full = _flag(params, "full", default=False)
+        return cls(bots=bots, types=types, after=after, snapshot=snapshot, full=full)
+
+
+def _flag(params: Mapping[str, Sequence[str]], name: str, *, default: bool) -> bool:
+    values = params.get(name, ())
+    if not values:
+        return default
+    value = values[-1].lower()
+    if value not in _TRUE | _FALSE:
+        raise ValueError(f"{name} must be true or false, not {values[-1]!r}")
+    return value in _TRUE
 
 
 def _split(values: Sequence[str] | None) -> frozenset[str] | None:

@@ -129,10 +129,14 @@ class EventSocket:
                 # A resumed bot keeps its own offset: the snapshot must not skip trades it has yet to see.
                 after = await self._send_snapshots() | after
             attached_ms = time.time() * 1000
-            async with hub.attach(self._request.bots, self._request.types, after or None) as queue:
+            attach = hub.attach(self._request.bots, self._request.types, after or None, conflate=not self._request.full)
+            async with attach as queue:
                 await self._send(
                     SubscribedFrame(
-                        bots=_listed(self._request.bots), types=_listed(self._request.types), after=after
+                        bots=_listed(self._request.bots),
+                        types=_listed(self._request.types),
+                        after=after,
+                        full=self._request.full,
                     ).model_dump_json()
                 )
                 ending = await self._converse(queue, attached_ms)
@@ -174,7 +178,8 @@ class EventSocket:
         """
         sent = 0
         for bot, offset in list(after.items()):
-            async for envelope in missed_events(self._runtime.bus, bot, offset, self._request.types):
+            missed = missed_events(self._runtime.bus, bot, offset, self._request.types, full=self._request.full)
+            async for envelope in missed:
                 if not await self._send(self._runtime.frames.get(envelope)):
                     raise _Gone
                 self._metrics.count_relayed(envelope.event.type)

@@ -3,7 +3,8 @@
 A slow client must never delay the others, and must never lose a trade. So every client has a
 bounded queue that the hub fills without waiting:
 - price, stats and heartbeat updates are conflated (a newer one replaces the pending older one of the
-  same bot) once the client has fallen `conflate_after` items behind;
+  same bot) once the client has fallen `conflate_after` items behind, unless the client asked for
+  every event (`conflate=False`): then they count as undroppable too, and its seq has no gaps;
 - trades, status changes and command results are never dropped: if more than `max_pending` of them
   pile up, the client is cut off with `ClientTooSlow` and can resume from its last offset.
 """
@@ -64,9 +65,16 @@ class HubStats:
 
 class ClientQueue:
     def __init__(
-        self, interest: Interest, *, max_pending: int, conflate_after: int, hub_stats: HubStats | None = None
+        self,
+        interest: Interest,
+        *,
+        max_pending: int,
+        conflate_after: int,
+        hub_stats: HubStats | None = None,
+        conflate: bool = True,
     ) -> None:
         self.interest = interest
+        self.conflate = conflate
         self._hub_stats = hub_stats or HubStats()
         self.max_pending = max_pending
         self.conflate_after = conflate_after
@@ -112,7 +120,7 @@ class ClientQueue:
         if isinstance(item, Envelope):
             event = item.event
             key = (event.bot_id, event.type)
-            if event.type in CONFLATABLE and len(self._items) >= self.conflate_after:
+            if self.conflate and event.type in CONFLATABLE and len(self._items) >= self.conflate_after:
                 older = self._pending_key.pop(key, None)
                 if older is not None:
                     del self._items[older]
@@ -123,7 +131,7 @@ class ClientQueue:
                 return
         self._counter += 1
         self._items[self._counter] = item
-        if isinstance(item, Envelope) and item.event.type in CONFLATABLE:
+        if self.conflate and isinstance(item, Envelope) and item.event.type in CONFLATABLE:
             self._pending_key[(item.event.bot_id, item.event.type)] = self._counter
         self._wakeup.set()
 
@@ -273,9 +281,9 @@ class Hub:
                         ),
                     )
 
-    async def _history(self, after: Mapping[str, str]) -> AsyncGenerator[Item, None]:
+    async def _history(self, after: Mapping[str, str], conflate: bool) -> AsyncGenerator[Item, None]:
         for bot, offset in after.items():
-            async for item in self._bus.replay(bot, offset, conflate=True):
+            async for item in self._bus.replay(bot, offset, conflate=conflate):
                 yield item
 
     def _offer(self, item: Item) -> None:
@@ -288,17 +296,26 @@ class Hub:
         bots: Collection[str] | None = None,
         types: Collection[str] | None = None,
         after: Mapping[str, str] | None = None,
+        *,
+        conflate: bool = True,
     ) -> AsyncIterator[ClientQueue]:
-        """A queue of the chosen bots' and types' events; with `after`, missed ones come first, in order."""
+        """A queue of the chosen bots' and types' events; with `after`, missed ones come first, in order.
+
+        `conflate=False`: every event, in history and live, gap-free in seq (a slow client is cut off
+        sooner, as its prices now count against `max_pending`)."""
         interest = Interest(
             bots=None if bots is None else frozenset(bots), types=None if types is None else frozenset(types)
         )
         queue = ClientQueue(
-            interest, max_pending=self.max_pending, conflate_after=self.conflate_after, hub_stats=self.stats
+            interest,
+            max_pending=self.max_pending,
+            conflate_after=self.conflate_after,
+            hub_stats=self.stats,
+            conflate=conflate,
         )
         await self.ready.wait()
         if after:
-            queue.replay_first(self._history(after))
+            queue.replay_first(self._history(after, conflate))
         # Registered before any history is read, so nothing published from now on can fall between the two.
         self._clients.add(queue)
         self.stats.clients = len(self._clients)
