@@ -64,8 +64,16 @@ class BotList(BaseModel):
 
 class EventPage(BaseModel):
     bot_id: str
-    events: list[EventFrame] = Field(description="Oldest first, in the same shape as WebSocket event frames.")
-    next_after: str = Field(description="Pass as `after` to read the next page.")
+    order: Literal["oldest_first", "newest_first"] = Field(
+        "oldest_first", description="oldest_first for `after=` (the default), newest_first for `before=`."
+    )
+    events: list[EventFrame] = Field(description="In `order`, in the same shape as WebSocket event frames.")
+    next_after: str = Field(
+        description="Pass as `after` to read forwards: the next page, or (paging backwards) what came since."
+    )
+    next_before: str | None = Field(
+        None, description="Paging backwards: pass as `before` for the older page; null when none is left."
+    )
 
 
 class Health(BaseModel):

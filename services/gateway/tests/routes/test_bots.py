@@ -59,9 +59,41 @@ async def test_events_page_through_history_in_order(
     assert rest["next_after"] == published[-1].offset
 
 
+async def test_events_page_backwards_newest_first(
+    http: httpx.AsyncClient, gateway: Any, bus: RedisBus, make: Any
+) -> None:
+    published = [await bus.publish(make.trade("alpha", n)) for n in range(1, 6)]
+    newest = (await http.get("/api/v1/bots/alpha/events?before=latest&limit=2", headers=gateway.auth())).json()
+    assert newest["order"] == "newest_first"
+    assert [e["data"]["order_id"] for e in newest["events"]] == ["order-5", "order-4"]
+    assert newest["next_after"] == published[-1].offset  # to follow what comes next, forwards
+    older = (
+        await http.get(f"/api/v1/bots/alpha/events?before={newest['next_before']}&limit=10", headers=gateway.auth())
+    ).json()
+    assert [e["data"]["seq"] for e in older["events"]] == [3, 2, 1]
+    assert older["next_before"] is None  # the start of the history is reached
+
+
+async def test_after_and_before_together_are_a_clear_400(
+    http: httpx.AsyncClient, gateway: Any, bus: RedisBus, make: Any
+) -> None:
+    await bus.publish(make.trade("alpha"))
+    response = await http.get("/api/v1/bots/alpha/events?after=1-0&before=latest", headers=gateway.auth())
+    assert response.status_code == 400
+    assert "not both" in response.json()["detail"]
+
+
 async def test_bad_offsets_and_limits_are_422(http: httpx.AsyncClient, gateway: Any, bus: RedisBus, make: Any) -> None:
     await bus.publish(make.trade("alpha"))
-    for query in ("after=yesterday", "after=99999999999999999999-0", "after=\u0661-0", "limit=0", "limit=100000"):
+    bad = (
+        "after=yesterday",
+        "after=99999999999999999999-0",
+        "after=\u0661-0",
+        "before=newest",
+        "limit=0",
+        "limit=100000",
+    )
+    for query in bad:
         response = await http.get(f"/api/v1/bots/alpha/events?{query}", headers=gateway.auth())
         assert response.status_code == 422, query
 

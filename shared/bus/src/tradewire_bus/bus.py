@@ -23,7 +23,7 @@ from tradewire_bus.conflation import latest_only
 from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.lru import MISSING, Lru
 from tradewire_bus.publisher import Publisher, RedisPublisher
-from tradewire_bus.reads import raise_if_cancelling, read_stream, set_members, stream_entries
+from tradewire_bus.reads import StreamEntry, raise_if_cancelling, read_stream, set_members, stream_entries
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.snapshot import BotSnapshot
 from tradewire_bus.stats import BusStats
@@ -119,6 +119,16 @@ class RedisBus:
         envelopes, _, _ = await self._history_page(bot_id, after, limit)
         return envelopes
 
+    async def history_before(self, bot_id: str, before: str | None = None, limit: int = 100) -> list[Envelope]:
+        """Up to `limit` events of one bot before `before` (None: the newest), newest first."""
+        newest = "+" if before is None else f"({before}"
+        async with self._history_slots, self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(self.topics.epoch())
+            pipe.xrevrange(self.topics.bot_stream(bot_id), max=newest, min="-", count=limit)
+            epoch, entries = await pipe.execute()
+        raise_if_cancelling()
+        return self._decoded(bot_id, epoch or b"", stream_entries(entries))
+
     async def replay(
         self, bot_id: str, after: str = FROM_START, *, conflate: bool = False
     ) -> AsyncGenerator[Envelope | Resync, None]:
@@ -143,9 +153,12 @@ class RedisBus:
             pipe.xrange(self.topics.bot_stream(bot_id), min=f"({after}", max="+", count=limit)
             epoch, entries = await pipe.execute()
         raise_if_cancelling()
-        result = []
         read = stream_entries(entries)
-        epoch = epoch or b""
+        return self._decoded(bot_id, epoch or b"", read), read[-1][0] if read else after, len(read)
+
+    def _decoded(self, bot_id: str, epoch: bytes, read: list[StreamEntry]) -> list[Envelope]:
+        """The entries as envelopes, decoded once for every reader (`self.decoded`); garbage skipped."""
+        result = []
         for offset, fields in read:
             key = (epoch, bot_id, offset)
             envelope = self.decoded.get(key)
@@ -159,7 +172,7 @@ class RedisBus:
                 envelope = Envelope(epoch=epoch.decode(), offset=offset, event=event)
                 self.decoded.put(key, envelope)
             result.append(envelope)
-        return result, read[-1][0] if read else after, len(read)
+        return result
 
     async def ping(self) -> bool:
         try:

@@ -1,6 +1,6 @@
 """Read-only views of the bots: list, one bot's snapshot, one bot's event history."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
 
@@ -15,7 +15,7 @@ from tradewire_gateway.views import (
     Problem,
     StreamOffset,
 )
-from tradewire_schemas import BotId
+from tradewire_schemas import BotId, Envelope
 
 BOT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 BotPath = Annotated[BotId, Path(pattern=BOT_ID_PATTERN, description="The bot's id.")]
@@ -30,6 +30,10 @@ READ_ERRORS: dict[int | str, dict[str, object]] = {
 async def _known(runtime: RuntimeDep, bot_id: str) -> None:
     if bot_id not in await runtime.bus.bots():
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no bot {bot_id!r} has published anything")
+
+
+def _frames(envelopes: list[Envelope]) -> list[EventFrame]:
+    return [EventFrame(type=e.event.type, offset=e.offset, bot_id=e.event.bot_id, data=e.event) for e in envelopes]
 
 
 def bots_router(events_page_limit: int) -> APIRouter:
@@ -47,19 +51,41 @@ def bots_router(events_page_limit: int) -> APIRouter:
         summary = BotSummary.of(snapshot)
         return BotDetail(**summary.model_dump(), stale=summary.liveness == "stale", snapshot=snapshot)
 
-    @router.get("/{bot_id}/events", summary="A bot's event history, oldest first", responses={404: {"model": Problem}})
+    @router.get(
+        "/{bot_id}/events",
+        summary="A bot's event history: oldest first after an offset, or newest first before one",
+        responses={404: {"model": Problem}, 400: {"model": Problem}},
+    )
     async def get_events(
         bot_id: BotPath,
         runtime: RuntimeDep,
         _: Reader,
-        after: Annotated[StreamOffset, Query(description="Events after this offset.")] = FROM_START,
+        after: Annotated[
+            StreamOffset | None, Query(description="Events after this offset, oldest first (default: from the start).")
+        ] = None,
+        before: Annotated[
+            StreamOffset | Literal["latest"] | None,
+            Query(description="Events before this offset, newest first; `latest` for the newest events."),
+        ] = None,
         limit: Annotated[int, Query(ge=1, le=events_page_limit)] = 100,
     ) -> EventPage:
+        if after is not None and before is not None:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, "give after= (forwards) or before= (backwards), not both")
         await _known(runtime, bot_id)
-        envelopes = await runtime.bus.history(bot_id, after=after, limit=limit)
-        frames = [
-            EventFrame(type=e.event.type, offset=e.offset, bot_id=e.event.bot_id, data=e.event) for e in envelopes
-        ]
-        return EventPage(bot_id=bot_id, events=frames, next_after=envelopes[-1].offset if envelopes else after)
+        if before is None:
+            start = after or FROM_START
+            envelopes = await runtime.bus.history(bot_id, after=start, limit=limit)
+            return EventPage(
+                bot_id=bot_id, events=_frames(envelopes), next_after=envelopes[-1].offset if envelopes else start
+            )
+        envelopes = await runtime.bus.history_before(bot_id, None if before == "latest" else before, limit)
+        # Forwards from the newest one read, a client picks up what comes after this page.
+        return EventPage(
+            bot_id=bot_id,
+            order="newest_first",
+            events=_frames(envelopes),
+            next_after=envelopes[0].offset if envelopes else FROM_START,
+            next_before=envelopes[-1].offset if len(envelopes) == limit else None,
+        )
 
     return router
