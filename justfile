@@ -46,6 +46,21 @@ redis-cli *args:
 test *args:
     uv run pytest {{args}}
 
+# Build the trader, gateway and dashboard images (a Docker Engine, else a private podman in var/containers)
+[group('containers')]
+images *args:
+    uv run python -m tradewire_stack images {{args}}
+
+# Build the images and run the whole compose stack for real: a trade, a stop, the recorder, then down -v
+[group('containers')]
+stack-test *args:
+    uv run pytest tests/deploy_stack_test.py -s {{args}}
+
+# Remove the private podman's folder (var/containers) with every image and layer it holds
+[group('containers')]
+stack-clean:
+    uv run python -m tradewire_stack clean
+
 # Measure latency and throughput against baselines measured in the same run
 [group('check')]
 bench *args:
@@ -61,7 +76,7 @@ lint:
 # Type-check with mypy
 [group('check')]
 typecheck:
-    uv run mypy -p tradewire_schemas -p tradewire_bus -p tradewire_testing -p tradewire_trader -p tradewire_gateway -p tradewire_dashboard
+    uv run mypy -p tradewire_schemas -p tradewire_bus -p tradewire_testing -p tradewire_stack -p tradewire_trader -p tradewire_gateway -p tradewire_dashboard
 
 # Format the code with ruff
 [group('dev')]

@@ -24,21 +24,10 @@ from tradewire_bus import RedisBus
 from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_schemas import CommandResult, Heartbeat, StatsUpdated, StatusChanged, TradeExecuted
 from tradewire_testing import RedisServer, eventually
+from tradewire_testing.chromium import CHROMIUM, CHROMIUM_ARGS, chromium_found
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-CHROMIUM_FOUND = Path(CHROMIUM).exists()
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
@@ -65,7 +54,7 @@ async def bus(redis_for_module: RedisServer) -> AsyncIterator[RedisBus]:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    if not CHROMIUM_FOUND:
+    if not chromium_found():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium")
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
