@@ -50,6 +50,7 @@ def system(tmp_path: Path, redis_server: RedisServer) -> Iterator[tuple[str, Pat
         "TRADER_LOG_FORMAT": "json",
         "GATEWAY_LOG_FORMAT": "json",
         "DASHBOARD_LOG_FORMAT": "json",
+        "DASHBOARD_LOG_LEVEL": "debug",  # hubs log each relayed trade at debug only
     }
     gateway_port, dashboard_port = free_port(), free_port()
     processes = [

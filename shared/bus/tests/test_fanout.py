@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -238,3 +239,23 @@ async def test_get_many_takes_history_in_batches_then_live_events_without_waitin
     names = [i.event.order_id for i in history + rest]
     assert len(history) == 20
     assert names == [f"missed-{i}" for i in range(30)] + ["live"]
+
+
+async def test_the_hub_logs_trades_at_debug_status_changes_at_info_and_sums_up_what_it_relayed(
+    bus: RedisBus, caplog: pytest.LogCaptureFixture
+) -> None:
+    hub = Hub(bus, summary_every_s=0)  # a summary after every event, rather than every minute
+    task = asyncio.create_task(hub.run())
+    try:
+        await asyncio.wait_for(hub.ready.wait(), 5)
+        with caplog.at_level(logging.INFO, logger="tradewire.bus.fanout"):
+            await bus.publish(trade(order_id="quiet"))
+            await bus.publish(status("alpha", "stopped"))
+            await eventually(lambda: hub.stats.relayed == 2, what="both relayed")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    said = [record.getMessage() for record in caplog.records]
+    assert not any(line.startswith("relayed trade_executed") for line in said)
+    assert any(line.startswith("relayed status_change to 0 clients") for line in said)
+    assert any(line.startswith("relayed 1 events in the last") and "trade_executed 1" in line for line in said)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
+import time
+from collections import Counter, OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -30,8 +31,11 @@ log = logging.getLogger("tradewire.bus.fanout")
 Item = Envelope | Resync
 
 FAIR_SHARE = 32  # items a taker gets in a row before it yields to the event loop (see ClientQueue.get)
-# Rare and worth following across services by id (docs/deployment.md, "Following one id").
+# Worth following across services by id (docs/deployment.md, "Following one id"): at info the rare facts an
+# operator acts on, trades at debug (at a trade a second they were half of all log lines).
 TRACED = frozenset({"trade_executed", "status_change", "command_result"})
+OPERATOR_FACTS = frozenset({"status_change", "command_result"})
+SUMMARY_EVERY_S = 60.0  # at info, how much was relayed: at most one line per this many seconds
 
 
 class ClientTooSlow(Exception):
@@ -240,8 +244,16 @@ class ClientQueue:
 class Hub:
     """`hub.run()` as a background task; `async with hub.attach(...) as queue` per client."""
 
-    def __init__(self, bus: RedisBus, *, max_pending: int = 10_000, conflate_after: int = 64) -> None:
+    def __init__(
+        self,
+        bus: RedisBus,
+        *,
+        max_pending: int = 10_000,
+        conflate_after: int = 64,
+        summary_every_s: float = SUMMARY_EVERY_S,
+    ) -> None:
         self._bus = bus
+        self.summary_every_s = summary_every_s
         self.max_pending = max_pending
         self.conflate_after = conflate_after
         self._clients: set[ClientQueue] = set()
@@ -264,12 +276,21 @@ class Hub:
         async with self._bus.subscribe() as events:
             self.ready.set()
             log.info("hub subscribed to every bot's events")
+            window: Counter[str] = Counter()
+            window_began = time.monotonic()
             async for item in events:
                 self.stats.relayed += 1
                 self._offer(item)
+                if isinstance(item, Envelope):
+                    window[item.event.type] += 1
+                if (now := time.monotonic()) - window_began >= self.summary_every_s:
+                    self._summarise(window, now - window_began)
+                    window.clear()
+                    window_began = now
                 if isinstance(item, Envelope) and item.event.type in TRACED:
                     event = item.event
-                    log.info(
+                    log.log(
+                        logging.INFO if event.type in OPERATOR_FACTS else logging.DEBUG,
                         "relayed %s to %d clients",
                         event.type,
                         len(self._clients),
@@ -280,6 +301,17 @@ class Hub:
                             command_id=getattr(event, "command_id", None),
                         ),
                     )
+
+    def _summarise(self, window: Counter[str], seconds: float) -> None:
+        if window:
+            kinds = ", ".join(f"{kind} {count}" for kind, count in window.most_common())
+            log.info(
+                "relayed %d events in the last %.0f s to %d clients: %s",
+                window.total(),
+                seconds,
+                len(self._clients),
+                kinds,
+            )
 
     async def _history(self, after: Mapping[str, str], conflate: bool) -> AsyncGenerator[Item, None]:
         for bot, offset in after.items():
