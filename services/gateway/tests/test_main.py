@@ -1,4 +1,5 @@
-"""`python -m tradewire_gateway` as an operator runs it: settings from the environment, uvicorn, quick-start token."""
+"""`python -m tradewire_gateway` as an operator runs it: settings from the environment, flags over them, uvicorn,
+quick-start token."""
 
 from __future__ import annotations
 
@@ -13,7 +14,34 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from tradewire_gateway.__main__ import main, parser, settings_from
 from tradewire_testing import RedisServer, eventually_sync, free_port
+
+
+def test_help_prints_usage_and_exits_without_serving(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["--help"])
+    assert raised.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: python -m tradewire_gateway")
+
+
+@pytest.mark.parametrize("argv", [["--bogus"], ["serve"], ["--port", "http"]])
+def test_unknown_flags_and_arguments_are_refused_before_serving(argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(argv)
+    assert raised.value.code == 2
+
+
+def test_flags_override_the_environment_and_the_rest_still_comes_from_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_HOST", "10.0.0.1")
+    monkeypatch.setenv("GATEWAY_PORT", "8100")
+    settings = settings_from(parser().parse_args(["--port", "9000"]))
+    assert (settings.host, settings.port) == ("10.0.0.1", 9000)
+
+
+def test_an_invalid_setting_exits_2_with_the_reason(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--port", "70000"]) == 2
+    assert "invalid settings" in capsys.readouterr().err
 
 
 @pytest.fixture

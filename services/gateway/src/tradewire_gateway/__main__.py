@@ -1,8 +1,16 @@
-"""`python -m tradewire_gateway`: read the settings once, build the app, serve it with uvicorn."""
+"""`python -m tradewire_gateway [--host H] [--port P]`: serve the command API and event WebSocket with uvicorn.
+
+Every setting comes from the `GATEWAY_*` environment (docs/settings.md); the flags override the two
+an operator changes most. With no flags it serves, as the image's command does.
+"""
 
 from __future__ import annotations
 
+import argparse
+import sys
+
 import uvicorn
+from pydantic import ValidationError
 
 from tradewire_bus.heap import prepare_for_serving
 from tradewire_bus.logs import configure_logging
@@ -10,8 +18,26 @@ from tradewire_gateway.app import create_app
 from tradewire_gateway.settings import Settings
 
 
-def main() -> None:
-    settings = Settings()
+def parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(
+        prog="python -m tradewire_gateway", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    cli.add_argument("--host", help="interface to bind (env GATEWAY_HOST, default 127.0.0.1)")
+    cli.add_argument("--port", type=int, help="port (env GATEWAY_PORT, default 8002)")
+    return cli
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return Settings(**{name: value for name, value in vars(args).items() if value is not None})
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = settings_from(args)
+    except ValidationError as error:
+        print(f"invalid settings: {error}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level, settings.log_format)
     app = create_app(settings)
     prepare_for_serving()  # rare, short full GC pauses with many clients (tradewire_bus.heap)
@@ -24,7 +50,8 @@ def main() -> None:
         lifespan="on",
         log_config=None,  # keep our handlers: one format for uvicorn's lines and ours
     )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
