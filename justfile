@@ -46,7 +46,7 @@ redis-cli *args:
 test *args:
     uv run pytest {{args}}
 
-# Build the trader, gateway and dashboard images (a Docker Engine, else a private podman in var/containers)
+# Build the trader, gateway and dashboard images (a Docker Engine, else a private podman in ~/.cache/tradewire)
 [group('containers')]
 images *args:
     uv run python -m tradewire_stack images {{args}}
@@ -56,7 +56,7 @@ images *args:
 stack-test *args:
     uv run pytest tests/deploy_stack_test.py -s {{args}}
 
-# Remove the private podman's folder (var/containers) with every image and layer it holds
+# Remove the private podman's folder (~/.cache/tradewire/containers) with every image and layer it holds
 [group('containers')]
 stack-clean:
     uv run python -m tradewire_stack clean

@@ -11,12 +11,13 @@ from pathlib import Path
 
 from tradewire_stack import bases, images
 from tradewire_stack.engine import engine
-from tradewire_stack.project import ROOT
 
 
 def home() -> Path:
-    """The private podman's folder: TW_STACK_HOME, or var/containers in the checkout."""
-    return Path(os.environ.get("TW_STACK_HOME") or ROOT / "var" / "containers")
+    """The private podman's folder: TW_STACK_HOME, or tradewire/containers in the user's cache. Not in
+    the checkout: the checkout is the images' build context, and a build walks all of it."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return Path(os.environ.get("TW_STACK_HOME") or cache / "tradewire" / "containers")
 
 
 def parser() -> argparse.ArgumentParser:
