@@ -8,7 +8,6 @@ starts a service process (`[python, "-m", "tradewire_trader", "run", ...]`, `_sp
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 from types import ModuleType
 
@@ -101,11 +100,12 @@ def test_the_test_suite_starts_the_service_natively_with_the_entrypoint(service:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_run_recipe_starts_the_entrypoint(service: str) -> None:
-    justfile = (ROOT / "justfile").read_text()
-    commands = re.findall(rf"python -m {entrypoints.module(service)}\b([^\n{{]*)", justfile)
-    assert commands, f"the justfile has no recipe running {service}"
-    for rest in commands:
-        assert tuple(rest.split()[: len(entrypoints.subcommand(service))]) == entrypoints.subcommand(service)
+    # `./tw <service>` and the justfile's recipe both run deploy/local/launch.py, which holds the command.
+    assert f"launch.py {service} {{{{args}}}}" in (ROOT / "justfile").read_text()
+    launch = load_script(ROOT / "deploy" / "local" / "launch.py")
+    argv = launch.PROGRAMS[service][0]
+    assert argv[:2] == ["-m", entrypoints.module(service)], f"launch.py does not run {service}'s entrypoint"
+    assert tuple(argv[2:]) == entrypoints.subcommand(service)
 
 
 def test_a_drifted_launch_is_caught() -> None:

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import Any, TextIO, get_args
@@ -70,7 +71,15 @@ def follow(url: str, pattern: str, types: set[str] | None, pretty: bool, out: Te
             out.flush()
 
 
+def _interrupted(*_: object) -> None:
+    # One Ctrl-C can arrive twice (the terminal signals `uv run` too, which passes it on): end on the
+    # first, and let a second copy not interrupt the clean exit with a traceback and status 130.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGINT, _interrupted)
     args = parser().parse_args(argv)
     url = args.redis_url or local_redis.address()
     topics = Topics(args.namespace)
