@@ -15,6 +15,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -49,8 +50,9 @@ def copy_into(workdir: Path, words: list[str]) -> None:
             shutil.copy2(path, place)
 
 
-def rehearse(service: str, tmp_path: Path) -> Path:
-    """Run the build stage's COPY and `uv sync` steps in tmp_path; return the environment's python."""
+def rehearse(service: str, tmp_path: Path, edit: Callable[[Path], None] | None = None) -> Path:
+    """Run the build stage's COPY and `uv sync` steps in tmp_path; return the environment's python.
+    `edit(workdir)` runs after each COPY: a change made to the build context."""
     uv = shutil.which("uv")
     if uv is None:
         pytest.skip("uv is not on PATH (run the tests through ./tw or `uv run`)")
@@ -63,6 +65,8 @@ def rehearse(service: str, tmp_path: Path) -> Path:
             env.update(word.split("=", 1) for word in instruction.words())
         elif instruction.keyword == "COPY" and not any(w.startswith("--from") for w in instruction.words()):
             copy_into(workdir, instruction.words())
+            if edit is not None:
+                edit(workdir)
         elif instruction.keyword == "RUN" and "uv sync" in instruction.arguments:
             command = [word for word in shlex.split(instruction.arguments) if not word.startswith("--mount")]
             assert command[0] == "uv", command
@@ -100,3 +104,26 @@ def test_build_stage_installs_the_service_alone_from_its_copied_inputs(service: 
     assert Path(found["file"]).is_relative_to(tmp_path / "venv"), "installed editable, pointing into the sources"
     assert [name for name in found["present"] if name.startswith("tradewire_")] == [module]
     assert not set(found["present"]) & OTHERS[service], f"{service} image would carry {found['present']}"
+
+
+def test_a_non_editable_resync_after_an_edit_in_place_installs_the_edited_code(tmp_path: Path) -> None:
+    """One module edited in place, nothing else touched, the same uv cache: uv must build the member
+    again, not reuse the wheel it built before (its default key, the pyproject's mtime, misses this;
+    each member's cache-keys cover its whole src tree)."""
+    rehearse("gateway", tmp_path)
+    module = tmp_path / "src/services/gateway/src/tradewire_gateway/frames.py"
+    marker = f"# edited in place {tmp_path.name}"
+    module.write_text(module.read_text() + marker + "\n")
+    shutil.rmtree(tmp_path / "venv")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "VIRTUAL_ENV"))}
+    env |= {"UV_PROJECT_ENVIRONMENT": str(tmp_path / "venv"), "UV_PYTHON": sys.executable, "UV_OFFLINE": "1"}
+    subprocess.run(
+        ["uv", "sync", "--frozen", "--no-dev", "--package", "tradewire-gateway", "--no-editable"],
+        cwd=tmp_path / "src",
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
+    installed = next((tmp_path / "venv").glob("lib/python*/site-packages/tradewire_gateway/frames.py"))
+    assert marker in installed.read_text(), "uv installed the wheel it had built before the edit"
