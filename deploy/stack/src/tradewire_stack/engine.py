@@ -10,11 +10,13 @@ cgroups), cgroupfs (no systemd), events in a file, and default ulimits within th
 
 from __future__ import annotations
 
+import fcntl
 import http.client
 import os
 import shutil
 import socket as sockets
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -96,6 +98,19 @@ def private_podman(home: Path) -> Iterator[Engine]:
         raise EngineMissing("the private podman runs as root (rootless podman needs subordinate ids)")
     home = home.resolve()
     home.mkdir(parents=True, exist_ok=True)
+    with (home / "lock").open("w") as lock:
+        # One run at a time per folder: a second service on the same socket would unlink the first's.
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"stack: waiting for another run using {home}", file=sys.stderr, flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        with _serve(home) as engine:
+            yield engine
+
+
+@contextmanager
+def _serve(home: Path) -> Iterator[Engine]:
     (home / "containers.conf").write_text(CONTAINERS_CONF)
     (home / "storage.conf").write_text(STORAGE_CONF.format(home=home))
     socket = home / "podman.sock"
