@@ -27,8 +27,9 @@ class _BusStatsCollector(Collector):
             return
         for name, help_text in (
             ("garbage", "Undecodable or invalid bus messages skipped"),
+            ("forged", "Well-formed live bus envelopes the stream did not confirm, skipped"),
             ("duplicates", "Bus events seen twice (live and backfill) and delivered once"),
-            ("backfilled", "Bus events read from a stream to fill a gap"),
+            ("backfilled", "Bus events read from a stream (live messages only announce them)"),
             ("reconnects", "Bus subscription reconnects"),
             ("resyncs", "Times history was lost and clients were told to reload"),
         ):

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 class BusStats:
     delivered: int = 0
     garbage: int = 0  # undecodable or invalid messages skipped
+    forged: int = 0  # well-formed live envelopes the stream did not confirm, skipped
     duplicates: int = 0  # seen twice (live and backfill) and delivered once
-    backfilled: int = 0  # read from the stream to fill a gap or resume
+    backfilled: int = 0  # read from the stream (every delivered event is: live messages only ring the bell)
     reconnects: int = 0
     connect_failures: int = 0  # attempts to (re)subscribe that failed and were retried
     resyncs: int = 0

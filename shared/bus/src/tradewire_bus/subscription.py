@@ -1,9 +1,11 @@
 """Gap-free subscription: live pub/sub for speed, the per-bot stream for completeness.
 
-Per bot we remember the last delivered `seq` and stream offset (the cursor). A live event that is the
-next `seq` is delivered at once; one we already delivered is dropped; one that skips ahead makes us
-read the missing entries from the stream first. After a reconnect we read everything after each
-cursor before going live again. If Redis lost its data (its epoch token changed) or the stream no
+Per bot we remember the last delivered `seq` and stream offset (the cursor). A live message is only a
+doorbell: anyone who may PUBLISH can put a well-formed envelope on a channel (one with `seq` 1e9 once
+made every reader drop a bot's real events as duplicates), so what we deliver is what we read from
+the stream after the cursor, and a live envelope the stream does not confirm is counted as forged and
+skipped. One we already delivered is dropped without a read. After a reconnect we read everything
+after each cursor before going live again. If Redis lost its data (its epoch token changed) or the stream no
 longer holds what we need (trimmed), the caller gets a `Resync` instead of a silent hole.
 """
 
@@ -29,7 +31,7 @@ from tradewire_bus.reads import next_message, read_stream, set_members
 from tradewire_bus.redis_errors import CONNECTION_ERRORS, UNAVAILABLE_OR_REFUSING
 from tradewire_bus.stats import BusStats
 from tradewire_bus.topics import Topics
-from tradewire_schemas import Envelope, MessageRejected, decode_event
+from tradewire_schemas import Envelope, Event, MessageRejected, decode_event
 
 log = logging.getLogger("tradewire.bus.subscription")
 
@@ -195,30 +197,56 @@ class Subscription:
         except ValueError as error:
             self._garbage(message["data"], str(error))
             return
-        channel = bytes(message["channel"]).decode()
+        channel = bytes(message["channel"]).decode(errors="replace")
         bot = envelope.event.bot_id
         if self._topics.bot_id_from_channel(channel) != bot:
             self._garbage(message["data"], f"event for bot {bot!r} on channel {channel!r}")
             return
         if envelope.epoch != self._epoch:
+            current = await self._redis.get(self._topics.epoch())
+            if (current.decode() if isinstance(current, bytes) else current) == self._epoch:
+                self._forged(envelope, "its epoch is not Redis's")
+                return
             # Redis was reset under us without the connection dropping: start over cleanly.
             await self._drop_connection()
             return
         cursor = self._cursors.get(bot)
-        if cursor is not None and cursor.seq is not None and envelope.event.seq > cursor.seq + 1:
-            await self._backfill(bot, cursor, until=envelope.offset)
-        self._accept(envelope)
+        if cursor is not None and cursor.seq is not None and envelope.event.seq <= cursor.seq:
+            self._stats.duplicates += 1  # already read from the stream (or a stale forgery: harmless)
+            return
+        if cursor is None:
+            seen = await self._baseline(bot, envelope.offset)
+        else:
+            seen = await self._backfill(bot, cursor, until="+", look_for=envelope.offset)
+        if seen != envelope.event:
+            self._forged(envelope, "the stream holds no such event at its offset")
 
-    async def _backfill(self, bot: str, cursor: _Cursor, *, until: str) -> None:
+    async def _baseline(self, bot: str, offset: str) -> Event | None:
+        """A bot we have no cursor for: start at the stream entry the live envelope names, if it exists."""
         try:
-            await self._read_after(bot, cursor, until)
+            found = await read_stream(self._redis, self._topics.bot_stream(bot), offset, offset, 1)
+            event = decode_event(found[0][1][b"event"]) if found else None
+        except (ResponseError, MessageRejected, KeyError) as error:
+            self._garbage(bot, f"cannot read the stream of {bot!r} at {offset}: {error}")
+            return None
+        if event is not None:
+            assert self._epoch is not None
+            self._accept(Envelope(epoch=self._epoch, offset=offset, event=event))
+        return event
+
+    async def _backfill(self, bot: str, cursor: _Cursor, *, until: str, look_for: str | None = None) -> Event | None:
+        """Read the stream after the cursor; returns the event found at `look_for`, if any."""
+        try:
+            return await self._read_after(bot, cursor, until, look_for)
         except ResponseError as error:
             # The stream key was overwritten by hand with another type, or similar: skip, don't die.
             self._garbage(bot, f"cannot read the stream of {bot!r}: {error}")
             self._resync(bot, f"the stream of {bot!r} cannot be read: {error}")
+            return None
 
-    async def _read_after(self, bot: str, cursor: _Cursor, until: str) -> None:
+    async def _read_after(self, bot: str, cursor: _Cursor, until: str, look_for: str | None) -> Event | None:
         stream = self._topics.bot_stream(bot)
+        seen = None
         if cursor.verify:
             cursor.verify = False
             found = await read_stream(self._redis, stream, cursor.offset, cursor.offset, 1)
@@ -236,11 +264,13 @@ class Subscription:
                     self._garbage(fields, f"stream entry {offset}: {error}")
                     cursor.offset = offset
                     continue
+                if offset == look_for:
+                    seen = event
                 self._stats.backfilled += 1
                 assert self._epoch is not None
                 self._accept(Envelope(epoch=self._epoch, offset=offset, event=event))
             if len(entries) < self._config.backfill_batch:
-                return
+                return seen
 
     def _accept(self, envelope: Envelope) -> None:
         bot, seq = envelope.event.bot_id, envelope.event.seq
@@ -260,6 +290,16 @@ class Subscription:
         log.warning("resync needed for %s: %s", bot or "every bot", reason)
         self._stats.resyncs += 1
         self._ready.append(Resync(bot_id=bot, reason=reason))
+
+    def _forged(self, envelope: Envelope, reason: str) -> None:
+        self._stats.forged += 1
+        log.warning(
+            "skipped a forged live envelope for %s (seq %d, offset %s): %s",
+            envelope.event.bot_id,
+            envelope.event.seq,
+            envelope.offset,
+            reason,
+        )
 
     def _garbage(self, raw: object, reason: str) -> None:
         self._stats.garbage += 1

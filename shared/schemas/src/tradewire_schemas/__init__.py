@@ -27,12 +27,20 @@ from tradewire_schemas.events import (
     TradeExecuted,
     events,
 )
-from tradewire_schemas.primitives import SCHEMA_VERSION, BotId, ExactDecimal, utc_now
+from tradewire_schemas.primitives import (
+    SCHEMA_VERSION,
+    STREAM_OFFSET_PATTERN,
+    BotId,
+    ExactDecimal,
+    StreamOffset,
+    utc_now,
+)
 from tradewire_schemas.wire import Envelope, MessageRejected, decode_command, decode_event, encode
 
 __all__ = [
     "COMMAND_TYPES",
     "SCHEMA_VERSION",
+    "STREAM_OFFSET_PATTERN",
     "BotId",
     "BotStatus",
     "Command",
@@ -56,6 +64,7 @@ __all__ = [
     "StatsUpdated",
     "StatusChanged",
     "StopBot",
+    "StreamOffset",
     "TradeExecuted",
     "commands",
     "decode_command",

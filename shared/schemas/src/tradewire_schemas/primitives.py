@@ -69,6 +69,11 @@ BotId = Annotated[
     ),
 ]
 
+# A Redis stream entry id, "<milliseconds>-<sequence>". ASCII digits only, anchored at both ends: a
+# forged envelope's offset "garbage" once became the recorder's cursor and failed every restart.
+STREAM_OFFSET_PATTERN = r"^[0-9]{1,20}-[0-9]{1,20}$"
+StreamOffset = Annotated[str, StringConstraints(pattern=STREAM_OFFSET_PATTERN)]
+
 Symbol = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,20}/[A-Z0-9]{1,20}(:[A-Z0-9]{1,20})?$")]
 
 Actor = Annotated[str, StringConstraints(min_length=1, max_length=128)]

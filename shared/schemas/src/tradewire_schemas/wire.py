@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from tradewire_schemas.commands import Command, commands
 from tradewire_schemas.events import Event, events
-from tradewire_schemas.primitives import MESSAGE_CONFIG, SCHEMA_VERSION
+from tradewire_schemas.primitives import MESSAGE_CONFIG, SCHEMA_VERSION, StreamOffset
 
 
 class MessageRejected(ValueError):
@@ -31,7 +31,7 @@ class Envelope(BaseModel):
     model_config = MESSAGE_CONFIG
 
     epoch: str = Field(description="Changes when Redis lost its data; a reader must then resync.")
-    offset: str = Field(description="Stream entry id of the event: resume from here.")
+    offset: StreamOffset = Field(description="Stream entry id of the event (`<ms>-<n>`): resume from here.")
     event: Event
 
 
