@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -127,3 +128,26 @@ async def test_trades_are_recorded_in_postgresql_and_listed(
             csv_text = await eventually(exported, timeout=10, interval=0.1, what="three trades recorded")
     for envelope in published:
         assert str(envelope.event.event_id) in csv_text
+
+
+async def test_a_trade_postgresql_refuses_is_quarantined_and_recording_goes_on(
+    postgres: PostgresServer, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    async with RedisBus.connect(redis_server.url) as bus:
+        await bus.publish(trade(1).model_copy(update={"price": Decimal("1e20")}))  # numeric overflow
+        await bus.publish(trade(2).model_copy(update={"order_id": "x" * 129}))  # value too long
+        fine = await bus.publish(trade(3))
+    with DashboardProcess(redis_server.url, tmp_path, extra_env={"DATABASE_URL": postgres.url}) as dashboard:
+        cookie = await asyncio.to_thread(dashboard.log_in)
+        async with httpx.AsyncClient(base_url=dashboard.url, headers={"Cookie": cookie}) as client:
+
+            async def quarantined() -> bool:
+                return "tradewire_recorder_quarantined_total 2.0" in (await client.get("/metrics")).text
+
+            await eventually(quarantined, timeout=10, interval=0.1, what="two trades quarantined")
+            csv_text = (await client.get("/trades.csv")).text
+            metrics = (await client.get("/metrics")).text
+        log = dashboard.log_path.read_text(errors="replace")
+    assert str(fine.event.event_id) in csv_text and csv_text.count("\n") == 2
+    assert "tradewire_recorder_restarts_total 0.0" in metrics
+    assert log.count("recorder quarantined trade") == 2

@@ -10,9 +10,10 @@ from channels.db import database_sync_to_async
 
 from tradewire_bus import RedisBus
 from tradewire_dashboard.config import Settings
-from tradewire_dashboard.models import RecorderCursor, Trade
-from tradewire_dashboard.recorder import Recorder, compare_key, store
+from tradewire_dashboard.models import QuarantinedTrade, RecorderCursor, Trade
+from tradewire_dashboard.recorder import Recorder, compare_key
 from tradewire_dashboard.runtime import dashboard_runtime
+from tradewire_dashboard.storage import Stored, store
 from tradewire_schemas import PriceUpdated
 from tradewire_testing import eventually
 
@@ -84,8 +85,8 @@ def _last_trade_at(bot_id: str) -> Any:
 
 async def test_recording_the_same_trades_twice_changes_nothing(settings: Settings, bus: RedisBus) -> None:
     envelopes = [await bus.publish(trade(n)) for n in (1, 2, 3)]
-    assert await database_sync_to_async(store)(envelopes) == (3, 0)
-    assert await database_sync_to_async(store)(envelopes) == (0, 3)
+    assert await database_sync_to_async(store)(envelopes) == Stored(new=3)
+    assert await database_sync_to_async(store)(envelopes) == Stored(duplicates=3)
     assert await count() == 3
 
 
@@ -131,3 +132,51 @@ async def test_a_bot_first_heard_live_has_its_earlier_trades_read_from_its_strea
 
 def test_offsets_compare_as_redis_orders_them() -> None:
     assert compare_key("1700000000000-10") > compare_key("1700000000000-9") > compare_key("999999999999-99")
+
+
+def _quarantined() -> list[tuple[str, str]]:
+    return list(QuarantinedTrade.objects.order_by("offset").values_list("offset", "reason"))
+
+
+async def test_a_trade_the_table_cannot_hold_is_quarantined_and_the_recorder_moves_on(
+    settings: Settings, bus: RedisBus
+) -> None:
+    huge = await bus.publish(trade(1).model_copy(update={"price": Decimal("1e20")}))
+    long_id = await bus.publish(trade(2).model_copy(update={"order_id": "x" * 129}))
+    fine = await bus.publish(trade(3))
+    async with dashboard_runtime(settings) as runtime:
+        await eventually(lambda: _recorded(1), what="the good trade is recorded")
+        assert runtime.recorder.stats.quarantined == 2
+        assert runtime.recorder.stats.restarts == 0
+    quarantined = await database_sync_to_async(_quarantined)()
+    assert [offset for offset, _ in quarantined] == [huge.offset, long_id.offset]
+    assert "price" in quarantined[0][1] and "order_id" in quarantined[1][1]
+    cursor = await database_sync_to_async(lambda: RecorderCursor.objects.get(bot__bot_id="alpha").offset)()
+    assert cursor == fine.offset
+
+
+async def test_a_forged_envelope_never_becomes_the_recorders_cursor(settings: Settings, bus: RedisBus) -> None:
+    first = await bus.publish(trade(1))
+    async with dashboard_runtime(settings) as runtime:
+        await eventually(lambda: _recorded(1))
+        forged = first.event.model_copy(update={"seq": 1_000_000_000, "order_id": "forged"})
+        channel = bus.topics.bot_events("alpha")
+        await bus.redis.publish(channel, first.model_copy(update={"event": forged}).model_dump_json())
+        raw = first.model_copy(update={"event": forged}).model_dump_json().replace(first.offset, "garbage")
+        await bus.redis.publish(channel, raw)
+        second = await bus.publish(trade(2))
+        await eventually(lambda: _recorded(2), what="the real trade after the forgeries is recorded")
+        assert (runtime.bus.stats.forged, runtime.bus.stats.garbage) == (1, 1)
+    cursor = await database_sync_to_async(lambda: RecorderCursor.objects.get(bot__bot_id="alpha").offset)()
+    assert cursor == second.offset
+
+
+async def test_a_malformed_stored_cursor_starts_the_bot_over(settings: Settings, bus: RedisBus) -> None:
+    await bus.publish(trade(1))
+    async with dashboard_runtime(settings):
+        await eventually(lambda: _recorded(1))
+    await database_sync_to_async(lambda: RecorderCursor.objects.update(offset="garbage"))()
+    await bus.publish(trade(2))
+    async with dashboard_runtime(settings) as runtime:
+        await eventually(lambda: _recorded(2), what="recorded after a cursor that was garbage")
+        assert runtime.recorder.stats.restarts == 0

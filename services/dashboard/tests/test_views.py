@@ -13,7 +13,7 @@ from django.test import Client
 
 from tradewire_dashboard.config import Settings
 from tradewire_dashboard.demo_user import ensure_demo_user
-from tradewire_dashboard.recorder import store
+from tradewire_dashboard.storage import store
 from tradewire_schemas import Envelope
 
 from .test_consumer import trade

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from tradewire_dashboard.models import Bot, RecorderCursor, Trade
+from tradewire_dashboard.models import Bot, QuarantinedTrade, RecorderCursor, Trade
 
 
 @admin.register(Bot)
@@ -28,3 +28,13 @@ class TradeAdmin(admin.ModelAdmin):
 @admin.register(RecorderCursor)
 class RecorderCursorAdmin(admin.ModelAdmin):
     list_display = ["bot", "epoch", "offset", "updated_at"]
+
+
+@admin.register(QuarantinedTrade)
+class QuarantinedTradeAdmin(admin.ModelAdmin):
+    list_display = ["quarantined_at", "bot_id", "offset", "reason"]
+    search_fields = ["event_id", "bot_id"]
+    readonly_fields = [field.name for field in QuarantinedTrade._meta.fields]
+
+    def has_add_permission(self, request: object) -> bool:
+        return False

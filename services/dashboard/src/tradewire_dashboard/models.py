@@ -60,3 +60,21 @@ class RecorderCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bot_id} after {self.offset} (epoch {self.epoch})"
+
+
+class QuarantinedTrade(models.Model):
+    """A `trade_executed` the trades table cannot hold (a price past 18 digits, an order id over 128
+    characters): kept as it came, with the reason, so the recorder moves on instead of retrying for ever."""
+
+    event_id = models.UUIDField(unique=True)
+    bot_id = models.CharField(max_length=64)
+    offset = models.CharField(max_length=40)
+    reason = models.TextField()
+    event = models.TextField(help_text="The event JSON as read from the bus.")
+    quarantined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-quarantined_at"]
+
+    def __str__(self) -> str:
+        return f"{self.bot_id} {self.event_id}: {self.reason}"

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from contextlib import aclosing
 from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
-from django.db import transaction
-from django.db.models import Q
 
 from tradewire_bus import FROM_START, ClientTooSlow, Hub, RedisBus, Resync
 from tradewire_bus.backoff import Backoff
-from tradewire_dashboard.models import Bot, RecorderCursor, Trade
-from tradewire_schemas import Envelope, TradeExecuted
+from tradewire_dashboard.models import RecorderCursor
+from tradewire_dashboard.storage import store
+from tradewire_schemas import STREAM_OFFSET_PATTERN, Envelope, TradeExecuted
 
 log = logging.getLogger("tradewire.dashboard.recorder")
 
@@ -42,60 +42,16 @@ class RecorderStats:
     resyncs: int = 0
     restarts: int = 0
     batches: int = 0
-
-
-def trade_row(bot: Bot, envelope: Envelope, trade: TradeExecuted) -> Trade:
-    return Trade(
-        event_id=trade.event_id,
-        bot=bot,
-        seq=trade.seq,
-        offset=envelope.offset,
-        executed_at=trade.ts,
-        mode=trade.mode,
-        side=trade.side,
-        symbol=trade.symbol,
-        price=trade.price,
-        amount=trade.amount,
-        cost=trade.cost,
-        fee=trade.fee,
-        fee_currency=trade.fee_currency,
-        order_id=trade.order_id,
-        realized_profit=trade.realized_profit,
-        realized_profit_pct=trade.realized_profit_pct,
-        position=trade.position,
-    )
-
-
-def store(envelopes: list[Envelope]) -> tuple[int, int]:
-    """Store a batch of trade envelopes and advance each bot's cursor; returns (new, duplicates)."""
-    trades = [(envelope, envelope.event) for envelope in envelopes if isinstance(envelope.event, TradeExecuted)]
-    if not trades:
-        return 0, 0
-    with transaction.atomic():
-        bots = {}
-        for _, trade in trades:
-            if trade.bot_id not in bots:
-                bots[trade.bot_id], _ = Bot.objects.get_or_create(bot_id=trade.bot_id)
-        ids = [trade.event_id for _, trade in trades]
-        known = set(Trade.objects.filter(event_id__in=ids).values_list("event_id", flat=True))
-        fresh = [trade_row(bots[t.bot_id], e, t) for e, t in trades if t.event_id not in known]
-        Trade.objects.bulk_create(fresh, ignore_conflicts=True)
-        last: dict[str, Envelope] = {}
-        for envelope, trade in trades:
-            last[trade.bot_id] = envelope
-        for bot_id, envelope in last.items():
-            RecorderCursor.objects.update_or_create(
-                bot=bots[bot_id], defaults={"epoch": envelope.epoch, "offset": envelope.offset}
-            )
-        for bot_id, bot in bots.items():
-            newest = max(t.ts for _, t in trades if t.bot_id == bot_id)
-            later = Q(last_trade_at__isnull=True) | Q(last_trade_at__lt=newest)
-            Bot.objects.filter(later, pk=bot.pk).update(last_trade_at=newest)
-    return len(fresh), len(trades) - len(fresh)
+    quarantined: int = 0  # trades the database cannot hold, kept in QuarantinedTrade instead
 
 
 def stored_cursors() -> dict[str, tuple[str, str]]:
     return {c.bot.bot_id: (c.epoch, c.offset) for c in RecorderCursor.objects.select_related("bot")}
+
+
+def well_formed(offset: str) -> bool:
+    # A cursor stored before envelopes were validated could be anything (a forged "garbage" once was).
+    return re.fullmatch(STREAM_OFFSET_PATTERN, offset) is not None
 
 
 class Recorder:
@@ -113,7 +69,8 @@ class Recorder:
         for bot in await self._bus.bots():
             epoch = (await self._bus.snapshot(bot)).epoch
             stored = cursors.get(bot)
-            after[bot] = stored[1] if stored is not None and stored[0] == epoch else FROM_START
+            usable = stored is not None and stored[0] == epoch and well_formed(stored[1])
+            after[bot] = stored[1] if usable and stored is not None else FROM_START
         return after
 
     async def run(self) -> None:
@@ -158,10 +115,11 @@ class Recorder:
                     # attached is only in its stream.
                     known.add(bot)
                     envelopes = await self._earlier_trades(bot, envelopes) + envelopes
-                new, duplicates = await database_sync_to_async(store)(envelopes)
+                stored = await database_sync_to_async(store)(envelopes)
                 self.stats.batches += 1
-                self.stats.recorded += new
-                self.stats.duplicates += duplicates
+                self.stats.recorded += stored.new
+                self.stats.duplicates += stored.duplicates
+                self.stats.quarantined += stored.quarantined
                 self._backoff.reset()
 
     async def _earlier_trades(self, bot: str, envelopes: list[Envelope]) -> list[Envelope]:
