@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     )
     demo_username: str = "demo"
     demo_password: SecretStr | None = Field(None, description="Generated once and kept in data_dir when unset.")
+    # Like the gateway's: 1000 `request_status` in 10 s from one user once added 4,000 stream entries
+    # and 2,000 command keys, and held 60 Redis connections.
+    commands_per_minute: float = Field(60.0, gt=0, description="Sustained command rate per user, every socket.")
+    command_burst: int = Field(10, ge=1, description="Commands a user may send at once before limiting.")
+    commands_in_flight: int = Field(4, ge=1, description="Commands one socket may have waiting for an answer.")
     max_command_bytes: int = Field(4096, ge=256, description="Larger browser frames get an `error` reply.")
     max_frame_bytes: int = Field(65536, ge=1024, description="The server closes the socket above this (1009).")
     client_max_pending: int = Field(10_000, ge=10, description="Trades a browser may lag before it is cut off.")

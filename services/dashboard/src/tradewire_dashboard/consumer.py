@@ -19,6 +19,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from tradewire_bus import BusError, ClientTooSlow, CommandTimeout, NoTraderListening, Resync
 from tradewire_bus.logs import trace
+from tradewire_bus.rate_limit import RateLimited
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.browser_messages import BadBrowserInput, BrowserCommand, parse_browser_command
@@ -143,6 +144,10 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
                 )
             )
             return
+        if refusal := self._limit():
+            self.runtime.stats.commands_limited += 1
+            await self.push(out.bot_control(command, outcome="rate_limited", actor=self.actor, message=refusal))
+            return
         if command.command == "request_status":
             snapshot = await self.runtime.bus.snapshot(command.bot_id)
             if snapshot.offset is None:
@@ -152,6 +157,16 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
         task = asyncio.create_task(self._send_command(command))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _limit(self) -> str | None:
+        """Why this command may not be sent now, or None (taking one from the user's allowance)."""
+        if len(self._tasks) >= self.runtime.settings.commands_in_flight:
+            return "too many commands waiting on this connection; wait for an answer"
+        try:
+            self.runtime.limiter.acquire(self.actor)
+        except RateLimited as error:
+            return str(error)
+        return None
 
     async def _send_command(self, command: BrowserCommand) -> None:
         bus_command = _COMMANDS[command.command](bot_id=command.bot_id, actor=self.actor)

@@ -16,6 +16,7 @@ from typing import Any
 
 from tradewire_bus import Hub, RedisBus
 from tradewire_bus.lru import RenderedCache
+from tradewire_bus.rate_limit import RateLimiter
 from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.config import Settings
 
@@ -29,6 +30,7 @@ class DashboardStats:
     connections: int = 0
     rejected_frames: int = 0
     commands_sent: int = 0
+    commands_limited: int = 0  # refused: over the user's rate, or too many waiting on one socket
     cut_off: int = 0
 
 
@@ -37,6 +39,7 @@ class DashboardRuntime:
     settings: Settings
     bus: RedisBus
     hub: Hub
+    limiter: RateLimiter  # per user name, across all of that user's sockets
     stats: DashboardStats = field(default_factory=DashboardStats)
     # Each event's browser frame, encoded once for every browser that receives it.
     browser_texts: RenderedCache[str | None] = field(default_factory=lambda: RenderedCache(out.encode_envelope))
@@ -48,7 +51,8 @@ async def dashboard_runtime(settings: Settings, *, record: bool = True) -> Async
     """Connect to the bus and run the Hub (and the recorder) until the block ends."""
     async with RedisBus.connect(settings.redis_url, settings.bus) as bus:
         hub = Hub(bus, max_pending=settings.client_max_pending, conflate_after=settings.client_conflate_after)
-        runtime = DashboardRuntime(settings=settings, bus=bus, hub=hub)
+        limiter = RateLimiter(settings.commands_per_minute, settings.command_burst)
+        runtime = DashboardRuntime(settings=settings, bus=bus, hub=hub, limiter=limiter)
         tasks = [asyncio.create_task(hub.run(), name="tradewire-hub")]
         if record:
             from tradewire_dashboard.recorder import Recorder

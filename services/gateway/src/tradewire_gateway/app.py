@@ -15,13 +15,13 @@ from fastapi.responses import JSONResponse
 
 from tradewire_bus import BusUnavailable, Hub, RedisBus
 from tradewire_bus.lru import RenderedCache
+from tradewire_bus.rate_limit import RateLimiter
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_gateway.auth import TokenRegistry
 from tradewire_gateway.body_limit import BodyLimit
 from tradewire_gateway.commander import Commander
 from tradewire_gateway.frames import event_frame_text
 from tradewire_gateway.metrics import GatewayMetrics
-from tradewire_gateway.rate_limit import RateLimiter
 from tradewire_gateway.routes import bots, commands, operations
 from tradewire_gateway.runtime import Runtime
 from tradewire_gateway.settings import Settings

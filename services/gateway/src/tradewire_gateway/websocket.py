@@ -25,6 +25,7 @@ from tradewire_bus import (
     NoTraderListening,
     Resync,
 )
+from tradewire_bus.rate_limit import RateLimited
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_gateway.auth import SUBPROTOCOL, Principal, bearer_token, token_from_subprotocols
 from tradewire_gateway.frames import (
@@ -36,7 +37,6 @@ from tradewire_gateway.frames import (
     command_frames,
 )
 from tradewire_gateway.frames import resync_frame_text as resync_text
-from tradewire_gateway.rate_limit import RateLimited
 from tradewire_gateway.resume import missed_events, snapshots
 from tradewire_gateway.runtime import Runtime
 from tradewire_gateway.settings import Scope

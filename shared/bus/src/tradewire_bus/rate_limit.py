@@ -1,4 +1,5 @@
-"""Per-token command rate limit: a token bucket, refilled continuously, one bucket per token name."""
+"""Command rate limit: a token bucket, refilled continuously, one bucket per sender (a gateway token's
+name, a dashboard user's name). Shared by the gateway and the dashboard so both limit alike."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ class _Bucket:
 
 class RateLimited(Exception):
     def __init__(self, name: str, retry_after_s: float) -> None:
-        super().__init__(f"token {name!r} sent commands too fast; retry in {retry_after_s:.1f}s")
+        super().__init__(f"{name!r} sent commands too fast; retry in {retry_after_s:.1f}s")
         self.retry_after_s = retry_after_s
 
 
