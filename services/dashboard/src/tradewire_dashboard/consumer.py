@@ -24,7 +24,7 @@ from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.browser_messages import BadBrowserInput, BrowserCommand, parse_browser_command
 from tradewire_dashboard.runtime import DashboardRuntime
-from tradewire_schemas import RequestStatus, StartBot, StopBot
+from tradewire_schemas import BOT_ID_PATTERN, STREAM_OFFSET_PATTERN, RequestStatus, StartBot, StopBot
 
 log = logging.getLogger("tradewire.dashboard.consumer")
 
@@ -34,8 +34,10 @@ CONTROL_PERMISSION = "dashboard.control_bot"
 CLOSE_LOGIN_REQUIRED = 4401
 CLOSE_TOO_SLOW = 4008
 CLOSE_BUS_FAILED = 1011
-_OFFSET = re.compile(r"^\d{1,20}-\d{1,20}$")
-_BOT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# Whole-string matches of ASCII patterns: `\d` took Arabic digits and `$` a trailing newline, and such an
+# offset reached Redis, failed there, and closed the socket with 1011 (the gateway had the same bug).
+_OFFSET = re.compile(STREAM_OFFSET_PATTERN)
+_BOT = re.compile(BOT_ID_PATTERN)
 _COMMANDS: dict[str, type[StartBot] | type[StopBot] | type[RequestStatus]] = {
     "start_bot": StartBot,
     "stop_bot": StopBot,
@@ -49,7 +51,7 @@ def resume_offsets(query_string: bytes) -> dict[str, str]:
     for value in parse_qs(query_string.decode(errors="replace")).get("after", []):
         for pair in value.split(","):
             bot, _, offset = pair.partition(":")
-            if _BOT.match(bot) and _OFFSET.match(offset):
+            if _BOT.fullmatch(bot) and _OFFSET.fullmatch(offset):
                 offsets[bot] = offset
     return offsets
 

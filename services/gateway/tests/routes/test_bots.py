@@ -101,3 +101,17 @@ async def test_bad_offsets_and_limits_are_422(http: httpx.AsyncClient, gateway: 
 async def test_reading_needs_the_read_scope(http: httpx.AsyncClient, gateway: Any) -> None:
     assert (await http.get("/api/v1/bots")).status_code == 401
     assert (await http.get("/api/v1/bots", headers=gateway.auth("robot"))).status_code == 403
+
+
+async def test_malformed_redis_keys_do_not_break_the_bot_list(
+    http: httpx.AsyncClient, gateway: Any, bus: RedisBus, make: Any
+) -> None:
+    # Issue 17, finding 8: a wrong-type state key or a non-UTF-8 member of the bots set answered 500.
+    await bus.publish(make.status("alpha", "running"))
+    await bus.redis.sadd(bus.topics.bots(), b"\xff\xfe-not-utf8", "wrongtype")
+    await bus.redis.set(bus.topics.bot_state("wrongtype"), "a string, not a hash")
+    response = await http.get("/api/v1/bots", headers=gateway.auth("viewer"))
+    assert response.status_code == 200
+    listed = {bot["bot_id"]: bot["status"] for bot in response.json()["bots"]}
+    assert listed["alpha"] == "running"
+    assert "\ufffd\ufffd-not-utf8" not in listed

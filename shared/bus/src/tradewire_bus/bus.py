@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+from redis.exceptions import ResponseError
 
 from tradewire_bus.commands import CommandInbox, send_command
 from tradewire_bus.config import BusConfig
@@ -23,7 +24,7 @@ from tradewire_bus.conflation import latest_only
 from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.lru import MISSING, Lru
 from tradewire_bus.publisher import Publisher, RedisPublisher
-from tradewire_bus.reads import StreamEntry, raise_if_cancelling, read_stream, set_members, stream_entries
+from tradewire_bus.reads import StreamEntry, bot_ids, raise_if_cancelling, read_stream, stream_entries
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.snapshot import BotSnapshot
 from tradewire_bus.stats import BusStats
@@ -107,12 +108,24 @@ class RedisBus:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.get(self.topics.epoch())
             pipe.hgetall(self.topics.bot_state(bot_id))
-            epoch, fields = await pipe.execute()
+            epoch, fields = await pipe.execute(raise_on_error=False)
         raise_if_cancelling()
-        return BotSnapshot.from_redis(bot_id, epoch, fields)
+        # A key of the wrong type (set by hand) answers WRONGTYPE: that bot shows as empty, and every
+        # other bot, socket and request goes on.
+        for name, value in (("epoch", epoch), ("state", fields)):
+            if isinstance(value, Exception):
+                if not isinstance(value, ResponseError):
+                    raise value
+                self.stats.garbage += 1
+                log.warning("cannot read the %s of %s: %s", name, bot_id, value)
+        return BotSnapshot.from_redis(
+            bot_id,
+            epoch if isinstance(epoch, bytes) else None,
+            fields if isinstance(fields, dict) else {},
+        )
 
     async def bots(self) -> list[str]:
-        return sorted(await set_members(self.redis, self.topics.bots()))
+        return sorted(await bot_ids(self.redis, self.topics.bots()))
 
     async def history(self, bot_id: str, after: str = FROM_START, limit: int = 100) -> list[Envelope]:
         """Up to `limit` events of one bot after `after`, oldest first, as stored in its stream."""

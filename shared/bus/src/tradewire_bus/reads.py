@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 from typing import Any, cast
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.exceptions import ResponseError
+
+from tradewire_schemas import BOT_ID_PATTERN
+
+log = logging.getLogger("tradewire.bus.reads")
+_BOT_ID = re.compile(BOT_ID_PATTERN)
 
 StreamEntry = tuple[str, dict[bytes, bytes]]  # (offset, fields)
 
@@ -23,10 +31,23 @@ async def read_stream(redis: Redis, stream: str, start: str, end: str, count: in
     return stream_entries(entries)
 
 
-async def set_members(redis: Redis, key: str) -> set[str]:
-    members = cast(set[bytes], await redis.smembers(key))
+async def bot_ids(redis: Redis, key: str) -> set[str]:
+    """The members of the bots set that are bot ids. One malformed member (not UTF-8, not a bot id) or
+    a key of the wrong type once made `GET /api/v1/bots` answer 500 and closed every dashboard socket."""
+    try:
+        members = cast(set[bytes], await redis.smembers(key))
+    except ResponseError as error:
+        log.warning("cannot read the bots set %s: %s", key, error)
+        return set()
     raise_if_cancelling()
-    return {member.decode() for member in members}
+    found = set()
+    for member in members:
+        bot = member.decode(errors="replace")
+        if _BOT_ID.fullmatch(bot):
+            found.add(bot)
+        else:
+            log.warning("skipped a member of %s that is not a bot id: %.80r", key, member)
+    return found
 
 
 async def next_message(pubsub: PubSub, *, ignore_subscribe_messages: bool = False) -> dict[str, Any] | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from tradewire_schemas import (
+    STREAM_OFFSET_PATTERN,
     Heartbeat,
     MessageRejected,
     PriceUpdated,
@@ -66,14 +68,17 @@ class BotSnapshot(BaseModel):
             if raw is None:
                 continue
             try:
-                values[name] = decode_event(raw)
+                event = decode_event(raw)
             except MessageRejected:
                 continue  # a hand-edited or foreign value: show the rest rather than nothing
-        offset = fields.get(b"offset")
+            if event.bot_id == bot_id:
+                values[name] = event
+        offset = fields.get(b"offset", b"").decode(errors="replace")
+        seq = fields.get(b"seq", b"0")
         return cls(
             bot_id=bot_id,
-            epoch=epoch.decode() if epoch else None,
-            offset=offset.decode() if offset else None,
-            seq=int(fields.get(b"seq", b"0")),
+            epoch=epoch.decode(errors="replace") if epoch else None,
+            offset=offset if re.fullmatch(STREAM_OFFSET_PATTERN, offset) else None,
+            seq=int(seq) if seq.isdigit() and len(seq) < 20 else 0,
             **values,
         )

@@ -27,7 +27,7 @@ from tradewire_bus.backoff import Backoff
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.publisher import new_epoch_candidate
-from tradewire_bus.reads import next_message, read_stream, set_members
+from tradewire_bus.reads import bot_ids, next_message, read_stream
 from tradewire_bus.redis_errors import CONNECTION_ERRORS, UNAVAILABLE_OR_REFUSING
 from tradewire_bus.stats import BusStats
 from tradewire_bus.topics import Topics
@@ -175,7 +175,7 @@ class Subscription:
 
         if reconnecting:
             # Bots we never heard from may have published while we were away.
-            known = self._bots if self._bots is not None else await set_members(self._redis, self._topics.bots())
+            known = self._bots if self._bots is not None else await bot_ids(self._redis, self._topics.bots())
             for bot in known:
                 self._cursors.setdefault(bot, _Cursor(seq=None, offset=self._joined_at))
         for bot, cursor in list(self._cursors.items()):

@@ -28,6 +28,7 @@ from tradewire_schemas.events import (
     events,
 )
 from tradewire_schemas.primitives import (
+    BOT_ID_PATTERN,
     SCHEMA_VERSION,
     STREAM_OFFSET_PATTERN,
     BotId,
@@ -38,6 +39,7 @@ from tradewire_schemas.primitives import (
 from tradewire_schemas.wire import Envelope, MessageRejected, decode_command, decode_event, encode
 
 __all__ = [
+    "BOT_ID_PATTERN",
     "COMMAND_TYPES",
     "SCHEMA_VERSION",
     "STREAM_OFFSET_PATTERN",

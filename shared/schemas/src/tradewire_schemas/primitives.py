@@ -57,9 +57,10 @@ ExactDecimal = Annotated[
     ),
 ]
 
+BOT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 BotId = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"),
+    StringConstraints(pattern=BOT_ID_PATTERN),
     WithJsonSchema(
         {
             "type": "string",
