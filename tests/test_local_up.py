@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -169,6 +170,18 @@ def _tw_env(tmp_path: Path, **settings: int) -> dict[str, str]:
     }
 
 
+def occupy_default_redis_port() -> socket.socket | None:
+    """6379 taken, as on a machine with its own Redis: held by a listener here when nothing holds it."""
+    listener = socket.socket()
+    try:
+        listener.bind(("127.0.0.1", 6379))
+    except OSError:  # someone else's already: exactly the case
+        listener.close()
+        return None
+    listener.listen()
+    return listener
+
+
 PRINTED_URL = re.compile(r"^up\s*\|\s{3}(\S.*?)\s{2,}(http://\S+)$", re.MULTILINE)
 STOPPED = re.compile(r"^up\s*\| (\w+): stopped, exit 0", re.MULTILINE)
 
@@ -179,6 +192,7 @@ async def test_up_prints_the_urls_it_serves_and_watch_follows_its_private_redis(
     ports = {name: free_port() for name in ("TRADEWIRE_REDIS_PORT", "GATEWAY_PORT", "DASHBOARD_PORT")}
     ports["TRADER_METRICS_PORT"] = free_port()
     env = _tw_env(tmp_path, **ports)
+    stranger = occupy_default_redis_port()
     log = tmp_path / "up.log"
     with log.open("w") as output:
         up = subprocess.Popen(
@@ -226,6 +240,8 @@ async def test_up_prints_the_urls_it_serves_and_watch_follows_its_private_redis(
     finally:
         os.killpg(up.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         code = await asyncio.to_thread(up.wait, 60)
+        if stranger is not None:
+            stranger.close()
     said = log.read_text()
     assert code == 0, said[-3000:]
     stopped = STOPPED.findall(said)
