@@ -151,7 +151,7 @@ def recorded(stack: Stack, event_id: str) -> bool:
 def test_the_images_run_the_stack_a_trade_reaches_every_client_and_a_stop_stops_the_bot(
     container_engine: Engine, built: list[images.Built], tmp_path: Path
 ) -> None:
-    assert [b.service for b in built] == ["trader", "gateway", "dashboard"]
+    assert {"trader", "gateway", "dashboard"} <= {b.service for b in built}
     write_env_files(tmp_path)
     stack = Stack(container_engine, tmp_path)
     try:

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 
 from tradewire_stack.engine import Engine
-from tradewire_stack.project import ROOT, SERVICES, dockerfile, image
+from tradewire_stack.project import ROOT, dockerfile, image, services
 from tradewire_stack.steps import step
 
 
@@ -19,7 +19,7 @@ class Built:
 
 
 def build_all(engine: Engine) -> list[Built]:
-    return [build(engine, service) for service in SERVICES]
+    return [build(engine, service) for service in services()]
 
 
 def build(engine: Engine, service: str) -> Built:

@@ -14,9 +14,16 @@ ROOT = Path(__file__).resolve().parents[4]
 DEPLOY = ROOT / "deploy"
 COMPOSE_FILE = DEPLOY / "compose.yaml"
 OVERRIDE_FILE = Path(__file__).with_name("compose.stack.yaml")
-SERVICES = ("trader", "gateway", "dashboard")
 
 _FROM = re.compile(r"^FROM\s+(?:--\S+\s+)*(?P<image>\S+)(?:\s+AS\s+(?P<stage>\S+))?", re.IGNORECASE | re.MULTILINE)
+
+
+def services() -> list[str]:
+    """tradewire's own services: the folders deploy/compose.yaml includes, each with its Dockerfile."""
+    spec: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text())
+    paths = [entry if isinstance(entry, str) else entry["path"] for entry in spec.get("include", [])]
+    folders = [(COMPOSE_FILE.parent / path).parent for path in paths]
+    return [folder.name for folder in folders if (folder / "Dockerfile").exists()]
 
 
 def dockerfile(service: str) -> Path:
@@ -54,7 +61,7 @@ def compose_bases() -> list[str]:
 
 def base_images() -> list[str]:
     names: list[str] = []
-    for found in [*(b for s in SERVICES for b in dockerfile_bases(dockerfile(s))), *compose_bases()]:
+    for found in [*(b for s in services() for b in dockerfile_bases(dockerfile(s))), *compose_bases()]:
         if found not in names:
             names.append(found)
     return names
