@@ -111,3 +111,15 @@ async def test_daphne_serves_the_same_application(redis_server: RedisServer, tmp
             message = json.loads(await ws.recv())
         assert "(daphne," in daphne.log()
     assert (message["type"], message["bot_id"]) == ("status", "on-daphne")
+
+
+def test_the_redis_password_never_reaches_the_log(tmp_path: Path) -> None:
+    # Issue 17, finding 4: the dashboard printed and logged its Redis URL with the password in clear.
+    password = "s3cret-redis-password"
+    with RedisServer(acl=f"user dashboard on >{password} ~* &* +@all") as server:
+        url = server.url_for("dashboard", password)
+        with DashboardProcess(url, tmp_path) as served:
+            assert httpx.get(f"{served.url}/metrics").status_code == 200  # the runtime is connected
+            log = served.log_path.read_text(errors="replace")
+    assert "dashboard:***@127.0.0.1" in log
+    assert password not in log

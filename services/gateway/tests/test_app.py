@@ -52,10 +52,3 @@ async def test_stopping_the_gateway_tells_connected_sockets_to_come_back_with_10
         gateway.server.should_exit = True
         code, _ = await client.closed_with(timeout=20)
     assert code == 1012
-
-
-def test_the_redis_password_never_reaches_the_log() -> None:
-    from tradewire_gateway.app import _without_password
-
-    assert _without_password("redis://:s3cret@127.0.0.1:6380/0") == "redis://:***@127.0.0.1:6380/0"
-    assert _without_password("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"

@@ -14,6 +14,7 @@ import sys
 from pydantic import ValidationError
 
 from tradewire_bus.heap import prepare_for_serving
+from tradewire_bus.redis_url import without_password
 from tradewire_dashboard.config import Settings
 
 
@@ -30,7 +31,7 @@ def serve(settings: Settings) -> None:
     url = f"http://{shown_host}:{settings.port}/"
     print(
         f"\n  tradewire dashboard: {url}\n  log in as  {username}\n  password   {password}\n"
-        f"  ({settings.server}, bus {settings.redis_url})\n",
+        f"  ({settings.server}, bus {without_password(settings.redis_url)})\n",
         flush=True,
     )
     application = build_application(settings)

@@ -17,6 +17,7 @@ from typing import Any
 from tradewire_bus import Hub, RedisBus
 from tradewire_bus.lru import RenderedCache
 from tradewire_bus.rate_limit import RateLimiter
+from tradewire_bus.redis_url import without_password
 from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.config import Settings
 
@@ -103,7 +104,7 @@ class RuntimeApp:
                 self.runtime = await self._stack.enter_async_context(
                     dashboard_runtime(self.settings, record=self.record)
                 )
-                log.info("dashboard runtime started (bus %s)", self.settings.redis_url)
+                log.info("dashboard runtime started (bus %s)", without_password(self.settings.redis_url))
         return self.runtime
 
     async def stop(self) -> None:

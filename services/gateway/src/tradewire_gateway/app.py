@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import cast
-from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
@@ -17,6 +16,7 @@ from tradewire_bus import BusUnavailable, Hub, RedisBus
 from tradewire_bus.lru import RenderedCache
 from tradewire_bus.rate_limit import RateLimiter
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
+from tradewire_bus.redis_url import without_password
 from tradewire_gateway.auth import TokenRegistry
 from tradewire_gateway.body_limit import BodyLimit
 from tradewire_gateway.commander import Commander
@@ -57,7 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
             )
             # Hub.run restarts its own subscription after a failure; it ends only when cancelled here.
             hub_task = asyncio.create_task(hub.run(), name="gateway-hub")
-            log.info("gateway serving the bus at %s", _without_password(settings.redis_url))
+            log.info("gateway serving the bus at %s", without_password(settings.redis_url))
             try:
                 yield
             finally:
@@ -81,10 +81,3 @@ def create_app(settings: Settings) -> FastAPI:
     for error_type in (BusUnavailable, *CONNECTION_ERRORS):
         app.add_exception_handler(cast(type[Exception], error_type), redis_unreachable)
     return app
-
-
-def _without_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{parts.hostname}:{parts.port or 6379}"))

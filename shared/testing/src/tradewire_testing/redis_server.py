@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import socket
 import subprocess
@@ -31,7 +32,14 @@ class RedisServer:
     restart loses everything, like the machine's default Redis.
     """
 
-    def __init__(self, *, persistence: bool = False, port: int | None = None, binary: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        persistence: bool = False,
+        port: int | None = None,
+        binary: str | None = None,
+        acl: str | None = None,
+    ) -> None:
         found = binary or shutil.which("redis-server")
         if found is None:
             raise RedisServerMissing("redis-server is not on PATH (Debian: apt-get install redis-server)")
@@ -40,10 +48,18 @@ class RedisServer:
         self.port = port or free_port()
         self._dir = tempfile.TemporaryDirectory(prefix="tradewire-redis-")
         self._process: subprocess.Popen[bytes] | None = None
+        # With `acl` (lines of an ACL file), the default user is off and `url` logs in as `admin`.
+        self.admin_password = secrets.token_hex(16) if acl is not None else None
+        self.acl = acl
 
     @property
     def url(self) -> str:
+        if self.admin_password is not None:
+            return self.url_for("admin", self.admin_password)
         return f"redis://127.0.0.1:{self.port}/0"
+
+    def url_for(self, user: str, password: str) -> str:
+        return f"redis://{user}:{password}@127.0.0.1:{self.port}/0"
 
     @property
     def directory(self) -> Path:
@@ -69,9 +85,21 @@ class RedisServer:
             "--logfile",
             str(self.directory / "redis.log"),
         ]
+        if self.acl is not None:
+            users = self.directory / "users.acl"
+            users.write_text(
+                f"user default off\nuser admin on >{self.admin_password} ~* &* +@all\n{self.acl.strip()}\n"
+            )
+            args += ["--aclfile", str(users)]
         self._process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2, socket_timeout=0.5)
+        client = redis.Redis(
+            port=self.port,
+            username="admin" if self.admin_password else None,
+            password=self.admin_password,
+            socket_connect_timeout=0.2,
+            socket_timeout=0.5,
+        )
         try:
             while True:
                 if self._process.poll() is not None:
