@@ -111,6 +111,8 @@ def default_text(field: FieldInfo) -> str:
         value = field.default
     if value is None:
         return "*(unset)*"
+    if isinstance(value, SecretStr):  # never print a secret, not even a default one
+        return "*(empty)*" if not value.get_secret_value() else "*(hidden)*"
     if value == "":
         return "*(empty)*"
     if isinstance(value, BaseModel):

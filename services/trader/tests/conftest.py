@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -12,6 +13,10 @@ from tradewire_trader.market_data import MarketData
 from tradewire_trader.settings import Settings
 from tradewire_trader.state_store import StateStore
 from tradewire_trader.trader import Trader
+
+# Test modules are imported with --import-mode=importlib, which puts nothing on sys.path: this folder goes
+# there so the live tests can share `live_harness` (the trader wired to the Binance stub).
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:

@@ -1,27 +1,25 @@
-"""Live mode against a local Binance stub: ccxt's real request building, parsing and error mapping run."""
+"""Live mode, the real trader on ccxt against the real-format Binance stub: each of issue 13's failures.
+
+Every test ends with the book checked against the stub's account to the last decimal.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal as D
 from pathlib import Path
 
 import ccxt
 import pytest
+from live_harness import Clock, LiveRun, settings_for_live
 
-from tradewire_bus import InMemoryPublisher
-from tradewire_schemas import TradeExecuted
 from tradewire_testing import free_port
-from tradewire_trader.binance_stub import BinanceStub
-from tradewire_trader.candles import Candle
+from tradewire_trader.binance_stub import BACKEND_TIMEOUT, UNKNOWN_EXECUTION, BinanceStub, Fault
 from tradewire_trader.live_exchange import LiveExchange
-from tradewire_trader.outbox import Outbox
-from tradewire_trader.settings import Settings
-from tradewire_trader.state_store import StateStore
-from tradewire_trader.strategies import Intent, build_strategy
-from tradewire_trader.trader import Trader
+from tradewire_trader.strategies import Intent
 
-SettingsFor = Callable[..., Settings]
+ORDER = "POST /api/v3/order"
+QUERY = "GET /api/v3/order"
 
 
 @pytest.fixture
@@ -32,125 +30,270 @@ async def stub() -> AsyncIterator[BinanceStub]:
     await server.stop()
 
 
-def live_settings(settings_for: SettingsFor, tmp_path: Path, url: str, **extra: object) -> Settings:
-    return settings_for(
-        tmp_path,
-        mode="live",
-        api_key="key",
-        api_secret="secret",
-        api_url=url,
-        retry_attempts=4,
-        retry_delay_s=0.01,
-        **extra,
-    )
-
-
 @pytest.fixture
-async def live(stub: BinanceStub, tmp_path: Path, settings_for: SettingsFor) -> AsyncIterator[LiveExchange]:
-    exchange = await LiveExchange.connect(live_settings(settings_for, tmp_path, stub.url))
-    yield exchange
-    await exchange.close()
+async def run(stub: BinanceStub, tmp_path: Path) -> AsyncIterator[LiveRun]:
+    started = await LiveRun.start(stub, settings_for_live(tmp_path, stub.url), Clock())
+    yield started
+    await started.close()
 
 
-def candle(price: str) -> Candle:
-    return Candle(1_700_000_000_000, D(price), D(price), D(price), D(price), D(1))
+def buy(amount: str, limit: str | None = None) -> Intent:
+    return Intent("buy", D(amount), "test", None if limit is None else D(limit))
 
 
-async def test_connect_loads_market_rules_and_balances_from_binance_format(live: LiveExchange) -> None:
-    assert (live.rules.min_amount, live.rules.min_cost) == (D("0.00001"), D("5"))
-    assert live.balances.total("USDT") == D("10000") and live.balances.total("BTC") == 0
+async def test_a_base_coin_fee_shrinks_the_position_and_the_exit_sells_what_the_account_holds(run: LiveRun) -> None:
+    run.strategy.intents.extend([buy("0.01234"), None, "sell all"])
+    await run.candle()  # buy 0.01234 BTC at 42000; Binance keeps 0.1 % of the coin received
+    await run.candle()  # fills booked from myTrades
+    [bought] = run.trades()
+    assert (bought.amount, bought.fee, bought.fee_currency) == (D("0.01234"), D("0.00001234"), "BTC")
+    assert run.trader.book.position == D("0.01232766")
+    run.assert_book_matches_account()
+    await run.candle()  # "sell all": the strategy is handed what can be sold, rounded down to the lot size
+    await run.candle()
+    sold = run.trades()[-1]
+    assert run.strategy.seen_positions[2] == D("0.01232")
+    assert (sold.side, sold.amount, sold.fee_currency) == ("sell", D("0.01232"), "USDT")
+    assert sold.fee == D("0.51744")  # 0.01232 x 42000 x 0.001, charged in the quote coin received
+    assert run.trader.book.position == D("0.00000766")  # dust below the lot size stays, in book and account alike
+    run.assert_book_matches_account()
 
 
-async def test_a_market_buy_is_filled_and_its_fee_and_balances_come_from_the_exchange(
-    live: LiveExchange, stub: BinanceStub
+async def test_a_fee_in_bnb_is_booked_in_bnb_and_valued_at_the_bnb_ticker(run: LiveRun, stub: BinanceStub) -> None:
+    stub.account.fee_asset = "BNB"
+    stub.account.free["BNB"] = D("1")
+    await run.trader.exchange.refresh_balances()
+    run.strategy.intents.extend([buy("0.01234"), None, "sell all"])
+    await run.candle()
+    await run.candle()
+    [bought] = run.trades()
+    # 518.28 USDT x 0.1 % = 0.51828 USDT of BNB at 600: 0.0008638 BNB
+    assert (bought.fee, bought.fee_currency) == (D("0.0008638"), "BNB")
+    assert run.trader.book.cost_basis == D("518.28") + D("0.51828")
+    assert run.trader.book.fees_paid == D("0.51828")  # in USDT, valued at the ticker
+    stub.account.prices["BTCUSDT"] = D("43000.00")
+    await run.candle()  # sell all 0.01234 at 43000
+    await run.candle()
+    sold = run.trades()[-1]
+    # 530.62 USDT x 0.1 % = 0.53062 USDT of BNB at 600: 0.00088436 BNB (rounded down to 8 decimals)
+    assert (sold.amount, sold.fee, sold.fee_currency) == (D("0.01234"), D("0.00088436"), "BNB")
+    # proceeds 530.62, minus the sell's fee valued at 600 (0.530616), minus the basis 518.79828
+    assert sold.realized_profit == D("530.62") - D("0.530616") - D("518.79828")
+    assert stub.account.total("BNB") == D("1") - D("0.0008638") - D("0.00088436")
+    run.assert_book_matches_account()
+
+
+async def test_minus_1006_execution_status_unknown_is_looked_up_and_booked_once(
+    run: LiveRun, stub: BinanceStub
 ) -> None:
-    order = await live.create_order("BTC/USDT", "market", "buy", D("0.0123456"))
-    assert order["status"] == "closed" and order["clientOrderId"].startswith("tw")
-    [fill] = await live.settle(candle("42000"))
-    # the stub fills 0.01234 (truncated to the lot size) at 42000: cost 518.28, fee 0.51828 USDT
-    assert (fill.price, fill.amount, fill.fee, fill.fee_currency) == (D("42000"), D("0.01234"), D("0.51828"), "USDT")
-    assert live.balances.total("BTC") == D("0.01234")
-    assert live.balances.total("USDT") == D("10000") - D("518.28") - D("0.51828")
-    assert not live.open_orders and await live.settle(candle("42000")) == []
+    stub.fail(ORDER, Fault.error(*UNKNOWN_EXECUTION, after_effect=True))
+    run.strategy.intents.extend([buy("0.01"), buy("0.01")])
+    await run.candle()  # placed, but the answer is -1006 (ccxt: OperationFailed)
+    [order] = run.exchange.orders.values()
+    assert order.status == "unknown" and run.strategy.intents, "the strategy was asked while the order was unknown"
+    await run.candle()  # found by client id: filled; booked; only then may the strategy decide again
+    assert len(run.trades()) == 1 and stub.account.orders[0].client_id == order.client_id
+    assert stub.count(ORDER) == 2  # the second buy, asked for after the first was booked
+    await run.candle()
+    assert [t.amount for t in run.trades()] == [D("0.01"), D("0.01")]
+    run.assert_book_matches_account()
 
 
-async def test_insufficient_funds_from_binance_raise_ccxts_insufficient_funds(
-    live: LiveExchange, stub: BinanceStub
+async def test_minus_1007_backend_timeout_is_looked_up_and_not_sent_again(run: LiveRun, stub: BinanceStub) -> None:
+    stub.fail(ORDER, Fault.error(*BACKEND_TIMEOUT, after_effect=True))
+    run.strategy.intents.append(buy("0.01"))
+    await run.candle()
+    await run.candle()
+    assert stub.count(ORDER) == 1 and [t.amount for t in run.trades()] == [D("0.01")]
+    run.assert_book_matches_account()
+
+
+async def test_a_timeout_then_minus_2013_for_a_while_then_found_is_booked_once(run: LiveRun, stub: BinanceStub) -> None:
+    stub.fail(ORDER, Fault(delay_s=2.0))  # placed; the answer comes after the client gave up (1 s)
+    stub.hide_orders = 2  # and the order query does not see it yet, twice
+    run.strategy.intents.extend([buy("0.01"), None])
+    await run.candle()
+    for _ in range(2):
+        run.clock.advance(5)  # within the 60 s grace period
+        await run.candle()
+        assert run.trades() == [] and len(run.exchange.orders) == 1, "-2013 within the grace period is not 'no'"
+    run.clock.advance(5)
+    await run.candle()
+    assert stub.count(ORDER) == 1 and stub.count(QUERY) >= 3
+    assert [t.amount for t in run.trades()] == [D("0.01")]
+    run.assert_book_matches_account()
+
+
+async def test_lookups_back_off_and_only_the_end_of_the_grace_period_means_never_placed(
+    run: LiveRun, stub: BinanceStub
 ) -> None:
-    stub.insufficient_funds = True
-    with pytest.raises(ccxt.InsufficientFunds, match="insufficient balance"):
-        await live.create_order("BTC/USDT", "market", "buy", D("0.01"))
-    assert not live.open_orders and not stub.orders
+    stub.fail(ORDER, Fault.dropped())  # the connection drops before the order reaches the account
+    run.strategy.intents.append(buy("0.01"))
+    await run.candle()
+    await run.candle()  # first lookup: -2013
+    queries = stub.count(QUERY)
+    assert queries == 1 and len(run.exchange.orders) == 1
+    await run.candle()  # the next lookup is not due yet (backoff): no request
+    assert stub.count(QUERY) == queries
+    run.clock.advance(61)
+    await run.candle()  # -2013 after the grace period: it never reached the exchange
+    assert not run.exchange.orders and stub.count(ORDER) == 1 and not stub.account.orders
+    run.assert_book_matches_account()
 
 
-async def test_reads_are_retried_through_http_429(live: LiveExchange, stub: BinanceStub) -> None:
-    stub.rate_limited_requests = 2
-    stub.requests.clear()
-    balance = await live.fetch_balance()
-    assert balance["total"]["USDT"] == D("10000")
-    assert stub.requests == ["GET /api/v3/account"] * 3
-
-
-async def test_an_order_rejected_with_429_is_not_retried(live: LiveExchange, stub: BinanceStub) -> None:
-    stub.rate_limited_requests = 1
-    with pytest.raises(ccxt.DDoSProtection):
-        await live.create_order("BTC/USDT", "market", "buy", D("0.01"))
-    assert not stub.orders
-
-
-async def test_after_a_timeout_the_order_is_looked_up_by_client_id_not_sent_again(
-    stub: BinanceStub, tmp_path: Path, settings_for: SettingsFor
+async def test_lookups_that_cannot_reach_the_exchange_survive_a_restart_and_then_book_the_fill(
+    stub: BinanceStub, tmp_path: Path
 ) -> None:
-    exchange = await LiveExchange.connect(live_settings(settings_for, tmp_path, stub.url))
+    settings = settings_for_live(tmp_path, stub.url)
+    first = await LiveRun.start(stub, settings, Clock())
+    stub.fail(ORDER, Fault.dropped(after_effect=True))
+    first.strategy.intents.append(buy("0.01"))
+    await first.candle()
+    stub.fail(QUERY, Fault.unavailable(), Fault.error(500, -1001, "Internal error; unable to process your request."))
+    for _ in range(2):
+        first.clock.advance(5)
+        await first.candle()  # lookups fail: trading goes on, and says so
+    assert first.exchange.read_failures == 2
+    assert "exchange reads failing" in first.statuses()[-1].reason
+    await first.close()
+
+    first.clock.advance(60)
+    second = await LiveRun.start(stub, settings, first.clock)  # a new process on the same state file
     try:
-        exchange.client.timeout = 300  # ms
-        stub.order_delay_s = 1.0
-        stub.requests.clear()
-        order = await exchange.create_order("BTC/USDT", "market", "buy", D("0.01"))
-        assert stub.requests.count("POST /api/v3/order") == 1
-        assert "GET /api/v3/order" in stub.requests
-        assert list(stub.orders) == [order["clientOrderId"]]
-        [fill] = await exchange.settle(candle("42000"))
-        assert fill.amount == D("0.01")
+        await second.candle()
+        assert [t.amount for t in second.trades()] == [D("0.01")]
+        assert stub.count(ORDER) == 1 and not second.exchange.orders
+        assert "exchange reads work again" not in [s.reason for s in second.statuses()]  # never reported failing
+        second.assert_book_matches_account()
     finally:
-        await exchange.close()
+        await second.close()
 
 
-async def test_a_refused_connection_is_retried_then_reported(tmp_path: Path, settings_for: SettingsFor) -> None:
-    nowhere = f"http://127.0.0.1:{free_port()}"
+async def test_partial_fills_are_booked_as_they_happen_and_on_cancel(run: LiveRun, stub: BinanceStub) -> None:
+    run.strategy.intents.append(buy("0.02", limit="41000"))
+    await run.candle()
+    [stub_order] = stub.account.orders
+    assert stub_order.status == "NEW"
+    await run.candle()
+    assert run.trades() == []  # resting: nothing filled yet
+    stub.account.fill(stub_order, D("0.005"))
+    await run.candle()
+    stub.account.fill(stub_order, D("0.004"), D("40999.50"))
+    await run.trader.cancel_open_orders()  # stop: the filled part is booked at the cancel, not later
+    assert stub_order.status == "CANCELED"
+    assert [(t.amount, t.price) for t in run.trades()] == [(D("0.005"), D("41000")), (D("0.004"), D("40999.5"))]
+    assert not run.exchange.orders
+    run.assert_book_matches_account()
+
+
+async def test_a_limit_fills_fee_is_what_my_trades_reports(run: LiveRun, stub: BinanceStub) -> None:
+    run.strategy.intents.append(buy("0.01", limit="41000"))
+    await run.candle()
+    [stub_order] = stub.account.orders
+    trade = stub.account.fill(stub_order, D("0.01"))
+    await run.candle()
+    [booked] = run.trades()
+    assert (booked.fee, booked.fee_currency) == (trade.commission, trade.commission_asset) == (D("0.00001"), "BTC")
+    run.assert_book_matches_account()
+
+
+async def test_429s_while_watching_an_order_pause_requests_for_retry_after_and_trading_goes_on(
+    run: LiveRun, stub: BinanceStub
+) -> None:
+    run.strategy.intents.append(buy("0.02", limit="41000"))
+    await run.candle()
+    stub.fail(QUERY, Fault.rate_limited(retry_after_s=30), Fault.rate_limited(retry_after_s=30))
+    await run.candle()
+    requests = len(stub.requests)
+    run.clock.advance(29)
+    await run.candle()
+    assert len(stub.requests) == requests, "a request before Retry-After ended"
+    run.clock.advance(2)
+    await run.candle()  # the second 429: another 30 s
+    run.clock.advance(31)
+    stub.account.fill(stub.account.orders[0], D("0.02"))
+    await run.candle()
+    assert run.trader.status == "running" and [t.amount for t in run.trades()] == [D("0.02")]
+    run.assert_book_matches_account()
+
+
+async def test_a_418_ban_is_never_retried_before_it_ends(run: LiveRun, stub: BinanceStub) -> None:
+    run.strategy.intents.extend([buy("0.01", limit="41000"), buy("0.01")])
+    await run.candle()
+    stub.fail("*", Fault.banned(retry_after_s=120))
+    await run.candle()
+    requests = len(stub.requests)
+    for _ in range(5):
+        run.clock.advance(23)
+        await run.candle()
+    assert len(stub.requests) == requests  # 115 s: nothing sent, not even reads
+    run.clock.advance(6)
+    await run.candle()
+    assert len(stub.requests) > requests and run.trader.status == "running"
+    run.assert_book_matches_account()
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        (Fault.error(400, -1013, "Filter failure: LOT_SIZE"), ccxt.InvalidOrder),
+        (Fault.error(400, -2010, "Account has insufficient balance for requested action."), ccxt.InsufficientFunds),
+        (Fault.rate_limited(), ccxt.DDoSProtection),
+    ],
+)
+async def test_a_clear_no_leaves_nothing_to_track(
+    run: LiveRun, stub: BinanceStub, fault: Fault, error: type[Exception]
+) -> None:
+    stub.fail(ORDER, fault)
+    with pytest.raises(error):
+        await run.exchange.create_order("BTC/USDT", "market", "buy", D("0.01"))
+    assert not run.exchange.orders and not stub.account.orders
+    run.assert_book_matches_account()
+
+
+@pytest.mark.parametrize("fault", [Fault.unavailable(after_effect=True), Fault.dropped(after_effect=True)])
+async def test_a_5xx_or_dropped_connection_after_the_order_was_placed_is_found_and_booked(
+    run: LiveRun, stub: BinanceStub, fault: Fault
+) -> None:
+    stub.fail(ORDER, fault)
+    run.strategy.intents.append(buy("0.01"))
+    await run.candle()
+    await run.candle()
+    assert stub.count(ORDER) == 1 and [t.amount for t in run.trades()] == [D("0.01")]
+    run.assert_book_matches_account()
+
+
+async def test_pre_trade_checks_refuse_an_order_below_the_minimum_value_without_sending_it(
+    run: LiveRun, stub: BinanceStub
+) -> None:
+    await run.candle()
+    with pytest.raises(ccxt.InvalidOrder, match="below the minimum 5"):
+        await run.exchange.create_order("BTC/USDT", "market", "buy", D("0.0001"))  # 4.20 USDT
+    assert stub.count(ORDER) == 0
+
+
+async def test_client_order_ids_are_deterministic_and_saved_before_the_request(run: LiveRun, stub: BinanceStub) -> None:
+    saved: list[dict[str, object]] = []
+    save = run.exchange.checkpoint
+
+    def checkpoint() -> None:
+        save()
+        saved.append(dict(run.store.load()["exchange"]["orders"]))  # type: ignore[index]
+
+    run.exchange.checkpoint = checkpoint
+    await run.candle()
+    await run.exchange.create_order("BTC/USDT", "market", "buy", D("0.01"))
+    [client_id] = saved[0]
+    assert saved[0][client_id]["status"] == "pending"  # type: ignore[index]
+    assert client_id == f"{run.exchange.prefix}1" and stub.account.orders[0].client_id == client_id
+
+
+async def test_a_refused_connection_is_retried_then_reported(tmp_path: Path) -> None:
     with pytest.raises(ccxt.NetworkError):
-        await LiveExchange.connect(live_settings(settings_for, tmp_path, nowhere))
+        await LiveExchange.connect(settings_for_live(tmp_path, f"http://127.0.0.1:{free_port()}"))
 
 
-async def test_the_engine_trades_live_and_publishes_live_trades(
-    live: LiveExchange, tmp_path: Path, settings_for: SettingsFor
-) -> None:
-    settings = live_settings(settings_for, tmp_path, "unused")
-    store, publisher = StateStore(settings.state_path), InMemoryPublisher()
-    trader = Trader(
-        bot_id="live",
-        mode="live",
-        exchange=live,
-        strategy=build_strategy(settings),
-        store=store,
-        outbox=Outbox(store, publisher),
-    )
-    trader.status = "running"
-    await trader.on_candle(candle("42000"))
-    await trader.place(Intent("buy", D("0.01"), "test"))
-    await trader.on_candle(candle("42100"))
-    [trade] = [e for e in trader.store.trades() if isinstance(e, TradeExecuted)]
-    assert (trade.mode, trade.side, trade.amount, trade.position) == ("live", "buy", D("0.01"), D("0.01"))
-    store.close()
-
-
-async def test_the_filled_part_of_an_order_canceled_on_the_exchange_is_booked(
-    live: LiveExchange, stub: BinanceStub
-) -> None:
-    order = await live.create_order("BTC/USDT", "market", "buy", D("0.02"))
-    stub.orders[order["clientOrderId"]] |= {"status": "CANCELED", "executedQty": "0.01", "cummulativeQuoteQty": "420"}
-    live.open_orders[order["id"]] = {"id": order["id"], "status": "open"}  # as if restored after a restart
-    [fill] = await live.settle(candle("42000"))
-    # the order query reports no commission: booked at the market's taker rate (0.1 %) of 420
-    assert (fill.amount, fill.price, fill.fee) == (D("0.01"), D("42000"), D("0.42"))
-    assert not live.open_orders
+async def test_the_stub_serves_binances_real_filters(run: LiveRun) -> None:
+    market = run.exchange.client.markets["ETH/USDT"]
+    assert market["limits"]["amount"]["min"] == 0.0001 and market["precision"]["amount"] == 0.0001
+    assert run.exchange.rules.min_cost == D("5")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tradewire_testing import eventually
-from tradewire_trader.binance_stub import BinanceStub
+from tradewire_trader.binance_stub import BinanceStub, Fault
 from tradewire_trader.live_market import LiveMarket
 from tradewire_trader.settings import Settings
 
@@ -26,7 +26,7 @@ async def test_polling_yields_closed_candles_once_and_in_order(
         async for candle in market.candles():
             seen.append(candle)
 
-    stub.rate_limited_requests = 1  # the first poll is refused with HTTP 429 and retried
+    stub.fail("GET /api/v3/klines", Fault.rate_limited(retry_after_s=0))  # the first poll: HTTP 429, retried
     polling = asyncio.create_task(consume())
     try:
         await eventually(lambda: stub.requests.count("GET /api/v3/klines") >= 4, what="four polls")
@@ -35,7 +35,7 @@ async def test_polling_yields_closed_candles_once_and_in_order(
         with contextlib.suppress(asyncio.CancelledError):
             await polling
         await stub.stop()
-    assert stub.rate_limited_requests == 0  # the refused request was retried, not fatal
+    assert not stub.faults["GET /api/v3/klines"]  # the refused request was retried, not fatal
     now_ms = market._client.milliseconds()
     assert seen, "no candle came through"
     assert all(c.timestamp_ms + 60_000 <= now_ms for c in seen), "a still-forming candle was yielded"

@@ -47,6 +47,11 @@ FLAGS: dict[str, dict[str, Any]] = {
     "slippage": {"type": Decimal, "help": "paper: fraction added against a market order"},
     "exchange": {"help": "live mode: ccxt exchange id (keys from TRADER_API_KEY / TRADER_API_SECRET)"},
     "api_url": {"help": "live mode: send REST calls to this base URL (e.g. a local stub)"},
+    "live_acknowledged": {
+        "action": "store_const",
+        "const": True,
+        "help": "live mode with TRADER_SANDBOX=false: confirm that real money is traded",
+    },
     "price_every": {"type": int, "help": "publish price_update every N candles"},
     "heartbeat_s": {"type": float, "help": "publish a heartbeat this often (seconds)"},
     "stats_every_s": {"type": float, "help": "publish stats_update at least this often (seconds)"},
@@ -117,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("tradewire.trader").info(
         "trader %s: %s %s on %s data, %s, speed %s, state %s",
         settings.bot_id,
-        settings.mode,
+        settings.mode if settings.mode == "paper" else f"live ({'sandbox' if settings.sandbox else 'REAL MONEY'})",
         settings.symbol,
         settings.source,
         settings.strategy,

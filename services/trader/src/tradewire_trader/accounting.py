@@ -35,10 +35,10 @@ def percent(part: Decimal, whole: Decimal) -> Decimal:
 
 @dataclass
 class Book:
-    position: Decimal = ZERO  # base currency held, as accounted (equals the exchange's base total)
+    position: Decimal = ZERO  # base coins held, as accounted (equals the exchange's base total)
     cost_basis: Decimal = ZERO  # quote spent on `position`, buy fees included
     realized_profit: Decimal = ZERO
-    fees_paid: Decimal = ZERO
+    fees_paid: Decimal = ZERO  # in the quote currency, whatever coin each fee was charged in
     trades: int = 0
     wins: int = 0
     losses: int = 0
@@ -46,19 +46,25 @@ class Book:
     max_drawdown: Decimal = ZERO  # percent
 
     def apply(self, fill: Fill) -> Realized | None:
-        """Account for one fill; a sell returns its realized profit (absolute, and percent of its basis)."""
+        """Account for one fill; a sell returns its realized profit (absolute, and percent of its basis).
+
+        The position follows the coins the account holds: a fee taken in the base coin shrinks what a buy
+        brought (and adds to what a sell took). Its cost is already in the quote spent, so only fees paid
+        from elsewhere (quote, BNB at its quote value) are added to the basis or taken from the proceeds.
+        """
         self.trades += 1
-        self.fees_paid += fill.fee
+        self.fees_paid += fill.fee_in_quote
         if fill.side == "buy":
-            self.position += fill.amount
-            self.cost_basis += fill.cost + fill.fee
+            self.position += fill.amount - fill.base_fee
+            self.cost_basis += fill.cost + fill.cash_fee
             return None
-        if fill.amount >= self.position:
+        sold = fill.amount + fill.base_fee
+        if sold >= self.position:
             basis = self.cost_basis
         else:
-            basis = (self.cost_basis * fill.amount / self.position).quantize(BASIS_STEP, rounding=ROUND_HALF_EVEN)
-        profit = fill.cost - fill.fee - basis
-        self.position -= fill.amount
+            basis = (self.cost_basis * sold / self.position).quantize(BASIS_STEP, rounding=ROUND_HALF_EVEN)
+        profit = fill.cost - fill.cash_fee - basis
+        self.position -= sold
         self.cost_basis -= basis
         self.realized_profit += profit
         if profit > 0:

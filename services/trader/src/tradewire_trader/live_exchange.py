@@ -1,89 +1,34 @@
 """Live trading through `ccxt.async_support`, behind the same interface as the paper exchange.
 
-- Keys come from the settings (`TRADER_API_KEY`, `TRADER_API_SECRET`); sandbox (testnet) is on by default.
-- Reads are retried with backoff and jitter on network errors (timeouts, 429s, refused connections).
-- An order is never re-sent blindly: every order carries our client order id, and when placing it fails
-  in a way that leaves its fate unknown (a timeout, a dropped connection), we look it up by that id.
+- Keys come from the settings as `SecretStr`; sandbox (testnet) is on by default.
+- Every order is saved under our client order id before it is sent and never sent twice; an answer
+  that is neither yes nor no leaves it `unknown`, looked up by that id (see `live_orders`).
+- Fills and fees come from the exchange's trades (`myTrades`), in the coin the fee was charged in.
+- A failed read never ends trading: it is kept in `read_error` for the trader to report, and tried
+  again on the next candle. A 429 or 418 pauses every request until its `Retry-After` has passed.
 - ccxt's own rate limiter is on (`enableRateLimit`), so requests are spaced as the exchange asks.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import logging
-import random
-import uuid
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from typing import Any
 
 import ccxt  # type: ignore[import-untyped]
 import ccxt.async_support as ccxt_async  # type: ignore[import-untyped]
 
 from tradewire_trader.candles import Candle
+from tradewire_trader.live_client import READ_ATTEMPTS, decimal, new_client, point_at, with_retries
+from tradewire_trader.live_orders import REFUSED, TrackedOrder, client_id_prefix, retry_after_s
 from tradewire_trader.markets import MarketRules
 from tradewire_trader.orders import Balances, Fill, OrderSide, OrderType
 from tradewire_trader.settings import Settings
 
 log = logging.getLogger("tradewire.trader.live")
-T = TypeVar("T")
-READ_ATTEMPTS = 5
-
-
-async def with_retries(
-    what: str, call: Callable[[], Awaitable[T]], attempts: int = READ_ATTEMPTS, first_delay: float = 0.2
-) -> T:
-    """Run a read, retrying network errors with exponential backoff and jitter; other errors pass through."""
-    delay = first_delay
-    for attempt in range(1, attempts + 1):
-        try:
-            return await call()
-        except ccxt.NetworkError as error:  # includes timeouts, 429 (DDoSProtection) and refused connections
-            if attempt == attempts:
-                raise
-            wait = delay * (2 if isinstance(error, ccxt.DDoSProtection) else 1)
-            log.warning(
-                "%s failed (%s: %s); retry %d/%d in %.2fs",
-                what,
-                type(error).__name__,
-                error,
-                attempt,
-                attempts - 1,
-                wait,
-            )
-            await asyncio.sleep(wait / 2 + random.uniform(0, wait / 2))
-            delay *= 2
-    raise AssertionError("unreachable")
-
-
-def new_client(settings: Settings, *, private: bool) -> ccxt_async.Exchange:
-    config: dict[str, Any] = {
-        "enableRateLimit": True,
-        "timeout": 10_000,
-        "options": {"fetchMarkets": {"types": ["spot"]}, "fetchCurrencies": False, "fetchMargins": False},
-    }
-    if private:
-        config |= {"apiKey": settings.api_key, "secret": settings.api_secret}
-    client: ccxt_async.Exchange = getattr(ccxt_async, settings.exchange)(config)
-    if settings.sandbox:
-        client.set_sandbox_mode(True)
-    if settings.api_url:
-        point_at(client, settings.api_url)
-    return client
-
-
-def point_at(client: ccxt_async.Exchange, base_url: str) -> None:
-    """Send every REST call to `base_url`, keeping each endpoint's path (for local stubs)."""
-    urls = client.urls["api"]
-    for name, value in urls.items():
-        if isinstance(value, str):
-            urls[name] = base_url.rstrip("/") + urlsplit(value).path
-
-
-def _decimal(value: Any) -> Decimal:
-    return Decimal(str(value)) if value is not None else Decimal(0)
+__all__ = ["LiveExchange", "new_client", "point_at", "with_retries"]
 
 
 class LiveExchange:
@@ -92,54 +37,100 @@ class LiveExchange:
         client: ccxt_async.Exchange,
         rules: MarketRules,
         *,
+        bot_id: str = "demo",
         attempts: int = READ_ATTEMPTS,
         first_delay: float = 0.2,
+        grace_s: float = 60.0,
+        lookup_delay_s: float = 1.0,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
-        self._attempts, self._first_delay = attempts, first_delay
         self.rules = rules
         self.base, self.quote = rules.symbol.split("/")
+        self._attempts, self._first_delay = attempts, first_delay
+        self.grace_s, self.lookup_delay_s, self.clock = grace_s, lookup_delay_s, clock
+        self.prefix = client_id_prefix(bot_id)
         self.balances = Balances()
         self.last_price: Decimal | None = None
-        self.open_orders: dict[str, dict[str, Any]] = {}  # ours, by exchange id, until we saw them filled
-        self._settled: list[dict[str, Any]] = []  # filled orders whose fills the engine has not taken yet
+        self.orders: dict[str, TrackedOrder] = {}  # ours, by client order id, until settled
+        self.order_number = 0
+        self.last_trade_id = 0  # the highest trade id booked: reconciliation reads the exchange's trades after it
+        self.checkpoint: Callable[[], None] = lambda: None  # saves the trader's state; set by the trader
+        self.paused_until = 0.0
+        self.read_error: str | None = None  # the last read that failed, until one succeeds
+        self.read_failures = 0
 
     @classmethod
     async def connect(cls, settings: Settings) -> LiveExchange:
-        if not (settings.api_key and settings.api_secret):
+        if not (settings.api_key.get_secret_value() and settings.api_secret.get_secret_value()):
             raise ValueError("live mode needs TRADER_API_KEY and TRADER_API_SECRET")
         client = new_client(settings, private=True)
+        where = (
+            f"{settings.exchange} {'SANDBOX (testnet, no real money)' if settings.sandbox else 'LIVE WITH REAL MONEY'}"
+        )
+        log.warning("live trading on %s%s", where, f" through {settings.api_url}" if settings.api_url else "")
         try:
-            await with_retries("loading markets", client.load_markets, settings.retry_attempts, settings.retry_delay_s)
+            await with_retries(
+                "loading markets", client.load_markets, settings.retry_attempts, settings.retry_delay_s, client
+            )
             exchange = cls(
                 client,
                 MarketRules(client, settings.symbol),
+                bot_id=settings.bot_id,
                 attempts=settings.retry_attempts,
                 first_delay=settings.retry_delay_s,
+                grace_s=settings.unknown_grace_s,
+                lookup_delay_s=settings.lookup_delay_s,
             )
-            await exchange.refresh_balances()
+            await with_retries(
+                "fetching the balance",
+                exchange.refresh_balances,
+                settings.retry_attempts,
+                settings.retry_delay_s,
+                client,
+            )
         except BaseException:
             await client.close()
             raise
         return exchange
 
-    async def _retry(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
-        return await with_retries(what, call, self._attempts, self._first_delay)
+    @property
+    def open_orders(self) -> dict[str, TrackedOrder]:
+        return self.orders
 
     async def close(self) -> None:
         await self.client.close()
 
+    # --- requests, paced by the exchange ----------------------------------------------------------
+    def _paused(self) -> bool:
+        return self.clock() < self.paused_until
+
+    def _pause(self, error: Exception) -> None:
+        wait = retry_after_s(self.client, error, self._first_delay)
+        self.paused_until = max(self.paused_until, self.clock() + wait)
+        log.warning("the exchange asks us to wait %.0fs (%s); no requests until then", wait, type(error).__name__)
+
+    def _read_failed(self, what: str, error: Exception) -> None:
+        if isinstance(error, ccxt.DDoSProtection):
+            self._pause(error)
+        self.read_failures += 1
+        self.read_error = f"{what}: {type(error).__name__}: {error}"[:300]
+        log.warning("%s (read failure %d; trading goes on)", self.read_error, self.read_failures)
+
     async def refresh_balances(self) -> None:
-        raw = await self._retry("fetching the balance", self.client.fetch_balance)
+        raw = await self.client.fetch_balance()
         self.balances = Balances(
-            free={c: _decimal(v) for c, v in raw["free"].items() if v is not None},
-            used={c: _decimal(v) for c, v in raw["used"].items() if v is not None},
+            free={c: decimal(v) for c, v in raw["free"].items() if v is not None},
+            used={c: decimal(v) for c, v in raw["used"].items() if v is not None},
         )
 
     async def fetch_balance(self) -> dict[str, Any]:
-        await self.refresh_balances()
+        await with_retries(
+            "fetching the balance", self.refresh_balances, self._attempts, self._first_delay, self.client
+        )
         return self.balances.to_ccxt()
 
+    # --- orders -----------------------------------------------------------------------------------
     async def create_order(
         self,
         symbol: str,
@@ -149,127 +140,172 @@ class LiveExchange:
         price: Decimal | None = None,
         params: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        amount = self.rules.amount(Decimal(amount))
+        if self._paused():
+            raise ccxt.DDoSProtection(f"not sending: the exchange asked us to wait until {self.paused_until:.0f}")
+        amount = self.rules.amount(Decimal(amount))  # the same market limits as the paper exchange
         if price is not None:
             price = self.rules.price(Decimal(price))
-        client_order_id = (params or {}).get("clientOrderId") or f"tw{uuid.uuid4().hex[:30]}"
+        reference = price or self.last_price
+        if reference is not None:  # minimum and maximum order value, checked before the exchange does
+            self.rules.check_cost(amount, reference)
+        self.order_number += 1
+        order = TrackedOrder(f"{self.prefix}{self.order_number}", side, type, amount, price, self.clock())
+        self.orders[order.client_id] = order
+        self.checkpoint()  # saved before it is sent: after a crash it is looked up, never guessed at
         try:
-            order: dict[str, Any] = await self.client.create_order(
+            raw = await self.client.create_order(
                 symbol,
                 type,
                 side,
                 float(amount),
                 None if price is None else float(price),
-                {"clientOrderId": client_order_id},
+                {"newClientOrderId": order.client_id},
             )
-        except ccxt.NetworkError as error:
-            if isinstance(error, ccxt.DDoSProtection):
-                raise  # refused before it was considered: nothing was placed
-            # Its fate is unknown: ask for it by our id instead of sending it again.
+        except REFUSED as refused:
+            del self.orders[order.client_id]
+            if isinstance(refused, ccxt.DDoSProtection):
+                self._pause(refused)
+            self.checkpoint()
+            raise
+        except ccxt.BaseError as error:  # no clear answer: it may or may not be on the exchange
+            order.status, order.next_lookup = "unknown", self.clock()
             log.warning(
-                "placing %s %s %s failed (%s); looking it up by client order id %s",
-                side,
-                amount,
-                symbol,
-                error.__class__.__name__,
-                client_order_id,
+                "order %s: %s: %s; its fate is unknown, looking it up", order.client_id, error.__class__.__name__, error
             )
-            try:
-                found = await self.find_by_client_id(symbol, client_order_id)
-            except ccxt.NetworkError:
-                # Still unreachable: remember it and look again on every candle until its fate is known.
-                self.open_orders[f"unknown:{client_order_id}"] = {"clientOrderId": client_order_id, "status": "unknown"}
-                raise
-            if found is None:
-                raise ccxt.InvalidOrder(f"order {client_order_id} was not placed ({error}); not re-sent") from error
-            order = found
-        self.open_orders[str(order["id"])] = order
-        return order
+            self.checkpoint()
+            return order.to_ccxt()
+        self._update(order, raw)
+        self.checkpoint()
+        return order.to_ccxt()
 
-    async def find_by_client_id(self, symbol: str, client_order_id: str) -> dict[str, Any] | None:
-        try:
-            return await self._retry(
-                f"looking up order {client_order_id}",
-                lambda: self.client.fetch_order("", symbol, {"clientOrderId": client_order_id}),
-            )
-        except ccxt.OrderNotFound:
-            return None
+    def _update(self, order: TrackedOrder, raw: dict[str, Any]) -> None:
+        order.status, order.id = "open", str(raw["id"])
+        order.exchange_status = raw.get("status") or "open"
+        order.filled = max(order.filled, decimal(raw.get("filled")))
 
     async def cancel_order(self, id: str, symbol: str | None = None) -> dict[str, Any]:
-        if id.startswith("unknown:"):
-            raise ccxt.OrderNotFound(f"order {id} was never confirmed by the exchange; check it by hand")
-        order: dict[str, Any] = await self.client.cancel_order(id, symbol or self.rules.symbol)
-        self.open_orders.pop(id, None)
-        return order
+        order = self.orders.get(id)
+        if order is None:
+            raise ccxt.OrderNotFound(f"order {id} is not one of ours that is open")
+        if order.id is None:
+            raise ccxt.OrderNotFound(f"order {id} is not confirmed yet; it is being looked up")
+        raw: dict[str, Any] = await self.client.cancel_order(order.id, self.rules.symbol)
+        self._update(order, raw)  # kept until its trades are booked: a partial fill is not lost
+        return raw
 
+    # --- what happened ----------------------------------------------------------------------------
     async def settle(self, candle: Candle) -> list[Fill]:
-        """Fills of our orders: those that came back filled, and open ones the exchange now reports filled."""
         self.last_price = candle.close
-        fills = []
-        for order_id, order in list(self.open_orders.items()):
-            if order.get("status") == "unknown":
-                found = await self.find_by_client_id(self.rules.symbol, order["clientOrderId"])
-                del self.open_orders[order_id]
-                if found is None:
-                    log.info("order %s never reached the exchange", order["clientOrderId"])
-                    continue
-                order_id, order = str(found["id"]), found
-                self.open_orders[order_id] = order
-            if order.get("status") != "closed":
-                order = await self._retry(
-                    f"fetching order {order_id}",
-                    functools.partial(self.client.fetch_order, order_id, self.rules.symbol),
-                )
-            if order.get("status") == "closed":
-                del self.open_orders[order_id]
-                fills.append(self._fill(order, candle))
-            elif order.get("status") in ("canceled", "expired", "rejected"):
-                del self.open_orders[order_id]
-                if _decimal(order.get("filled")) > 0:  # what filled before it ended is a trade all the same
-                    fills.append(self._fill(order, candle))
+        return await self.follow_orders()
+
+    async def follow_orders(self) -> list[Fill]:
+        """Fills of our orders since the last call, read from the exchange's trades; never raises ccxt errors."""
+        if self._paused():
+            return []
+        fills: list[Fill] = []
+        failed = False
+        for order in list(self.orders.values()):
+            try:
+                fills += await self._follow(order)
+            except ccxt.BaseError as error:
+                self._read_failed(f"following order {order.client_id}", error)
+                failed = True
+                if self._paused():
+                    break
         if fills:
-            await self.refresh_balances()
+            try:
+                await self.refresh_balances()
+            except ccxt.BaseError as error:
+                self._read_failed("fetching the balance", error)
+                failed = True
+        if not failed:
+            self.read_error = None
         return fills
 
-    def _fill(self, order: dict[str, Any], candle: Candle) -> Fill:
-        price, amount = _decimal(order.get("average") or order.get("price")), _decimal(order.get("filled"))
-        taker = order.get("type") == "market"
-        fee = order.get("fee") or {}
-        if fee.get("cost") is None:
-            # Binance's order query carries no commission (only the placing answer's fills do): book the
-            # market's fee rate rather than nothing, and say so.
-            rate = _decimal(self.client.markets[self.rules.symbol].get("taker" if taker else "maker"))
-            fee = {"cost": price * amount * rate, "currency": self.quote}
-            log.info("order %s: fee not reported, booked at the market rate %s", order.get("id"), rate)
-        fee_cost, fee_currency = _decimal(fee.get("cost")), fee.get("currency") or self.quote
-        if fee_currency == self.base:  # the books keep fees in the quote currency
-            fee_cost, fee_currency = fee_cost * price, self.quote
+    async def _follow(self, order: TrackedOrder) -> list[Fill]:
+        symbol = self.rules.symbol
+        if order.status == "pending":  # its request is in flight right now
+            return []
+        if order.status != "open":
+            if not await self._look_up(order):
+                return []
+        else:
+            self._update(order, await self.client.fetch_order(order.id, symbol))
+        fills: list[Fill] = []
+        if order.filled > order.booked:
+            # The order query carries no commission; its trades do, in the coin each was charged in.
+            trades = await self.client.fetch_order_trades(order.id, symbol)
+            new = [t for t in trades if str(t["id"]) not in order.trade_ids]
+            fills = [await self._fill(order, t) for t in sorted(new, key=lambda t: int(t["id"]))]
+            for fill in fills:  # only once every fill of this read could be valued
+                order.trade_ids.append(fill.trade_id)
+                order.booked += fill.amount
+                self.last_trade_id = max(self.last_trade_id, int(fill.trade_id))
+        if order.settled:
+            del self.orders[order.client_id]
+        return fills
+
+    async def _look_up(self, order: TrackedOrder) -> bool:
+        """Find an order whose fate is unknown by its client id; True once it is known to exist."""
+        now = self.clock()
+        if now < order.next_lookup:
+            return False
+        order.lookups += 1
+        order.next_lookup = now + min(
+            self.lookup_delay_s * 2 ** (order.lookups - 1), max(self.grace_s / 4, self.lookup_delay_s)
+        )
+        try:
+            raw = await self.client.fetch_order(None, self.rules.symbol, {"origClientOrderId": order.client_id})
+        except ccxt.OrderNotFound:
+            # Binance may not show an order it just accepted: only the grace period's end says "never placed".
+            if now - order.since >= self.grace_s:
+                log.warning(
+                    "order %s not found after %.0fs and %d lookups: it never reached the exchange",
+                    order.client_id,
+                    now - order.since,
+                    order.lookups,
+                )
+                del self.orders[order.client_id]
+            return False
+        log.info("order %s found after %d lookup(s): %s", order.client_id, order.lookups, raw.get("status"))
+        self._update(order, raw)
+        return True
+
+    async def _fill(self, order: TrackedOrder, trade: dict[str, Any]) -> Fill:
+        fee = trade.get("fee") or {}
+        fee_cost, fee_currency = decimal(fee.get("cost")), fee.get("currency") or self.quote
+        price = decimal(trade["price"])
+        value = None
+        if fee_currency not in (self.base, self.quote) and fee_cost:
+            ticker = await self.client.fetch_ticker(f"{fee_currency}/{self.quote}")
+            value = fee_cost * decimal(ticker["last"])
         return Fill(
-            str(order["id"]),
+            str(order.id),
             self.rules.symbol,
-            order["side"],
+            order.side,
             price,
-            amount,
+            decimal(trade["amount"]),
             fee_cost,
             fee_currency,
-            int(order.get("timestamp") or candle.timestamp_ms),
-            taker,
+            int(trade.get("timestamp") or self.clock() * 1000),
+            trade.get("takerOrMaker") != "maker",
+            fee_value=value,
+            trade_id=str(trade["id"]),
         )
 
+    # --- state ------------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
-        # The exchange holds balances and orders; we keep only the ids to look at again after a restart.
+        # The exchange holds balances; we keep our orders (with the trades booked) and the id counter.
         return {
-            "orders": {
-                oid: {
-                    "id": oid,
-                    "clientOrderId": o.get("clientOrderId"),
-                    "status": "open",
-                    "side": o.get("side"),
-                    "type": o.get("type"),
-                }
-                for oid, o in self.open_orders.items()
-            }
+            "orders": {cid: o.to_json() for cid, o in self.orders.items()},
+            "order_number": self.order_number,
+            "last_trade_id": self.last_trade_id,
         }
 
     def restore(self, state: dict[str, Any]) -> None:
-        self.open_orders = dict(state.get("orders", {}))
+        self.orders = {cid: TrackedOrder.from_json(o) for cid, o in state.get("orders", {}).items()}
+        self.order_number = max(self.order_number, int(state.get("order_number", 0)))
+        self.last_trade_id = int(state.get("last_trade_id", 0))
+        for order in self.orders.values():
+            if order.status == "pending":  # saved before the request, crashed before the answer
+                order.status = "unknown"

@@ -63,6 +63,7 @@ class LiveMarket:
                     lambda: self._client.fetch_ohlcv(self._symbol, self._timeframe, limit=3),
                     self._attempts,
                     self._first_delay,
+                    self._client,
                 )
                 now_ms = self._client.milliseconds()
                 for row in rows:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from importlib import resources
 from typing import Any
 
@@ -30,6 +30,10 @@ class MarketRules:
         limits = market["limits"]
         self.min_amount = Decimal(str(limits["amount"]["min"] or 0))
         self.min_cost = Decimal(str(limits["cost"]["min"] or 0))
+        self.max_amount = Decimal(str(limits["amount"].get("max") or 0))
+        self.max_cost = Decimal(str(limits["cost"].get("max") or 0))
+        step = Decimal(str(market["precision"]["amount"]))
+        self._step = step if step.as_tuple().digits == (1,) else None
         tick = Decimal(str(market["precision"]["price"]))
         # A power-of-ten tick (e.g. 0.01) rounds with one quantize, far cheaper than ccxt's string helpers.
         self._tick = tick if tick.as_tuple().digits == (1,) else None
@@ -46,6 +50,14 @@ class MarketRules:
             raise ccxt.InvalidOrder(f"amount {amount} of {self.symbol} is below the minimum {self.min_amount}")
         return rounded
 
+    def floor_amount(self, amount: Decimal) -> Decimal:
+        """The largest amount not above `amount` that an order may carry; 0 when below the minimum."""
+        if amount < self.min_amount:
+            return Decimal(0)
+        if self._step is not None:
+            return amount.quantize(self._step, rounding=ROUND_DOWN)
+        return Decimal(self._exchange.amount_to_precision(self.symbol, str(amount)))
+
     def price(self, price: Decimal) -> Decimal:
         return Decimal(self._exchange.price_to_precision(self.symbol, str(price)))
 
@@ -56,6 +68,12 @@ class MarketRules:
         return price.quantize(self._tick, rounding=ROUND_HALF_EVEN)
 
     def check_cost(self, amount: Decimal, price: Decimal) -> None:
+        if self.max_amount and amount > self.max_amount:
+            raise ccxt.InvalidOrder(f"amount {amount} of {self.symbol} is above the maximum {self.max_amount}")
+        if self.max_cost and amount * price > self.max_cost:
+            raise ccxt.InvalidOrder(
+                f"order value {amount * price} of {self.symbol} is above the maximum {self.max_cost}"
+            )
         if amount * price < self.min_cost:
             raise ccxt.InvalidOrder(
                 f"order value {amount * price} {self.symbol.split('/')[1]} is below the minimum {self.min_cost}"

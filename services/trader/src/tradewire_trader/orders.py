@@ -73,10 +73,43 @@ class Fill:
     fee_currency: str
     timestamp_ms: int
     taker: bool
+    # The fee valued in the quote currency; needed when it was charged in a third coin (BNB), where it is
+    # the coin's price at booking time times the fee. None: the fee is in base or quote and values itself.
+    fee_value: Decimal | None = None
+    trade_id: str = ""
 
     @property
     def cost(self) -> Decimal:
         return self.price * self.amount
+
+    @property
+    def base(self) -> str:
+        return self.symbol.split("/")[0]
+
+    @property
+    def quote(self) -> str:
+        return self.symbol.split("/")[1]
+
+    @property
+    def fee_in_quote(self) -> Decimal:
+        """What the fee is worth in the quote currency, whatever coin it was charged in."""
+        if self.fee_currency == self.quote:
+            return self.fee
+        if self.fee_currency == self.base:
+            return self.fee * self.price
+        if self.fee_value is None:
+            raise ValueError(f"a fee in {self.fee_currency} needs its value in {self.quote}")
+        return self.fee_value
+
+    @property
+    def base_fee(self) -> Decimal:
+        """The part of the fee taken from the base coin itself (Binance: a buy's fee, by default)."""
+        return self.fee if self.fee_currency == self.base else Decimal(0)
+
+    @property
+    def cash_fee(self) -> Decimal:
+        """The quote value of a fee paid from something other than the base coin (quote, or BNB)."""
+        return Decimal(0) if self.fee_currency == self.base else self.fee_in_quote
 
 
 @dataclass

@@ -135,6 +135,7 @@ async def trade(
         price_every=settings.price_every,
         stats_every_s=settings.stats_every_s,
         outbox_limit=settings.outbox_limit,
+        reconcile_every_s=settings.reconcile_every_s,
     )
     had_state = trader.restore()
     outbox.resume(settings.bot_id, await seq_on_bus(bus, settings.bot_id))

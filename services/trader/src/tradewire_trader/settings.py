@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tradewire_bus import BusConfig
@@ -54,12 +54,23 @@ class Settings(BaseSettings):
 
     # live exchange
     exchange: str = "binance"
-    api_key: str = ""
-    api_secret: str = ""
-    sandbox: bool = True
+    # Secrets: never printed (repr, errors, logs, events); only the ccxt client gets their value.
+    api_key: SecretStr = SecretStr("")
+    api_secret: SecretStr = SecretStr("")
+    sandbox: bool = Field(True, description="Trade on the exchange's testnet; false means real money.")
+    live_acknowledged: bool = Field(
+        False, description="Must be true with sandbox=false: says out loud that real money will be traded."
+    )
     api_url: str | None = Field(None, description="Override every REST base URL (tests point it at a stub).")
     retry_attempts: int = Field(5, ge=1, description="Live: tries per read before giving up.")
     retry_delay_s: float = Field(0.2, gt=0, description="Live: first retry delay; doubles each time, with jitter.")
+    unknown_grace_s: float = Field(
+        60.0, gt=0, description="Live: how long an order whose fate is unknown is looked up before 'never placed'."
+    )
+    lookup_delay_s: float = Field(1.0, gt=0, description="Live: first delay between lookups of such an order; doubles.")
+    reconcile_every_s: float = Field(
+        300.0, gt=0, description="Live: compare orders, trades and balances with the exchange this often."
+    )
 
     # events
     price_every: int = Field(10, ge=1, description="Publish price_update every N iterations.")
@@ -89,6 +100,15 @@ class Settings(BaseSettings):
         if self.rsi_buy_below >= self.rsi_sell_above:
             raise ValueError(
                 f"rsi_buy_below ({self.rsi_buy_below}) must be below rsi_sell_above ({self.rsi_sell_above})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _real_money_is_acknowledged(self) -> Self:
+        if self.mode == "live" and not self.sandbox and not self.live_acknowledged:
+            raise ValueError(
+                "live mode with sandbox=false trades real money: set TRADER_LIVE_ACKNOWLEDGED=true "
+                "(or --live-acknowledged) to confirm, or keep the sandbox"
             )
         return self
 

@@ -54,6 +54,7 @@ class Trader:
         price_every: int = 10,
         stats_every_s: float = 10.0,
         outbox_limit: int = 10_000,
+        reconcile_every_s: float = 300.0,
     ) -> None:
         self.bot_id = bot_id
         self.mode = mode
@@ -75,6 +76,13 @@ class Trader:
         self.fills: Counter[str] = Counter()  # by side, since this process started
         self._refusals_in_a_row = 0
         self._stats_due = 0.0
+        self._reconcile_due = 0.0
+        self.reconcile_every_s = reconcile_every_s
+        self.reported_read_error: str | None = None  # the exchange trouble last published, if any
+        self.reconcile_difference = Decimal(0)  # base coins the exchange holds beyond the book (metric)
+        if hasattr(exchange, "checkpoint"):
+            # A live order is saved under its client id before it is sent (see live_exchange).
+            exchange.checkpoint = lambda: self.store.save(self.snapshot())
 
     # --- state ----------------------------------------------------------------------------------
     def restore(self) -> bool:
@@ -122,6 +130,9 @@ class Trader:
                 canceled += 1
             except ccxt.BaseError as error:
                 log.warning("could not cancel order %s: %s: %s", order_id, type(error).__name__, error)
+        follow = getattr(self.exchange, "follow_orders", None)
+        if follow is not None:  # live: what filled before the cancel is booked now, not at the next start
+            self.book_fills(await follow())
         if canceled:
             self.store.save(self.snapshot())
         return canceled
@@ -131,6 +142,8 @@ class Trader:
         """Trade every candle the market yields, until it ends or the task is cancelled."""
         resume_at = self.iteration
         index = max(0, resume_at - self.strategy.warmup)
+        if self.mode == "live":
+            await self.reconcile()
         async for candle in market.candles(index):
             if index < resume_at:  # warm-up after a restart: the strategy sees it, nothing trades
                 self.strategy.on_candle(candle, self.book.position)
@@ -149,12 +162,15 @@ class Trader:
             self.first_price = candle.close
             self.book.cost_basis = self.book.position * candle.close  # a starting position, valued at entry
         fills = await self.exchange.settle(candle)
-        for fill in fills:
-            self.on_fill(fill)
+        self.book_fills(fills)
+        if self.mode == "live":
+            self.report_exchange_trouble()
+            if time.monotonic() >= self._reconcile_due:
+                await self.reconcile()
         if fills or self.book.position:  # flat and nothing filled: equity cannot have moved
             self.book.mark(self.equity(candle.close))
         if self.status == "running" and not self.exchange.open_orders:
-            intent = self.strategy.on_candle(candle, self.book.position)
+            intent = self.strategy.on_candle(candle, self.sellable())
             if intent is not None:
                 await self.place(intent)
         else:
@@ -193,7 +209,38 @@ class Trader:
         if self._refusals_in_a_row & (self._refusals_in_a_row - 1) == 0:
             log.warning("%s (%d in a row)", message, self._refusals_in_a_row)
 
-    def on_fill(self, fill: Fill) -> None:
+    def sellable(self) -> Decimal:
+        """The position the strategy may sell: what the book holds, but never more than the account has free."""
+        free = self.exchange.balances.free.get(self.base)
+        held = self.book.position if free is None else min(self.book.position, free)
+        return self.exchange.rules.floor_amount(held)
+
+    async def reconcile(self) -> None:
+        from tradewire_trader.reconcile import reconcile
+
+        self._reconcile_due = time.monotonic() + self.reconcile_every_s
+        await reconcile(self)
+
+    def report_exchange_trouble(self) -> None:
+        """Publish a status change when exchange reads start failing and when they work again."""
+        trouble: str | None = getattr(self.exchange, "read_error", None)
+        if (trouble is None) == (self.reported_read_error is None):
+            return
+        self.reported_read_error = trouble
+        reason = (
+            "exchange reads work again" if trouble is None else f"exchange reads failing (trading goes on): {trouble}"
+        )
+        self.change_status(self.status, reason)
+
+    def book_fills(self, fills: list[Fill]) -> None:
+        """Book fills and save them with the state in one transaction: a crash keeps all of them or none."""
+        if not fills:
+            return
+        trades = [self.on_fill(fill, record=False) for fill in fills]
+        self.record(*trades)
+        self.publish_stats()
+
+    def on_fill(self, fill: Fill, *, record: bool = True) -> TradeExecuted:
         realized = self.book.apply(fill)
         self.fills[fill.side] += 1
         trade = TradeExecuted(
@@ -212,7 +259,8 @@ class Trader:
             position=self.exchange.balances.total(self.base),
             balances=self.exchange.balances.totals(),
         )
-        self.record(trade)
+        if record:
+            self.record(trade)
         profit = "" if realized is None else f" profit {realized.profit} {self.quote} ({realized.percent}%)"
         log.info(
             "%s %s %s at %s fee %s %s%s",
@@ -225,7 +273,9 @@ class Trader:
             profit,
             extra=trace(bot_id=self.bot_id, event_id=trade.event_id),
         )
-        self.publish_stats()
+        if record:
+            self.publish_stats()
+        return trade
 
     # --- facts ----------------------------------------------------------------------------------
     def equity(self, price: Decimal) -> Decimal:
