@@ -17,6 +17,8 @@ from tradewire_trader.live_orders import retry_after_s
 from tradewire_trader.settings import Settings
 
 log = logging.getLogger("tradewire.trader.live")
+CCXT_LOGGERS = ("ccxt.base.exchange", "ccxt.async_support.base.exchange")
+_redacted: set[tuple[str, str]] = set()
 T = TypeVar("T")
 READ_ATTEMPTS = 5
 LONGEST_INLINE_WAIT_S = 10.0  # a Retry-After longer than this ends a blocking read instead of waiting
@@ -48,6 +50,22 @@ async def with_retries(
     raise AssertionError("unreachable")
 
 
+class RedactSecrets(logging.Filter):
+    """ccxt logs each request's headers at debug level, API key included: those lines are redacted."""
+
+    def __init__(self, *secrets: str) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(secret in message for secret in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "**********")
+            record.msg, record.args = message, ()
+        return True
+
+
 def new_client(settings: Settings, *, private: bool) -> ccxt_async.Exchange:
     config: dict[str, Any] = {
         "enableRateLimit": True,
@@ -55,7 +73,12 @@ def new_client(settings: Settings, *, private: bool) -> ccxt_async.Exchange:
         "options": {"fetchMarkets": {"types": ["spot"]}, "fetchCurrencies": False, "fetchMargins": False},
     }
     if private:
-        config |= {"apiKey": settings.api_key.get_secret_value(), "secret": settings.api_secret.get_secret_value()}
+        key, secret = settings.api_key.get_secret_value(), settings.api_secret.get_secret_value()
+        config |= {"apiKey": key, "secret": secret}
+        if (key, secret) not in _redacted:
+            _redacted.add((key, secret))
+            for name in CCXT_LOGGERS:  # filters are not inherited: each logger ccxt writes to gets one
+                logging.getLogger(name).addFilter(RedactSecrets(key, secret))
     client: ccxt_async.Exchange = getattr(ccxt_async, settings.exchange)(config)
     if settings.sandbox:
         client.set_sandbox_mode(True)

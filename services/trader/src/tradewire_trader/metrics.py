@@ -107,6 +107,18 @@ class _TraderCollector(Collector):
         position = GaugeMetricFamily("tradewire_trader_position", "Base currency held", labels=["bot", "currency"])
         position.add_metric([bot, trader.base], float(trader.book.position))
         yield position
+        # Live mode: exchange reads that failed (trading goes on), and what reconciliation could not explain.
+        failures = getattr(trader.exchange, "read_failures", 0)
+        yield _counter("exchange_read_failures", "Exchange reads that failed (live); trading went on", bot, failures)
+        failing = int(getattr(trader.exchange, "read_error", None) is not None)
+        yield _gauge("exchange_reads_failing", "1 while the last exchange read failed (live)", bot, failing)
+        difference = GaugeMetricFamily(
+            "tradewire_trader_reconcile_difference",
+            "Base coins the exchange holds beyond the book at the last reconciliation (live); not 0: orders stopped",
+            labels=["bot", "currency"],
+        )
+        difference.add_metric([bot, trader.base], float(trader.reconcile_difference))
+        yield difference
 
 
 def _counter(name: str, help_text: str, bot: str, value: float) -> CounterMetricFamily:

@@ -45,6 +45,10 @@ async def adopt_missing_orders(exchange: LiveExchange) -> int:
             client_id, raw["side"], raw["type"], Decimal(str(raw["amount"])), None, exchange.clock(), "open", order_id
         )
         exchange.orders[client_id] = order
+        # A state file older than this order would hand out its client id again: never reuse one.
+        number = client_id.removeprefix(exchange.prefix)
+        if number.isdigit():
+            exchange.order_number = max(exchange.order_number, int(number))
         log.warning("reconciliation: order %s (%s) is ours and was not tracked; booking its fills", client_id, order_id)
         adopted += 1
     return adopted

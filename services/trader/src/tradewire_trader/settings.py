@@ -18,7 +18,12 @@ StrategyName = Literal["sma_crossover", "rsi_reversion"]
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="TRADER_", env_nested_delimiter="__", extra="ignore", populate_by_name=True
+        env_prefix="TRADER_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        populate_by_name=True,
+        # A model-level error would show every input, keys included: errors name the field and the rule only.
+        hide_input_in_errors=True,
     )
 
     bot_id: str = Field("demo", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
