@@ -1,0 +1,82 @@
+"""`python -m tradewire_notifier`: tell people about trades, and take a few commands from Telegram.
+
+Every setting comes from the `NOTIFIER_*` environment (docs/settings.md, docs/notifier.md). With no
+destinations configured there is nothing to do: it says how to configure one and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from prometheus_client import start_http_server
+from pydantic import ValidationError
+
+from tradewire_bus import RedisBus
+from tradewire_bus.logs import configure_logging
+from tradewire_notifier.metrics import NotifierMetrics
+from tradewire_notifier.service import Notifier
+from tradewire_notifier.settings import Settings
+from tradewire_notifier.store import Store
+
+log = logging.getLogger("tradewire.notifier")
+
+NOT_CONFIGURED = (
+    "no destinations configured: set NOTIFIER_DESTINATIONS to a JSON list, e.g. "
+    """'[{"kind": "webhook", "name": "ops", "url": "https://example.org/hook", "secret": "<16+ characters>"}]' """
+    "(docs/notifier.md lists webhook, telegram, discord, slack and email)"
+)
+
+
+def parser() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(
+        prog="python -m tradewire_notifier", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+
+async def serve(settings: Settings) -> None:
+    metrics = NotifierMetrics()
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port, settings.metrics_host, registry=metrics.registry)
+    store = Store(settings.state_file)
+    try:
+        async with RedisBus.connect(settings.redis_url, settings.bus) as bus:
+            notifier = Notifier(settings, bus, store, metrics)
+            names = ", ".join(f"{d.name} ({d.kind})" for d in settings.destinations)
+            log.info("notifier running: %s; state in %s", names, settings.state_file)
+            await notifier.run()
+    finally:
+        store.close()
+
+
+async def run_until_signalled(settings: Settings) -> None:
+    task = asyncio.create_task(serve(settings))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        log.info("notifier stopped")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"invalid settings: {error}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, settings.log_format)
+    if not settings.destinations:
+        log.error(NOT_CONFIGURED)
+        return 2
+    asyncio.run(run_until_signalled(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
