@@ -60,6 +60,8 @@ ENV_FILES = {
     "gateway.env": {"GATEWAY_TOKENS": json.dumps([{"name": "ops", "token": TOKEN, "scopes": ["read", "control"]}])},
     "dashboard.env": {
         "DASHBOARD_ALLOWED_HOSTS": '["localhost", "127.0.0.1"]',
+        # The test logs in as the demo user; production leaves demo mode off.
+        "DASHBOARD_DEMO": "true",
         "DASHBOARD_DEMO_PASSWORD": DEMO_PASSWORD,
     },
 }

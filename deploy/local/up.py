@@ -220,6 +220,8 @@ async def run(trader_args: list[str]) -> int:
     os.environ.update(REDIS_URL=url, PYTHONUNBUFFERED="1")
     # The trader's metrics port is off by default (several traders may share a host); `up` runs one.
     os.environ.setdefault("TRADER_METRICS_PORT", TRADER_METRICS_PORT)
+    # The quick start logs in as the demo user; production (compose, or `serve` alone) has none.
+    os.environ.setdefault("DASHBOARD_DEMO", "true")
     commands = service_commands(trader_args)
     try:
         wanted = endpoints(set(commands), trader_args)

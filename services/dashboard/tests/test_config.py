@@ -64,8 +64,13 @@ def test_a_generated_secret_key_survives_restarts(tmp_path: Path) -> None:
 
 
 def test_the_demo_user_may_control_bots_and_keeps_its_sessions(settings: Settings, tmp_path: Path) -> None:
-    demo = settings.model_copy(update={"data_dir": tmp_path, "demo_username": "demo-test", "demo_password": None})
-    username, password = ensure_demo_user(demo)
+    demo = settings.model_copy(
+        update={"data_dir": tmp_path, "demo_username": "demo-test", "demo_password": None, "demo": True}
+    )
+    created = ensure_demo_user(demo)
+    assert created is not None
+    username, password = created
+    assert password is not None
     user = User.objects.get(username=username)
     assert user.check_password(password)
     assert user.has_perm("dashboard.control_bot")
@@ -80,3 +85,32 @@ def test_serve_refuses_an_invalid_port_flag_clearly(capsys: pytest.CaptureFixtur
 
     assert main(["serve", "--port", "70000"]) == 2
     assert "port" in capsys.readouterr().err
+
+
+def test_no_demo_user_outside_demo_mode(settings: Settings, tmp_path: Path) -> None:
+    production = settings.model_copy(update={"data_dir": tmp_path, "demo_username": "demo-prod", "demo": False})
+    assert Settings().demo is False  # production leaves it off unless DASHBOARD_DEMO says otherwise
+    assert ensure_demo_user(production) is None
+    assert not User.objects.filter(username="demo-prod").exists()
+    assert not (tmp_path / "demo_password").exists()
+
+
+def test_an_administrators_changes_to_the_demo_user_are_never_undone(settings: Settings, tmp_path: Path) -> None:
+    # Issue 17, finding 3: deactivated, stripped and re-passworded, it came back at the next start.
+    demo = settings.model_copy(
+        update={"data_dir": tmp_path, "demo_username": "demo-kept", "demo_password": None, "demo": True}
+    )
+    created = ensure_demo_user(demo)
+    assert created is not None and created[1] is not None
+    user = User.objects.get(username="demo-kept")
+    user.is_active = False
+    user.is_staff = False
+    user.set_password("chosen by the administrator")
+    user.save()
+    user.user_permissions.clear()
+
+    assert ensure_demo_user(demo) == ("demo-kept", None)  # a name, and no password to print
+    after = User.objects.get(username="demo-kept")
+    assert (after.is_active, after.is_staff) == (False, False)
+    assert after.check_password("chosen by the administrator")
+    assert not after.user_permissions.exists()

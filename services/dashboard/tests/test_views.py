@@ -148,7 +148,10 @@ def test_history_and_export_require_login(client: Client) -> None:
 
 def test_the_demo_user_can_read_trades_in_the_admin(client: Client, settings: Settings) -> None:
     record_trades(2, "alpha")
-    username, password = ensure_demo_user(settings.model_copy(update={"demo_password": None}))
+    demo = ensure_demo_user(settings.model_copy(update={"demo_password": None, "demo": True}))
+    assert demo is not None
+    username, password = demo
+    assert password is not None
     assert client.login(username=username, password=password)
     assert client.get("/admin/dashboard/trade/").status_code == 200
     assert client.get("/admin/dashboard/bot/").status_code == 200

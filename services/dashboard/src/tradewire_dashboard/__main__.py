@@ -1,5 +1,5 @@
-"""`python -m tradewire_dashboard serve [--host H] [--port P] [--server uvicorn|daphne]`: migrate, ensure
-the demo user, run the recorder and serve. Flags override the `DASHBOARD_*` environment.
+"""`python -m tradewire_dashboard serve [--host H] [--port P] [--server uvicorn|daphne]`: migrate, create
+the demo user in demo mode, run the recorder and serve. Flags override the `DASHBOARD_*` environment.
 
 `python -m tradewire_dashboard manage <django command> ...` runs any Django management command
 (e.g. `createsuperuser`) against the same settings.
@@ -25,13 +25,18 @@ def serve(settings: Settings) -> None:
     from tradewire_dashboard.demo_user import ensure_demo_user
 
     call_command("migrate", interactive=False, verbosity=0)
-    username, password = ensure_demo_user(settings)
+    demo = ensure_demo_user(settings)
     # Bound to every interface (as in a container), the page is still opened through this machine.
     shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     url = f"http://{shown_host}:{settings.port}/"
+    if demo is None:
+        login = "  no demo user (DASHBOARD_DEMO is off): `python -m tradewire_dashboard manage createsuperuser`\n"
+    elif demo[1] is None:
+        login = f"  demo user  {demo[0]} (changed since it was created: its password is not shown)\n"
+    else:
+        login = f"  log in as  {demo[0]}\n  password   {demo[1]}\n"
     print(
-        f"\n  tradewire dashboard: {url}\n  log in as  {username}\n  password   {password}\n"
-        f"  ({settings.server}, bus {without_password(settings.redis_url)})\n",
+        f"\n  tradewire dashboard: {url}\n{login}  ({settings.server}, bus {without_password(settings.redis_url)})\n",
         flush=True,
     )
     application = build_application(settings)
@@ -64,7 +69,9 @@ def serve(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tradewire_dashboard", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    serve_parser = commands.add_parser("serve", help="migrate, ensure the demo user, start the recorder and serve")
+    serve_parser = commands.add_parser(
+        "serve", help="migrate, create the demo user in demo mode, start the recorder and serve"
+    )
     serve_parser.add_argument("--host", help="interface to bind (env DASHBOARD_HOST)")
     serve_parser.add_argument("--port", type=int, help="port (env DASHBOARD_PORT, default 8001)")
     serve_parser.add_argument("--server", choices=["uvicorn", "daphne"], help="ASGI server (env DASHBOARD_SERVER)")

@@ -74,6 +74,7 @@ class DashboardProcess:
             "DASHBOARD_DATA_DIR": str(self.data_dir),
             "DASHBOARD_PORT": str(self.port),
             "DASHBOARD_SERVER": self.server,
+            "DASHBOARD_DEMO": "true",
             "DASHBOARD_DEMO_PASSWORD": self.password,
             "DASHBOARD_LOG_LEVEL": "warning",
             **self.extra_env,

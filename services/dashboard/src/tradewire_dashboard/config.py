@@ -35,8 +35,26 @@ class Settings(BaseSettings):
         default_factory=lambda: ["127.0.0.1", "localhost"],
         description="Host names served; WebSocket Origins are checked against them too.",
     )
+    demo: bool = Field(
+        False, description="Create the demo user at the first start and print its password (./tw up turns it on)."
+    )
     demo_username: str = "demo"
     demo_password: SecretStr | None = Field(None, description="Generated once and kept in data_dir when unset.")
+    tls: bool = Field(
+        False, description="Served over HTTPS by a proxy that sets X-Forwarded-Proto: secure cookies, HSTS, redirect."
+    )
+    csrf_trusted_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed to POST forms; with tls, https://<each allowed host>."
+    )
+    hsts_seconds: int = Field(31_536_000, ge=0, description="Strict-Transport-Security max-age, with tls.")
+    hsts_include_subdomains: bool = True
+    hsts_preload: bool = False
+    tls_redirect_exempt_probes: bool = Field(
+        True, description="With tls, /metrics and the login page answer plain http too (container probes)."
+    )
+    login_failures_per_user: int = Field(5, ge=1, description="Failed logins per user name and address, per window.")
+    login_failures_per_address: int = Field(50, ge=1, description="Failed logins per client address, per window.")
+    login_failure_window_s: int = Field(900, ge=1, description="How long failed logins are counted.")
     # Like the gateway's: 1000 `request_status` in 10 s from one user once added 4,000 stream entries
     # and 2,000 command keys, and held 60 Redis connections.
     commands_per_minute: float = Field(60.0, gt=0, description="Sustained command rate per user, every socket.")

@@ -12,6 +12,7 @@ from django.conf import settings as django_settings
 
 from tradewire_bus.logs import formatter
 from tradewire_dashboard.config import Settings
+from tradewire_dashboard.security import https_settings, silenced_checks
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -61,6 +62,7 @@ def django_settings_for(settings: Settings) -> dict[str, Any]:
         ],
         "MIDDLEWARE": [
             "django.middleware.security.SecurityMiddleware",
+            "tradewire_dashboard.security.ContentSecurityPolicy",
             "django.contrib.sessions.middleware.SessionMiddleware",
             "django.middleware.common.CommonMiddleware",
             "django.middleware.csrf.CsrfViewMiddleware",
@@ -115,6 +117,8 @@ def django_settings_for(settings: Settings) -> dict[str, Any]:
             "root": {"handlers": ["console"], "level": settings.log_level.upper()},
         },
         "TRADEWIRE": settings,
+        **https_settings(settings),
+        "SILENCED_SYSTEM_CHECKS": silenced_checks(settings),
     }
 
 
