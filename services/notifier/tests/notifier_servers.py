@@ -116,8 +116,12 @@ class TelegramStub(_Server):
         if self.flood_for > 0:
             self.flood_for -= 1
             return web.json_response(
-                {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
-                 "parameters": {"retry_after": 1}},
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry after 1",
+                    "parameters": {"retry_after": 1},
+                },
                 status=429,
             )
         chat_id, text = int(params["chat_id"]), str(params["text"])
@@ -221,7 +225,7 @@ class ChatWebhook(_Server):
 class Mailbox:
     messages: list[Message] = field(default_factory=list)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(message_from_bytes(envelope.content))
         return "250 Message accepted for delivery"
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from notifier_harness import a_notice, trade
+
 from tradewire_notifier.messages import money, notice, render, summary
 from tradewire_schemas import CommandResult, Heartbeat, PriceUpdated, StatusChanged
 
@@ -44,11 +45,19 @@ def test_a_status_change_carries_its_reason_and_who_did_it() -> None:
 
 def test_prices_stats_and_heartbeats_make_no_message() -> None:
     price = PriceUpdated(
-        bot_id="d", symbol="BTC/USDT", last=Decimal(1), bid=Decimal(1), ask=Decimal(1), change_pct=Decimal(0), iteration=1
+        bot_id="d",
+        symbol="BTC/USDT",
+        last=Decimal(1),
+        bid=Decimal(1),
+        ask=Decimal(1),
+        change_pct=Decimal(0),
+        iteration=1,
     )
     assert notice(price, None) is None
     assert notice(Heartbeat(bot_id="d", status="running", interval_s=1), None) is None
-    result = CommandResult(bot_id="d", command_id=trade().event_id, command="stop_bot", outcome="completed", message="ok")
+    result = CommandResult(
+        bot_id="d", command_id=trade().event_id, command="stop_bot", outcome="completed", message="ok"
+    )
     assert notice(result, None) is not None
 
 

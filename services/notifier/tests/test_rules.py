@@ -4,6 +4,7 @@ from datetime import UTC, datetime, time
 from decimal import Decimal
 
 from notifier_harness import trade
+
 from tradewire_notifier.rules import due_at, wanted
 from tradewire_notifier.settings import QuietHours, Rules
 from tradewire_schemas import StatusChanged

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from notifier_harness import a_notice
+
 from tradewire_notifier.store import Store
 
 

@@ -103,7 +103,7 @@ class Sender:
         ids = [p.event_id for p in batch]
         attempts = max(p.attempts for p in batch) + 1
         shape = "summary" if len(batch) > 1 else "single"
-        waited = self._clock() - min(p.due for p in batch)
+        waited = self._clock() - min(p.created for p in batch)
         if failed.permanent or waited > self._delivery.give_up_after_s:
             self._store.dead(self.name, ids, str(failed))
             self._metrics.sends.labels(self.name, shape, "dead").inc()

@@ -63,7 +63,7 @@ class Delivery(BaseModel):
     retry_min_s: float = Field(default=1.0, gt=0, description="First retry delay after a failed send.")
     retry_max_s: float = Field(default=300.0, gt=0, description="Longest retry delay.")
     give_up_after_s: float = Field(
-        default=86_400.0, gt=0, description="A message not delivered this long after it was due is dead-lettered."
+        default=86_400.0, gt=0, description="A message not delivered this long after it was queued is dead-lettered."
     )
     timeout_s: float = Field(default=10.0, gt=0, description="How long one send may take.")
 

@@ -7,10 +7,12 @@ we only decide what to say.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from tradewire_notifier.destinations.base import DeliveryFailed
 from tradewire_notifier.messages import Notice, render
@@ -30,7 +32,11 @@ def make_bot(destination: TelegramDestination) -> Bot:
     )
 
 
-def seconds(period: int | float | dt.timedelta) -> float:
+def retry_after_s(flood: RetryAfter) -> float:
+    # PTB 22 warns that `retry_after` becomes a timedelta in its next major version; either is fine here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        period = flood.retry_after
     return period.total_seconds() if isinstance(period, dt.timedelta) else float(period)
 
 
@@ -50,7 +56,7 @@ class TelegramOutlet:
             try:
                 await self.bot.send_message(chat, text[:MESSAGE_LIMIT])
             except RetryAfter as flood:
-                raise DeliveryFailed(str(flood), retry_after_s=seconds(flood.retry_after)) from flood
+                raise DeliveryFailed(str(flood), retry_after_s=retry_after_s(flood)) from flood
             except (BadRequest, Forbidden, InvalidToken) as refused:
                 raise DeliveryFailed(f"{type(refused).__name__}: {refused}", permanent=True) from refused
             except TelegramError as error:  # NetworkError, TimedOut: the API is away for now
