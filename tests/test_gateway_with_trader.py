@@ -142,3 +142,21 @@ async def test_commands_through_the_gateway_drive_a_real_trader_and_its_events_s
             return bool((await http.get("/api/v1/bots/alpha")).json()["stale"])
 
         await eventually(alpha_is_stale, timeout=15, interval=0.2, what="alpha marked stale once heartbeats stop")
+
+
+async def test_the_kill_switch_over_http_halts_a_real_trader(services: tuple[str, subprocess.Popen[bytes]]) -> None:
+    url, _ = services
+    async with httpx.AsyncClient(base_url=url, headers=AUTH, timeout=15) as http:
+
+        async def alpha_is_live() -> bool:
+            bots = (await http.get("/api/v1/bots")).json()["bots"]
+            return any(bot["bot_id"] == "alpha" and bot["liveness"] == "live" for bot in bots)
+
+        await eventually(alpha_is_live, timeout=30, interval=0.1, what="trader alpha live through the gateway")
+        answer = await http.post("/api/v1/bots/alpha/commands", json={"command": "halt_bot"})
+        assert answer.status_code == 200, answer.text
+        result = answer.json()
+        assert (result["command"], result["outcome"]) == ("halt_bot", "completed")
+        assert result["message"].startswith("alpha halted;")
+        state = (await http.get("/api/v1/bots/alpha")).json()
+        assert state["status"] == "stopped"  # the status change is on the bus before the result

@@ -91,3 +91,35 @@ async def test_request_status_republishes_status_stats_heartbeat_and_price(
     assert {type(e) for e in fresh} >= {StatusChanged, StatsUpdated, Heartbeat, CommandResult}
     assert fresh[-1] == result.model_copy(update={"seq": fresh[-1].seq})
     assert result.message.startswith("demo is running: position 0 BTC, equity 10000 USDT, 0 trades")
+
+
+async def test_halt_bot_cancels_every_open_order_on_the_exchange_books_partial_fills_and_stops(
+    tmp_path: Path,
+) -> None:
+    from live_harness import Clock, LiveRun, settings_for_live
+
+    from tradewire_schemas import HaltBot
+    from tradewire_trader.binance_stub import BinanceStub
+    from tradewire_trader.strategies import Intent
+
+    stub = BinanceStub()
+    await stub.start()
+    run = await LiveRun.start(stub, settings_for_live(tmp_path, stub.url), Clock())
+    try:
+        run.strategy.intents.append(Intent("buy", D("0.02"), "test", D("41000")))
+        await run.candle()
+        ours = stub.account.orders[0]
+        stub.account.fill(ours, D("0.005"))
+        foreign = stub.account.place("BTCUSDT", "BUY", "LIMIT", D("0.001"), D("40000"), "by-hand-1")  # not ours
+        result = await CommandHandler(run.trader, 5.0).handle(HaltBot(bot_id=run.trader.bot_id, actor="ops"))
+        assert (result.outcome, result.message) == (
+            "completed",
+            f"{run.trader.bot_id} halted; 2 open order(s) canceled",
+        )
+        assert (ours.status, foreign.status) == ("CANCELED", "CANCELED")
+        assert run.trader.status == "stopped" and not run.exchange.orders
+        assert [t.amount for t in run.trades()] == [D("0.005")]
+        run.assert_book_matches_account()
+    finally:
+        await run.close()
+        await stub.stop()

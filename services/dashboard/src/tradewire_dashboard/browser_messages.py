@@ -2,7 +2,7 @@
 
 Out, every message is `{"type": ..., "bot_id": ..., "offset": ..., "data": {...}}` where `offset` is
 the bus stream offset it reflects (the browser resumes after it). Decimals stay exact strings.
-In, the browser sends `{"command": "start_bot" | "stop_bot" | "request_status", "bot_id": ...}`.
+In, the browser sends `{"command": "start_bot" | "stop_bot" | "request_status" | "halt_bot", "bot_id": ...}`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ Message = dict[str, Any]
 class BrowserCommand(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    command: Literal["request_status", "start_bot", "stop_bot"]
+    command: Literal["request_status", "start_bot", "stop_bot", "halt_bot"]
     bot_id: BotId
     request_id: str | None = Field(default=None, max_length=64, description="Echoed back in `bot_control`.")
 

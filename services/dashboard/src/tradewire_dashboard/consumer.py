@@ -24,7 +24,7 @@ from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.browser_messages import BadBrowserInput, BrowserCommand, parse_browser_command
 from tradewire_dashboard.runtime import DashboardRuntime
-from tradewire_schemas import BOT_ID_PATTERN, STREAM_OFFSET_PATTERN, RequestStatus, StartBot, StopBot
+from tradewire_schemas import BOT_ID_PATTERN, STREAM_OFFSET_PATTERN, HaltBot, RequestStatus, StartBot, StopBot
 
 log = logging.getLogger("tradewire.dashboard.consumer")
 
@@ -38,9 +38,10 @@ CLOSE_BUS_FAILED = 1011
 # offset reached Redis, failed there, and closed the socket with 1011 (the gateway had the same bug).
 _OFFSET = re.compile(STREAM_OFFSET_PATTERN)
 _BOT = re.compile(BOT_ID_PATTERN)
-_COMMANDS: dict[str, type[StartBot] | type[StopBot] | type[RequestStatus]] = {
+_COMMANDS: dict[str, type[StartBot] | type[StopBot] | type[RequestStatus] | type[HaltBot]] = {
     "start_bot": StartBot,
     "stop_bot": StopBot,
+    "halt_bot": HaltBot,
     "request_status": RequestStatus,
 }
 

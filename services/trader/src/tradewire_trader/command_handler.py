@@ -1,4 +1,4 @@
-"""Answers `start_bot`, `stop_bot` and `request_status`: one method per command, found by its type.
+"""Answers `start_bot`, `stop_bot`, `request_status` and `halt_bot`: one method per command, found by its type.
 
 Every command gets exactly one `command_result`, queued after the facts it caused, so a sender that
 sees the result can already see the status change. Repeats are no-ops with a result that says so.
@@ -14,6 +14,7 @@ from tradewire_bus.logs import trace
 from tradewire_schemas import (
     Command,
     CommandResult,
+    HaltBot,
     Heartbeat,
     Outcome,
     RequestStatus,
@@ -35,6 +36,7 @@ class CommandHandler:
             "start_bot": self.start_bot,  # type: ignore[dict-item]
             "stop_bot": self.stop_bot,  # type: ignore[dict-item]
             "request_status": self.request_status,  # type: ignore[dict-item]
+            "halt_bot": self.halt_bot,  # type: ignore[dict-item]
         }
 
     async def handle(self, command: Command) -> CommandResult:
@@ -75,6 +77,20 @@ class CommandHandler:
         canceled = await trader.cancel_open_orders()
         trader.change_status("stopped", f"stopped by {command.actor}", command.actor)
         return "completed", f"{trader.bot_id} stopped; {canceled} open order(s) canceled"
+
+    async def halt_bot(self, command: HaltBot) -> tuple[Outcome, str]:
+        """The kill switch: no new orders at once, every open order of the market canceled, then stopped.
+
+        Unlike `stop_bot` it also acts when the bot is already stopped, and on the exchange it cancels every
+        open order of the symbol, ours or not, and orders whose fate is still unknown.
+        """
+        trader = self.trader
+        trader.status = "stopped"
+        canceled, failed = await trader.cancel_everything()
+        trader.change_status("stopped", f"halted by {command.actor}: {canceled} open order(s) canceled", command.actor)
+        if failed:
+            return "rejected", f"{trader.bot_id} stopped, but canceling failed: {failed}; check the exchange by hand"
+        return "completed", f"{trader.bot_id} halted; {canceled} open order(s) canceled"
 
     async def request_status(self, command: RequestStatus) -> tuple[Outcome, str]:
         # Re-publish the current picture so every reader's snapshot is fresh.

@@ -193,6 +193,16 @@ class LiveExchange:
         self._update(order, raw)  # kept until its trades are booked: a partial fill is not lost
         return raw
 
+    async def cancel_all(self) -> int:
+        """Cancel every open order of the symbol on the exchange, ours or not (the kill switch)."""
+        if self._paused():
+            raise ccxt.DDoSProtection(f"not sending: the exchange asked us to wait until {self.paused_until:.0f}")
+        open_now = await self.client.fetch_open_orders(self.rules.symbol)
+        if not open_now:
+            return 0
+        await self.client.cancel_all_orders(self.rules.symbol)
+        return len(open_now)
+
     # --- what happened ----------------------------------------------------------------------------
     async def settle(self, candle: Candle) -> list[Fill]:
         self.last_price = candle.close

@@ -137,6 +137,20 @@ class Trader:
             self.store.save(self.snapshot())
         return canceled
 
+    async def cancel_everything(self) -> tuple[int, str]:
+        """Cancel every open order of the market (live: all of them on the exchange); (count, error or "")."""
+        cancel_all = getattr(self.exchange, "cancel_all", None)
+        if cancel_all is None:
+            return await self.cancel_open_orders(), ""
+        try:
+            canceled = await cancel_all()
+        except ccxt.BaseError as error:
+            log.error("halt: canceling every open order failed: %s: %s", type(error).__name__, error)
+            return 0, f"{type(error).__name__}: {error}"
+        self.book_fills(await self.exchange.follow_orders())  # type: ignore[attr-defined]
+        self.store.save(self.snapshot())
+        return canceled, ""
+
     # --- the loop -------------------------------------------------------------------------------
     async def run(self, market: MarketData) -> None:
         """Trade every candle the market yields, until it ends or the task is cancelled."""

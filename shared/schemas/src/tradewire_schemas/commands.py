@@ -74,11 +74,18 @@ class RequestStatus(CommandBase):
     type: Literal["request_status"] = "request_status"
 
 
-Command = Annotated[StartBot | StopBot | RequestStatus, Field(discriminator="type")]
+class HaltBot(CommandBase):
+    """The kill switch: cancel every open order of the bot's market on the exchange, then stop."""
+
+    type: Literal["halt_bot"] = "halt_bot"
+
+
+Command = Annotated[StartBot | StopBot | RequestStatus | HaltBot, Field(discriminator="type")]
 COMMAND_TYPES: dict[str, type[CommandBase]] = {
     "start_bot": StartBot,
     "stop_bot": StopBot,
     "request_status": RequestStatus,
+    "halt_bot": HaltBot,
 }
 
 commands: TypeAdapter[Command] = TypeAdapter(Command)

@@ -21,7 +21,7 @@ from tradewire_schemas.primitives import (
 Mode = Literal["paper", "live"]
 Side = Literal["buy", "sell"]
 BotStatus = Literal["running", "stopped", "error"]
-CommandName = Literal["start_bot", "stop_bot", "request_status"]
+CommandName = Literal["start_bot", "stop_bot", "request_status", "halt_bot"]
 Outcome = Literal["accepted", "rejected", "completed"]
 
 

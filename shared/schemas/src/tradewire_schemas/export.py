@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from tradewire_schemas.commands import Command, RequestStatus, StartBot, StopBot
+from tradewire_schemas.commands import Command, HaltBot, RequestStatus, StartBot, StopBot
 from tradewire_schemas.events import (
     CommandResult,
     Event,
@@ -36,6 +36,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "commands/start_bot": StartBot,
     "commands/stop_bot": StopBot,
     "commands/request_status": RequestStatus,
+    "commands/halt_bot": HaltBot,
     "envelope": Envelope,
 }
 UNIONS: dict[str, Any] = {"event": Event, "command": Command}

@@ -77,6 +77,8 @@ function renderControls() {
     button.disabled = !config.canControl || !state || busy || (state.status === wanted && !state.offline);
     button.title = config.canControl ? "" : "You do not have permission to start or stop bots";
   }
+  // The kill switch works in any state: a stopped bot may still have orders open on the exchange.
+  $("halt-button").disabled = !config.canControl || !state || busy;
 }
 
 function renderPrice(direction) {
@@ -349,7 +351,7 @@ function sendControl(command, button) {
     return;
   }
   button.dataset.label = button.dataset.label || button.textContent;
-  button.textContent = command === "start_bot" ? "Starting…" : "Stopping…";
+  button.textContent = { start_bot: "Starting…", halt_bot: "Halting…" }[command] || "Stopping…";
   button.classList.add("pending");
   button.setAttribute("aria-busy", "true");
   pending.set(requestId, button);
@@ -359,6 +361,7 @@ function sendControl(command, button) {
 $("bot-select").addEventListener("change", (event) => select(event.target.value, { remember: true }));
 $("start-button").addEventListener("click", (event) => sendControl("start_bot", event.currentTarget));
 $("stop-button").addEventListener("click", (event) => sendControl("stop_bot", event.currentTarget));
+$("halt-button").addEventListener("click", (event) => sendControl("halt_bot", event.currentTarget));
 // The one way the page asks for the status: when the user says so (the original design's rule).
 $("refresh-button").addEventListener("click", () => {
   socket.send({ command: "request_status", bot_id: selected, request_id: `refresh-${Date.now()}` });
