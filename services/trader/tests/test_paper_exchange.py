@@ -169,3 +169,25 @@ async def test_state_round_trips_through_json() -> None:
     twin.restore(paper.state())
     assert twin.balances == paper.balances and twin.open_orders == paper.open_orders
     assert (twin.next_order_number, twin.last_price) == (2, D("42000"))
+
+
+async def test_with_fee_side_get_fees_are_charged_in_the_coin_received_as_binance_does() -> None:
+    from tradewire_trader.accounting import Book
+
+    paper = exchange()
+    paper.fee_side = "get"
+    book = Book()
+    paper.match(candle("41900", "42100", "41800", "42000"))
+    await paper.create_order("BTC/USDT", "market", "buy", D("0.01234"))
+    [bought] = paper.match(candle("42000", "42500", "41900", "42400", ts=60_000))
+    # the buy's fee is 0.1 % of the 0.01234 BTC received: 0.00001234 BTC; the quote pays only the cost
+    assert (bought.fee, bought.fee_currency) == (D("0.00001234"), "BTC")
+    assert paper.balances.total("BTC") == D("0.01232766")
+    assert paper.balances.total("USDT") == D("10000") - D("42021.00") * D("0.01234")
+    book.apply(bought)
+    await paper.create_order("BTC/USDT", "market", "sell", D("0.01232"))
+    [sold] = paper.match(candle("42400", "42500", "42300", "42400", ts=120_000))
+    # the sell's fee is in the USDT received: 0.01232 x 42378.80 x 0.001 = 0.52210681 (rounded down)
+    assert (sold.fee, sold.fee_currency) == (D("0.52210681"), "USDT")
+    book.apply(sold)
+    assert book.position == paper.balances.total("BTC") == D("0.00000766")

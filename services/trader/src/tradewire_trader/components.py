@@ -24,6 +24,7 @@ def build_paper_exchange(settings: Settings) -> PaperExchange:
         taker_fee=settings.taker_fee,
         maker_fee=settings.maker_fee,
         slippage=settings.slippage,
+        fee_side=settings.fee_side,
     )
 
 

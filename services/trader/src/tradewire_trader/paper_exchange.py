@@ -2,15 +2,17 @@
 
 Market orders fill at the next candle's open plus slippage, with the taker fee. Limit orders fill at
 their limit once a candle trades through it, with the maker fee. Funds are held while an order is
-open. Orders fill completely or not at all. Fees are charged in the quote currency on both sides.
+open. Orders fill completely or not at all. Fees are charged in the quote currency on both sides, or, with
+`fee_side="get"`, in the coin received (base on a buy, quote on a sell, rounded down to 8 decimals) as
+Binance charges them, so paper and live books differ only by the market.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from decimal import Decimal
-from typing import Any
+from decimal import ROUND_DOWN, Decimal
+from typing import Any, Literal
 
 import ccxt  # type: ignore[import-untyped]
 
@@ -20,6 +22,7 @@ from tradewire_trader.orders import Balances, Fill, Order, OrderSide, OrderType
 
 log = logging.getLogger("tradewire.trader.paper")
 ZERO = Decimal(0)
+EIGHT = Decimal("0.00000001")
 
 
 class PaperExchange:
@@ -31,6 +34,7 @@ class PaperExchange:
         taker_fee: Decimal,
         maker_fee: Decimal,
         slippage: Decimal,
+        fee_side: Literal["quote", "get"] = "quote",
         orders: list[Order] | None = None,
         next_order_number: int = 1,
         last_price: Decimal | None = None,
@@ -40,6 +44,7 @@ class PaperExchange:
         self.taker_fee = taker_fee
         self.maker_fee = maker_fee
         self.slippage = slippage
+        self.fee_side = fee_side
         self.open_orders: dict[str, Order] = {order.id: order for order in orders or []}
         self.next_order_number = next_order_number
         self.last_price = last_price
@@ -155,23 +160,33 @@ class PaperExchange:
             price, rate, taker = order.price, self.maker_fee, False
         cost = price * order.amount
         fee = cost * rate
+        base_fee = ZERO  # with fee_side "get" a buy's fee comes out of the coins it brings
+        if self.fee_side == "get" and order.side == "buy":
+            fee = base_fee = (order.amount * rate).quantize(EIGHT, rounding=ROUND_DOWN)
+        elif self.fee_side == "get":
+            fee = fee.quantize(EIGHT, rounding=ROUND_DOWN)
+        fee_currency = self.base if base_fee else self.quote
+        quote_fee = ZERO if base_fee else fee
         del self.open_orders[order.id]
         self._release(order)
         if order.side == "buy":
             free_quote = self.balances.free.get(self.quote, ZERO)
-            if free_quote < cost + fee:  # the market gapped past what was held: refuse, as an exchange would
-                order.status, order.reason = "rejected", f"needs {cost + fee} {self.quote}, {free_quote} available"
+            if free_quote < cost + quote_fee:  # the market gapped past what was held: refuse, as an exchange would
+                order.status, order.reason = (
+                    "rejected",
+                    f"needs {cost + quote_fee} {self.quote}, {free_quote} available",
+                )
                 log.warning("paper order %s rejected at fill: %s", order.id, order.reason)
                 return None
-            self.balances.free[self.quote] = free_quote - cost - fee
-            self.balances.free[self.base] = self.balances.free.get(self.base, ZERO) + order.amount
+            self.balances.free[self.quote] = free_quote - cost - quote_fee
+            self.balances.free[self.base] = self.balances.free.get(self.base, ZERO) + order.amount - base_fee
         else:
             self.balances.free[self.base] = self.balances.free.get(self.base, ZERO) - order.amount
             self.balances.free[self.quote] = self.balances.free.get(self.quote, ZERO) + cost - fee
         order.status, order.filled, order.average = "closed", order.amount, price
-        order.fee, order.fee_currency = fee, self.quote
+        order.fee, order.fee_currency = fee, fee_currency
         return Fill(
-            order.id, order.symbol, order.side, price, order.amount, fee, self.quote, candle.timestamp_ms, taker
+            order.id, order.symbol, order.side, price, order.amount, fee, fee_currency, candle.timestamp_ms, taker
         )
 
     def _release(self, order: Order) -> None:

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     taker_fee: Decimal = Field(Decimal("0.001"), ge=0, lt=1)
     maker_fee: Decimal = Field(Decimal("0.001"), ge=0, lt=1)
     slippage: Decimal = Field(Decimal("0.0005"), ge=0, lt=1, description="Fraction added against a market order.")
+    fee_side: Literal["quote", "get"] = Field(
+        "quote", description="Paper: fees in the quote coin, or in the coin received (get), as Binance charges them."
+    )
 
     # live exchange
     exchange: str = "binance"
