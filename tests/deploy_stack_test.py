@@ -32,10 +32,12 @@ from tradewire_stack.stack import Stack
 from tradewire_stack.steps import step
 from tradewire_testing import eventually_sync
 from tradewire_testing.chromium import CHROMIUM, CHROMIUM_ARGS
+from tradewire_testing.redis_acl import service_users
 
 pytestmark = [pytest.mark.containers, pytest.mark.timeout(1200)]
 
 BOT = "stack"
+ACL_EXAMPLE = Path(__file__).resolve().parents[1] / "deploy" / "redis" / "users.acl.example"
 TOKEN = "stack-test-control-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 DEMO_PASSWORD = "stack-test-demo-password"
@@ -96,9 +98,18 @@ def built(container_engine: Engine) -> list[images.Built]:
 
 
 def write_env_files(folder: Path) -> None:
+    # Redis runs with the ACL users of deploy/redis/users.acl.example, fresh passwords for this run;
+    # each service reaches it as its own user.
+    users = service_users(ACL_EXAMPLE, BOT)
+    (folder / "users.acl").write_text(users.acl)
+    urls = {
+        f"{service}.env": {f"{service.upper()}_REDIS_URL": users.url(service, host="redis")}
+        for service in users.passwords
+    }
     for name, values in ENV_FILES.items():
         # Compose reads env files literally: JSON values need no quoting beyond their own.
-        (folder / name).write_text("".join(f"{key}={value}\n" for key, value in values.items()))
+        lines = {**values, **urls.get(name, {})}
+        (folder / name).write_text("".join(f"{key}={value}\n" for key, value in lines.items()))
 
 
 async def next_frame(ws: ClientConnection, wanted: Any, timeout: float = 60) -> dict[str, Any]:

@@ -48,7 +48,8 @@ class RedisServer:
         self.port = port or free_port()
         self._dir = tempfile.TemporaryDirectory(prefix="tradewire-redis-")
         self._process: subprocess.Popen[bytes] | None = None
-        # With `acl` (lines of an ACL file), the default user is off and `url` logs in as `admin`.
+        # With `acl` (lines of an ACL file), `url` logs in as an added `admin`; the default user is off
+        # unless those lines define it.
         self.admin_password = secrets.token_hex(16) if acl is not None else None
         self.acl = acl
 
@@ -87,9 +88,10 @@ class RedisServer:
         ]
         if self.acl is not None:
             users = self.directory / "users.acl"
-            users.write_text(
-                f"user default off\nuser admin on >{self.admin_password} ~* &* +@all\n{self.acl.strip()}\n"
-            )
+            lines = self.acl.strip().splitlines()
+            if not any(line.startswith("user default ") for line in lines):
+                lines.insert(0, "user default off")
+            users.write_text("\n".join([f"user admin on >{self.admin_password} ~* &* +@all", *lines]) + "\n")
             args += ["--aclfile", str(users)]
         self._process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
