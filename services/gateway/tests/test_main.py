@@ -44,6 +44,17 @@ def test_an_invalid_setting_exits_2_with_the_reason(capsys: pytest.CaptureFixtur
     assert "invalid settings" in capsys.readouterr().err
 
 
+def test_a_short_token_is_refused_without_being_echoed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 17, finding 10: pydantic's message quoted the token itself.
+    monkeypatch.setenv("GATEWAY_TOKENS", '[{"name": "ops", "token": "short-secret", "scopes": ["read"]}]')
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "tokens.0.token" in err and "16" in err
+    assert "short-secret" not in err
+
+
 @pytest.fixture
 def gateway_process(redis_server: RedisServer) -> Iterator[tuple[subprocess.Popen[str], int, list[str]]]:
     port = free_port()

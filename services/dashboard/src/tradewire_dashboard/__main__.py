@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from tradewire_bus.heap import prepare_for_serving
 from tradewire_bus.redis_url import without_password
 from tradewire_dashboard.config import Settings
+from tradewire_schemas.wire import describe
 
 
 def serve(settings: Settings) -> None:
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings(**{name: value for name, value in flags.items() if value is not None})
     except ValidationError as error:
-        print(f"invalid settings: {error}", file=sys.stderr)
+        print(f"invalid settings: {describe(error)}", file=sys.stderr)  # without the values: secrets
         return 2
     configure_django(settings)
     if args.command == "serve":

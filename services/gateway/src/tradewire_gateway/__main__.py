@@ -16,6 +16,7 @@ from tradewire_bus.heap import prepare_for_serving
 from tradewire_bus.logs import configure_logging
 from tradewire_gateway.app import create_app
 from tradewire_gateway.settings import Settings
+from tradewire_schemas.wire import describe
 
 
 def parser() -> argparse.ArgumentParser:
@@ -36,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = settings_from(args)
     except ValidationError as error:
-        print(f"invalid settings: {error}", file=sys.stderr)
+        # Field by field, without the values: pydantic's own text would echo a too-short token.
+        print(f"invalid settings: {describe(error)}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format)
     app = create_app(settings)

@@ -114,7 +114,7 @@ async def test_commands_beyond_the_rate_limit_are_429_per_token(
             for _ in range(3)
         ]
         other_token = await http.post(
-            "/api/v1/bots/alpha/commands", json={"command": "request_status"}, headers=gateway.auth("robot")
+            "/api/v1/bots/alpha/commands", json={"command": "stop_bot"}, headers=gateway.auth("robot")
         )
         limited = await http.post(
             "/api/v1/bots/alpha/commands", json={"command": "request_status"}, headers=gateway.auth("ops")
@@ -134,3 +134,19 @@ async def test_command_outcomes_are_counted_in_metrics(
     text = (await http.get("/metrics")).text
     assert 'tradewire_gateway_commands_total{command="start_bot",outcome="completed",via="http"} 1.0' in text
     assert 'tradewire_gateway_commands_total{command="stop_bot",outcome="no_trader",via="http"} 1.0' in text
+
+
+async def test_a_control_only_token_cannot_read_through_request_status(
+    http: httpx.AsyncClient, gateway: Any, responder: Callable[..., Any]
+) -> None:
+    # Issue 17, finding 10: request_status's answer carries position and profit.
+    trader = await responder("alpha")
+    refused = await http.post(
+        "/api/v1/bots/alpha/commands", json={"command": "request_status"}, headers=gateway.auth("robot")
+    )
+    assert refused.status_code == 403 and "read scope" in refused.json()["detail"]
+    assert trader.received == []
+    stopped = await http.post(
+        "/api/v1/bots/alpha/commands", json={"command": "stop_bot"}, headers=gateway.auth("robot")
+    )
+    assert stopped.status_code == 200  # control it may still

@@ -10,6 +10,7 @@ from tradewire_bus import BusUnavailable, CommandTimeout, NoTraderListening
 from tradewire_bus.rate_limit import RateLimited
 from tradewire_gateway.dependencies import Controller, RuntimeDep
 from tradewire_gateway.routes.bots import BotPath
+from tradewire_gateway.settings import Scope
 from tradewire_gateway.views import CommandRequest, Problem
 from tradewire_schemas import CommandResult
 
@@ -32,7 +33,7 @@ IdempotencyKey = Annotated[
     responses={
         400: {"model": Problem, "description": "The body could not be read at all (e.g. not UTF-8)"},
         401: {"model": Problem, "description": "Missing or unknown token"},
-        403: {"model": Problem, "description": "The token lacks the control scope"},
+        403: {"model": Problem, "description": "The token lacks the control scope (request_status: and read)"},
         429: {"model": Problem, "description": "Too many commands from this token; see Retry-After"},
         503: {"model": Problem, "description": "No trader runs for this bot, or Redis is unreachable"},
         504: {"model": Problem, "description": "The trader did not finish in time; the command may still run"},
@@ -45,6 +46,12 @@ async def send_command(
     principal: Controller,
     idempotency_key: IdempotencyKey = None,
 ) -> CommandResult:
+    if body.command == "request_status" and not principal.may(Scope.READ):
+        # Its answer carries the bot's position and profit: reading, which a control-only token may not.
+        runtime.commander.refused(body.command, "forbidden", "http")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"token {principal.name!r} lacks the read scope that request_status needs"
+        )
     try:
         return await runtime.commander.send(
             bot_id, body.command, principal, via="http", idempotency_key=idempotency_key
