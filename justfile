@@ -31,6 +31,11 @@ gateway *args:
 dashboard *args:
     uv run python deploy/local/launch.py dashboard {{args}}
 
+# Send notifications and take Telegram commands (needs NOTIFIER_DESTINATIONS; docs/notifier.md)
+[group('run')]
+notifier *args:
+    uv run python deploy/local/launch.py notifier {{args}}
+
 # Follow the live bus as JSON, one event per line (`./tw watch alpha --type trade_executed`; `--help`)
 [group('run')]
 watch *args:

@@ -12,6 +12,7 @@ ENTRYPOINTS: dict[str, tuple[str, ...]] = {
     "trader": ("python", "-m", "tradewire_trader", "run"),
     "gateway": ("python", "-m", "tradewire_gateway"),
     "dashboard": ("python", "-m", "tradewire_dashboard", "serve"),
+    "notifier": ("python", "-m", "tradewire_notifier"),
 }
 
 

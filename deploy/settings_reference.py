@@ -35,6 +35,7 @@ SERVICES: dict[str, str] = {
     "trader": "tradewire_trader.settings:Settings",
     "gateway": "tradewire_gateway.settings:Settings",
     "dashboard": "tradewire_dashboard.config:Settings",
+    "notifier": "tradewire_notifier.settings:Settings",
 }
 
 BOUNDS: dict[type, tuple[str, str]] = {  # constraint class: (symbol, attribute holding the bound)
@@ -65,6 +66,8 @@ def settings_class(service: str) -> type[BaseSettings]:
 
 def type_name(annotation: Any) -> str:
     origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:  # e.g. a discriminated union: name what it annotates
+        return type_name(typing.get_args(annotation)[0])
     if origin is Literal:
         return " \\| ".join(f"`{value}`" for value in typing.get_args(annotation))
     if origin in (typing.Union, types.UnionType):

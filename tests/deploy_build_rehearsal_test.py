@@ -24,7 +24,12 @@ import pytest
 from tradewire_testing.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
-OTHERS = {"trader": {"django", "fastapi"}, "gateway": {"django", "ccxt"}, "dashboard": {"fastapi", "ccxt"}}
+OTHERS = {
+    "trader": {"django", "fastapi"},
+    "gateway": {"django", "ccxt"},
+    "dashboard": {"fastapi", "ccxt"},
+    "notifier": {"django", "fastapi", "ccxt"},
+}
 
 
 def deploy_module(name: str) -> ModuleType:
@@ -93,7 +98,8 @@ def test_build_stage_installs_the_service_alone_from_its_copied_inputs(service: 
     probe = (
         "import importlib.util, json, sys;"
         f"m = importlib.import_module('{module}.__main__');"
-        "names = ['tradewire_trader', 'tradewire_gateway', 'tradewire_dashboard', 'django', 'fastapi', 'ccxt'];"
+        "names = ['tradewire_trader', 'tradewire_gateway', 'tradewire_dashboard', 'tradewire_notifier',"
+        " 'django', 'fastapi', 'ccxt'];"
         "print(json.dumps({'file': m.__file__, 'present': [n for n in names if importlib.util.find_spec(n)]}))"
     )
     result = subprocess.run(

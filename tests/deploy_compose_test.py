@@ -29,7 +29,7 @@ COMPOSE_FILES = sorted(DEPLOY.glob("**/compose.yaml"))
 SETTINGS_MODULES = {"gateway": "tradewire_gateway.settings", "dashboard": "tradewire_dashboard.config"}
 # The example committed for each real (gitignored) env file; the default is `<name>.example` beside it.
 EXAMPLES = {DEPLOY / "tradewire.env": DEPLOY / "env.example"}
-PREFIXES = {"TRADER_": "trader", "GATEWAY_": "gateway", "DASHBOARD_": "dashboard"}
+PREFIXES = {"TRADER_": "trader", "GATEWAY_": "gateway", "DASHBOARD_": "dashboard", "NOTIFIER_": "notifier"}
 
 
 def deploy_module(name: str) -> ModuleType:

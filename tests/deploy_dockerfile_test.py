@@ -21,7 +21,7 @@ import pytest
 from tradewire_testing.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
-SERVICES = ("trader", "gateway", "dashboard")
+SERVICES = ("trader", "gateway", "dashboard", "notifier")
 
 
 def deploy_module(name: str) -> ModuleType:
@@ -190,6 +190,20 @@ def test_the_trader_image_serves_metrics_on_the_port_it_exposes(monkeypatch: pyt
     assert settings.metrics_port is not None, "the image should turn the metrics port on"
     assert exposed is not None and exposed.words() == [str(settings.metrics_port)]
     assert settings.metrics_host == "0.0.0.0", "a port bound to the container's loopback is unreachable"
+
+
+def test_the_notifier_image_exposes_its_metrics_port_on_every_interface(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tradewire_notifier.settings import Settings
+
+    final = stages("notifier")[-1]
+    for key, value in final.environment().items():
+        if key.startswith("NOTIFIER_"):
+            monkeypatch.setenv(key, value)
+    settings = Settings()  # read from the environment, as the container's notifier reads it
+    exposed = final.last("EXPOSE")
+    assert exposed is not None and exposed.words() == [str(settings.metrics_port)]
+    assert settings.metrics_host == "0.0.0.0", "a port bound to the container's loopback is unreachable"
+    assert str(settings.state_file).startswith("/state/"), "the state file belongs on the volume"
 
 
 @pytest.mark.parametrize("service", SERVICES)

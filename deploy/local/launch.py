@@ -1,6 +1,6 @@
 """The programs `./tw` runs in the foreground, on this checkout's one Redis (see local_redis.py).
 
-    python deploy/local/launch.py up|trader|gateway|dashboard|watch|redis-cli [args...]
+    python deploy/local/launch.py up|trader|gateway|dashboard|notifier|watch|redis-cli [args...]
 
 `./tw` runs these itself rather than through `just`: just reports any recipe it saw interrupted by
 Ctrl-C as failed ("error: interrupted by SIGINT", exit 130) even when the program stopped cleanly,
@@ -25,6 +25,7 @@ PROGRAMS: dict[str, tuple[list[str], str]] = {
     "trader": (["-m", "tradewire_trader", "run"], "one paper trader"),
     "gateway": (["-m", "tradewire_gateway"], "the gateway API and WebSocket"),
     "dashboard": (["-m", "tradewire_dashboard", "serve"], "the dashboard"),
+    "notifier": (["-m", "tradewire_notifier"], "the notifier (needs NOTIFIER_DESTINATIONS; docs/notifier.md)"),
     "watch": ([str(HERE / "watch.py")], "the live bus as JSON, one event per line"),
 }
 

@@ -60,6 +60,7 @@ class TelegramStub(_Server):
         self.updates: list[dict[str, Any]] = []
         self.flood_for: int = 0  # answer this many sendMessage calls with 429 first
         self._ids = itertools.count(1)
+        self._update_ids = itertools.count(1000)
         self._new_update = asyncio.Condition()
 
     @property
@@ -74,6 +75,9 @@ class TelegramStub(_Server):
     def texts(self, chat_id: int | None = None) -> list[str]:
         return [text for chat, text in self.sent if chat_id is None or chat == chat_id]
 
+    def next_update_id(self) -> int:
+        return next(self._update_ids)
+
     async def push(self, update: dict[str, Any]) -> None:
         async with self._new_update:
             self.updates.append(update)
@@ -85,7 +89,7 @@ class TelegramStub(_Server):
         message_id = next(self._ids)
         await self.push(
             {
-                "update_id": 1000 + message_id,
+                "update_id": self.next_update_id(),
                 "message": {
                     "message_id": message_id,
                     "date": int(time.time()),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +53,7 @@ def _now() -> float:
 class Store:
     def __init__(self, path: Path | str) -> None:
         # One connection, used from the event loop's thread only; each call is a short transaction.
+        self._path = path
         self._db = sqlite3.connect(path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL in WAL mode survives a crash of the process (the case that matters: a restart); only a
@@ -130,8 +132,11 @@ class Store:
             )
 
     def counts(self) -> dict[tuple[str, str], int]:
-        rows = self._db.execute("SELECT destination, status, COUNT(*) FROM outbox GROUP BY destination, status")
-        return {(d, s): n for d, s, n in rows}
+        """Messages by (destination, status). Safe from any thread (the metrics server scrapes from its own):
+        it reads through a connection of its own, which WAL lets run beside the writer."""
+        with closing(sqlite3.connect(self._path)) as db:
+            rows = db.execute("SELECT destination, status, COUNT(*) FROM outbox GROUP BY destination, status")
+            return {(d, s): n for d, s, n in rows}
 
     def dead_letters(self, destination: str | None = None) -> list[tuple[str, str, str, int]]:
         """(destination, event_id, error, attempts) of every message given up on."""
