@@ -26,7 +26,7 @@ pytestmark = pytest.mark.redis
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "deploy" / "redis" / "users.acl.example"
 BOT = "locked"
-READERS = ["gateway", "dashboard"]
+READERS = ["gateway", "dashboard", "notifier"]
 
 
 @pytest.fixture(scope="module")
