@@ -81,6 +81,20 @@ def test_arguments_for_the_trader_must_follow_a_double_dash(capsys: pytest.Captu
     assert "unrecognized arguments: --strategy" in capsys.readouterr().err
 
 
+def test_the_notifier_runs_only_when_destinations_are_configured_and_says_how_otherwise(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    up = load_up()
+    monkeypatch.delenv("NOTIFIER_DESTINATIONS", raising=False)
+    assert "notifier" not in up.service_commands([])
+    assert "notifier: off; to turn it on, set NOTIFIER_DESTINATIONS" in capsys.readouterr().out
+    monkeypatch.setenv("NOTIFIER_DESTINATIONS", '[{"kind": "slack", "name": "s", "url": "http://127.0.0.1:9/x"}]')
+    commands = up.service_commands([])
+    assert commands["notifier"][-2:] == ["-m", "tradewire_notifier"]
+    monkeypatch.setenv("NOTIFIER_METRICS_PORT", "18004")
+    assert up.Endpoint("notifier metrics", "http://127.0.0.1:18004/metrics") in up.endpoints({"notifier"}, [])
+
+
 def test_without_any_redis_the_embedded_fakeredis_is_chosen(
     private_redis: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

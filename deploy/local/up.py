@@ -106,12 +106,21 @@ def choose_redis() -> tuple[str, list[str] | None]:
     return url, [sys.executable, str(Path(__file__).with_name("embedded_redis.py")), "--port", str(port)]
 
 
+def notifier_configured() -> bool:
+    return os.environ.get("NOTIFIER_DESTINATIONS", "").strip() not in ("", "[]")
+
+
 def service_commands(trader_args: list[str]) -> dict[str, list[str]]:
     wanted = {
         "trader": ("tradewire_trader", ["run", *trader_args]),
         "gateway": ("tradewire_gateway", []),
         "dashboard": ("tradewire_dashboard", ["serve"]),
     }
+    # The notifier sends messages to places outside this machine: only when someone configured where.
+    if notifier_configured():
+        wanted["notifier"] = ("tradewire_notifier", [])
+    else:
+        say("notifier: off; to turn it on, set NOTIFIER_DESTINATIONS (a JSON list, docs/notifier.md)")
     commands = {}
     for name, (package, args) in wanted.items():
         if importlib.util.find_spec(f"{package}.__main__") is None:
@@ -147,6 +156,14 @@ def endpoints(services: set[str], trader_args: list[str]) -> list[Endpoint]:
         gateway = GatewaySettings()
         base = f"http://{_shown(gateway.host)}:{gateway.port}"
         found += [Endpoint("gateway API docs", f"{base}/docs"), Endpoint("gateway metrics", f"{base}/metrics")]
+    if "notifier" in services:
+        from tradewire_notifier.settings import Settings as NotifierSettings
+
+        notifier = NotifierSettings()
+        if notifier.metrics_port:
+            found.append(
+                Endpoint("notifier metrics", f"http://{_shown(notifier.metrics_host)}:{notifier.metrics_port}/metrics")
+            )
     if "trader" in services:
         from tradewire_trader.__main__ import parser as trader_parser
         from tradewire_trader.__main__ import settings_from
@@ -222,6 +239,9 @@ async def run(trader_args: list[str]) -> int:
     os.environ.setdefault("TRADER_METRICS_PORT", TRADER_METRICS_PORT)
     # The quick start logs in as the demo user; production (compose, or `serve` alone) has none.
     os.environ.setdefault("DASHBOARD_DEMO", "true")
+    # The notifier's cursor and outbox beside Redis's data; its links open this dashboard.
+    os.environ.setdefault("NOTIFIER_STATE_FILE", str(local_redis.var_dir() / "notifier.sqlite3"))
+    os.environ.setdefault("NOTIFIER_DASHBOARD_URL", f"http://127.0.0.1:{os.environ.get('DASHBOARD_PORT', '8001')}")
     commands = service_commands(trader_args)
     try:
         wanted = endpoints(set(commands), trader_args)
