@@ -14,6 +14,7 @@ import sys
 
 from prometheus_client import start_http_server
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from tradewire_bus import RedisBus
 from tradewire_bus.logs import configure_logging
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     parser().parse_args(argv)
     try:
         settings = Settings()
-    except ValidationError as error:
+    except (ValidationError, SettingsError) as error:  # SettingsError: a variable that is not even JSON
         print(f"invalid settings: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format)
