@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -90,6 +91,15 @@ async def test_past_the_rate_limit_what_waits_is_summed_up(tmp_path: Path) -> No
         queue(a_notice(), a_notice())
         await eventually(lambda: outlet.summaries, timeout=5, what="a summary of the other two")
         assert len(outlet.singles) == 1 and [len(s) for s in outlet.summaries] == [2]
+
+
+async def test_a_message_due_later_waits_until_then(tmp_path: Path) -> None:
+    # What quiet hours do: the message is queued at once with the time it may go out.
+    async with running(tmp_path, batch_window_s=0) as (_, outlet, _store, queue):
+        due = time.time() + 0.3
+        queue(a_notice(), due=due)
+        await eventually(lambda: outlet.singles, timeout=5, what="the message once due")
+        assert time.time() >= due
 
 
 async def test_a_failed_send_is_retried_until_it_goes_through(tmp_path: Path) -> None:
