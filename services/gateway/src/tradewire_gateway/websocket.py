@@ -26,6 +26,7 @@ from tradewire_bus import (
     Resync,
 )
 from tradewire_bus.rate_limit import RateLimited
+from tradewire_bus.reads import offset_key
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_gateway.auth import SUBPROTOCOL, Principal, bearer_token, token_from_subprotocols
 from tradewire_gateway.frames import (
@@ -103,6 +104,7 @@ class EventSocket:
         self._send_lock = asyncio.Lock()
         self._commands: set[asyncio.Task[None]] = set()
         self._conflated_seen = 0
+        self._covered: dict[str, tuple[int, int]] = {}  # per bot: sent by catch-up or a snapshot
         self._send_timeout_s = runtime.settings.ws_send_timeout_s
         self._stuck = asyncio.Event()
         # The send in progress, if any: (its task, when it began). Checked by `_watch_sends`.
@@ -129,6 +131,10 @@ class EventSocket:
                 # A resumed bot keeps its own offset: the snapshot must not skip trades it has yet to see.
                 after = await self._send_snapshots() | after
             attached_ms = time.time() * 1000
+            # What catch-up or a snapshot already covered, per bot: a live event at or before it is a
+            # duplicate (the hub reads each live event from the stream before relaying it, so one the
+            # catch-up already sent can still arrive after we attached).
+            self._covered = {bot: offset_key(offset) for bot, offset in after.items()}
             attach = hub.attach(self._request.bots, self._request.types, after or None, conflate=not self._request.full)
             async with attach as queue:
                 await self._send(
@@ -211,7 +217,13 @@ class EventSocket:
                 return TOO_SLOW
             self._count_conflated(queue)
             if isinstance(item, Resync):
+                if item.bot_id is None:
+                    self._covered.clear()
+                else:
+                    self._covered.pop(item.bot_id, None)
                 sent = await self._send(resync_text(item))
+            elif offset_key(item.offset) <= self._covered.get(item.event.bot_id, (-1, -1)):
+                continue
             else:
                 sent = await self._send(self._runtime.frames.get(item))
                 self._observe(item, attached_ms)

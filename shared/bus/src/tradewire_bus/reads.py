@@ -19,6 +19,12 @@ _BOT_ID = re.compile(BOT_ID_PATTERN)
 StreamEntry = tuple[str, dict[bytes, bytes]]  # (offset, fields)
 
 
+def offset_key(offset: str) -> tuple[int, int]:
+    """A stream offset ("1700000000000-3") as something that sorts the way Redis orders entries."""
+    millis, _, sequence = offset.partition("-")
+    return int(millis), int(sequence or 0)
+
+
 def stream_entries(raw: object) -> list[StreamEntry]:
     entries = cast(list[tuple[bytes, dict[bytes, bytes]]], raw or [])
     return [(entry_id.decode(), fields) for entry_id, fields in entries]
