@@ -297,3 +297,39 @@ async def test_the_stub_serves_binances_real_filters(run: LiveRun) -> None:
     market = run.exchange.client.markets["ETH/USDT"]
     assert market["limits"]["amount"]["min"] == 0.0001 and market["precision"]["amount"] == 0.0001
     assert run.exchange.rules.min_cost == D("5")
+
+
+async def test_the_stubs_own_filters_refuse_a_limit_price_outside_the_percent_band(
+    run: LiveRun, stub: BinanceStub
+) -> None:
+    await run.candle()
+    with pytest.raises(ccxt.InvalidOrder, match="PERCENT_PRICE_BY_SIDE"):  # 5 x 42000 is the band's top for a buy
+        await run.exchange.create_order("BTC/USDT", "limit", "buy", D("0.001"), D("210000.01"))
+    assert stub.count(ORDER) == 1 and not stub.account.orders and not run.exchange.orders
+
+
+async def test_a_market_order_that_fills_in_part_and_expires_is_booked_for_what_filled(
+    run: LiveRun, stub: BinanceStub
+) -> None:
+    stub.account.market_fill = D("0.5")
+    run.strategy.intents.extend([buy("0.02"), None])
+    await run.candle()
+    await run.candle()
+    assert stub.account.orders[0].status == "EXPIRED"
+    assert [t.amount for t in run.trades()] == [D("0.01")] and not run.exchange.orders
+    run.assert_book_matches_account()
+
+
+async def test_an_order_saved_by_the_previous_version_is_looked_up_not_lost(stub: BinanceStub, tmp_path: Path) -> None:
+    settings = settings_for_live(tmp_path, stub.url)
+    first = await LiveRun.start(stub, settings, Clock())
+    order = await first.exchange.create_order("BTC/USDT", "market", "buy", D("0.01"))
+    old_format = {"unknown:x": {"id": "unknown:x", "clientOrderId": order["clientOrderId"], "status": "open"}}
+    first.store.save(first.trader.snapshot() | {"exchange": {"orders": old_format}})
+    await first.close()
+    second = await LiveRun.start(stub, settings, first.clock)
+    try:
+        assert [t.amount for t in second.trades()] == [D("0.01")]
+        second.assert_book_matches_account()
+    finally:
+        await second.close()
