@@ -14,7 +14,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict
 
 from tradewire_notifier.settings import Topic
-from tradewire_schemas import CommandResult, Event, StatusChanged, TradeExecuted
+from tradewire_schemas import CommandResult, Event, StatsUpdated, StatusChanged, TradeExecuted
 
 Tone = Literal["good", "bad", "neutral"]
 
@@ -114,6 +114,33 @@ def _trade(trade: TradeExecuted) -> dict[str, object]:
         "profit": format(profit, "f"),
         "currency": quote_currency,
     }
+
+
+def daily(bot_id: str, day: str, stats: StatsUpdated, before: StatsUpdated | None, dashboard_url: str | None) -> Notice:
+    """A bot's day: what changed since the previous daily summary (or since it started), and where it stands."""
+    c = stats.quote_currency
+    trades = stats.trades - (before.trades if before else 0)
+    wins = stats.wins - (before.wins if before else 0)
+    losses = stats.losses - (before.losses if before else 0)
+    profit = stats.realized_profit - (before.realized_profit if before else Decimal(0))
+    title = f"{bot_id} on {day}: {trades} trades, realized {money(profit, c, signed=True)}"
+    text = (
+        f"{title} ({wins} won, {losses} lost); equity {money(stats.equity, c)}, unrealized "
+        f"{money(stats.unrealized_profit, c, signed=True)}, win rate {stats.win_rate:.1f} % overall, "
+        f"max drawdown {stats.max_drawdown:.2f} %"
+    )
+    return Notice(
+        event_id=f"daily:{day}:{bot_id}",  # one per bot and day: queued once however often it is computed
+        event_type="daily_summary",
+        topic="daily_summary",
+        bot_id=bot_id,
+        ts=stats.ts.isoformat(),
+        title=title,
+        text=text,
+        tone="good" if profit > 0 else "bad" if profit < 0 else "neutral",
+        url=link(dashboard_url, bot_id),
+        currency=c,
+    )
 
 
 def summary(notices: list[Notice]) -> str:

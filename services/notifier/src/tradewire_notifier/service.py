@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from tradewire_bus import FROM_START, RedisBus, Resync
 from tradewire_bus.backoff import Backoff
+from tradewire_notifier.daily import DailySummaries
 from tradewire_notifier.destinations.base import Outlet
 from tradewire_notifier.destinations.chat_webhooks import ChatWebhookOutlet
 from tradewire_notifier.destinations.smtp import EmailOutlet
@@ -61,6 +62,7 @@ class Notifier:
         }
         self._backoff = Backoff(bus.config.reconnect_min_s, bus.config.reconnect_max_s)
         metrics.watch(store.counts, lambda: bus.stats)
+        self.daily = DailySummaries(settings, bus, store, self._queued)
 
     async def run(self) -> None:
         async with AsyncExitStack() as stack, asyncio.TaskGroup() as tasks:
@@ -82,6 +84,8 @@ class Notifier:
                     )
                     tasks.create_task(commands.run(), name=f"telegram commands {destination.name}")
             tasks.create_task(self._read_forever(), name="bus reader")
+            if self._settings.daily_summary_at is not None:
+                tasks.create_task(self.daily.run(), name="daily summaries")
 
     async def resume_points(self) -> dict[str, str]:
         """Each bot on the bus -> the offset after which to read; its whole history if we have no cursor."""

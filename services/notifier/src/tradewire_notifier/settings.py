@@ -19,8 +19,8 @@ from tradewire_bus import BusConfig
 from tradewire_bus.logs import LogFormat
 
 # What a destination can ask for. `error` is a status change to "error"; `status_change` the others.
-Topic = Literal["trade_entry", "trade_exit", "status_change", "error", "command_result"]
-ALL_TOPICS: frozenset[Topic] = frozenset({"trade_entry", "trade_exit", "status_change", "error"})
+Topic = Literal["trade_entry", "trade_exit", "status_change", "error", "command_result", "daily_summary"]
+ALL_TOPICS: frozenset[Topic] = frozenset({"trade_entry", "trade_exit", "status_change", "error", "daily_summary"})
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -147,6 +147,10 @@ class Settings(BaseSettings):
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=8004, ge=0, le=65535, description="Prometheus /metrics; 0 turns it off.")
     command_timeout_s: float = Field(default=10.0, gt=0, description="How long a Telegram command waits.")
+    daily_summary_at: time | None = Field(
+        default=None, description="e.g. 20:00: each bot's day (trades, profit, equity) to destinations that want it."
+    )
+    daily_summary_timezone: str = Field(default="UTC", description="The zone of daily_summary_at (IANA name).")
 
     @field_validator("log_level", mode="before")
     @classmethod

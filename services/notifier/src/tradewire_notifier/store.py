@@ -70,11 +70,20 @@ class Store:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'first_start'").fetchone()
         return float(row[0])
 
+    def meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
     def cursors(self) -> dict[str, tuple[str, str]]:
         return {bot: (epoch, offset) for bot, epoch, offset in self._db.execute("SELECT * FROM cursor")}
 
-    def record(self, cursor: dict[str, tuple[str, str]], messages: Iterable[tuple[str, Notice, float]]) -> list[str]:
-        """Queue (destination, notice, due) messages and move the cursor, together.
+    def record(
+        self,
+        cursor: dict[str, tuple[str, str]],
+        messages: Iterable[tuple[str, Notice, float]],
+        meta: dict[str, str] | None = None,
+    ) -> list[str]:
+        """Queue (destination, notice, due) messages and move the cursor (and set `meta` values), together.
 
         Returns the destinations that got a new message (a message queued before is left as it is)."""
         now = _now()
@@ -91,6 +100,10 @@ class Store:
                 "INSERT INTO cursor VALUES (?, ?, ?) ON CONFLICT (bot_id) DO UPDATE SET epoch=excluded.epoch, "
                 "offset=excluded.offset",
                 [(bot, epoch, offset) for bot, (epoch, offset) in cursor.items()],
+            )
+            self._db.executemany(
+                "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value=excluded.value",
+                list((meta or {}).items()),
             )
         return new
 
