@@ -88,3 +88,15 @@ async def test_a_restart_that_lost_its_cursor_still_sends_nothing_twice(
             again = metrics.registry.get_sample_value("tradewire_notifier_skipped_total", {"reason": "already_queued"})
             assert again == 1
     assert receiver.event_ids() == [str(first.event.event_id), str(second.event.event_id)]
+
+
+async def test_what_a_new_bot_published_before_the_subscription_caught_it_is_not_lost(
+    redis_url: str, tmp_path: Path, receiver: WebhookReceiver
+) -> None:
+    async with RedisBus.connect(redis_url) as bus, running(redis_url, tmp_path / "n.sqlite3", receiver):
+        # Written to the stream only, as if published in the moment before the notifier listened.
+        unseen = trade(profit="5", bot_id="late")
+        await bus.redis.xadd(bus.topics.bot_stream("late"), {"event": unseen.model_dump_json()})
+        live = await bus.publish(trade(profit="6", bot_id="late"))
+        await eventually(lambda: len(receiver.event_ids()) == 2, what="both trades of the new bot")
+    assert receiver.event_ids() == [str(unseen.event_id), str(live.event.event_id)]

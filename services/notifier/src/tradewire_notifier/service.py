@@ -13,7 +13,7 @@ import asyncio
 import logging
 import re
 import time
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, aclosing
 from datetime import UTC, datetime
 
 from tradewire_bus import FROM_START, RedisBus, Resync
@@ -38,6 +38,12 @@ log = logging.getLogger("tradewire.notifier")
 # Events that make no message (prices, stats, heartbeats: most of the traffic) move the stored cursor at
 # most this often; re-reading a few of them after a crash costs nothing.
 CURSOR_EVERY_S = 1.0
+
+
+def stream_order(offset: str) -> tuple[int, int]:
+    """Stream offsets ("1700000000000-3") in the order Redis gives them."""
+    millis, _, sequence = offset.partition("-")
+    return int(millis), int(sequence or 0)
 
 
 def outlet_for(destination: Destination) -> Outlet:
@@ -113,6 +119,7 @@ class Notifier:
         after = await self.resume_points()
         log.info("notifier resuming %d bot(s): %s", len(after), after)
         cursor: dict[str, tuple[str, str]] = {}
+        known = set(after)
         flushed = time.monotonic()
         async with self._bus.subscribe(after=after) as events:
             self._metrics.connected.set(1)
@@ -122,12 +129,29 @@ class Notifier:
                     log.warning("notifier: history lost for %s: %s", item.bot_id or "every bot", item.reason)
                     self._metrics.skipped.labels("resync").inc()
                     continue
+                messages = []
+                if item.event.bot_id not in known:
+                    # A bot that appeared after we listed the bots: what it published before our
+                    # subscription was confirmed is only in its stream (as in the dashboard's recorder).
+                    known.add(item.event.bot_id)
+                    for earlier in await self._earlier(item):
+                        messages += self._messages(earlier)
                 cursor[item.event.bot_id] = (item.epoch, item.offset)
-                messages = self._messages(item)
+                messages += self._messages(item)
                 if messages or time.monotonic() - flushed >= CURSOR_EVERY_S:
                     new = self._store.record(cursor, messages)
                     cursor, flushed = {}, time.monotonic()
                     self._queued(messages, new)
+
+    async def _earlier(self, first: Envelope) -> list[Envelope]:
+        earlier = []
+        async with aclosing(self._bus.replay(first.event.bot_id, FROM_START)) as history:
+            async for item in history:
+                if isinstance(item, Envelope):
+                    if stream_order(item.offset) >= stream_order(first.offset):
+                        break
+                    earlier.append(item)
+        return earlier
 
     def _messages(self, envelope: Envelope) -> list[tuple[str, Notice, float]]:
         event = envelope.event
