@@ -47,6 +47,7 @@ async def test_a_base_coin_fee_shrinks_the_position_and_the_exit_sells_what_the_
     await run.candle()  # fills booked from myTrades
     [bought] = run.trades()
     assert (bought.amount, bought.fee, bought.fee_currency) == (D("0.01234"), D("0.00001234"), "BTC")
+    assert bought.fee_quote == D("0.51828")  # reported in both coins: 0.00001234 BTC at 42000
     assert run.trader.book.position == D("0.01232766")
     run.assert_book_matches_account()
     await run.candle()  # "sell all": the strategy is handed what can be sold, rounded down to the lot size
@@ -68,7 +69,7 @@ async def test_a_fee_in_bnb_is_booked_in_bnb_and_valued_at_the_bnb_ticker(run: L
     await run.candle()
     [bought] = run.trades()
     # 518.28 USDT x 0.1 % = 0.51828 USDT of BNB at 600: 0.0008638 BNB
-    assert (bought.fee, bought.fee_currency) == (D("0.0008638"), "BNB")
+    assert (bought.fee, bought.fee_currency, bought.fee_quote) == (D("0.0008638"), "BNB", D("0.51828"))
     assert run.trader.book.cost_basis == D("518.28") + D("0.51828")
     assert run.trader.book.fees_paid == D("0.51828")  # in USDT, valued at the ticker
     stub.account.prices["BTCUSDT"] = D("43000.00")

@@ -267,6 +267,7 @@ class Trader:
             cost=fill.cost,
             fee=fill.fee,
             fee_currency=fill.fee_currency,
+            fee_quote=fill.fee_in_quote,
             order_id=fill.order_id,
             realized_profit=None if realized is None else realized.profit,
             realized_profit_pct=None if realized is None else realized.percent,

@@ -48,8 +48,13 @@ class TradeExecuted(EventBase):
     price: ExactDecimal
     amount: ExactDecimal = Field(description="Base currency amount filled.")
     cost: ExactDecimal = Field(description="Quote currency value: price x amount, before fees.")
-    fee: ExactDecimal
+    fee: ExactDecimal = Field(description="The fee in the coin it was charged in (`fee_currency`).")
     fee_currency: str
+    fee_quote: ExactDecimal | None = Field(
+        default=None,
+        description="The fee valued in the quote currency (a base-coin fee at the fill price, BNB at its ticker); "
+        "null from traders that predate it.",
+    )
     order_id: str
     realized_profit: ExactDecimal | None = Field(
         default=None, description="Quote currency profit of a sell, fees included; null for buys."
