@@ -38,10 +38,7 @@ def parser() -> argparse.ArgumentParser:
     )
 
 
-async def serve(settings: Settings) -> None:
-    metrics = NotifierMetrics()
-    if settings.metrics_port:
-        start_http_server(settings.metrics_port, settings.metrics_host, registry=metrics.registry)
+async def serve(settings: Settings, metrics: NotifierMetrics) -> None:
     store = Store(settings.state_file)
     try:
         async with RedisBus.connect(settings.redis_url, settings.bus) as bus:
@@ -53,8 +50,8 @@ async def serve(settings: Settings) -> None:
         store.close()
 
 
-async def run_until_signalled(settings: Settings) -> None:
-    task = asyncio.create_task(serve(settings))
+async def run_until_signalled(settings: Settings, metrics: NotifierMetrics) -> None:
+    task = asyncio.create_task(serve(settings, metrics))
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, task.cancel)
@@ -75,7 +72,16 @@ def main(argv: list[str] | None = None) -> int:
     if not settings.destinations:
         log.error(NOT_CONFIGURED)
         return 2
-    asyncio.run(run_until_signalled(settings))
+    metrics = NotifierMetrics()
+    if settings.metrics_port:
+        try:
+            start_http_server(settings.metrics_port, settings.metrics_host, registry=metrics.registry)
+        except OSError as error:  # the port is taken: say so before doing anything, like the trader
+            log.error(
+                "cannot start: cannot serve metrics on %s:%d: %s", settings.metrics_host, settings.metrics_port, error
+            )
+            return 2
+    asyncio.run(run_until_signalled(settings, metrics))
     return 0
 
 
