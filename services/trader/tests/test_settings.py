@@ -65,3 +65,15 @@ async def test_a_live_run_never_prints_its_keys_in_logs_events_or_metrics(
     for text in (caplog.text, events, scraped, str(refused.value)):
         for line in text.splitlines():
             assert KEY not in line and SECRET not in line, line
+
+
+async def test_the_start_says_when_real_money_is_traded(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="tradewire.trader.live")
+    stub = BinanceStub()
+    await stub.start()
+    settings = settings_for_live(tmp_path, stub.url, sandbox=False, live_acknowledged=True)
+    run = await LiveRun.start(stub, settings, Clock())
+    await run.close()
+    await stub.stop()
+    assert f"live trading on binance LIVE WITH REAL MONEY through {stub.url}" in caplog.text
+    assert "SANDBOX" not in caplog.text
