@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import json
 import socket
+from pathlib import Path
 
 import pytest
+from notifier_harness import a_notice
 
 from tradewire_notifier.__main__ import main
+from tradewire_notifier.store import Store
 
 
 def test_without_destinations_it_says_how_to_configure_one_and_exits_2(
@@ -42,3 +46,23 @@ def test_a_metrics_port_that_is_taken_stops_it_before_it_starts(
         monkeypatch.setenv("NOTIFIER_DESTINATIONS", '[{"kind": "slack", "name": "s", "url": "http://127.0.0.1:9/x"}]')
         assert main([]) == 2
     assert "cannot serve metrics" in caplog.text
+
+
+def test_dead_letters_are_listed_and_can_be_queued_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / "n.sqlite3"
+    store = Store(state)
+    notice = a_notice()
+    store.record({}, [("hook", notice, 0.0)])
+    store.dead("hook", [notice.event_id], "HTTP 410: gone")
+    store.close()
+    monkeypatch.setenv("NOTIFIER_STATE_FILE", str(state))
+    assert main(["--dead-letters"]) == 0
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert listed == [{"destination": "hook", "event_id": notice.event_id, "attempts": 1, "error": "HTTP 410: gone"}]
+    assert main(["--retry-dead", "hook"]) == 0
+    assert "1 message(s) of hook queued again" in capsys.readouterr().out
+    reopened = Store(state)
+    assert [p.event_id for p in reopened.due("hook", 1e12, 10)] == [notice.event_id]
+    assert reopened.dead_letters() == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
@@ -33,9 +34,31 @@ NOT_CONFIGURED = (
 
 
 def parser() -> argparse.ArgumentParser:
-    return argparse.ArgumentParser(
+    cli = argparse.ArgumentParser(
         prog="python -m tradewire_notifier", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    what = cli.add_mutually_exclusive_group()
+    what.add_argument(
+        "--dead-letters", action="store_true", help="print the messages given up on (JSON lines) and exit"
+    )
+    what.add_argument(
+        "--retry-dead", metavar="DESTINATION", help="queue that destination's dead letters again and exit"
+    )
+    return cli
+
+
+def dead_letters(settings: Settings, retry: str | None) -> int:
+    """Look at (or requeue) what could not be delivered, in the state file, without touching the bus."""
+    store = Store(settings.state_file)
+    try:
+        if retry is not None:
+            print(f"{store.requeue_dead(retry)} message(s) of {retry} queued again; they go out at the next start")
+            return 0
+        for destination, event_id, error, attempts in store.dead_letters():
+            print(json.dumps({"destination": destination, "event_id": event_id, "attempts": attempts, "error": error}))
+        return 0
+    finally:
+        store.close()
 
 
 async def serve(settings: Settings, metrics: NotifierMetrics) -> None:
@@ -62,12 +85,14 @@ async def run_until_signalled(settings: Settings, metrics: NotifierMetrics) -> N
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser().parse_args(argv)
+    args = parser().parse_args(argv)
     try:
         settings = Settings()
     except (ValidationError, SettingsError) as error:  # SettingsError: a variable that is not even JSON
         print(f"invalid settings: {error}", file=sys.stderr)
         return 2
+    if args.dead_letters or args.retry_dead is not None:
+        return dead_letters(settings, args.retry_dead)
     configure_logging(settings.log_level, settings.log_format)
     if not settings.destinations:
         log.error(NOT_CONFIGURED)

@@ -160,6 +160,16 @@ class Store:
         )
         return list(rows)
 
+    def requeue_dead(self, destination: str) -> int:
+        """Dead letters of `destination` back to pending, due now, their attempts counted from zero."""
+        with self._transaction():
+            changed = self._db.execute(
+                "UPDATE outbox SET status = 'pending', attempts = 0, due = ?, created = ? "
+                "WHERE destination = ? AND status = 'dead'",
+                (_now(), _now(), destination),
+            )
+        return changed.rowcount
+
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)
 
