@@ -78,7 +78,12 @@ class LiveRun:
 
     @classmethod
     async def start(
-        cls, stub: BinanceStub, settings: Settings, clock: Clock, strategy: Scripted | None = None
+        cls,
+        stub: BinanceStub,
+        settings: Settings,
+        clock: Clock,
+        strategy: Scripted | None = None,
+        reconcile_every_s: float = 3600,
     ) -> LiveRun:
         exchange = await live_exchange(stub, settings, clock)
         store = StateStore(settings.state_path)
@@ -90,7 +95,7 @@ class LiveRun:
             strategy=strategy,
             store=store,
             outbox=Outbox(store, InMemoryPublisher()),
-            reconcile_every_s=3600,
+            reconcile_every_s=reconcile_every_s,
         )
         trader.restore()
         trader.status = "running"

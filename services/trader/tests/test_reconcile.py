@@ -102,3 +102,16 @@ async def test_a_difference_nothing_explains_stops_new_orders_and_is_reported_wi
         assert stub.count(ORDER) == 0, "an order was sent while the books disagree"
     finally:
         await run.close()
+
+
+async def test_reconciliation_also_runs_on_its_schedule_while_trading(stub: BinanceStub, tmp_path: Path) -> None:
+    settings = settings_for_live(tmp_path, stub.url)
+    run = await LiveRun.start(stub, settings, Clock(), reconcile_every_s=0)  # due on every candle
+    try:
+        await run.candle()
+        assert run.trader.status == "running"
+        stub.account.free["BTC"] += D("0.25")
+        await run.candle()
+        assert run.trader.status == "stopped" and run.trader.reconcile_difference == D("0.25")
+    finally:
+        await run.close()
