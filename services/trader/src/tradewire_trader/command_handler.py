@@ -22,6 +22,7 @@ from tradewire_schemas import (
     StatusChanged,
     StopBot,
 )
+from tradewire_trader.live_rails import cancel_everything
 from tradewire_trader.trader import Trader
 
 log = logging.getLogger("tradewire.trader.commands")
@@ -86,7 +87,7 @@ class CommandHandler:
         """
         trader = self.trader
         trader.status = "stopped"
-        canceled, failed = await trader.cancel_everything()
+        canceled, failed = await cancel_everything(trader)
         trader.change_status("stopped", f"halted by {command.actor}: {canceled} open order(s) canceled", command.actor)
         if failed:
             return "rejected", f"{trader.bot_id} stopped, but canceling failed: {failed}; check the exchange by hand"

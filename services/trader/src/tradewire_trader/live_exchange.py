@@ -303,19 +303,6 @@ class LiveExchange:
             trade_id=str(trade["id"]),
         )
 
-    def _from_old_state(self, saved: dict[str, Any]) -> TrackedOrder:
-        """An order saved before orders were tracked by client id: looked up again, by its id if it has one."""
-        client_id = saved.get("clientOrderId") or ""
-        if not client_id:
-            raise ValueError(f"a saved live order has neither client order id nor our format: {saved}")
-        order_id = str(saved["id"]) if saved.get("id") and not str(saved["id"]).startswith("unknown:") else None
-        side: OrderSide = "sell" if saved.get("side") == "sell" else "buy"  # fills take each trade's own side
-        type: OrderType = "limit" if saved.get("type") == "limit" else "market"
-        order = TrackedOrder(client_id, side, type, Decimal(0), None, self.clock(), "unknown", order_id)
-        if order_id is not None:
-            order.status = "open"
-        return order
-
     # --- state ------------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
         # The exchange holds balances; we keep our orders (with the trades booked) and the id counter.
@@ -328,7 +315,11 @@ class LiveExchange:
     def restore(self, state: dict[str, Any]) -> None:
         self.orders = {}
         for saved in state.get("orders", {}).values():
-            order = TrackedOrder.from_json(saved) if "client_id" in saved else self._from_old_state(saved)
+            order = (
+                TrackedOrder.from_json(saved)
+                if "client_id" in saved
+                else TrackedOrder.from_old_state(saved, self.clock())
+            )
             self.orders[order.client_id] = order
         self.order_number = max(self.order_number, int(state.get("order_number", 0)))
         self.last_trade_id = int(state.get("last_trade_id", 0))

@@ -80,6 +80,17 @@ class TrackedOrder:
         return out
 
     @classmethod
+    def from_old_state(cls, saved: dict[str, Any], now: float) -> TrackedOrder:
+        """An order saved before orders were tracked by client id: looked up again, by its id if it has one."""
+        client_id = saved.get("clientOrderId") or ""
+        if not client_id:
+            raise ValueError(f"a saved live order has neither client order id nor our format: {saved}")
+        order_id = str(saved["id"]) if saved.get("id") and not str(saved["id"]).startswith("unknown:") else None
+        side: OrderSide = "sell" if saved.get("side") == "sell" else "buy"  # fills take each trade's own side
+        type: OrderType = "limit" if saved.get("type") == "limit" else "market"
+        return cls(client_id, side, type, Decimal(0), None, now, "unknown" if order_id is None else "open", order_id)
+
+    @classmethod
     def from_json(cls, data: dict[str, Any]) -> TrackedOrder:
         decimals = {"amount", "price", "filled", "booked"}
         values: dict[str, Any] = {k: (Decimal(v) if k in decimals and v is not None else v) for k, v in data.items()}

@@ -30,6 +30,7 @@ from tradewire_schemas import (
 from tradewire_trader.accounting import PERCENT_STEP, Book, percent
 from tradewire_trader.candles import Candle
 from tradewire_trader.exchange import Exchange
+from tradewire_trader.live_rails import report_exchange_trouble
 from tradewire_trader.market_data import MarketData
 from tradewire_trader.orders import Fill, OrderType
 from tradewire_trader.outbox import Outbox
@@ -137,20 +138,6 @@ class Trader:
             self.store.save(self.snapshot())
         return canceled
 
-    async def cancel_everything(self) -> tuple[int, str]:
-        """Cancel every open order of the market (live: all of them on the exchange); (count, error or "")."""
-        cancel_all = getattr(self.exchange, "cancel_all", None)
-        if cancel_all is None:
-            return await self.cancel_open_orders(), ""
-        try:
-            canceled = await cancel_all()
-        except ccxt.BaseError as error:
-            log.error("halt: canceling every open order failed: %s: %s", type(error).__name__, error)
-            return 0, f"{type(error).__name__}: {error}"
-        self.book_fills(await self.exchange.follow_orders())  # type: ignore[attr-defined]
-        self.store.save(self.snapshot())
-        return canceled, ""
-
     # --- the loop -------------------------------------------------------------------------------
     async def run(self, market: MarketData) -> None:
         """Trade every candle the market yields, until it ends or the task is cancelled."""
@@ -178,7 +165,7 @@ class Trader:
         fills = await self.exchange.settle(candle)
         self.book_fills(fills)
         if self.mode == "live":
-            self.report_exchange_trouble()
+            report_exchange_trouble(self)
             if time.monotonic() >= self._reconcile_due:
                 await self.reconcile()
         if fills or self.book.position:  # flat and nothing filled: equity cannot have moved
@@ -234,17 +221,6 @@ class Trader:
 
         self._reconcile_due = time.monotonic() + self.reconcile_every_s
         await reconcile(self)
-
-    def report_exchange_trouble(self) -> None:
-        """Publish a status change when exchange reads start failing and when they work again."""
-        trouble: str | None = getattr(self.exchange, "read_error", None)
-        if (trouble is None) == (self.reported_read_error is None):
-            return
-        self.reported_read_error = trouble
-        reason = (
-            "exchange reads work again" if trouble is None else f"exchange reads failing (trading goes on): {trouble}"
-        )
-        self.change_status(self.status, reason)
 
     def book_fills(self, fills: list[Fill]) -> None:
         """Book fills and save them with the state in one transaction: a crash keeps all of them or none."""
