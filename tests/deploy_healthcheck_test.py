@@ -141,3 +141,19 @@ def test_trader_health_check_fails_when_redis_is_unreachable(tmp_path: Path) -> 
     )
     assert result.returncode == 1
     assert "cannot read the bus" in result.stderr
+
+
+def test_notifier_health_check_turns_healthy_when_it_serves_its_metrics(
+    redis_server: RedisServer, tmp_path: Path, started: list[subprocess.Popen[bytes]]
+) -> None:
+    env = clean_environment(
+        tmp_path,
+        REDIS_URL=redis_server.url,
+        NOTIFIER_METRICS_PORT=str(free_port()),
+        NOTIFIER_STATE_FILE=str(tmp_path / "notifier.sqlite3"),
+        NOTIFIER_DESTINATIONS='[{"kind": "slack", "name": "s", "url": "http://127.0.0.1:9/hook"}]',
+    )
+    assert not healthy("notifier", env, tmp_path), "healthy before anything listens"
+    start("notifier", env, tmp_path, started)
+    eventually_sync(lambda: healthy("notifier", env, tmp_path), timeout=60, interval=0.2, what="notifier healthy")
+    assert started[0].poll() is None, log_of("notifier", tmp_path)
