@@ -52,8 +52,11 @@ def behind_tls(module_redis: RedisServer, tmp_path_factory: pytest.TempPathFacto
 
 
 def manage(*args: str, env: dict[str, str], data_dir: Path) -> subprocess.CompletedProcess[str]:
+    # `main()` in a fresh interpreter: the same as `python -m tradewire_dashboard manage ...`, which only
+    # the service's own entry command may spell (tests/deploy_entrypoint_test.py).
+    program = f"import sys; from tradewire_dashboard.__main__ import main; sys.exit(main(['manage', *{list(args)!r}]))"
     return subprocess.run(
-        [sys.executable, "-m", "tradewire_dashboard", "manage", *args],
+        [sys.executable, "-c", program],
         env={**os.environ, "DASHBOARD_DATA_DIR": str(data_dir), **env},
         capture_output=True,
         text=True,
