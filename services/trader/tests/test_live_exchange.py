@@ -12,10 +12,13 @@ from pathlib import Path
 import ccxt
 import pytest
 from live_harness import Clock, LiveRun, settings_for_live
+from prometheus_client import generate_latest
 
 from tradewire_testing import free_port
 from tradewire_trader.binance_stub import BACKEND_TIMEOUT, UNKNOWN_EXECUTION, BinanceStub, Fault
+from tradewire_trader.command_handler import CommandHandler
 from tradewire_trader.live_exchange import LiveExchange
+from tradewire_trader.metrics import TraderMetrics
 from tradewire_trader.strategies import Intent
 
 ORDER = "POST /api/v3/order"
@@ -156,6 +159,11 @@ async def test_lookups_that_cannot_reach_the_exchange_survive_a_restart_and_then
         await first.candle()  # lookups fail: trading goes on, and says so
     assert first.exchange.read_failures == 2
     assert "exchange reads failing" in first.statuses()[-1].reason
+    metrics = TraderMetrics()
+    metrics.watch(first.trader, CommandHandler(first.trader, 5.0))
+    scraped = generate_latest(metrics.registry).decode()
+    assert 'tradewire_trader_exchange_read_failures_total{bot="demo"} 2.0' in scraped
+    assert 'tradewire_trader_exchange_reads_failing{bot="demo"} 1.0' in scraped
     await first.close()
 
     first.clock.advance(60)
