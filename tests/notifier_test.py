@@ -147,7 +147,7 @@ class Notifier:
     async def start(self) -> None:
         # The image's command (deploy/entrypoints.py; tests/deploy_entrypoint_test.py compares the two).
         self.process = spawn([sys.executable, "-m", "tradewire_notifier"], self.env, self.tmp_path, "notifier")
-        await eventually(lambda: self.metric("tradewire_notifier_bus_subscribed") == 1, timeout=20, what="subscribed")
+        await eventually(lambda: self.metric("tradewire_notifier_bus_subscribed") == 1, timeout=40, what="subscribed")
 
     def stop(self) -> None:
         if self.process is not None:
@@ -214,7 +214,7 @@ async def status(redis_url: str) -> StatusChanged | None:
 
 async def stop_trading(redis_url: str) -> None:
     async with RedisBus.connect(redis_url) as bus:
-        result = await bus.send_command(StopBot(bot_id=BOT, actor="test"), timeout=10)
+        result = await bus.send_command(StopBot(bot_id=BOT, actor="test"), timeout=30)
         assert result.outcome == "completed"
 
 
@@ -225,16 +225,16 @@ async def test_trades_reach_each_destination_once_even_across_a_restart(
     async with notifier(redis_server.url, tmp_path, config) as first:
         start_trader()  # after the notifier's first start: it reports every trade from then on
         await eventually(lambda: destinations.webhook.event_ids(), timeout=30, what="a first trade at the webhook")
-        await eventually(lambda: first.metric("tradewire_notifier_delivered_total", destination="tg"), timeout=10)
+        await eventually(lambda: first.metric("tradewire_notifier_delivered_total", destination="tg"), timeout=30)
     # Trades go on while the notifier is away; the restart resumes after its stored cursor.
     ids_before_restart = set(await trade_ids(redis_server.url))
     await eventually(lambda: trade_count_above(redis_server.url, len(ids_before_restart)), timeout=30)
     async with notifier(redis_server.url, tmp_path, config) as second:
         await stop_trading(redis_server.url)
         traded = await trade_ids(redis_server.url)
-        await eventually(lambda: sorted(destinations.webhook.event_ids()) == sorted(traded), timeout=20, what="all")
+        await eventually(lambda: sorted(destinations.webhook.event_ids()) == sorted(traded), timeout=40, what="all")
         expected = {name: len(traded) for name in ("hook", "tg", "discord", "slack", "mail")}
-        await eventually(lambda: destinations.notice_counts() == expected, timeout=20, what=f"{expected}")
+        await eventually(lambda: destinations.notice_counts() == expected, timeout=40, what=f"{expected}")
         assert second.metric("tradewire_notifier_dead_lettered_total") is None
     hook = destinations.webhook
     assert len(hook.event_ids()) == len(set(hook.event_ids())), "a trade reached the webhook twice"
@@ -256,7 +256,7 @@ async def test_a_burst_of_200_trades_is_one_summary_per_destination(
         async with RedisBus.connect(redis_server.url) as bus:
             for i in range(200):
                 await bus.publish(burst_trade(i))
-        await eventually(lambda: destinations.notice_counts() == dict.fromkeys(COUNTS, 200), timeout=20)
+        await eventually(lambda: destinations.notice_counts() == dict.fromkeys(COUNTS, 200), timeout=40)
         assert running.metric("tradewire_notifier_sends_total", destination="hook", shape="summary", outcome="ok") == 1
     assert [body["count"] for body in destinations.webhook.accepted] == [200]
     for texts in (destinations.telegram.texts(ALLOWED_CHAT), destinations.discord.texts, destinations.slack.texts):
@@ -294,12 +294,12 @@ async def test_a_destination_that_is_down_gets_the_message_after_it_comes_back(
         async with RedisBus.connect(redis_server.url) as bus:
             sent = await bus.publish(burst_trade(0))
         await eventually(
-            lambda: running.metric("tradewire_notifier_sends_total", destination="hook", outcome="retry"), timeout=10
+            lambda: running.metric("tradewire_notifier_sends_total", destination="hook", outcome="retry"), timeout=30
         )
-        await eventually(lambda: destinations.notice_counts()["tg"] == 1, timeout=10, what="telegram unaffected")
+        await eventually(lambda: destinations.notice_counts()["tg"] == 1, timeout=30, what="telegram unaffected")
         assert destinations.webhook.accepted == []
         await destinations.webhook.up()
-        await eventually(lambda: destinations.webhook.event_ids(), timeout=10, what="delivery once it is back")
+        await eventually(lambda: destinations.webhook.event_ids(), timeout=30, what="delivery once it is back")
     assert destinations.webhook.event_ids() == [str(sent.event.event_id)]
 
 
@@ -309,9 +309,9 @@ async def test_a_command_from_an_unknown_chat_is_refused_and_one_from_an_allowed
     telegram = destinations.telegram
     start_trader()
     async with notifier(redis_server.url, tmp_path, destinations.config(["status_change"])) as running:
-        await eventually(lambda: running_status(redis_server.url), timeout=20, what="the trader running")
+        await eventually(lambda: running_status(redis_server.url), timeout=40, what="the trader running")
         await telegram.command(STRANGER_CHAT, "/stop notified")
-        await eventually(lambda: telegram.texts(STRANGER_CHAT), timeout=10, what="an answer to the stranger")
+        await eventually(lambda: telegram.texts(STRANGER_CHAT), timeout=30, what="an answer to the stranger")
         assert telegram.texts(STRANGER_CHAT) == ["This chat is not allowed to control tradewire."]
         assert await running_status(redis_server.url), "a stranger stopped the bot"
         assert running.metric("tradewire_notifier_telegram_commands_total", command="refused") == 1
@@ -321,7 +321,7 @@ async def test_a_command_from_an_unknown_chat_is_refused_and_one_from_an_allowed
         await telegram.push({"update_id": telegram.next_update_id(), "message": {"text": "/stop", "chat": "nope"}})
         await telegram.command(ALLOWED_CHAT, "/frobnicate")
         await telegram.command(ALLOWED_CHAT, "/stop notified")
-        await eventually(lambda: any("stop_bot completed" in t for t in telegram.texts(ALLOWED_CHAT)), timeout=15)
+        await eventually(lambda: any("stop_bot completed" in t for t in telegram.texts(ALLOWED_CHAT)), timeout=30)
         stopped = await status(redis_server.url)
         assert stopped is not None and stopped.status == "stopped" and stopped.actor == f"telegram:{ALLOWED_CHAT}"
         assert any(t.startswith("Unknown command /frobnicate") for t in telegram.texts(ALLOWED_CHAT))
@@ -330,13 +330,13 @@ async def test_a_command_from_an_unknown_chat_is_refused_and_one_from_an_allowed
         # The stop itself is news: the status change reaches the chat as a notification.
         await eventually(
             lambda: any(t.startswith(f"{BOT} stopped: stopped by telegram:{ALLOWED_CHAT}") for t in telegram.texts()),
-            timeout=10,
+            timeout=30,
         )
 
         await telegram.command(ALLOWED_CHAT, "/status")
-        await eventually(lambda: any("request_status completed" in t for t in telegram.texts(ALLOWED_CHAT)), timeout=15)
+        await eventually(lambda: any("request_status completed" in t for t in telegram.texts(ALLOWED_CHAT)), timeout=30)
         await telegram.command(ALLOWED_CHAT, "/profit")
-        await eventually(lambda: any("realized" in t for t in telegram.texts(ALLOWED_CHAT)), timeout=10)
+        await eventually(lambda: any("realized" in t for t in telegram.texts(ALLOWED_CHAT)), timeout=30)
 
 
 async def running_status(redis_url: str) -> bool:

@@ -128,6 +128,30 @@ async def test_what_cannot_be_sent_in_time_is_dead_lettered(tmp_path: Path) -> N
         assert outlet.singles == []
 
 
+async def test_a_send_in_flight_when_stopped_finishes_and_is_recorded_so_a_restart_skips_it(tmp_path: Path) -> None:
+    store = Store(tmp_path / "n.sqlite3")
+    outlet = FakeOutlet()
+    started, release = asyncio.Event(), asyncio.Event()
+    original = outlet.send
+
+    async def slow_send(notice: Notice) -> None:
+        started.set()
+        await release.wait()  # the destination is still answering when the stop comes
+        await original(notice)
+
+    outlet.send = slow_send  # type: ignore[method-assign]
+    sender = Sender("dest", outlet, Delivery(batch_window_s=0), store, NotifierMetrics())
+    store.record({}, [("dest", a_notice(), 0.0)])
+    task = asyncio.create_task(sender.run())
+    await asyncio.wait_for(started.wait(), 5)
+    task.cancel()
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert len(outlet.singles) == 1
+    assert store.counts() == {("dest", "sent"): 1}, "delivered but still pending: a restart would send it again"
+
+
 def test_backoff_doubles_up_to_its_maximum_with_jitter(tmp_path: Path) -> None:
     sender = Sender("d", FakeOutlet(), Delivery(retry_min_s=1, retry_max_s=8), Store(tmp_path / "s"), NotifierMetrics())
     for attempts, full in [(1, 1), (2, 2), (3, 4), (4, 8), (10, 8)]:

@@ -77,6 +77,19 @@ class Sender:
             await asyncio.wait_for(self.wake.wait(), timeout)
 
     async def _attempt(self, batch: list[Pending], shape: str) -> None:
+        # A send in flight when the notifier is stopped is let finish (each is bounded by timeout_s) and its
+        # outcome recorded: cancelled half-way, the destination could have the message while the outbox
+        # still says pending, and a graceful restart would send it again.
+        delivery = asyncio.ensure_future(self._deliver(batch, shape))
+        try:
+            await asyncio.shield(delivery)
+        except asyncio.CancelledError:
+            await asyncio.wait({delivery}, timeout=self._delivery.timeout_s + 1)
+            if not delivery.done():
+                delivery.cancel()
+            raise
+
+    async def _deliver(self, batch: list[Pending], shape: str) -> None:
         ids = [p.event_id for p in batch]
         started = time.monotonic()
         try:
