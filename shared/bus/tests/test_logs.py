@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from tradewire_bus.logs import JsonFormatter, TextFormatter, configure_logging, trace
+from tradewire_bus.logs import JsonFormatter, LogFormat, TextFormatter, configure_logging, formatter, trace
 
 
 def record(message: str, **extra: object) -> logging.LogRecord:
@@ -46,3 +46,20 @@ def test_configured_logging_writes_json_for_every_logger(capsys: pytest.CaptureF
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
     assert (logged["logger"], logged["message"], logged["bot_id"]) == ("uvicorn.error", "served", "demo")
+
+
+@pytest.mark.parametrize("form", ["text", "json"])
+def test_a_secret_in_a_query_string_never_reaches_the_log(form: LogFormat) -> None:
+    # Issue 17, finding 10: a token a client put in a query string landed in the access log.
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/ws?bots=alpha&token=s3cret-token-value&after=a:1-0", "1.1", 101),
+        None,
+    )
+    line = formatter(form).format(record)
+    assert "s3cret-token-value" not in line
+    assert "token=***" in line and "bots=alpha" in line and "after=a:1-0" in line

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -19,6 +20,13 @@ LogFormat = Literal["text", "json"]
 # The ids a record may carry, in the order they are printed.
 TRACE_FIELDS = ("bot_id", "command_id", "event_id", "seq", "offset")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# A secret in a query string (`/ws?token=...`, sent by a client that should have used a header) would
+# land in the access log as is (issue 17, finding 10): its value is printed as ***.
+_SECRET_IN_QUERY = re.compile(r"(?i)([?&](?:access_token|token|api_key|apikey|key|secret|password|pass)=)[^&\s\"']*")
+
+
+def redact(text: str) -> str:
+    return _SECRET_IN_QUERY.sub(r"\1***", text)
 
 
 def trace(**ids: object) -> dict[str, str]:
@@ -41,7 +49,7 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
             **_ids(record),
         }
         if record.exc_info:
@@ -56,7 +64,7 @@ class TextFormatter(logging.Formatter):
         super().__init__(TEXT_FORMAT)
 
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
+        text = redact(super().format(record))
         ids = _ids(record)
         return f"{text} [{' '.join(f'{k}={v}' for k, v in ids.items())}]" if ids else text
 
