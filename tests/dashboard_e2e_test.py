@@ -18,13 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from tradewire_bus import RedisBus
 from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_schemas import CommandResult, Heartbeat, StatsUpdated, StatusChanged, TradeExecuted
 from tradewire_testing import RedisServer, eventually
-from tradewire_testing.chromium import CHROMIUM, CHROMIUM_ARGS, chromium_found
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 
@@ -50,18 +49,6 @@ def dashboard(redis_for_module: RedisServer, tmp_path_factory: pytest.TempPathFa
 async def bus(redis_for_module: RedisServer) -> AsyncIterator[RedisBus]:
     async with RedisBus.connect(redis_for_module.url) as connected:
         yield connected
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if not chromium_found():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        await launched.close()
 
 
 @contextlib.contextmanager

@@ -12,18 +12,17 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
 from tradewire_bus import RedisBus
 from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_schemas import StatusChanged
 from tradewire_testing import RedisServer
-from tradewire_testing.chromium import CHROMIUM, CHROMIUM_ARGS, chromium_found
 
 pytestmark = [pytest.mark.redis]
 
@@ -118,18 +117,6 @@ def test_production_has_no_demo_user_and_prints_no_password(module_redis: RedisS
     assert "no demo user" in log
     assert "password" not in log.lower().replace("password is not shown", "")
     assert not (tmp_path / "demo_password").exists()
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    if not chromium_found():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing; CI must install Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        await launched.close()
 
 
 @pytest.mark.browser
