@@ -15,6 +15,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings as django_settings
 
 from tradewire_bus import RedisBus
+from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_dashboard.config import Settings
 from tradewire_dashboard.django_config import configure_django
 from tradewire_dashboard.runtime import DashboardRuntime, dashboard_runtime
@@ -102,3 +103,17 @@ async def controller(settings: Settings) -> Any:
 @pytest.fixture
 async def viewer(settings: Settings) -> Any:
     return await database_sync_to_async(_user)("victor", can_control=False)
+
+
+@pytest.fixture(scope="module")
+def module_redis() -> Iterator[RedisServer]:
+    """One private Redis for a module's real dashboard process."""
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def dashboard(module_redis: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardProcess]:
+    """A real dashboard server process, for a module's tests over HTTP and WebSocket."""
+    with DashboardProcess(module_redis.url, tmp_path_factory.mktemp("served")) as process:
+        yield process

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -19,18 +18,6 @@ from tradewire_testing import RedisServer
 from .test_consumer import status
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture(scope="module")
-def module_redis() -> Iterator[RedisServer]:
-    with RedisServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def dashboard(module_redis: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardProcess]:
-    with DashboardProcess(module_redis.url, tmp_path_factory.mktemp("served")) as process:
-        yield process
 
 
 @pytest.fixture

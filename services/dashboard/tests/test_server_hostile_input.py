@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
@@ -18,18 +17,6 @@ from tradewire_testing import RedisServer
 from .test_consumer import status
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture(scope="module")
-def module_redis() -> Iterator[RedisServer]:
-    with RedisServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def dashboard(module_redis: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardProcess]:
-    with DashboardProcess(module_redis.url, tmp_path_factory.mktemp("hostile")) as process:
-        yield process
 
 
 async def status_of(dashboard: DashboardProcess, bot: str, query: str = "") -> dict[str, object]:
