@@ -11,6 +11,7 @@ from tradewire_schemas import (
     MessageRejected,
     StatusChanged,
     decode_command,
+    decode_envelope,
     decode_event,
     encode,
 )
@@ -66,3 +67,29 @@ def test_envelope_carries_event_with_offset_and_epoch() -> None:
     )
     assert envelope.event == beat
     assert envelope.offset == "1-0"
+
+
+def envelope_json(event_json: str, **extra: object) -> str:
+    return json.dumps({"epoch": "e1", "offset": "1-0", "event": json.loads(event_json), **extra})
+
+
+def test_an_envelope_reads_its_event_by_the_same_rule_as_decode_event() -> None:
+    newer = status_json(v=SCHEMA_VERSION + 1, mood="cheerful")
+    envelope = decode_envelope(envelope_json(newer))
+    assert envelope.event == decode_event(newer)
+    assert envelope.offset == "1-0"
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (envelope_json(status_json(mood="cheerful")), "mood: Extra inputs are not permitted"),
+        (envelope_json(status_json(v=SCHEMA_VERSION + 1, status="sleeping")), "status"),
+        (envelope_json(status_json(v=SCHEMA_VERSION + 1), seen_by="x"), "seen_by: Extra inputs are not permitted"),
+        (envelope_json(status_json(v=SCHEMA_VERSION + 1), offset="garbage"), "offset"),
+        ("not json", "Invalid JSON"),
+    ],
+)
+def test_an_envelope_is_strict_except_for_a_newer_event(raw: str, reason: str) -> None:
+    with pytest.raises(MessageRejected, match=reason):
+        decode_envelope(raw)

@@ -32,9 +32,9 @@ from tradewire_schemas import (
     Command,
     CommandExpired,
     CommandResult,
-    Envelope,
     MessageRejected,
     decode_command,
+    decode_envelope,
     decode_event,
     encode,
 )
@@ -79,7 +79,7 @@ async def send_command(
                     if message is None:
                         continue
                     try:
-                        event = Envelope.model_validate_json(message["data"]).event
+                        event = decode_envelope(message["data"]).event
                     except ValueError:
                         continue  # garbage is the subscription's business to count, not ours
                     if isinstance(event, CommandResult) and event.command_id == command.command_id:

@@ -31,7 +31,7 @@ from tradewire_bus.reads import bot_ids, next_message, read_stream
 from tradewire_bus.redis_errors import CONNECTION_ERRORS, UNAVAILABLE_OR_REFUSING
 from tradewire_bus.stats import BusStats
 from tradewire_bus.topics import Topics
-from tradewire_schemas import Envelope, Event, MessageRejected, decode_event
+from tradewire_schemas import Envelope, Event, MessageRejected, decode_envelope, decode_event
 
 log = logging.getLogger("tradewire.bus.subscription")
 
@@ -193,7 +193,7 @@ class Subscription:
 
     async def _on_live(self, message: dict[str, Any]) -> None:
         try:
-            envelope = Envelope.model_validate_json(message["data"])
+            envelope = decode_envelope(message["data"])
         except ValueError as error:
             self._garbage(message["data"], str(error))
             return

@@ -37,7 +37,7 @@ from tradewire_schemas.primitives import (
     StreamOffset,
     utc_now,
 )
-from tradewire_schemas.wire import Envelope, MessageRejected, decode_command, decode_event, encode
+from tradewire_schemas.wire import Envelope, MessageRejected, decode_command, decode_envelope, decode_event, encode
 
 __all__ = [
     "BOT_ID_PATTERN",
@@ -72,6 +72,7 @@ __all__ = [
     "TradeExecuted",
     "commands",
     "decode_command",
+    "decode_envelope",
     "decode_event",
     "encode",
     "events",
