@@ -30,7 +30,7 @@ from tradewire_bus.snapshot import BotSnapshot
 from tradewire_bus.stats import BusStats
 from tradewire_bus.subscription import FROM_START, Resync, Subscription
 from tradewire_bus.topics import Topics
-from tradewire_schemas import Command, CommandResult, Envelope, Event, MessageRejected, decode_event
+from tradewire_schemas import CandleClosed, Command, CommandResult, Envelope, Event, MessageRejected, decode_event
 
 log = logging.getLogger("tradewire.bus")
 
@@ -141,6 +141,23 @@ class RedisBus:
             epoch, entries = await pipe.execute()
         raise_if_cancelling()
         return self._decoded(bot_id, epoch or b"", stream_entries(entries))
+
+    async def candles(self, bot_id: str, limit: int = 500) -> list[CandleClosed]:
+        """The bot's last `limit` candles (at most `BusConfig.candle_history`), oldest first, for a chart."""
+        async with self._history_slots:
+            entries = stream_entries(await self.redis.xrevrange(self.topics.bot_candles(bot_id), count=limit))
+        raise_if_cancelling()
+        candles: list[CandleClosed] = []
+        for offset, fields in reversed(entries):
+            try:
+                event = decode_event(fields[b"event"])
+            except (MessageRejected, KeyError) as error:
+                self.stats.garbage += 1
+                log.warning("skipped candle entry %s of %s: %s", offset, bot_id, error)
+                continue
+            if isinstance(event, CandleClosed) and event.bot_id == bot_id:
+                candles.append(event)
+        return candles
 
     async def replay(
         self, bot_id: str, after: str = FROM_START, *, conflate: bool = False

@@ -10,6 +10,7 @@ class BusConfig(BaseModel):
 
     namespace: str = Field(default="tw", pattern=r"^[A-Za-z0-9_.-]+$", description="Prefix of every Redis name.")
     stream_maxlen: int = Field(default=100_000, ge=100, description="Events kept per bot stream (approximate).")
+    candle_history: int = Field(default=1000, ge=10, description="Candles kept per bot for charts (approximate).")
     command_timeout_s: float = Field(default=5.0, gt=0, description="How long a sender waits for a result.")
     command_memory_s: int = Field(
         default=86_400, ge=60, description="How long a command id is remembered (at-most-once window)."

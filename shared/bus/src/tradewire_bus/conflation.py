@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from tradewire_schemas import Envelope
 
 # Newer replaces older without loss of meaning: each of these carries the full current value.
-CONFLATABLE = frozenset({"price_update", "stats_update", "heartbeat"})
+CONFLATABLE = frozenset({"price_update", "stats_update", "heartbeat", "candle_closed", "positions_changed"})
 
 
 def latest_only(page: Sequence[Envelope]) -> list[Envelope]:

@@ -1,8 +1,9 @@
 """Publishing events: the trader's one outbound port, with a Redis and an in-memory implementation.
 
 The Redis publish is one Lua script, so these happen atomically or not at all: assign the bot's next
-`seq`, append the event to the bot's stream (bounded), update the bot's latest-state hash and PUBLISH
-the envelope (epoch, stream offset, event) for live fan-out.
+`seq`, append the event to the bot's stream (bounded), update the bot's latest-state hash, append a
+candle to the bot's capped candle stream (charts read the recent past there) and PUBLISH the envelope
+(epoch, stream offset, event) for live fan-out.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.script_runner import ReplyLost, ScriptRunner
 from tradewire_bus.snapshot import state_field
 from tradewire_bus.topics import Topics
-from tradewire_schemas import CommandResult, Envelope, Event, MessageRejected, decode_event
+from tradewire_schemas import CandleClosed, CommandResult, Envelope, Event, MessageRejected, decode_event
 
 PUBLISH_SCRIPT = """
 local epoch = redis.call('GET', KEYS[5])
@@ -42,7 +43,9 @@ else
   redis.call('HSET', KEYS[3], 'offset', id, 'seq', seq)
 end
 redis.call('SADD', KEYS[4], ARGV[8])
-if KEYS[6] then
+if ARGV[10] == 'candle' then
+  redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[11], '*', 'event', body)
+elseif KEYS[6] then
   redis.call('SET', KEYS[6], body, 'EX', ARGV[9])
 end
 redis.call('PUBLISH', ARGV[7], '{"epoch":"' .. epoch .. '","offset":"' .. id .. '","event":' .. body .. '}')
@@ -91,6 +94,7 @@ class RedisPublisher:
         self._names: dict[str, tuple[list[bytes], bytes, bytes]] = {}
         self._maxlen = b"%d" % config.stream_maxlen
         self._memory = b"%d" % config.command_memory_s
+        self._candles = b"%d" % config.candle_history
 
     def continue_after(self, bot_id: str, seq: int) -> None:
         """Never assign a `seq` at or below this one for the bot, even if Redis lost its counter."""
@@ -119,12 +123,17 @@ class RedisPublisher:
         bot_id = event.bot_id
         head, tail = split_for_seq(event)
         keys, channel, bot = self._names_for(bot_id)
+        extra: list[bytes] = []
         if isinstance(event, CommandResult) and event.outcome != "accepted":
             # Kept so that a sender retrying the same command id gets this answer instead of a rerun.
             keys = [*keys, self._topics.command_result(event.command_id).encode()]
+        elif isinstance(event, CandleClosed):
+            keys = [*keys, self._topics.bot_candles(bot_id).encode()]
+            extra = [b"candle", self._candles]
         args = [
             head.encode(), tail.encode(), state_field(event.type).encode(), self._maxlen,
             b"%d" % self._floors.get(bot_id, 0), new_epoch_candidate().encode(), channel, bot, self._memory,
+            *extra,
         ]  # fmt: skip
         try:
             try:

@@ -12,6 +12,7 @@ from tradewire_schemas import (
     STREAM_OFFSET_PATTERN,
     Heartbeat,
     MessageRejected,
+    PositionsChanged,
     PriceUpdated,
     StatsUpdated,
     StatusChanged,
@@ -27,6 +28,7 @@ STATE_FIELDS: dict[str, str] = {
     "price_update": "price",
     "stats_update": "stats",
     "heartbeat": "heartbeat",
+    "positions_changed": "positions",
 }
 
 # A bot is stale when this many heartbeat intervals pass without one.
@@ -53,6 +55,7 @@ class BotSnapshot(BaseModel):
     price: PriceUpdated | None = None
     stats: StatsUpdated | None = None
     heartbeat: Heartbeat | None = None
+    positions: PositionsChanged | None = None
 
     def liveness(self, now: datetime | None = None) -> Liveness:
         if self.heartbeat is None:

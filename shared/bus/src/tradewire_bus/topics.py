@@ -38,6 +38,10 @@ class Topics:
     def bot_state(self, bot_id: str) -> str:
         return f"{self.namespace}:bot:{{{bot_id}}}:state"
 
+    def bot_candles(self, bot_id: str) -> str:
+        """The bot's last candles (capped), so a chart can draw the recent past when it opens."""
+        return f"{self.namespace}:bot:{{{bot_id}}}:candles"
+
     # global keys
     def bots(self) -> str:
         return f"{self.namespace}:bots"

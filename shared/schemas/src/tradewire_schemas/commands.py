@@ -13,6 +13,7 @@ from tradewire_schemas.primitives import (
     SCHEMA_VERSION,
     Actor,
     BotId,
+    Symbol,
     UtcDatetime,
     utc_now,
 )
@@ -80,12 +81,20 @@ class HaltBot(CommandBase):
     type: Literal["halt_bot"] = "halt_bot"
 
 
-Command = Annotated[StartBot | StopBot | RequestStatus | HaltBot, Field(discriminator="type")]
+class ClosePosition(CommandBase):
+    """Sell an open position at market now (reason "manual" on the trade); every position without `symbol`."""
+
+    type: Literal["close_position"] = "close_position"
+    symbol: Symbol | None = Field(default=None, description="The market to close; null closes every position.")
+
+
+Command = Annotated[StartBot | StopBot | RequestStatus | HaltBot | ClosePosition, Field(discriminator="type")]
 COMMAND_TYPES: dict[str, type[CommandBase]] = {
     "start_bot": StartBot,
     "stop_bot": StopBot,
     "request_status": RequestStatus,
     "halt_bot": HaltBot,
+    "close_position": ClosePosition,
 }
 
 commands: TypeAdapter[Command] = TypeAdapter(Command)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, Field, NonNegativeInt, TypeAdapter
+from pydantic import (
+    BaseModel,
+    Field,
+    FiniteFloat,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveInt,
+    StringConstraints,
+    TypeAdapter,
+)
 
 from tradewire_schemas.primitives import (
     MESSAGE_CONFIG,
@@ -21,8 +30,26 @@ from tradewire_schemas.primitives import (
 Mode = Literal["paper", "live"]
 Side = Literal["buy", "sell"]
 BotStatus = Literal["running", "stopped", "error"]
-CommandName = Literal["start_bot", "stop_bot", "request_status", "halt_bot"]
+CommandName = Literal["start_bot", "stop_bot", "request_status", "halt_bot", "close_position"]
 Outcome = Literal["accepted", "rejected", "completed"]
+OrderKind = Literal["market", "limit"]
+Liquidity = Literal["maker", "taker"]
+
+# Why a trade happened. Entries say "signal"; exits say which rule closed the position. Carried as a
+# plain string, so a newer writer's new reason reaches an older reader as text to show, not an error.
+TRADE_REASONS = (
+    "signal",  # the strategy asked (its own words are in `tag`)
+    "stoploss",
+    "trailing_stop",
+    "take_profit",
+    "roi",  # the minimal-ROI table for the trade's age was reached
+    "time_limit",
+    "drawdown_stop",  # the bot's equity fell past its max drawdown: every position closed, bot stopped
+    "manual",  # a close_position command
+)
+TradeReason = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+Tag = Annotated[str, StringConstraints(max_length=64)]
+PlotName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")]
 
 
 class EventBase(BaseModel):
@@ -38,6 +65,16 @@ class EventBase(BaseModel):
         description="Per-bot sequence number assigned by the bus at publish (0 until published).",
     )
     ts: UtcDatetime = Field(default_factory=utc_now, description="When the fact happened (UTC).")
+
+
+class TradeEntry(BaseModel):
+    """The entry an exit closed: where and when the position was opened."""
+
+    model_config = MESSAGE_CONFIG
+
+    price: ExactDecimal = Field(description="Average entry price, fees excluded.")
+    market_time: UtcDatetime = Field(description="Market time of the first entry fill (its candle's open).")
+    duration_s: NonNegativeFloat = Field(description="Market seconds from the entry to this exit.")
 
 
 class TradeExecuted(EventBase):
@@ -64,6 +101,20 @@ class TradeExecuted(EventBase):
     )
     position: ExactDecimal = Field(description="Base currency held after the fill.")
     balances: dict[str, ExactDecimal] = Field(description="Free + used balance per currency after the fill.")
+    # v2: what the market and the strategy said. All optional: traders before v2 do not write them.
+    market_time: UtcDatetime | None = Field(
+        default=None,
+        description="Market time of the fill: the open time of the candle it happened in (`ts` is wall time).",
+    )
+    order_type: OrderKind | None = None
+    liquidity: Liquidity | None = Field(default=None, description="maker (a resting limit) or taker.")
+    reason: TradeReason | None = Field(
+        default=None, description="Why: " + ", ".join(TRADE_REASONS) + " (new reasons may appear)."
+    )
+    tag: Tag | None = Field(default=None, description="The strategy's own label for the decision, if any.")
+    entry: TradeEntry | None = Field(
+        default=None, description="On an exit: the entry it closed; the profit is `realized_profit_pct`."
+    )
 
 
 class StatusChanged(EventBase):
@@ -111,10 +162,95 @@ class Heartbeat(EventBase):
     interval_s: float = Field(gt=0, description="Seconds until the next heartbeat is due.")
 
 
+class CandleClosed(EventBase):
+    """A candle the bot traded on, with the values of the series its strategy declares to plot.
+
+    Conflatable (a slow reader may skip some); the bus also keeps the last ones per bot in a capped
+    candle stream, so a chart can draw the recent past when it opens (`RedisBus.candles`).
+    """
+
+    type: Literal["candle_closed"] = "candle_closed"
+    symbol: Symbol
+    timeframe: Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,3}[smhdwM]$")] = Field(
+        description="Candle width in ccxt's notation: 1m, 5m, 1h, 1d."
+    )
+    open_time: UtcDatetime = Field(description="Market time the candle opened.")
+    open: ExactDecimal
+    high: ExactDecimal
+    low: ExactDecimal
+    close: ExactDecimal
+    volume: ExactDecimal
+    plots: dict[PlotName, FiniteFloat | None] = Field(
+        default_factory=dict,
+        description="The strategy's plot series at this candle (e.g. sma_fast); null while warming up. "
+        "Display values (floats), never money.",
+    )
+
+
+class OpenPosition(BaseModel):
+    model_config = MESSAGE_CONFIG
+
+    symbol: Symbol
+    amount: ExactDecimal = Field(description="Base currency held.")
+    entry_price: ExactDecimal = Field(description="Average entry price, fees excluded.")
+    entry_time: UtcDatetime = Field(description="Market time of the first entry fill.")
+    stoploss: ExactDecimal | None = Field(default=None, description="Price at which the stop sells (trailing: now).")
+    take_profit: ExactDecimal | None = Field(default=None, description="Price at which it takes profit.")
+
+
+class PositionsChanged(EventBase):
+    """Every open position of the bot, after a change (a fill, a trailing stop moving). Latest wins."""
+
+    type: Literal["positions_changed"] = "positions_changed"
+    positions: list[OpenPosition] = Field(description="Open positions, one per symbol; empty when flat.")
+
+
+class MarketLimits(BaseModel):
+    model_config = MESSAGE_CONFIG
+
+    min_amount: ExactDecimal | None = None
+    max_amount: ExactDecimal | None = None
+    min_cost: ExactDecimal | None = None
+    max_cost: ExactDecimal | None = None
+
+
+class OrderRefused(EventBase):
+    """An order the strategy or a rule asked for that was not placed or not filled, and why."""
+
+    type: Literal["order_refused"] = "order_refused"
+    symbol: Symbol
+    side: Side
+    order_type: OrderKind
+    amount: ExactDecimal = Field(description="Base amount asked for (before rounding).")
+    price: ExactDecimal | None = Field(description="Limit price, or the reference price of a market order.")
+    reason: str = Field(description="What the exchange or the pre-trade check said.")
+    limits: MarketLimits | None = Field(default=None, description="The market's limits, when they were the cause.")
+    refusals_in_a_row: PositiveInt = Field(default=1, description="Refusals since the last accepted order.")
+    tag: Tag | None = None
+
+
 Event = Annotated[
-    TradeExecuted | StatusChanged | PriceUpdated | StatsUpdated | CommandResult | Heartbeat,
+    TradeExecuted
+    | StatusChanged
+    | PriceUpdated
+    | StatsUpdated
+    | CommandResult
+    | Heartbeat
+    | CandleClosed
+    | PositionsChanged
+    | OrderRefused,
     Field(discriminator="type"),
 ]
-EventType = Literal["trade_executed", "status_change", "price_update", "stats_update", "command_result", "heartbeat"]
+EventType = Literal[
+    "trade_executed",
+    "status_change",
+    "price_update",
+    "stats_update",
+    "command_result",
+    "heartbeat",
+    "candle_closed",
+    "positions_changed",
+    "order_refused",
+]
 
 events: TypeAdapter[Event] = TypeAdapter(Event)

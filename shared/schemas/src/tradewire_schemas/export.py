@@ -14,11 +14,14 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter
 
-from tradewire_schemas.commands import Command, HaltBot, RequestStatus, StartBot, StopBot
+from tradewire_schemas.commands import ClosePosition, Command, HaltBot, RequestStatus, StartBot, StopBot
 from tradewire_schemas.events import (
+    CandleClosed,
     CommandResult,
     Event,
     Heartbeat,
+    OrderRefused,
+    PositionsChanged,
     PriceUpdated,
     StatsUpdated,
     StatusChanged,
@@ -33,10 +36,14 @@ MODELS: dict[str, type[BaseModel]] = {
     "events/stats_update": StatsUpdated,
     "events/command_result": CommandResult,
     "events/heartbeat": Heartbeat,
+    "events/candle_closed": CandleClosed,
+    "events/positions_changed": PositionsChanged,
+    "events/order_refused": OrderRefused,
     "commands/start_bot": StartBot,
     "commands/stop_bot": StopBot,
     "commands/request_status": RequestStatus,
     "commands/halt_bot": HaltBot,
+    "commands/close_position": ClosePosition,
     "envelope": Envelope,
 }
 UNIONS: dict[str, Any] = {"event": Event, "command": Command}

@@ -8,15 +8,23 @@ from decimal import Decimal
 from hypothesis import strategies as st
 
 from tradewire_schemas import (
+    TRADE_REASONS,
+    CandleClosed,
+    ClosePosition,
     CommandBase,
     CommandResult,
     Heartbeat,
+    MarketLimits,
+    OpenPosition,
+    OrderRefused,
+    PositionsChanged,
     PriceUpdated,
     RequestStatus,
     StartBot,
     StatsUpdated,
     StatusChanged,
     StopBot,
+    TradeEntry,
     TradeExecuted,
 )
 
@@ -46,6 +54,13 @@ trades = st.builds(
     realized_profit_pct=st.none() | decimals,
     position=positive,
     balances=st.dictionaries(st.sampled_from(["BTC", "USDT", "ETH"]), positive, max_size=3),
+    market_time=st.none() | times,
+    order_type=st.none() | st.sampled_from(["market", "limit"]),
+    liquidity=st.none() | st.sampled_from(["maker", "taker"]),
+    reason=st.none() | st.sampled_from(TRADE_REASONS),
+    tag=st.none() | st.text(max_size=64),
+    entry=st.none()
+    | st.builds(TradeEntry, price=positive, market_time=times, duration_s=st.floats(min_value=0, max_value=1e9)),
 )
 statuses = st.builds(
     StatusChanged,
@@ -92,14 +107,59 @@ heartbeats = st.builds(
     status=st.sampled_from(["running", "stopped", "error"]),
     interval_s=st.floats(min_value=0.1, max_value=3600),
 )
-events = st.one_of(trades, statuses, prices, stats, results, heartbeats)
+plot_values = st.none() | st.floats(allow_nan=False, allow_infinity=False, width=32)
+candles = st.builds(
+    CandleClosed,
+    **common,
+    symbol=symbols,
+    timeframe=st.sampled_from(["1m", "5m", "1h", "1d"]),
+    open_time=times,
+    open=positive,
+    high=positive,
+    low=positive,
+    close=positive,
+    volume=positive,
+    plots=st.dictionaries(st.sampled_from(["sma_fast", "sma_slow", "rsi", "bb_upper"]), plot_values, max_size=4),
+)
+open_positions = st.builds(
+    OpenPosition,
+    symbol=symbols,
+    amount=positive,
+    entry_price=positive,
+    entry_time=times,
+    stoploss=st.none() | positive,
+    take_profit=st.none() | positive,
+)
+positions = st.builds(PositionsChanged, **common, positions=st.lists(open_positions, max_size=3))
+refusals = st.builds(
+    OrderRefused,
+    **common,
+    symbol=symbols,
+    side=st.sampled_from(["buy", "sell"]),
+    order_type=st.sampled_from(["market", "limit"]),
+    amount=positive,
+    price=st.none() | positive,
+    reason=text,
+    limits=st.none() | st.builds(MarketLimits, min_amount=st.none() | positive, min_cost=st.none() | positive),
+    refusals_in_a_row=st.integers(min_value=1, max_value=10**6),
+    tag=st.none() | st.text(max_size=64),
+)
+events = st.one_of(trades, statuses, prices, stats, results, heartbeats, candles, positions, refusals)
 
 
 @st.composite
 def commands(draw: st.DrawFn) -> CommandBase:
-    kind = draw(st.sampled_from([StartBot, StopBot, RequestStatus]))
+    kind = draw(st.sampled_from([StartBot, StopBot, RequestStatus, ClosePosition]))
     issued = draw(times)
     ttl = draw(st.integers(min_value=1, max_value=10**6))
+    if kind is ClosePosition:
+        return ClosePosition(
+            bot_id=draw(bot_ids),
+            actor=draw(st.text(min_size=1, max_size=20)),
+            issued_at=issued,
+            expires_at=issued + timedelta(milliseconds=ttl),
+            symbol=draw(st.none() | symbols),
+        )
     return kind(
         bot_id=draw(bot_ids),
         actor=draw(st.text(min_size=1, max_size=20)),
