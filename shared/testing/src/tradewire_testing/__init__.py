@@ -1,6 +1,7 @@
-"""Test support shared by every tradewire member: private Redis servers and deadline-bound waiting."""
+"""Test support shared by every tradewire member: private Redis servers and clusters, deadline-bound waiting."""
 
+from tradewire_testing.redis_cluster import LocalCluster, slot_of
 from tradewire_testing.redis_server import RedisServer, RedisServerMissing, free_port
 from tradewire_testing.waiting import eventually, eventually_sync
 
-__all__ = ["RedisServer", "RedisServerMissing", "eventually", "eventually_sync", "free_port"]
+__all__ = ["LocalCluster", "RedisServer", "RedisServerMissing", "eventually", "eventually_sync", "free_port", "slot_of"]

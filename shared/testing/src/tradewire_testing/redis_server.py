@@ -39,6 +39,7 @@ class RedisServer:
         port: int | None = None,
         binary: str | None = None,
         acl: str | None = None,
+        extra_args: list[str] | None = None,
     ) -> None:
         found = binary or shutil.which("redis-server")
         if found is None:
@@ -52,6 +53,7 @@ class RedisServer:
         # unless those lines define it.
         self.admin_password = secrets.token_hex(16) if acl is not None else None
         self.acl = acl
+        self.extra_args = list(extra_args or [])
 
     @property
     def url(self) -> str:
@@ -85,6 +87,7 @@ class RedisServer:
             "no",
             "--logfile",
             str(self.directory / "redis.log"),
+            *self.extra_args,
         ]
         if self.acl is not None:
             users = self.directory / "users.acl"
