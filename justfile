@@ -81,7 +81,7 @@ lint:
 # Type-check with mypy
 [group('check')]
 typecheck:
-    uv run mypy -p tradewire_schemas -p tradewire_bus -p tradewire_testing -p tradewire_stack -p tradewire_trader -p tradewire_gateway -p tradewire_dashboard -p tradewire_notifier
+    uv run mypy -p tradewire_schemas -p tradewire_bus -p tradewire_runtime -p tradewire_testing -p tradewire_stack -p tradewire_trader -p tradewire_gateway -p tradewire_dashboard -p tradewire_notifier
 
 # Format the code with ruff
 [group('dev')]

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 from uuid import UUID
 
 from tradewire_bus import BusUnavailable, InMemoryPublisher
-from tradewire_bus.backoff import Backoff
+from tradewire_runtime.backoff import Backoff
 from tradewire_schemas import Envelope, Event, Heartbeat, PriceUpdated, StatusChanged
 from tradewire_testing import eventually
 from tradewire_trader.outbox import Outbox

@@ -13,9 +13,9 @@ import sys
 
 from pydantic import ValidationError
 
-from tradewire_bus.heap import prepare_for_serving
-from tradewire_bus.redis_url import without_password
 from tradewire_dashboard.config import Settings
+from tradewire_runtime.heap import prepare_for_serving
+from tradewire_runtime.redis_url import without_password
 from tradewire_schemas.wire import describe
 
 
@@ -41,7 +41,7 @@ def serve(settings: Settings) -> None:
         flush=True,
     )
     application = build_application(settings)
-    prepare_for_serving()  # rare, short full GC pauses with many clients (tradewire_bus.heap)
+    prepare_for_serving()  # rare, short full GC pauses with many clients (tradewire_runtime.heap)
     if settings.server == "daphne":
         from daphne.server import Server
 
@@ -63,7 +63,7 @@ def serve(settings: Settings) -> None:
         ws_max_size=settings.max_frame_bytes,
         ws="websockets-sansio",
         proxy_headers=False,
-        log_config=None,  # Django's LOGGING (tradewire_bus.logs) already formats every logger, uvicorn's too
+        log_config=None,  # Django's LOGGING (tradewire_runtime.logs) already formats every logger, uvicorn's too
     )
 
 

@@ -9,7 +9,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tradewire_bus import BusConfig
-from tradewire_bus.logs import LogFormat
+from tradewire_runtime.logs import LogFormat
 
 
 class Settings(BaseSettings):

@@ -18,13 +18,13 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from tradewire_bus import BusError, ClientTooSlow, CommandTimeout, NoTraderListening, Resync
-from tradewire_bus.logs import trace
-from tradewire_bus.rate_limit import RateLimited
 from tradewire_bus.reads import offset_key
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.browser_messages import BadBrowserInput, BrowserCommand, parse_browser_command
 from tradewire_dashboard.runtime import DashboardRuntime
+from tradewire_runtime.logs import trace
+from tradewire_runtime.rate_limit import RateLimited
 from tradewire_schemas import BOT_ID_PATTERN, STREAM_OFFSET_PATTERN, HaltBot, RequestStatus, StartBot, StopBot
 
 log = logging.getLogger("tradewire.dashboard.consumer")

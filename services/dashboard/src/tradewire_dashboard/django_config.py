@@ -10,9 +10,9 @@ import dj_database_url
 import django
 from django.conf import settings as django_settings
 
-from tradewire_bus.logs import formatter
 from tradewire_dashboard.config import Settings
 from tradewire_dashboard.security import https_settings, silenced_checks
+from tradewire_runtime.logs import formatter
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from channels.db import database_sync_to_async
 
 from tradewire_bus import FROM_START, ClientTooSlow, Hub, RedisBus, Resync
-from tradewire_bus.backoff import Backoff
 from tradewire_dashboard.models import RecorderCursor
 from tradewire_dashboard.storage import store
+from tradewire_runtime.backoff import Backoff
 from tradewire_schemas import STREAM_OFFSET_PATTERN, Envelope, TradeExecuted
 
 log = logging.getLogger("tradewire.dashboard.recorder")

@@ -16,10 +16,10 @@ from typing import Any
 
 from tradewire_bus import Hub, RedisBus
 from tradewire_bus.lru import RenderedCache
-from tradewire_bus.rate_limit import RateLimiter
-from tradewire_bus.redis_url import without_password
 from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.config import Settings
+from tradewire_runtime.rate_limit import RateLimiter
+from tradewire_runtime.redis_url import without_password
 
 log = logging.getLogger("tradewire.dashboard")
 

@@ -12,10 +12,10 @@ import sys
 import uvicorn
 from pydantic import ValidationError
 
-from tradewire_bus.heap import prepare_for_serving
-from tradewire_bus.logs import configure_logging
 from tradewire_gateway.app import create_app
 from tradewire_gateway.settings import Settings
+from tradewire_runtime.heap import prepare_for_serving
+from tradewire_runtime.logs import configure_logging
 from tradewire_schemas.wire import describe
 
 
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging(settings.log_level, settings.log_format)
     app = create_app(settings)
-    prepare_for_serving()  # rare, short full GC pauses with many clients (tradewire_bus.heap)
+    prepare_for_serving()  # rare, short full GC pauses with many clients (tradewire_runtime.heap)
     uvicorn.run(
         app,
         host=settings.host,

@@ -14,9 +14,7 @@ from fastapi.responses import JSONResponse
 
 from tradewire_bus import BusUnavailable, Hub, RedisBus
 from tradewire_bus.lru import RenderedCache
-from tradewire_bus.rate_limit import RateLimiter
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
-from tradewire_bus.redis_url import without_password
 from tradewire_gateway.auth import TokenRegistry
 from tradewire_gateway.body_limit import BodyLimit
 from tradewire_gateway.commander import Commander
@@ -26,6 +24,8 @@ from tradewire_gateway.routes import bots, commands, operations
 from tradewire_gateway.runtime import Runtime
 from tradewire_gateway.settings import Settings
 from tradewire_gateway.websocket import router as websocket_router
+from tradewire_runtime.rate_limit import RateLimiter
+from tradewire_runtime.redis_url import without_password
 
 log = logging.getLogger("tradewire.gateway")
 

@@ -7,10 +7,10 @@ import uuid
 from typing import Literal
 
 from tradewire_bus import BusUnavailable, CommandTimeout, NoTraderListening, RedisBus
-from tradewire_bus.logs import trace
-from tradewire_bus.rate_limit import RateLimited, RateLimiter
 from tradewire_gateway.auth import Principal
 from tradewire_gateway.metrics import GatewayMetrics
+from tradewire_runtime.logs import trace
+from tradewire_runtime.rate_limit import RateLimited, RateLimiter
 from tradewire_schemas import CommandName, CommandResult, commands
 
 log = logging.getLogger("tradewire.gateway.commands")

@@ -8,7 +8,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, fiel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tradewire_bus import BusConfig
-from tradewire_bus.logs import LogFormat
+from tradewire_runtime.logs import LogFormat
 
 
 class Scope(StrEnum):

@@ -25,7 +25,6 @@ from tradewire_bus import (
     NoTraderListening,
     Resync,
 )
-from tradewire_bus.rate_limit import RateLimited
 from tradewire_bus.reads import offset_key
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_gateway.auth import SUBPROTOCOL, Principal, bearer_token, token_from_subprotocols
@@ -42,6 +41,7 @@ from tradewire_gateway.resume import missed_events, snapshots
 from tradewire_gateway.runtime import Runtime
 from tradewire_gateway.settings import Scope
 from tradewire_gateway.subscription_request import SubscriptionRequest
+from tradewire_runtime.rate_limit import RateLimited
 from tradewire_schemas import Envelope
 from tradewire_schemas.wire import describe
 

@@ -18,11 +18,11 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
 from tradewire_bus import RedisBus
-from tradewire_bus.logs import configure_logging
 from tradewire_notifier.metrics import NotifierMetrics
 from tradewire_notifier.service import Notifier
 from tradewire_notifier.settings import Settings
 from tradewire_notifier.store import Store
+from tradewire_runtime.logs import configure_logging
 
 log = logging.getLogger("tradewire.notifier")
 

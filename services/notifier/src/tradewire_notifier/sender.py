@@ -15,12 +15,12 @@ import random
 import time
 from collections.abc import Callable
 
-from tradewire_bus.rate_limit import RateLimited, RateLimiter
 from tradewire_notifier.destinations.base import DeliveryFailed, Outlet
 from tradewire_notifier.messages import summary
 from tradewire_notifier.metrics import NotifierMetrics
 from tradewire_notifier.settings import Delivery
 from tradewire_notifier.store import Pending, Store
+from tradewire_runtime.rate_limit import RateLimited, RateLimiter
 
 log = logging.getLogger("tradewire.notifier.sender")
 

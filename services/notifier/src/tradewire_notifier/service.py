@@ -17,7 +17,6 @@ from contextlib import AsyncExitStack, aclosing
 from datetime import UTC, datetime
 
 from tradewire_bus import FROM_START, RedisBus, Resync
-from tradewire_bus.backoff import Backoff
 from tradewire_notifier.daily import DailySummaries
 from tradewire_notifier.destinations.base import Outlet
 from tradewire_notifier.destinations.chat_webhooks import ChatWebhookOutlet
@@ -31,6 +30,7 @@ from tradewire_notifier.sender import Sender
 from tradewire_notifier.settings import Destination, Settings, TelegramDestination, WebhookDestination
 from tradewire_notifier.store import Store
 from tradewire_notifier.telegram_commands import TelegramCommands
+from tradewire_runtime.backoff import Backoff
 from tradewire_schemas import STREAM_OFFSET_PATTERN, Envelope
 
 log = logging.getLogger("tradewire.notifier")

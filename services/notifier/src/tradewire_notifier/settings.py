@@ -16,7 +16,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, fiel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tradewire_bus import BusConfig
-from tradewire_bus.logs import LogFormat
+from tradewire_runtime.logs import LogFormat
 
 # What a destination can ask for. `error` is a status change to "error"; `status_change` the others.
 Topic = Literal["trade_entry", "trade_exit", "status_change", "error", "command_result", "daily_summary"]

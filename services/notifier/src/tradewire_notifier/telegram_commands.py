@@ -20,10 +20,10 @@ from telegram.error import TelegramError
 from telegram.warnings import PTBUserWarning
 
 from tradewire_bus import BusError, CommandTimeout, NoTraderListening, RedisBus
-from tradewire_bus.backoff import Backoff
 from tradewire_notifier.destinations.telegram import MESSAGE_LIMIT
 from tradewire_notifier.messages import money, percent
 from tradewire_notifier.metrics import NotifierMetrics
+from tradewire_runtime.backoff import Backoff
 from tradewire_schemas import BOT_ID_PATTERN, Command, RequestStatus, StartBot, StopBot
 
 log = logging.getLogger("tradewire.notifier.telegram")

@@ -19,7 +19,7 @@ from typing import Any, get_args
 
 from pydantic import ValidationError
 
-from tradewire_bus.logs import configure_logging
+from tradewire_runtime.logs import configure_logging
 from tradewire_trader.market_data import synthetic_series
 from tradewire_trader.settings import DataSource, Settings, StrategyName
 

@@ -10,7 +10,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 
-from tradewire_bus.logs import trace
+from tradewire_runtime.logs import trace
 from tradewire_schemas import (
     Command,
     CommandResult,

@@ -21,7 +21,7 @@ from typing import Protocol
 from uuid import UUID
 
 from tradewire_bus import BusError
-from tradewire_bus.backoff import Backoff
+from tradewire_runtime.backoff import Backoff
 from tradewire_schemas import Envelope, Event
 from tradewire_trader.state_store import StateStore
 

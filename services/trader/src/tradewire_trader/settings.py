@@ -10,7 +10,7 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tradewire_bus import BusConfig
-from tradewire_bus.logs import LogFormat
+from tradewire_runtime.logs import LogFormat
 
 DataSource = Literal["synthetic", "replay", "live"]
 StrategyName = Literal["sma_crossover", "rsi_reversion"]

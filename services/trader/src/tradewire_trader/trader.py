@@ -17,7 +17,7 @@ from typing import Any
 
 import ccxt  # type: ignore[import-untyped]
 
-from tradewire_bus.logs import trace
+from tradewire_runtime.logs import trace
 from tradewire_schemas import (
     BotStatus,
     Event,

@@ -18,15 +18,15 @@ from uuid import UUID
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 
-from tradewire_bus.backoff import Backoff
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable, CommandTimeout, NoTraderListening
-from tradewire_bus.logs import trace
 from tradewire_bus.publisher import Publisher
 from tradewire_bus.reads import next_message
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.stats import BusStats
 from tradewire_bus.topics import Topics
+from tradewire_runtime.backoff import Backoff
+from tradewire_runtime.logs import trace
 from tradewire_schemas import (
     COMMAND_TYPES,
     Command,

@@ -10,11 +10,11 @@ from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 
-from tradewire_bus.backoff import Backoff
 from tradewire_bus.bus import RedisBus
 from tradewire_bus.client_queue import ClientQueue, HubStats, Interest, Item
-from tradewire_bus.logs import trace
 from tradewire_bus.subscription import Resync
+from tradewire_runtime.backoff import Backoff
+from tradewire_runtime.logs import trace
 from tradewire_schemas import Envelope
 
 log = logging.getLogger("tradewire.bus.fanout")

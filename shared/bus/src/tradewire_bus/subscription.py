@@ -23,7 +23,6 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import ResponseError
 
-from tradewire_bus.backoff import Backoff
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.publisher import new_epoch_candidate
@@ -31,6 +30,7 @@ from tradewire_bus.reads import bot_ids, next_message, read_stream
 from tradewire_bus.redis_errors import CONNECTION_ERRORS, UNAVAILABLE_OR_REFUSING
 from tradewire_bus.stats import BusStats
 from tradewire_bus.topics import Topics
+from tradewire_runtime.backoff import Backoff
 from tradewire_schemas import Envelope, Event, MessageRejected, decode_envelope, decode_event
 
 log = logging.getLogger("tradewire.bus.subscription")

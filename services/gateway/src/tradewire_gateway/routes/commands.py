@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, status
 
 from tradewire_bus import BusUnavailable, CommandTimeout, NoTraderListening
-from tradewire_bus.rate_limit import RateLimited
 from tradewire_gateway.dependencies import Controller, RuntimeDep
 from tradewire_gateway.routes.bots import BotPath
 from tradewire_gateway.settings import Scope
 from tradewire_gateway.views import CommandRequest, Problem
+from tradewire_runtime.rate_limit import RateLimited
 from tradewire_schemas import CommandResult
 
 router = APIRouter(prefix="/api/v1/bots", tags=["commands"])

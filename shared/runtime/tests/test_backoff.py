@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tradewire_bus.backoff import Backoff
+from tradewire_runtime.backoff import Backoff
 
 
 def test_delays_grow_to_the_cap_and_never_drop_below_half() -> None:

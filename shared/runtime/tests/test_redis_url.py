@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tradewire_bus.redis_url import without_password
+from tradewire_runtime.redis_url import without_password
 
 
 @pytest.mark.parametrize(

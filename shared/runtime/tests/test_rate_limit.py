@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tradewire_bus.rate_limit import RateLimited, RateLimiter
+from tradewire_runtime.rate_limit import RateLimited, RateLimiter
 
 
 class Clock:

@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from tradewire_bus.logs import JsonFormatter, LogFormat, TextFormatter, configure_logging, formatter, trace
+from tradewire_runtime.logs import JsonFormatter, LogFormat, TextFormatter, configure_logging, formatter, trace
 
 
 def record(message: str, **extra: object) -> logging.LogRecord:

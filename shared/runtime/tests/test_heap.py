@@ -6,11 +6,11 @@ import json
 import subprocess
 import sys
 
-from tradewire_bus.heap import YOUNG_GENERATION_THRESHOLD
+from tradewire_runtime.heap import YOUNG_GENERATION_THRESHOLD
 
 PROBE = """
 import gc, json
-from tradewire_bus.heap import prepare_for_serving
+from tradewire_runtime.heap import prepare_for_serving
 before = {"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count()}
 prepare_for_serving()
 after = {"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count(), "young": gc.get_count()[0]}
