@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import AsyncIterator
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
+from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_testing.chromium import CHROMIUM, CHROMIUM_ARGS, chromium_found
+from tradewire_testing.processes import stop_gracefully
 
 
 @pytest.fixture
@@ -22,3 +29,49 @@ async def browser() -> AsyncIterator[Browser]:
         launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         await launched.close()
+
+
+@contextlib.contextmanager
+def real_trader(redis_url: str, bot_id: str, state_dir: Path, *extra: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A real trader process on fast synthetic data (a trade within seconds), publishing on `redis_url`."""
+    log = (state_dir / f"trader-{bot_id}.log").open("wb")
+    arguments = ["--bot-id", bot_id, "--speed", "1200", "--fast", "2", "--slow", "3", "--price-every", "1"]
+    arguments += ["--heartbeat-s", "1", "--state-file", str(state_dir / f"{bot_id}.db"), *extra]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tradewire_trader", "run", *arguments],
+        env={**os.environ, "REDIS_URL": redis_url},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        stop_gracefully(process, timeout=10)
+        log.close()
+
+
+@pytest.fixture
+def start_trader(tmp_path: Path) -> Callable[..., contextlib.AbstractContextManager[subprocess.Popen[bytes]]]:
+    """`with start_trader(redis_url, bot_id): ...` runs a real trader for the block."""
+    return lambda redis_url, bot_id, *extra: real_trader(redis_url, bot_id, tmp_path, *extra)
+
+
+async def log_in(browser: Browser, dashboard: DashboardProcess, bot_id: str, **context: Any) -> Page:
+    """A page logged in to the control room through the real form, showing `bot_id`, its socket live."""
+    page = await (await browser.new_context(**context)).new_page()
+    page.console_messages_seen = []  # type: ignore[attr-defined]
+    page.on("console", lambda message: page.console_messages_seen.append(message.text))  # type: ignore[attr-defined]
+    await page.add_init_script(f"localStorage.setItem('tradewire.bot', {bot_id!r});")
+    await page.goto(f"{dashboard.url}/")
+    await page.fill("#id_username", dashboard.username)
+    await page.fill("#id_password", dashboard.password)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(f"{dashboard.url}/")
+    await page.wait_for_selector("#connection[data-state=live]")
+    return page
+
+
+@pytest.fixture
+def logged_in() -> Callable[..., Awaitable[Page]]:
+    """`page = await logged_in(browser, dashboard, bot_id, viewport=...)`."""
+    return log_in

@@ -125,6 +125,56 @@ def test_csv_export_has_every_trade_with_exact_decimals(client: Client) -> None:
     assert {row["bot_id"] for row in rows} == {"alpha"}
 
 
+def _a_profitable_sell(seq: int, bot: str = "alpha") -> Envelope:
+    sell = trade(seq, side="sell", bot=bot).model_copy(
+        update={
+            "seq": seq,
+            "price": Decimal("40800.925"),
+            "amount": Decimal("0.0100"),
+            "cost": Decimal("408.00925"),
+            "realized_profit": Decimal("27.110299"),
+            "realized_profit_pct": Decimal("7.1"),
+            "position": Decimal("0"),
+        }
+    )
+    return Envelope(epoch="e1", offset=f"{2000 + seq}-0", event=sell)
+
+
+def test_csv_numbers_are_exact_plain_decimals_without_exponents(client: Client) -> None:
+    # Issue 16: "0E-12" and "40800.920000000000" came out of the 12-place columns.
+    login(client, "carla", can_control=False)
+    store([_a_profitable_sell(1)])
+    (row,) = csv.DictReader(io.StringIO(client.get("/trades.csv").content.decode()))
+    assert (row["price"], row["amount"], row["cost"]) == ("40800.925", "0.01", "408.00925")
+    assert (row["realized_profit"], row["realized_profit_pct"], row["position"]) == ("27.110299", "7.1", "0")
+
+
+def test_the_history_writes_numbers_by_the_market_with_currency_sign_and_colour(client: Client) -> None:
+    login(client, "hanna", can_control=False)
+    store([_a_profitable_sell(1)])
+    html = client.get("/trades/").content.decode()
+    assert '<td class="num" data-field="price">40,800.93</td>' in html
+    assert '<td class="num" data-field="amount">0.01</td>' in html
+    assert '<td class="num" data-field="cost">408.01 USDT</td>' in html
+    assert '<td class="num gain" data-field="profit">+27.11 USDT</td>' in html
+    assert '<td class="num gain" data-field="profit-pct">+7.10 %</td>' in html
+    assert "0E-12" not in html and "000000" not in html
+
+
+def test_the_admin_writes_numbers_by_the_market(client: Client, settings: Settings) -> None:
+    User.objects.create_superuser("ada", password=PASSWORD)
+    assert client.login(username="ada", password=PASSWORD)
+    (envelope,) = [_a_profitable_sell(1)]
+    store([envelope])
+    listing = client.get("/admin/dashboard/trade/").content.decode()
+    assert "40,800.93" in listing and '<span class="gain">+27.11 USDT</span>' in listing
+    from tradewire_dashboard.models import Trade
+
+    detail = client.get(f"/admin/dashboard/trade/{Trade.objects.get().pk}/change/").content.decode()
+    assert "40,800.93" in detail and "408.01 USDT" in detail and "0.42 USDT" in detail
+    assert "000000" not in listing and "000000" not in detail
+
+
 def test_csv_cells_that_a_spreadsheet_would_run_are_exported_as_text(client: Client) -> None:
     # Issue 17, finding 6: free text from the exchange went into the CSV as is.
     login(client, "cecil", can_control=False)

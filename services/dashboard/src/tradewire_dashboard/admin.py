@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils.html import format_html
 
+from tradewire_dashboard import market_numbers
 from tradewire_dashboard.models import Bot, QuarantinedTrade, RecorderCursor, Trade
 
 
@@ -11,18 +13,70 @@ class BotAdmin(admin.ModelAdmin):
 
 @admin.register(Trade)
 class TradeAdmin(admin.ModelAdmin):
-    list_display = ["executed_at", "bot", "side", "symbol", "price", "amount", "realized_profit", "mode", "seq"]
+    list_display = [
+        *("executed_at", "bot", "side", "symbol", "shown_price", "shown_amount", "shown_profit", "mode", "seq"),
+    ]
     list_filter = ["bot", "side", "mode", "symbol"]
     search_fields = ["order_id", "event_id"]
     date_hierarchy = "executed_at"
-    # Trades are facts recorded from the bus: they are read, never edited by hand.
-    readonly_fields = [field.name for field in Trade._meta.fields]
+    # Trades are facts recorded from the bus: they are read, never edited by hand. Decimal columns show
+    # by the market's rules instead of the column's 12 places ("42781.690000000000").
+    fields = [
+        "event_id",
+        "bot",
+        "seq",
+        "offset",
+        "executed_at",
+        "mode",
+        "side",
+        "symbol",
+        "shown_price",
+        "shown_amount",
+        "shown_cost",
+        "shown_fee",
+        "shown_profit",
+        "shown_profit_pct",
+        "shown_position",
+        "order_id",
+        "recorded_at",
+    ]
+    readonly_fields = fields
 
     def has_add_permission(self, request: object) -> bool:
         return False
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+    # Written by the market's rules, as the pages write them (the CSV has the exact values).
+    @admin.display(description="price", ordering="price")
+    def shown_price(self, trade: Trade) -> str:
+        return market_numbers.price(trade.price, trade.symbol)
+
+    @admin.display(description="amount", ordering="amount")
+    def shown_amount(self, trade: Trade) -> str:
+        return market_numbers.amount(trade.amount)
+
+    @admin.display(description="cost")
+    def shown_cost(self, trade: Trade) -> str:
+        return market_numbers.money(trade.cost, market_numbers.quote_of(trade.symbol))
+
+    @admin.display(description="fee")
+    def shown_fee(self, trade: Trade) -> str:
+        return market_numbers.money(trade.fee, trade.fee_currency)
+
+    @admin.display(description="realized profit %")
+    def shown_profit_pct(self, trade: Trade) -> str:
+        return market_numbers.percent(trade.realized_profit_pct)
+
+    @admin.display(description="position")
+    def shown_position(self, trade: Trade) -> str:
+        return market_numbers.amount(trade.position)
+
+    @admin.display(description="realized profit", ordering="realized_profit")
+    def shown_profit(self, trade: Trade) -> str:
+        text = market_numbers.money(trade.realized_profit, market_numbers.quote_of(trade.symbol), signed=True)
+        return str(format_html('<span class="{}">{}</span>', market_numbers.tone(trade.realized_profit), text))
 
 
 @admin.register(RecorderCursor)

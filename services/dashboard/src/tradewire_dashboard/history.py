@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from tradewire_dashboard.market_numbers import plain
 from tradewire_dashboard.models import Bot, Trade
 
 CSV_COLUMNS = [
@@ -63,7 +64,7 @@ class _Echo:
 
 # A cell a spreadsheet would run as a formula: `order_id` and `fee_currency` are free text (from the
 # exchange, in live mode), and "=HYPERLINK(...)" was exported as is. Such text gets a leading "'",
-# which spreadsheets show as text (OWASP's advice for CSV injection). Numbers are never text here.
+# which spreadsheets show as text (OWASP's advice for CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
@@ -77,26 +78,28 @@ def csv_rows(trades: QuerySet[Trade]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for trade in trades.iterator(chunk_size=1000):
+        # Free text is made safe (`safe_cell`); numbers are exact plain decimals for programs ('0', not
+        # the column's '0E-12' or '40800.920000000000'), and a negative one stays a number.
         row = [
             trade.executed_at.isoformat(),
-            trade.bot.bot_id,
+            safe_cell(trade.bot.bot_id),
             trade.seq,
-            trade.side,
-            trade.symbol,
-            trade.price,
-            trade.amount,
-            trade.cost,
-            trade.fee,
-            trade.fee_currency,
-            "" if trade.realized_profit is None else trade.realized_profit,
-            "" if trade.realized_profit_pct is None else trade.realized_profit_pct,
-            trade.position,
-            trade.mode,
-            trade.order_id,
+            safe_cell(trade.side),
+            safe_cell(trade.symbol),
+            plain(trade.price),
+            plain(trade.amount),
+            plain(trade.cost),
+            plain(trade.fee),
+            safe_cell(trade.fee_currency),
+            plain(trade.realized_profit),
+            plain(trade.realized_profit_pct),
+            plain(trade.position),
+            safe_cell(trade.mode),
+            safe_cell(trade.order_id),
             trade.event_id,
             trade.offset,
         ]
-        yield writer.writerow([safe_cell(cell) for cell in row])
+        yield writer.writerow(row)
 
 
 @login_required

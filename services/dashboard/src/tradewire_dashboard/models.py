@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from tradewire_dashboard import market_numbers
+
 MONEY = {"max_digits": 30, "decimal_places": 12}
 
 
@@ -47,7 +49,8 @@ class Trade(models.Model):
         indexes = [models.Index(fields=["bot", "-executed_at"])]
 
     def __str__(self) -> str:
-        return f"{self.bot_id} {self.side} {self.amount} {self.symbol} @ {self.price}"
+        shown_amount, shown_price = market_numbers.amount(self.amount), market_numbers.price(self.price, self.symbol)
+        return f"{self.bot_id} {self.side} {shown_amount} {self.symbol} @ {shown_price}"
 
 
 class RecorderCursor(models.Model):

@@ -15,11 +15,8 @@ let lastEventAt = null;
 let lastDelay = null;
 const pending = new Map(); // request id -> button
 
-function fmt(value, digits = 2) {
-  if (value === null || value === undefined || value === "") return "–";
-  const number = Number(value);
-  return Number.isFinite(number) ? number.toLocaleString("en-US", { maximumFractionDigits: digits }) : String(value);
-}
+const N = MarketNumbers;
+const baseOf = (symbol) => (symbol && symbol.includes("/") ? symbol.split("/")[0] : "");
 const time = (iso) => new Date(iso).toLocaleTimeString("en-GB", { hour12: false });
 
 function bot(botId) {
@@ -68,61 +65,84 @@ function renderBadge() {
   badge.title = state && state.reason ? state.reason : "";
 }
 
+// Why the controls are off, or "" when they may be used. The reason is shown next to them and as a tooltip.
+function controlsBlockedBy(state) {
+  if (!config.canControl) return "You do not have permission to start or stop bots";
+  if (!state) return "No bot selected";
+  if (!state.status) return "Waiting for the bot's status";
+  if (state.offline) return `Bot ${state.id} is offline (no heartbeat): commands cannot reach it`;
+  return "";
+}
+
 function renderControls() {
   const state = bots.get(selected);
   $("refresh-button").disabled = !state;
   const busy = [...pending.values()].length > 0;
+  const blocked = controlsBlockedBy(state);
   for (const [id, wanted] of [["start-button", "running"], ["stop-button", "stopped"]]) {
     const button = $(id);
-    button.disabled = !config.canControl || !state || busy || (state.status === wanted && !state.offline);
-    button.title = config.canControl ? "" : "You do not have permission to start or stop bots";
+    const already = !blocked && state.status === wanted ? `Bot ${state.id} is already ${wanted}` : "";
+    button.disabled = Boolean(blocked || already) || busy;
+    button.title = blocked || already;
   }
-  // The kill switch works in any state: a stopped bot may still have orders open on the exchange.
-  $("halt-button").disabled = !config.canControl || !state || busy;
+  // The kill switch works in any state the trader can hear: a stopped bot may still have orders open.
+  $("halt-button").disabled = Boolean(blocked) || busy;
+  $("halt-button").title = blocked || "Kill switch: cancel every open order of the market on the exchange, then stop";
+  const hint = $("control-hint");
+  hint.textContent = state ? blocked : "";
+  hint.hidden = !hint.textContent;
 }
 
 function renderPrice(direction) {
   const state = bots.get(selected);
   const price = state && state.price;
-  $("price").textContent = price ? fmt(price.last, 8) : "–";
+  $("price").textContent = price ? N.price(price.last, price.symbol) : "–";
   $("price-symbol").textContent = price ? price.symbol : "";
-  $("price-change").textContent = price ? `${Number(price.change_pct) >= 0 ? "+" : ""}${fmt(price.change_pct, 3)} % since start` : "";
+  $("price-change").textContent = price ? `${N.percent(price.change_pct)} since start` : "";
+  $("price-change").className = price ? N.tone(price.change_pct) : "muted";
   if (direction) {
     const el = $("price");
     el.classList.remove("flash-up", "flash-down");
     void el.offsetWidth; // restart the animation
     el.classList.add(direction === "up" ? "flash-up" : "flash-down");
   }
-  $("position").textContent = state && state.position !== null ? fmt(state.position, 8) : "–";
+  const base = baseOf(price ? price.symbol : state && state.trades.length ? state.trades[0].symbol : "");
+  $("position").textContent = state && state.position !== null ? `${N.amount(state.position)} ${base}`.trim() : "–";
   $("balance").textContent = state && Object.keys(state.balances).length
-    ? Object.entries(state.balances).map(([currency, value]) => `${fmt(value, 4)} ${currency}`).join(" · ") : "–";
+    ? Object.entries(state.balances).map(([currency, value]) => N.holding(value, currency)).join(" · ") : "–";
 }
 
 function renderStats() {
   const stats = bots.get(selected)?.stats;
-  const quote = stats ? ` ${stats.quote_currency}` : "";
-  $("stat-profit").textContent = stats ? `${fmt(stats.realized_profit)}${quote}` : "–";
-  $("stat-profit").className = stats ? (Number(stats.realized_profit) >= 0 ? "gain" : "loss") : "";
-  $("stat-win-rate").textContent = stats ? `${fmt(stats.win_rate, 1)} %` : "–";
-  $("stat-trades").textContent = stats ? String(stats.trades) : "–";
-  $("stat-drawdown").textContent = stats ? `${fmt(stats.max_drawdown, 2)} %` : "–";
-  $("stat-equity").textContent = stats ? `${fmt(stats.equity)}${quote}` : "–";
-  $("stat-fees").textContent = stats ? `${fmt(stats.fees_paid, 4)}${quote}` : "–";
+  const quote = stats ? stats.quote_currency : "";
+  const set = (id, text, tone = "") => { $(id).textContent = stats ? text : "–"; $(id).className = stats ? tone : ""; };
+  set("stat-profit", stats && N.money(stats.realized_profit, quote, { signed: true }), stats && N.tone(stats.realized_profit));
+  set("stat-unrealized", stats && N.money(stats.unrealized_profit, quote, { signed: true }), stats && N.tone(stats.unrealized_profit));
+  set("stat-win-rate", stats && N.percent(stats.win_rate, { signed: false }));
+  set("stat-trades", stats && String(stats.trades));
+  set("stat-drawdown", stats && N.percent(stats.max_drawdown, { signed: false }));
+  set("stat-equity", stats && N.money(stats.equity, quote));
+  set("stat-fees", stats && N.money(stats.fees_paid, quote));
 }
 
 function tradeRow(trade) {
   const row = document.createElement("tr");
   row.dataset.eventId = trade.event_id;
   row.dataset.seq = trade.seq;
+  const quote = N.quoteOf(trade.symbol);
+  const profit = trade.realized_profit;
   const cells = [
-    [time(trade.ts)], [trade.side.toUpperCase(), `side side-${trade.side}`], [fmt(trade.amount, 8), "num"],
-    [fmt(trade.price, 8), "num"], [fmt(trade.cost), "num"],
-    [trade.realized_profit === null || trade.realized_profit === undefined ? "–" : fmt(trade.realized_profit, 4), "num"],
-    [fmt(trade.position, 8), "num"],
+    [time(trade.ts), "", "time"], [trade.side.toUpperCase(), `side side-${trade.side}`, "side"],
+    [N.amount(trade.amount), "num", "amount"], [N.price(trade.price, trade.symbol), "num", "price"],
+    [N.money(trade.cost, quote), "num", "cost"],
+    [N.money(profit, quote, { signed: true }), `num ${N.tone(profit)}`, "profit"],
+    [N.percent(trade.realized_profit_pct), `num ${N.tone(trade.realized_profit_pct)}`, "profit-pct"],
+    [N.amount(trade.position), "num", "position"],
   ];
-  for (const [text, cls] of cells) {
+  for (const [text, cls, field] of cells) {
     const cell = row.insertCell();
     cell.textContent = text;
+    cell.dataset.field = field;
     if (cls) cell.className = cls;
   }
   return row;
@@ -134,7 +154,8 @@ function renderTrades() {
 }
 
 function renderFleet() {
-  const rows = [...bots.values()].sort((a, b) => a.id.localeCompare(b.id)).map((state) => {
+  const ordered = [...bots.values()].sort((a, b) => a.id.localeCompare(b.id));
+  const rows = ordered.map((state) => {
     const row = document.createElement("tr");
     row.dataset.bot = state.id;
     if (state.id === selected) row.className = "selected";
@@ -150,15 +171,44 @@ function renderFleet() {
     badge.className = `badge badge-${badgeState(state)}`;
     badge.textContent = badgeState(state);
     row.insertCell().append(badge);
-    for (const value of [state.stats ? fmt(state.stats.realized_profit) : "–",
-      state.stats ? String(state.stats.trades) : String(state.trades.length)]) {
-      const cell = row.insertCell();
-      cell.className = "num";
-      cell.textContent = value;
-    }
+    const stats = state.stats;
+    const profit = row.insertCell();
+    profit.className = `num ${stats ? N.tone(stats.realized_profit) : ""}`;
+    profit.dataset.field = "profit";
+    profit.textContent = stats ? N.money(stats.realized_profit, stats.quote_currency, { signed: true }) : "–";
+    const trades = row.insertCell();
+    trades.className = "num";
+    trades.textContent = stats ? String(stats.trades) : String(state.trades.length);
     return row;
   });
   if (rows.length) $("fleet").tBodies[0].replaceChildren(...rows);
+  renderFleetTotals(ordered);
+}
+
+// Totals across bots, per quote currency (profits in USDT and in BTC are not added together).
+function renderFleetTotals(ordered) {
+  const totals = new Map();
+  for (const state of ordered) {
+    if (!state.stats) continue;
+    const total = totals.get(state.stats.quote_currency) || { profit: 0, equity: 0, trades: 0 };
+    total.profit += Number(state.stats.realized_profit);
+    total.equity += Number(state.stats.equity);
+    total.trades += state.stats.trades;
+    totals.set(state.stats.quote_currency, total);
+  }
+  const running = ordered.filter((state) => badgeState(state) === "running").length;
+  const out = $("fleet-totals");
+  out.replaceChildren();
+  if (!ordered.length) return;
+  out.append(`${running} of ${ordered.length} running`);
+  for (const [quote, total] of totals) {
+    const profit = total.profit.toFixed(8);
+    const shown = document.createElement("span");
+    shown.className = N.tone(profit);
+    shown.dataset.field = "fleet-profit";
+    shown.textContent = N.money(profit, quote, { signed: true });
+    out.append(" · ", shown, ` profit · ${N.money(total.equity.toFixed(8), quote)} equity · ${total.trades} trades`);
+  }
 }
 
 function renderAll() {
@@ -209,7 +259,7 @@ function applyTrade(state, trade, { notify }) {
   chart.addPoint(state, trade.ts, trade.price);
   chart.addMarker(state, trade);
   if (notify) {
-    toast(`${trade.side.toUpperCase()} ${fmt(trade.amount, 8)} ${trade.symbol} @ ${fmt(trade.price, 8)} · ${state.id}`, trade.side);
+    toast(`${trade.side.toUpperCase()} ${N.amount(trade.amount)} ${trade.symbol} @ ${N.price(trade.price, trade.symbol)} · ${state.id}`, trade.side);
     flashScreen(trade.side);
     sound.play(trade.side);
   }

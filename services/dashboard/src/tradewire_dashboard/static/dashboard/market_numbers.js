@@ -1,0 +1,76 @@
+// How the live page writes numbers: the same rules as tradewire_dashboard/market_numbers.py (history,
+// admin), checked against the same cases. Decimals arrive as strings and are formatted as exact decimals
+// (Intl.NumberFormat takes a string as an exact decimal), never through a binary float.
+"use strict";
+
+const MarketNumbers = (() => {
+  const FIAT_LIKE = new Set(["USDT", "USDC", "BUSD", "FDUSD", "TUSD", "DAI", "USD", "EUR", "GBP", "TRY", "BRL", "JPY"]);
+  const COIN_DECIMALS = 8;
+  const SMALL_PRICE_DIGITS = 4;
+  const DASH = "–";
+  const formats = new Map();
+
+  const missing = (value) => value === null || value === undefined || value === "";
+  const text = (value) => (typeof value === "number" ? value.toFixed(12) : String(value).trim());
+  const isZero = (value) => Number(text(value)) === 0; // "0E-12" too
+  const isNegative = (value) => text(value).startsWith("-") && !isZero(value);
+
+  function formatter(decimals, trim) {
+    const key = `${decimals}:${trim}`;
+    if (!formats.has(key)) {
+      formats.set(key, new Intl.NumberFormat("en-US", {
+        minimumFractionDigits: trim ? 0 : decimals, maximumFractionDigits: decimals, roundingMode: "halfExpand",
+      }));
+    }
+    return formats.get(key);
+  }
+
+  function grouped(value, decimals, trim = false) {
+    const out = formatter(decimals, trim).format(text(value));
+    return /^-[0.,]*$/.test(out) ? out.slice(1) : out; // "-0.00" reads as a loss that is not there
+  }
+
+  const quoteOf = (symbol) => (symbol && symbol.includes("/") ? symbol.split("/")[1].split(":")[0] : "");
+  const moneyDecimals = (currency) => (!currency || FIAT_LIKE.has(String(currency).toUpperCase()) ? 2 : COIN_DECIMALS);
+
+  function priceDecimals(value, quote) {
+    if (!FIAT_LIKE.has(String(quote || "").toUpperCase())) return COIN_DECIMALS;
+    const digits = text(value).replace(/^[-+]/, "");
+    const [whole, fraction = ""] = digits.split(".");
+    if (Number(whole) >= 1 || isZero(value)) return 2;
+    const leadingZeros = fraction.length - fraction.replace(/^0+/, "").length;
+    return Math.min(COIN_DECIMALS, leadingZeros + SMALL_PRICE_DIGITS);
+  }
+
+  function withSign(value, out, signed) {
+    return signed && !isNegative(value) && !isZero(value) && !/^[0.,]*$/.test(out) ? `+${out}` : out;
+  }
+
+  return {
+    quoteOf,
+    price(value, symbol) {
+      return missing(value) ? DASH : grouped(value, priceDecimals(value, quoteOf(symbol)));
+    },
+    amount(value) {
+      return missing(value) ? DASH : grouped(value, COIN_DECIMALS, true);
+    },
+    money(value, currency, { signed = false } = {}) {
+      if (missing(value)) return DASH;
+      const out = withSign(value, grouped(value, moneyDecimals(currency)), signed);
+      return currency ? `${out} ${currency}` : out;
+    },
+    holding(value, currency) {
+      if (missing(value)) return DASH;
+      return FIAT_LIKE.has(String(currency).toUpperCase()) ? this.money(value, currency) : `${this.amount(value)} ${currency}`;
+    },
+    percent(value, { signed = true } = {}) {
+      return missing(value) ? DASH : `${withSign(value, grouped(value, 2), signed)} %`;
+    },
+    tone(value) {
+      if (missing(value) || isZero(value)) return "";
+      return isNegative(value) ? "loss" : "gain";
+    },
+  };
+})();
+
+window.MarketNumbers = MarketNumbers;

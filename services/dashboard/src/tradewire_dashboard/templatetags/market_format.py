@@ -1,0 +1,46 @@
+"""Template filters for the market number rules (tradewire_dashboard.market_numbers)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from tradewire_dashboard import market_numbers
+
+register = template.Library()
+
+
+@register.filter
+def price(value: Decimal | None, symbol: str) -> str:
+    return market_numbers.price(value, symbol)
+
+
+@register.filter
+def amount(value: Decimal | None) -> str:
+    return market_numbers.amount(value)
+
+
+@register.filter
+def money(value: Decimal | None, currency: str) -> str:
+    return market_numbers.money(value, currency)
+
+
+@register.filter
+def profit(value: Decimal | None, currency: str) -> str:
+    return market_numbers.money(value, currency, signed=True)
+
+
+@register.filter
+def percent(value: Decimal | None) -> str:
+    return market_numbers.percent(value)
+
+
+@register.filter
+def tone(value: Decimal | None) -> str:
+    return market_numbers.tone(value)
+
+
+@register.filter
+def quote(symbol: str) -> str:
+    return market_numbers.quote_of(symbol)
