@@ -11,7 +11,7 @@ export UV_FROZEN := "1"
 default:
     @just --list --unsorted
 
-# Bring the whole system up in the foreground: Redis, trader, gateway, dashboard (Ctrl-C stops all; `./tw up --help`)
+# Bring the whole system up in the foreground: Redis, trader, gateway, dashboard, recorder (Ctrl-C stops all; `./tw up --help`)
 [group('run')]
 up *args:
     uv run python deploy/local/launch.py up {{args}}
@@ -30,6 +30,11 @@ gateway *args:
 [group('run')]
 dashboard *args:
     uv run python deploy/local/launch.py dashboard {{args}}
+
+# Record every trade for the dashboard's history page (its own process; /healthz and /metrics on port 8005)
+[group('run')]
+recorder *args:
+    uv run python deploy/local/launch.py recorder {{args}}
 
 # Send notifications and take Telegram commands (needs NOTIFIER_DESTINATIONS; docs/notifier.md)
 [group('run')]

@@ -1,7 +1,8 @@
 """The one command each service runs: in its image (CMD) and natively (the tests' process launchers).
 
-`tests/deploy_entrypoint_test.py` holds both sides to this table: every Dockerfile's CMD must equal
-its entry, and every place the test suite starts a service process must start it the same way.
+`tests/deploy_entrypoint_test.py` holds both sides to these tables: every Dockerfile's CMD must equal
+its entry (a side service's compose `command` its own), and every place the test suite starts a
+service process must start it one of those ways.
 """
 
 from __future__ import annotations
@@ -15,15 +16,26 @@ ENTRYPOINTS: dict[str, tuple[str, ...]] = {
     "notifier": ("python", "-m", "tradewire_notifier"),
 }
 
+# Services that run another service's image with a command of their own (compose `command:`):
+# service -> (the image's service, the command).
+SIDE_SERVICES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "recorder": ("dashboard", ("python", "-m", "tradewire_dashboard", "record")),
+}
+
+
+def command(service: str) -> tuple[str, ...]:
+    """The service's command: its image's CMD, or a side service's own."""
+    return SIDE_SERVICES[service][1] if service in SIDE_SERVICES else ENTRYPOINTS[service]
+
 
 def module(service: str) -> str:
     """The package `python -m` runs for this service, e.g. `tradewire_trader`."""
-    return ENTRYPOINTS[service][2]
+    return command(service)[2]
 
 
 def subcommand(service: str) -> tuple[str, ...]:
     """What follows `-m <module>` in the entry command (empty for the gateway)."""
-    return ENTRYPOINTS[service][3:]
+    return command(service)[3:]
 
 
 def native_argv(service: str, python: str = sys.executable) -> list[str]:

@@ -177,7 +177,15 @@ def metrics_paths() -> dict[str, set[str]]:
     from tradewire_trader.metrics import metrics_app
 
     trader_routes = metrics_app(CollectorRegistry()).router.routes()
+    # The recorder's probes compare the path with literals (no Django here to import them with).
+    probes = ROOT / "services" / "dashboard" / "src" / "tradewire_dashboard" / "recorder_process.py"
+    recorder = {
+        node.value
+        for node in ast.walk(ast.parse(probes.read_text()))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in ("/healthz", "/metrics")
+    }
     return {
+        "recorder": recorder,
         "gateway": set(create_app(settings).openapi()["paths"]),
         "dashboard": {"/" + route for route in routes},
         "trader": {route.resource.canonical for route in trader_routes if route.resource is not None},
@@ -190,6 +198,9 @@ def served_port(service: str) -> int:
     if service == "trader":
         image = dockerfile.parse(DEPLOY / "trader" / "Dockerfile")[-1]
         return int(image.environment()["TRADER_METRICS_PORT"])
+    if service == "recorder":
+        dashboard = importlib.import_module(SETTINGS_MODULES["dashboard"]).Settings
+        return int(dashboard.model_fields["recorder_port"].default)
     return int(importlib.import_module(SETTINGS_MODULES[service]).Settings.model_fields["port"].default)
 
 

@@ -29,7 +29,8 @@ def deploy_module(name: str) -> ModuleType:
 entrypoints = deploy_module("entrypoints")
 dockerfile = deploy_module("dockerfile")
 SERVICES = tuple(entrypoints.ENTRYPOINTS)
-MODULES = {entrypoints.module(service): service for service in SERVICES}
+SIDE_SERVICES = tuple(entrypoints.SIDE_SERVICES)
+MODULES = {entrypoints.module(service): service for service in SERVICES}  # side services share an image's module
 
 
 def constant(node: ast.AST) -> str | None:
@@ -71,6 +72,11 @@ def python_launches() -> list[tuple[Path, str, tuple[str | None, ...], int]]:
 
 
 def follows_entrypoint(service: str, words: tuple[str | None, ...]) -> bool:
+    sides = [side for side, (image, _) in entrypoints.SIDE_SERVICES.items() if image == service]
+    return any(follows_command(name, words) for name in (service, *sides))
+
+
+def follows_command(service: str, words: tuple[str | None, ...]) -> bool:
     wanted = entrypoints.subcommand(service)
     given = words[: len(wanted)]
     if wanted:
@@ -88,6 +94,16 @@ def test_image_command_is_the_entrypoint(service: str) -> None:
     assert tuple(command.exec_form()) == entrypoints.ENTRYPOINTS[service]
 
 
+@pytest.mark.parametrize("service", SIDE_SERVICES)
+def test_a_side_service_runs_its_command_in_the_image_it_shares(service: str) -> None:
+    image_service, command = entrypoints.SIDE_SERVICES[service]
+    compose = load_script(ROOT / "deploy" / "compose_project.py").load(ROOT / "deploy" / "compose.yaml")
+    spec = compose.services[service].spec
+    assert tuple(spec["command"]) == command
+    assert spec["image"] == compose.services[image_service].spec["image"]
+    assert spec["healthcheck"]["test"][0] == "CMD", "a side service needs a health check of its own"
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_test_suite_starts_the_service_natively_with_the_entrypoint(service: str) -> None:
     launches = [launch for launch in python_launches() if launch[1] == service]
@@ -98,7 +114,7 @@ def test_the_test_suite_starts_the_service_natively_with_the_entrypoint(service:
     assert drifted == [], f"{service} is started differently from its image's CMD"
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", SERVICES + SIDE_SERVICES)
 def test_the_run_recipe_starts_the_entrypoint(service: str) -> None:
     # `./tw <service>` and the justfile's recipe both run deploy/local/launch.py, which holds the command.
     assert f"launch.py {service} {{{{args}}}}" in (ROOT / "justfile").read_text()

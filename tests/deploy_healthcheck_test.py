@@ -106,6 +106,37 @@ def test_http_health_check_turns_healthy_when_the_service_serves(
     assert started[0].poll() is None, log_of(service, tmp_path)
 
 
+def test_the_recorders_health_check_turns_healthy_once_it_records(
+    redis_server: RedisServer, tmp_path: Path, started: list[subprocess.Popen[bytes]]
+) -> None:
+    # The recorder runs the dashboard's image with its own command and health check (compose).
+    project = load_script(ROOT / "deploy" / "compose_project.py").load(ROOT / "deploy" / "compose.yaml")
+    spec = project.services["recorder"].spec
+    check = [sys.executable, *spec["healthcheck"]["test"][2:]]
+    env = clean_environment(
+        tmp_path,
+        REDIS_URL=redis_server.url,
+        DASHBOARD_PORT=str(free_port()),
+        DASHBOARD_RECORDER_PORT=str(free_port()),
+        DASHBOARD_LOG_LEVEL="warning",
+        DASHBOARD_DATA_DIR=str(tmp_path / "dashboard"),
+    )
+
+    def recorder_healthy() -> bool:
+        return subprocess.run(check, env=env, cwd=tmp_path, capture_output=True, timeout=30).returncode == 0
+
+    with (tmp_path / "recorder.log").open("wb") as log:
+        started.append(
+            subprocess.Popen(
+                [sys.executable, *spec["command"][1:]], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT
+            )
+        )
+    assert not recorder_healthy(), "healthy before the dashboard migrated the database"
+    start("dashboard", env, tmp_path, started)  # `serve` migrates; the recorder waits for it
+    eventually_sync(recorder_healthy, timeout=60, interval=0.2, what="recorder health check passing")
+    assert started[0].poll() is None, log_of("recorder", tmp_path)
+
+
 def test_trader_health_check_follows_the_heartbeats_on_the_bus(
     redis_server: RedisServer, tmp_path: Path, started: list[subprocess.Popen[bytes]]
 ) -> None:

@@ -127,12 +127,13 @@ async def test_the_embedded_redis_carries_the_bus() -> None:
 
 
 async def test_up_brings_every_service_up_and_ctrl_c_stops_them(redis_server: RedisServer, tmp_path: Path) -> None:
-    gateway_port, dashboard_port, metrics_port = free_port(), free_port(), free_port()
+    gateway_port, dashboard_port, metrics_port, recorder_port = free_port(), free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "REDIS_URL": redis_server.url,
         "GATEWAY_PORT": str(gateway_port),
         "DASHBOARD_PORT": str(dashboard_port),
+        "DASHBOARD_RECORDER_PORT": str(recorder_port),
         "DASHBOARD_DATA_DIR": str(tmp_path / "dashboard"),
         "TRADER_STATE_FILE": str(tmp_path / "trader.sqlite3"),
         "TRADER_METRICS_PORT": str(metrics_port),  # up's own default (8003) gives way to the user's
@@ -160,6 +161,12 @@ async def test_up_brings_every_service_up_and_ctrl_c_stops_them(redis_server: Re
             health = await http.get(f"http://127.0.0.1:{gateway_port}/healthz")
             login = await http.get(f"http://127.0.0.1:{dashboard_port}/accounts/login/")
             metrics = await http.get(f"http://127.0.0.1:{metrics_port}/metrics")
+
+            async def recorder_recorded() -> bool:
+                answer = await http.get(f"http://127.0.0.1:{recorder_port}/metrics")
+                return "tradewire_recorder_recorded_total 0.0" not in answer.text and answer.status_code == 200
+
+            await eventually(recorder_recorded, timeout=30, interval=0.2, what="the recorder stored the trade")
         assert 'tradewire_trader_commands_total{bot="demo",command="stop_bot",outcome="completed"} 1.0' in metrics.text
         assert health.status_code == 200
         assert login.status_code == 200
@@ -203,7 +210,10 @@ STOPPED = re.compile(r"^up\s*\| (\w+): stopped, exit 0", re.MULTILINE)
 async def test_up_prints_the_urls_it_serves_and_watch_follows_its_private_redis(tmp_path: Path) -> None:
     if shutil.which("redis-server") is None:
         pytest.skip("needs redis-server") if not os.environ.get("CI") else pytest.fail("CI must install redis-server")
-    ports = {name: free_port() for name in ("TRADEWIRE_REDIS_PORT", "GATEWAY_PORT", "DASHBOARD_PORT")}
+    ports = {
+        name: free_port()
+        for name in ("TRADEWIRE_REDIS_PORT", "GATEWAY_PORT", "DASHBOARD_PORT", "DASHBOARD_RECORDER_PORT")
+    }
     ports["TRADER_METRICS_PORT"] = free_port()
     env = _tw_env(tmp_path, **ports)
     stranger = occupy_default_redis_port()
@@ -220,6 +230,7 @@ async def test_up_prints_the_urls_it_serves_and_watch_follows_its_private_redis(
             "dashboard metrics",
             "gateway API docs",
             "gateway metrics",
+            "recorder metrics",
             "trader metrics",
         }
         assert f":{ports['DASHBOARD_PORT']}/" in printed["dashboard"]
@@ -259,5 +270,6 @@ async def test_up_prints_the_urls_it_serves_and_watch_follows_its_private_redis(
     said = log.read_text()
     assert code == 0, said[-3000:]
     stopped = STOPPED.findall(said)
-    assert sorted(stopped[:3]) == ["dashboard", "gateway", "trader"] and stopped[3:] == ["redis"], said[-3000:]
+    assert sorted(stopped[:4]) == ["dashboard", "gateway", "recorder", "trader"], said[-3000:]
+    assert stopped[4:] == ["redis"], said[-3000:]
     assert "interrupted" not in said

@@ -1,6 +1,6 @@
 """The programs `./tw` runs in the foreground, on this checkout's one Redis (see local_redis.py).
 
-    python deploy/local/launch.py up|trader|gateway|dashboard|notifier|watch|redis-cli [args...]
+    python deploy/local/launch.py up|trader|gateway|dashboard|recorder|notifier|watch|redis-cli [args...]
 
 `./tw` runs these itself rather than through `just`: just reports any recipe it saw interrupted by
 Ctrl-C as failed ("error: interrupted by SIGINT", exit 130) even when the program stopped cleanly,
@@ -21,10 +21,11 @@ sys.path.insert(0, str(HERE))
 import local_redis  # noqa: E402
 
 PROGRAMS: dict[str, tuple[list[str], str]] = {
-    "up": ([str(HERE / "up.py")], "Redis, trader, gateway and dashboard in the foreground"),
+    "up": ([str(HERE / "up.py")], "Redis, trader, gateway, dashboard and recorder in the foreground"),
     "trader": (["-m", "tradewire_trader", "run"], "one paper trader"),
     "gateway": (["-m", "tradewire_gateway"], "the gateway API and WebSocket"),
     "dashboard": (["-m", "tradewire_dashboard", "serve"], "the dashboard"),
+    "recorder": (["-m", "tradewire_dashboard", "record"], "the dashboard's recorder (trade history)"),
     "notifier": (["-m", "tradewire_notifier"], "the notifier (needs NOTIFIER_DESTINATIONS; docs/notifier.md)"),
     "watch": ([str(HERE / "watch.py")], "the live bus as JSON, one event per line"),
 }

@@ -115,6 +115,7 @@ def service_commands(trader_args: list[str]) -> dict[str, list[str]]:
         "trader": ("tradewire_trader", ["run", *trader_args]),
         "gateway": ("tradewire_gateway", []),
         "dashboard": ("tradewire_dashboard", ["serve"]),
+        "recorder": ("tradewire_dashboard", ["record"]),
     }
     # The notifier sends messages to places outside this machine: only when someone configured where.
     if notifier_configured():
@@ -150,6 +151,11 @@ def endpoints(services: set[str], trader_args: list[str]) -> list[Endpoint]:
         dashboard = DashboardSettings()
         base = f"http://{_shown(dashboard.host)}:{dashboard.port}"
         found += [Endpoint("dashboard", f"{base}/"), Endpoint("dashboard metrics", f"{base}/metrics")]
+    if "recorder" in services:
+        from tradewire_dashboard.config import Settings as DashboardSettings
+
+        recorder = DashboardSettings()
+        found.append(Endpoint("recorder metrics", f"http://{_shown(recorder.host)}:{recorder.recorder_port}/metrics"))
     if "gateway" in services:
         from tradewire_gateway.settings import Settings as GatewaySettings
 

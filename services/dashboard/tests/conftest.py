@@ -80,7 +80,7 @@ async def bus(settings: Settings) -> AsyncIterator[RedisBus]:
 
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[DashboardRuntime]:
-    async with dashboard_runtime(settings, record=False) as running:
+    async with dashboard_runtime(settings) as running:
         await asyncio.wait_for(running.hub.ready.wait(), 5)
         yield running
 

@@ -203,7 +203,7 @@ async def test_a_resume_longer_than_the_client_queue_arrives_whole_and_in_order(
     start = await bus.publish(status("running"))
     published = [(await bus.publish(trade(n))).offset for n in range(30)]  # more than the queue below holds
     tight = settings.model_copy(update={"client_max_pending": 10, "client_conflate_after": 5})
-    async with dashboard_runtime(tight, record=False) as runtime:
+    async with dashboard_runtime(tight) as runtime:
         await asyncio.wait_for(runtime.hub.ready.wait(), 5)
         path = f"/ws/control/?after={BOT}:{start.offset}"
         communicator = WebsocketCommunicator(app_for(runtime, controller), path)
@@ -230,7 +230,7 @@ async def test_a_redis_restart_is_invisible_to_the_browser_apart_from_the_pause(
     from tradewire_dashboard.runtime import dashboard_runtime
 
     own = settings.model_copy(update={"redis_url": persistent_redis_server.url})
-    async with RedisBus.connect(own.redis_url) as bus, dashboard_runtime(own, record=False) as runtime:
+    async with RedisBus.connect(own.redis_url) as bus, dashboard_runtime(own) as runtime:
         await bus.publish(status("running"))
         await asyncio.wait_for(runtime.hub.ready.wait(), 5)
         async with connected(runtime, controller) as ws:

@@ -142,11 +142,12 @@ async def test_a_trade_postgresql_refuses_is_quarantined_and_recording_goes_on(
         async with httpx.AsyncClient(base_url=dashboard.url, headers={"Cookie": cookie}) as client:
 
             async def quarantined() -> bool:
-                return "tradewire_recorder_quarantined_total 2.0" in (await client.get("/metrics")).text
+                return "tradewire_recorder_quarantined_total 2.0" in (await client.get(recorder_metrics)).text
 
+            recorder_metrics = f"{dashboard.recorder_url}/metrics"
             await eventually(quarantined, timeout=10, interval=0.1, what="two trades quarantined")
             csv_text = (await client.get("/trades.csv")).text
-            metrics = (await client.get("/metrics")).text
+            metrics = (await client.get(recorder_metrics)).text
         log = dashboard.log_path.read_text(errors="replace")
     assert str(fine.event.event_id) in csv_text and csv_text.count("\n") == 2
     assert "tradewire_recorder_restarts_total 0.0" in metrics

@@ -12,6 +12,7 @@ from tradewire_bus import RedisBus
 from tradewire_dashboard.config import Settings
 from tradewire_dashboard.models import QuarantinedTrade, RecorderCursor, Trade
 from tradewire_dashboard.recorder import Recorder, compare_key
+from tradewire_dashboard.recorder_process import recorder_runtime
 from tradewire_dashboard.runtime import dashboard_runtime
 from tradewire_dashboard.storage import Stored, store
 from tradewire_schemas import PriceUpdated
@@ -50,7 +51,7 @@ async def test_every_trade_on_the_bus_is_recorded_once_with_its_offset(settings:
             iteration=1,
         )
     )
-    async with dashboard_runtime(settings) as runtime:
+    async with recorder_runtime(settings) as runtime:
         await eventually(lambda: _recorded(3), what="the trades published before the start are recorded")
         after = await bus.publish(trade(4, "sell", bot="beta"))
         await eventually(lambda: _recorded(4), what="a live trade is recorded")
@@ -66,7 +67,7 @@ async def test_every_trade_on_the_bus_is_recorded_once_with_its_offset(settings:
 
 async def test_a_burst_of_live_trades_shares_transactions_and_dates_the_bot(settings: Settings, bus: RedisBus) -> None:
     await bus.publish(status("running"))
-    async with dashboard_runtime(settings) as runtime:
+    async with recorder_runtime(settings) as runtime:
         await eventually(lambda: runtime.recorder.stats.restarts == 0 and runtime.hub.stats.clients >= 1)
         batches_before = runtime.recorder.stats.batches
         burst = [await bus.publish(trade(n)) for n in range(1, 41)]
@@ -92,27 +93,27 @@ async def test_recording_the_same_trades_twice_changes_nothing(settings: Setting
 
 async def test_recorder_resumes_after_the_last_trade_it_stored(settings: Settings, bus: RedisBus) -> None:
     first = [await bus.publish(trade(n)) for n in (1, 2)]
-    async with dashboard_runtime(settings):
+    async with recorder_runtime(settings):
         await eventually(lambda: _recorded(2))
     cursor = await database_sync_to_async(lambda: RecorderCursor.objects.get(bot__bot_id="alpha").offset)()
     assert cursor == first[-1].offset
 
     for n in (3, 4, 5):  # published while no dashboard runs
         await bus.publish(trade(n))
-    async with dashboard_runtime(settings) as runtime:
+    async with recorder_runtime(settings) as runtime:
         await eventually(lambda: _recorded(5))
         assert runtime.recorder.stats.duplicates == 0  # nothing before the cursor was read again
 
 
 async def test_recorder_starts_over_when_redis_lost_its_data(settings: Settings, bus: RedisBus) -> None:
-    async with dashboard_runtime(settings):
+    async with recorder_runtime(settings):
         await bus.publish(trade(1))
         await eventually(lambda: _recorded(1))
     client = redis.Redis.from_url(settings.redis_url)
     client.flushall()  # a Redis restart without persistence: new epoch, the old cursor means nothing
     client.close()
     fresh = await bus.publish(trade(2))
-    async with dashboard_runtime(settings):
+    async with recorder_runtime(settings):
         await eventually(lambda: _recorded(2), what="the trade in the new epoch is recorded")
     rows = await database_sync_to_async(_rows)()
     assert str(rows[-1]["event_id"]) == str(fresh.event.event_id)
@@ -124,7 +125,7 @@ async def test_a_bot_first_heard_live_has_its_earlier_trades_read_from_its_strea
     earlier = [await bus.publish(trade(n, bot="late")) for n in (1, 2)]
     await bus.publish(status("running", bot="late"))
     first_heard = await bus.publish(trade(3, bot="late"))
-    async with dashboard_runtime(settings, record=False) as runtime:
+    async with dashboard_runtime(settings) as runtime:
         recorder = Recorder(runtime.bus, runtime.hub)
         found = await recorder._earlier_trades("late", [first_heard])
     assert [e.offset for e in found] == [e.offset for e in earlier]
@@ -144,7 +145,7 @@ async def test_a_trade_the_table_cannot_hold_is_quarantined_and_the_recorder_mov
     huge = await bus.publish(trade(1).model_copy(update={"price": Decimal("1e20")}))
     long_id = await bus.publish(trade(2).model_copy(update={"order_id": "x" * 129}))
     fine = await bus.publish(trade(3))
-    async with dashboard_runtime(settings) as runtime:
+    async with recorder_runtime(settings) as runtime:
         await eventually(lambda: _recorded(1), what="the good trade is recorded")
         assert runtime.recorder.stats.quarantined == 2
         assert runtime.recorder.stats.restarts == 0
@@ -157,7 +158,7 @@ async def test_a_trade_the_table_cannot_hold_is_quarantined_and_the_recorder_mov
 
 async def test_a_forged_envelope_never_becomes_the_recorders_cursor(settings: Settings, bus: RedisBus) -> None:
     first = await bus.publish(trade(1))
-    async with dashboard_runtime(settings) as runtime:
+    async with recorder_runtime(settings) as runtime:
         await eventually(lambda: _recorded(1))
         forged = first.event.model_copy(update={"seq": 1_000_000_000, "order_id": "forged"})
         channel = bus.topics.bot_events("alpha")
@@ -173,10 +174,10 @@ async def test_a_forged_envelope_never_becomes_the_recorders_cursor(settings: Se
 
 async def test_a_malformed_stored_cursor_starts_the_bot_over(settings: Settings, bus: RedisBus) -> None:
     await bus.publish(trade(1))
-    async with dashboard_runtime(settings):
+    async with recorder_runtime(settings):
         await eventually(lambda: _recorded(1))
     await database_sync_to_async(lambda: RecorderCursor.objects.update(offset="garbage"))()
     await bus.publish(trade(2))
-    async with dashboard_runtime(settings) as runtime:
+    async with recorder_runtime(settings) as runtime:
         await eventually(lambda: _recorded(2), what="recorded after a cursor that was garbage")
         assert runtime.recorder.stats.restarts == 0

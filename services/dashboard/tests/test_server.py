@@ -83,8 +83,16 @@ def test_metrics_expose_the_runtime_counters(dashboard: DashboardProcess) -> Non
     body = httpx.get(f"{dashboard.url}/metrics").text
     assert "tradewire_dashboard_connections " in body
     assert "tradewire_hub_relayed_total " in body
-    assert "tradewire_recorder_recorded_total " in body
     assert "tradewire_bus_garbage_total " in body
+    assert "tradewire_recorder_" not in body  # the recorder is its own process, with its own metrics
+
+
+def test_the_recorder_process_answers_its_health_check_and_metrics(dashboard: DashboardProcess) -> None:
+    assert httpx.get(f"{dashboard.recorder_url}/healthz").status_code == 200
+    body = httpx.get(f"{dashboard.recorder_url}/metrics").text
+    assert "tradewire_recorder_recorded_total " in body
+    assert "tradewire_hub_clients 1.0" in body  # the recorder is its Hub's one client
+    assert httpx.get(f"{dashboard.recorder_url}/admin/").status_code == 404
 
 
 async def test_daphne_serves_the_same_application(redis_server: RedisServer, tmp_path: Path) -> None:

@@ -1,5 +1,8 @@
 """`python -m tradewire_dashboard serve [--host H] [--port P] [--server uvicorn|daphne]`: migrate, create
-the demo user in demo mode, run the recorder and serve. Flags override the `DASHBOARD_*` environment.
+the demo user in demo mode and serve. Flags override the `DASHBOARD_*` environment.
+
+`python -m tradewire_dashboard record [--host H] [--recorder-port P]`: the recorder, its own process,
+storing every trade for the history page (it waits for `serve` to migrate the database).
 
 `python -m tradewire_dashboard manage <django command> ...` runs any Django management command
 (e.g. `createsuperuser`) against the same settings.
@@ -48,7 +51,7 @@ def serve(settings: Settings) -> None:
         Server(
             application,
             endpoints=[f"tcp:port={settings.port}:interface={settings.host}"],
-            # Daphne has no lifespan: start the bus, Hub and recorder once it listens.
+            # Daphne has no lifespan: start the bus and Hub once it listens.
             ready_callable=lambda: asyncio.ensure_future(application.start()),
         ).run()
         return
@@ -70,19 +73,22 @@ def serve(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tradewire_dashboard", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    serve_parser = commands.add_parser(
-        "serve", help="migrate, create the demo user in demo mode, start the recorder and serve"
-    )
+    serve_parser = commands.add_parser("serve", help="migrate, create the demo user in demo mode and serve")
     serve_parser.add_argument("--host", help="interface to bind (env DASHBOARD_HOST)")
     serve_parser.add_argument("--port", type=int, help="port (env DASHBOARD_PORT, default 8001)")
     serve_parser.add_argument("--server", choices=["uvicorn", "daphne"], help="ASGI server (env DASHBOARD_SERVER)")
+    record_parser = commands.add_parser("record", help="store every trade for the history page (its own process)")
+    record_parser.add_argument("--host", help="interface of /healthz and /metrics (env DASHBOARD_HOST)")
+    record_parser.add_argument(
+        "--recorder-port", type=int, help="port of /healthz and /metrics (env DASHBOARD_RECORDER_PORT, default 8005)"
+    )
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("arguments", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
 
     from tradewire_dashboard.django_config import configure_django
 
-    flags = {name: getattr(args, name, None) for name in ("host", "port", "server")}
+    flags = {name: getattr(args, name, None) for name in ("host", "port", "server", "recorder_port")}
     try:
         settings = Settings(**{name: value for name, value in flags.items() if value is not None})
     except ValidationError as error:
@@ -91,6 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     configure_django(settings)
     if args.command == "serve":
         serve(settings)
+        return 0
+    if args.command == "record":
+        from tradewire_dashboard.recorder_process import record
+
+        prepare_for_serving()
+        asyncio.run(record(settings))
         return 0
     from django.core.management import execute_from_command_line
 

@@ -13,7 +13,7 @@ from tradewire_dashboard.config import Settings
 from tradewire_dashboard.runtime import RuntimeApp
 
 
-def build_application(settings: Settings, *, record: bool = True) -> RuntimeApp:
+def build_application(settings: Settings) -> RuntimeApp:
     """Django must already be configured (see `django_config.configure_django`)."""
     from channels.routing import ProtocolTypeRouter, URLRouter
     from channels.security.websocket import AllowedHostsOriginValidator
@@ -28,7 +28,7 @@ def build_application(settings: Settings, *, record: bool = True) -> RuntimeApp:
     websocket = AllowedHostsOriginValidator(
         session_user_stack(URLRouter([path("ws/control/", ControlRoomConsumer.as_asgi())]))
     )
-    return RuntimeApp(ProtocolTypeRouter({"http": http, "websocket": websocket}), settings, record=record)
+    return RuntimeApp(ProtocolTypeRouter({"http": http, "websocket": websocket}), settings)
 
 
 def __getattr__(name: str) -> Any:

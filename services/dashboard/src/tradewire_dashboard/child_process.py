@@ -1,7 +1,8 @@
-"""The dashboard as a child process on a free port, for end-to-end tests and benchmarks.
+"""The dashboard as child processes on free ports, for end-to-end tests and benchmarks: `serve`, and
+(unless `record=False`) the recorder, `record`, started once `serve` has migrated the database.
 
 with DashboardProcess(redis_url, data_dir) as dashboard:
-    dashboard.url, dashboard.username, dashboard.password
+    dashboard.url, dashboard.username, dashboard.password, dashboard.recorder_url
     cookie = dashboard.log_in()   # "sessionid=...", for HTTP clients and WebSockets
 """
 
@@ -37,6 +38,7 @@ class DashboardProcess:
         port: int | None = None,
         server: str = "uvicorn",
         extra_env: dict[str, str] | None = None,
+        record: bool = True,
     ) -> None:
         self.redis_url = redis_url
         self.data_dir = data_dir
@@ -45,12 +47,20 @@ class DashboardProcess:
         self.username = "demo"
         self.password = secrets.token_urlsafe(12)
         self.extra_env = extra_env or {}
-        self.log_path = data_dir / f"dashboard-{self.port}.log"
+        self.log_path = data_dir / f"dashboard-{self.port}.log"  # both processes write their lines here
+        self.record = record
+        self.recorder_port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
+        self._recorder: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def recorder_url(self) -> str:
+        """Where the recorder answers /healthz and /metrics."""
+        return f"http://127.0.0.1:{self.recorder_port}"
 
     def log_in(self) -> str:
         """Log the demo user in through the real login form (CSRF token included); the session cookie."""
@@ -76,41 +86,56 @@ class DashboardProcess:
             "DASHBOARD_SERVER": self.server,
             "DASHBOARD_DEMO": "true",
             "DASHBOARD_DEMO_PASSWORD": self.password,
+            "DASHBOARD_RECORDER_PORT": str(self.recorder_port),
             "DASHBOARD_LOG_LEVEL": "warning",
             **self.extra_env,
         }
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + timeout
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "tradewire_dashboard", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + timeout
+        self._wait_for(self._process, f"{self.url}/accounts/login/", deadline, timeout)
+        if self.record:  # once `serve` has migrated (it answers only after), so the recorder starts at once
+            with self.log_path.open("ab") as log:
+                record = [sys.executable, "-m", "tradewire_dashboard", "record"]
+                self._recorder = subprocess.Popen(record, env=env, stdout=log, stderr=subprocess.STDOUT)
+            self._wait_for(self._recorder, f"{self.recorder_url}/healthz", time.monotonic() + timeout, timeout)
+
+    def _wait_for(self, process: subprocess.Popen[bytes], url: str, deadline: float, timeout: float) -> None:
         while True:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"the dashboard exited with {self._process.returncode}:\n{self.log()}")
+            if process.poll() is not None:
+                raise RuntimeError(f"{process.args!r} exited with {process.returncode}:\n{self.log()}")
             try:
-                with urllib.request.urlopen(f"{self.url}/accounts/login/", timeout=1) as response:
+                with urllib.request.urlopen(url, timeout=1) as response:
                     if response.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError):
                 pass
             if time.monotonic() > deadline:
-                raise TimeoutError(f"the dashboard did not answer within {timeout}s:\n{self.log()}")
+                raise TimeoutError(f"{url} did not answer within {timeout}s:\n{self.log()}")
             time.sleep(0.05)  # waiting for a child process to bind its port; nothing to subscribe to
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=10)
-        self._process = None
+        for process in (self._recorder, self._process):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
+        self._process = self._recorder = None
 
     @property
     def pid(self) -> int | None:
+        """The serving process's."""
         return self._process.pid if self._process is not None else None
+
+    @property
+    def recorder_pid(self) -> int | None:
+        return self._recorder.pid if self._recorder is not None else None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""

@@ -19,6 +19,9 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Interface the ASGI server binds to.")
     port: int = Field(8001, ge=0, le=65535, description="Port of the control room.")
+    recorder_port: int = Field(
+        8005, ge=0, le=65535, description="`record`: its /healthz and /metrics (on `host`); the page is on `port`."
+    )
     server: Literal["uvicorn", "daphne"] = Field("uvicorn", description="ASGI server (see docs/dashboard.md).")
     redis_url: str = Field(
         "redis://127.0.0.1:6379/0", validation_alias=AliasChoices("DASHBOARD_REDIS_URL", "REDIS_URL")

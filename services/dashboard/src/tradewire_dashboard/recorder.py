@@ -61,6 +61,7 @@ class Recorder:
         self.stats = RecorderStats()
         self._backoff = Backoff(bus.config.reconnect_min_s, bus.config.reconnect_max_s)
         self._stored_at = 0.0  # loop time when the last batch was taken
+        self.healthy = False  # attached and storing; False after a failure until the next batch is stored
 
     async def resume_points(self) -> dict[str, str]:
         """Each bot on the bus -> the offset after which to read; FROM_START when Redis lost its data."""
@@ -83,6 +84,7 @@ class Recorder:
                 # A database or Redis failure: nothing read since the last commit is lost, because the
                 # next attempt resumes from the stored cursors.
                 log.exception("recorder failed; resuming from its stored cursors")
+                self.healthy = False
                 await self._backoff.wait()
             self.stats.restarts += 1
 
@@ -95,6 +97,7 @@ class Recorder:
         log.info("recorder resuming %d bot(s): %s", len(after), after)
         loop = asyncio.get_running_loop()
         async with self._hub.attach(types={"trade_executed"}, after=after) as queue:
+            self.healthy = True
             while True:
                 batch = await queue.get_many(BATCH)
                 # At most one store per window while trades keep coming; a lone trade after a quiet
@@ -120,6 +123,7 @@ class Recorder:
                 self.stats.recorded += stored.new
                 self.stats.duplicates += stored.duplicates
                 self.stats.quarantined += stored.quarantined
+                self.healthy = True
                 self._backoff.reset()
 
     async def _earlier_trades(self, bot: str, envelopes: list[Envelope]) -> list[Envelope]:

@@ -1,4 +1,5 @@
-"""What one dashboard process runs besides Django: the bus client, the Hub and the recorder.
+"""What the serving dashboard process runs besides Django: the bus client and the Hub (the recorder is
+its own process: `tradewire_dashboard.recorder_process`).
 
 `RuntimeApp` wraps the ASGI application: it starts the runtime on the server's lifespan startup
 (uvicorn), or on the first connection for servers without lifespan support (Daphne), and puts it in
@@ -44,24 +45,18 @@ class DashboardRuntime:
     stats: DashboardStats = field(default_factory=DashboardStats)
     # Each event's browser frame, encoded once for every browser that receives it.
     browser_texts: RenderedCache[str | None] = field(default_factory=lambda: RenderedCache(out.encode_envelope))
-    recorder: Any = None  # a Recorder when recording; imported lazily because it needs Django's models
 
 
 @asynccontextmanager
-async def dashboard_runtime(settings: Settings, *, record: bool = True) -> AsyncIterator[DashboardRuntime]:
-    """Connect to the bus and run the Hub (and the recorder) until the block ends."""
+async def dashboard_runtime(settings: Settings) -> AsyncIterator[DashboardRuntime]:
+    """Connect to the bus and run the Hub until the block ends."""
     async with RedisBus.connect(settings.redis_url, settings.bus) as bus:
         hub = Hub(bus, max_pending=settings.client_max_pending, conflate_after=settings.client_conflate_after)
         limiter = RateLimiter(settings.commands_per_minute, settings.command_burst)
         runtime = DashboardRuntime(settings=settings, bus=bus, hub=hub, limiter=limiter)
         tasks = [asyncio.create_task(hub.run(), name="tradewire-hub")]
-        if record:
-            from tradewire_dashboard.recorder import Recorder
-
-            runtime.recorder = Recorder(bus, hub)
-            tasks.append(asyncio.create_task(runtime.recorder.run(), name="tradewire-recorder"))
         for task in tasks:
-            task.add_done_callback(_report_crash)
+            task.add_done_callback(report_crash)
         try:
             yield runtime
         finally:
@@ -82,7 +77,7 @@ async def stop_tasks(tasks: list[asyncio.Task[None]], attempts: int = 3, grace_s
         log.warning("%s did not stop after %d cancellations; leaving it", task.get_name(), attempts)
 
 
-def _report_crash(task: asyncio.Task[None]) -> None:
+def report_crash(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("%s stopped", task.get_name(), exc_info=task.exception())
 
@@ -90,10 +85,9 @@ def _report_crash(task: asyncio.Task[None]) -> None:
 class RuntimeApp:
     """ASGI middleware owning the runtime's lifetime and handing it to every connection."""
 
-    def __init__(self, inner: Any, settings: Settings, *, record: bool = True) -> None:
+    def __init__(self, inner: Any, settings: Settings) -> None:
         self.inner = inner
         self.settings = settings
-        self.record = record
         self.runtime: DashboardRuntime | None = None
         self._stack = AsyncExitStack()
         self._lock = asyncio.Lock()
@@ -101,9 +95,7 @@ class RuntimeApp:
     async def start(self) -> DashboardRuntime:
         async with self._lock:
             if self.runtime is None:
-                self.runtime = await self._stack.enter_async_context(
-                    dashboard_runtime(self.settings, record=self.record)
-                )
+                self.runtime = await self._stack.enter_async_context(dashboard_runtime(self.settings))
                 log.info("dashboard runtime started (bus %s)", without_password(self.settings.redis_url))
         return self.runtime
 
