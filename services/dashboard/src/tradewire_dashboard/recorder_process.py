@@ -19,12 +19,12 @@ from typing import Any
 from channels.db import database_sync_to_async
 
 from tradewire_bus import Hub, RedisBus
-from tradewire_bus.backoff import Backoff
-from tradewire_bus.redis_url import without_password
 from tradewire_dashboard.config import Settings
 from tradewire_dashboard.metrics import render
 from tradewire_dashboard.recorder import Recorder
 from tradewire_dashboard.runtime import report_crash, stop_tasks
+from tradewire_runtime.backoff import Backoff
+from tradewire_runtime.redis_url import without_password
 
 log = logging.getLogger("tradewire.dashboard.recorder")
 
