@@ -4,7 +4,7 @@ import json
 from typing import Any
 
 from tradewire_bus import Resync
-from tradewire_bus.lru import RenderedCache
+from tradewire_bus.fanout import RenderedCache
 from tradewire_gateway.frames import EventFrame, event_frame_text, resync_frame_text
 from tradewire_schemas import Envelope
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tradewire_bus import Hub, RedisBus
-from tradewire_bus.lru import RenderedCache
+from tradewire_bus.fanout import RenderedCache
 from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.config import Settings
 from tradewire_runtime.rate_limit import RateLimiter

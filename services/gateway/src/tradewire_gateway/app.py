@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from tradewire_bus import BusUnavailable, Hub, RedisBus
-from tradewire_bus.lru import RenderedCache
+from tradewire_bus.fanout import RenderedCache
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_gateway.auth import TokenRegistry
 from tradewire_gateway.body_limit import BodyLimit

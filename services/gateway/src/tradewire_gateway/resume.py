@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Collection
 
 from tradewire_bus import RedisBus
-from tradewire_bus.conflation import latest_only
+from tradewire_bus.fanout.conflation import latest_only
 from tradewire_gateway.frames import SnapshotFrame
 from tradewire_schemas import Envelope
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tradewire_bus import Hub, RedisBus
-from tradewire_bus.lru import RenderedCache
+from tradewire_bus.fanout import RenderedCache
 from tradewire_gateway.auth import TokenRegistry
 from tradewire_gateway.commander import Commander
 from tradewire_gateway.metrics import GatewayMetrics

@@ -1,11 +1,10 @@
 """tradewire's event bus on Redis: atomic publish, gap-free subscribe, latest state, commands."""
 
 from tradewire_bus.bus import RedisBus
-from tradewire_bus.client_queue import FAIR_SHARE, ClientQueue, ClientTooSlow, HubStats, Interest
 from tradewire_bus.commands import CommandInbox
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusError, BusUnavailable, CommandTimeout, NoTraderListening
-from tradewire_bus.fanout import Hub
+from tradewire_bus.fanout import FAIR_SHARE, ClientQueue, ClientTooSlow, Hub, HubStats, Interest, RenderedCache
 from tradewire_bus.publisher import InMemoryPublisher, Publisher, RedisPublisher
 from tradewire_bus.snapshot import BotSnapshot, Liveness
 from tradewire_bus.stats import BusStats
@@ -33,6 +32,7 @@ __all__ = [
     "Publisher",
     "RedisBus",
     "RedisPublisher",
+    "RenderedCache",
     "Resync",
     "Subscription",
     "Topics",

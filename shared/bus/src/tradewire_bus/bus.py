@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
-from contextlib import asynccontextmanager
+from contextlib import aclosing, asynccontextmanager
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
@@ -20,7 +20,6 @@ from redis.exceptions import ResponseError
 
 from tradewire_bus.commands import CommandInbox, send_command
 from tradewire_bus.config import BusConfig
-from tradewire_bus.conflation import latest_only
 from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.lru import MISSING, Lru
 from tradewire_bus.publisher import Publisher, RedisPublisher
@@ -159,20 +158,25 @@ class RedisBus:
                 candles.append(event)
         return candles
 
-    async def replay(
-        self, bot_id: str, after: str = FROM_START, *, conflate: bool = False
-    ) -> AsyncGenerator[Envelope | Resync, None]:
-        """Every retained event after `after`, in pages; a `Resync` first if that offset is gone.
+    async def replay(self, bot_id: str, after: str = FROM_START) -> AsyncGenerator[Envelope | Resync, None]:
+        """Every retained event after `after`, read in pages; a `Resync` first if that offset is gone."""
+        async with aclosing(self.replay_pages(bot_id, after)) as pages:
+            async for page in pages:
+                if isinstance(page, Resync):
+                    yield page
+                else:
+                    for envelope in page:
+                        yield envelope
 
-        With `conflate`, price, stats and heartbeat updates superseded within a page are skipped."""
+    async def replay_pages(self, bot_id: str, after: str = FROM_START) -> AsyncGenerator[list[Envelope] | Resync, None]:
+        """`replay`, a page (`backfill_batch` entries) at a time; read only as fast as they are taken."""
         stream = self.topics.bot_stream(bot_id)
         if after != FROM_START and not await read_stream(self.redis, stream, after, after, 1):
             yield Resync(bot_id, f"offset {after} is no longer in the stream; reload the snapshot")
             after = FROM_START
         while True:
             envelopes, last_read, count = await self._history_page(bot_id, after, self.config.backfill_batch)
-            for envelope in latest_only(envelopes) if conflate else envelopes:
-                yield envelope
+            yield envelopes
             if count < self.config.backfill_batch:
                 return
             after = last_read

@@ -4,21 +4,18 @@ Two uses, both keyed by (epoch, bot, offset), which names one event for good: a 
 data starts a new epoch, so a reused offset never finds an entry of an earlier life.
 - `RedisBus.decoded`: history entries decoded once, however many resuming clients read them
   (validation dominated 200 simultaneous resumes);
-- `RenderedCache`: an event encoded once for every socket it is sent to.
+- `tradewire_bus.fanout.RenderedCache`: an event encoded once for every socket it is sent to.
 """
 
 from __future__ import annotations
 
 import enum
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from typing import Generic, Literal, TypeVar
-
-from tradewire_schemas import Envelope
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
-T = TypeVar("T")
 
 
 class _Missing(enum.Enum):
@@ -51,22 +48,3 @@ class Lru(Generic[K, V]):
         self._entries.move_to_end(key)
         while len(self._entries) > self.capacity:
             self._entries.popitem(last=False)
-
-
-class RenderedCache(Generic[T]):
-    """`render(envelope)` once per event, however many clients receive it."""
-
-    def __init__(self, render: Callable[[Envelope], T], size: int = 4096) -> None:
-        self._render = render
-        self._rendered: Lru[tuple[str, str, str], T] = Lru(size)
-
-    def __len__(self) -> int:
-        return len(self._rendered)
-
-    def get(self, envelope: Envelope) -> T:
-        key = (envelope.epoch, envelope.event.bot_id, envelope.offset)
-        found = self._rendered.get(key)
-        if found is MISSING:
-            found = self._render(envelope)
-            self._rendered.put(key, found)
-        return found

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 
-from tradewire_bus.conflation import CONFLATABLE
+from tradewire_bus.fanout.conflation import CONFLATABLE
 from tradewire_bus.subscription import Resync
 from tradewire_schemas import Envelope
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tradewire_bus.conflation import CONFLATABLE, latest_only
+from tradewire_bus.fanout.conflation import CONFLATABLE, latest_only
 from tradewire_schemas import Envelope, Event
 from tradewire_testing.factories import price, status, trade
 

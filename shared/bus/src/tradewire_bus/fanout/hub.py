@@ -1,5 +1,5 @@
-"""Fan-out: one bus subscription per process, delivered to many clients, each with its own bounded
-queue (tradewire_bus.client_queue says what a slow client gets)."""
+"""The Hub: one bus subscription per process, delivered to many clients, each with its own bounded
+queue (client_queue.py says what a slow client gets); history asked for with `after` comes first."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 from contextlib import asynccontextmanager
 
 from tradewire_bus.bus import RedisBus
-from tradewire_bus.client_queue import ClientQueue, HubStats, Interest, Item
+from tradewire_bus.fanout.client_queue import ClientQueue, HubStats, Interest, Item
+from tradewire_bus.fanout.conflation import latest_only
 from tradewire_bus.subscription import Resync
 from tradewire_runtime.backoff import Backoff
 from tradewire_runtime.logs import trace
@@ -99,9 +100,15 @@ class Hub:
             )
 
     async def _history(self, after: Mapping[str, str], conflate: bool) -> AsyncGenerator[Item, None]:
+        """Each bot's history after its offset, page by page; with `conflate`, the price, stats and
+        heartbeat updates superseded within a page are left out (`latest_only`)."""
         for bot, offset in after.items():
-            async for item in self._bus.replay(bot, offset, conflate=conflate):
-                yield item
+            async for page in self._bus.replay_pages(bot, offset):
+                if isinstance(page, Resync):
+                    yield page
+                    continue
+                for envelope in latest_only(page) if conflate else page:
+                    yield envelope
 
     def _offer(self, item: Item) -> None:
         for client in tuple(self._clients):

@@ -1,0 +1,25 @@
+"""Fan-out: one bus subscription per process, delivered to many clients.
+
+- `Hub` (hub.py): the subscription, and `attach()` per client, with history replayed first;
+- `ClientQueue` (client_queue.py): one client's bounded queue, what a slow client gets;
+- `conflation.py`: which events a newer one makes redundant;
+- `RenderedCache` (rendered.py): each event's wire text encoded once for every client.
+"""
+
+from tradewire_bus.fanout.client_queue import FAIR_SHARE, ClientQueue, ClientTooSlow, HubStats, Interest, Item
+from tradewire_bus.fanout.conflation import CONFLATABLE, latest_only
+from tradewire_bus.fanout.hub import Hub
+from tradewire_bus.fanout.rendered import RenderedCache
+
+__all__ = [
+    "CONFLATABLE",
+    "FAIR_SHARE",
+    "ClientQueue",
+    "ClientTooSlow",
+    "Hub",
+    "HubStats",
+    "Interest",
+    "Item",
+    "RenderedCache",
+    "latest_only",
+]
