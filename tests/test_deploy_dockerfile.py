@@ -114,8 +114,8 @@ def test_hadolint_fails_a_dockerfile_with_warnings(tmp_path: Path) -> None:
 
 
 def test_the_workspace_closure_is_what_the_services_declare() -> None:
-    # Guards the helper the checks below rely on: the trader needs schemas and bus, never another service.
-    assert members_needed("trader") == {"services/trader", "shared/bus", "shared/schemas"}
+    # Guards the helper the checks below rely on: the trader needs schemas, bus and runtime, never another service.
+    assert members_needed("trader") == {"services/trader", "shared/bus", "shared/runtime", "shared/schemas"}
 
 
 @pytest.mark.parametrize("service", SERVICES)
