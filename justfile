@@ -64,7 +64,7 @@ images *args:
 # Build the images and run the whole compose stack for real: a trade, a stop, the recorder, then down -v
 [group('containers')]
 stack-test *args:
-    uv run pytest tests/deploy_stack_test.py -s {{args}}
+    uv run pytest tests/test_deploy_stack.py -s {{args}}
 
 # Remove the private podman's folder (~/.cache/tradewire/containers) with every image and layer it holds
 [group('containers')]
@@ -74,7 +74,7 @@ stack-clean:
 # Measure latency and throughput against baselines measured in the same run
 [group('check')]
 bench *args:
-    uv run python bench/run.py {{args}}
+    uv run python -m bench {{args}}
 
 # Lint with ruff, and the Dockerfiles with hadolint
 [group('check')]

@@ -1,4 +1,4 @@
-"""`./tw bench`: run every benchmark in bench/, one after another, each printing its own ratios.
+"""`./tw bench` (`python -m bench`): run every benchmark in bench/, one after another, each printing its own ratios.
 
 ./tw bench            # all of them
 ./tw bench bus trader # some of them
@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 ORDER = ["bus", "trader", "gateway", "dashboard", "e2e", "drills"]
 QUICK_AWARE = {"e2e", "drills"}  # the scripts that take --quick
 
@@ -38,20 +39,24 @@ def machine() -> str:
     )
 
 
+def exists(name: str) -> bool:
+    """A benchmark is a module (bench/bus.py) or a package (bench/e2e/), run with `python -m bench.<name>`."""
+    return (HERE / f"{name}.py").exists() or (HERE / name / "__main__.py").exists()
+
+
 def main(argv: list[str]) -> int:
     quick = "--quick" in argv
     argv = [arg for arg in argv if arg != "--quick"]
-    chosen = argv or [name for name in ORDER if (HERE / f"{name}.py").exists()]
+    chosen = argv or [name for name in ORDER if exists(name)]
     print(f"machine: {machine()}")
     failed = []
     for name in chosen:
-        script = HERE / f"{name}.py"
-        if not script.exists():
-            print(f"\n== {name}: no bench/{name}.py ==")
+        if not exists(name):
+            print(f"\n== {name}: no bench/{name}.py or bench/{name}/ ==")
             continue
         started = time.monotonic()
         flags = ["--quick"] if quick and name in QUICK_AWARE else []
-        result = subprocess.run([sys.executable, str(script), *flags], check=False)
+        result = subprocess.run([sys.executable, "-m", f"bench.{name}", *flags], cwd=ROOT, check=False)
         print(f"({name} took {time.monotonic() - started:.0f} s)")
         if result.returncode:
             failed.append(name)

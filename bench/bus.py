@@ -4,7 +4,7 @@ Both run in the same session against the same private redis-server, with the sub
 process (as in production). Latency is wall-clock from just before the publish call to the moment
 the subscriber holds the decoded message (a validated Envelope for the bus, json.loads for raw).
 
-    uv run python bench/bus.py [--messages 5000] [--rate 1000]
+    uv run python -m bench.bus [--messages 5000] [--rate 1000]
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ For each server, one dashboard process on a private redis-server:
   delivery's latency is measured from just before the publish call to the client holding the frame;
 - the server process's CPU time over the fan-out run (from /proc), the cost per delivered message.
 
-    uv run python bench/dashboard.py [--clients 50] [--trades 300] [--rate 100] [--quick]
+    uv run python -m bench.dashboard [--clients 50] [--trades 300] [--rate 100] [--quick]
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ import time
 from pathlib import Path
 
 import httpx
-from bench_sample import percentile, trade
 from websockets.asyncio.client import connect
 
+from bench.sample import percentile, trade
 from tradewire_bus import RedisBus
-from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_schemas import StatusChanged
 from tradewire_testing import RedisServer
+from tradewire_testing.dashboard_process import DashboardProcess
 
 BOT = "bench"
 TICKS = os.sysconf("SC_CLK_TCK")

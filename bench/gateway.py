@@ -8,7 +8,7 @@
 - Commands: POST /api/v1/bots/{bot}/commands answered by an in-bench responder on the bus, sequentially,
   beside the same command sent straight through `RedisBus.send_command` (the gateway's overhead).
 
-    uv run python bench/gateway.py [--clients 50] [--trades 300] [--rate 100] [--commands 200]
+    uv run python -m bench.gateway [--clients 50] [--trades 300] [--rate 100] [--commands 200]
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-from bench_sample import percentile, trade
 from websockets.asyncio.client import connect
 
+from bench.sample import percentile, trade
 from tradewire_bus import RedisBus, Topics
 from tradewire_schemas import CommandResult, RequestStatus, StatusChanged
 from tradewire_testing import RedisServer, free_port

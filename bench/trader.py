@@ -4,7 +4,7 @@ The same OHLCV CSV (generated, as fast as possible) runs twice: once with the in
 once with the real Redis bus on a private redis-server. Both include CSV parsing, the SQLite state
 file (one transaction per order and per fill) and draining the outbox to the end.
 
-    uv run python bench/trader.py [--candles 100000] [--strategy sma_crossover]
+    uv run python -m bench.trader [--candles 100000] [--strategy sma_crossover]
 """
 
 from __future__ import annotations

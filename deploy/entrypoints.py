@@ -1,6 +1,6 @@
 """The one command each service runs: in its image (CMD) and natively (the tests' process launchers).
 
-`tests/deploy_entrypoint_test.py` holds both sides to these tables: every Dockerfile's CMD must equal
+`tests/test_deploy_entrypoint.py` holds both sides to these tables: every Dockerfile's CMD must equal
 its entry (a side service's compose `command` its own), and every place the test suite starts a
 service process must start it one of those ways.
 """

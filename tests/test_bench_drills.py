@@ -1,20 +1,15 @@
-"""Smoke tests of the fault drills' harness (bench/drills.py): how a watcher reads frames, how its
+"""Smoke tests of the fault drills' harness (bench/drills/): how a watcher reads frames, how its
 trades are judged against the ledger, and one short real drill end to end."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
-sys.path.insert(0, str(BENCH))  # the bench scripts import each other as top-level modules
-
-import drills  # noqa: E402
-from drill_watchers import Watcher, check, recovery_s  # noqa: E402
+from bench.drills import catalogue as drills
+from bench.drills.watchers import Watcher, check, recovery_s
 
 
 class Via:

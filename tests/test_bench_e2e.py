@@ -1,4 +1,4 @@
-"""Smoke tests of the end-to-end benchmark's harness (bench/e2e*.py) at a tiny load.
+"""Smoke tests of the end-to-end benchmark's harness (bench/e2e/) at a tiny load.
 
 They check that the clients count what the servers deliver — every delivery, and also duplicates,
 gaps and disorder when they are fed on purpose — not how fast anything is: speed is the benchmark's
@@ -8,7 +8,6 @@ business (`./tw bench e2e`), not the test suite's.
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,15 +15,11 @@ from pathlib import Path
 import pytest
 import redis
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
-sys.path.insert(0, str(BENCH))  # the bench scripts import each other as top-level modules
-
-import e2e  # noqa: E402
-from e2e_clients import ClientGroup  # noqa: E402
-from e2e_servers import Dashboard, Gateway, MinimalRelay, scratch_dir  # noqa: E402
-
-from tradewire_bus import RedisBus, Topics  # noqa: E402
-from tradewire_testing import RedisServer  # noqa: E402
+from bench.e2e import matrix as e2e
+from bench.e2e.clients import ClientGroup
+from bench.e2e.servers import Dashboard, Gateway, MinimalRelay, scratch_dir
+from tradewire_bus import RedisBus, Topics
+from tradewire_testing import RedisServer
 
 pytestmark = pytest.mark.redis
 CHANNEL = Topics().bot_events(e2e.BOT)

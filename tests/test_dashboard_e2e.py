@@ -1,6 +1,6 @@
 """The control room end to end: a real dashboard process, a real Redis, real traders, headless Chromium.
 
-Run alone with `uv run pytest tests/dashboard_e2e_test.py`. Screenshots go to artifacts/.
+Run alone with `uv run pytest tests/test_dashboard_e2e.py`. Screenshots go to artifacts/.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from tradewire_bus import RedisBus
-from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_schemas import CommandResult, Heartbeat, StatsUpdated, StatusChanged, TradeExecuted
 from tradewire_testing import RedisServer, eventually
+from tradewire_testing.dashboard_process import DashboardProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 

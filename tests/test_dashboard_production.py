@@ -2,7 +2,7 @@
 Content-Security-Policy that the real page passes in headless Chromium, `check --deploy` clean, login
 throttled, and no demo user or printed password.
 
-Run alone with `uv run pytest tests/dashboard_production_test.py`.
+Run alone with `uv run pytest tests/test_dashboard_production.py`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import pytest
 from playwright.async_api import Browser
 
 from tradewire_bus import RedisBus
-from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_schemas import StatusChanged
 from tradewire_testing import RedisServer
+from tradewire_testing.dashboard_process import DashboardProcess
 
 pytestmark = [pytest.mark.redis]
 
@@ -52,7 +52,7 @@ def behind_tls(module_redis: RedisServer, tmp_path_factory: pytest.TempPathFacto
 
 def manage(*args: str, env: dict[str, str], data_dir: Path) -> subprocess.CompletedProcess[str]:
     # `main()` in a fresh interpreter: the same as `python -m tradewire_dashboard manage ...`, which only
-    # the service's own entry command may spell (tests/deploy_entrypoint_test.py).
+    # the service's own entry command may spell (tests/test_deploy_entrypoint.py).
     program = f"import sys; from tradewire_dashboard.__main__ import main; sys.exit(main(['manage', *{list(args)!r}]))"
     return subprocess.run(
         [sys.executable, "-c", program],

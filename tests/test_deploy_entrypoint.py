@@ -107,8 +107,8 @@ def test_a_side_service_runs_its_command_in_the_image_it_shares(service: str) ->
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_test_suite_starts_the_service_natively_with_the_entrypoint(service: str) -> None:
     launches = [launch for launch in python_launches() if launch[1] == service]
-    # The dashboard's tests start it through its own launcher, child_process.py.
-    tests_launch = [path for path, *_ in launches if "tests" in path.parts or path.name == "child_process.py"]
+    # The dashboard's tests start it through tradewire_testing's launcher, dashboard_process.py.
+    tests_launch = [path for path, *_ in launches if "tests" in path.parts or path.name == "dashboard_process.py"]
     assert tests_launch, f"no test starts {service} as a process: nothing to compare the image with"
     drifted = [f"{path}:{line}: {words}" for path, _, words, line in launches if not follows_entrypoint(service, words)]
     assert drifted == [], f"{service} is started differently from its image's CMD"

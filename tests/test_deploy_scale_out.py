@@ -22,8 +22,8 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from tradewire_bus import RedisBus
-from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_testing import RedisServer, eventually_sync, free_port
+from tradewire_testing.dashboard_process import DashboardProcess
 from tradewire_testing.processes import stop_gracefully
 from tradewire_testing.scripts import load_script
 

@@ -145,7 +145,7 @@ class Notifier:
         self.process: subprocess.Popen[bytes] | None = None
 
     async def start(self) -> None:
-        # The image's command (deploy/entrypoints.py; tests/deploy_entrypoint_test.py compares the two).
+        # The image's command (deploy/entrypoints.py; tests/test_deploy_entrypoint.py compares the two).
         self.process = spawn([sys.executable, "-m", "tradewire_notifier"], self.env, self.tmp_path, "notifier")
         await eventually(lambda: self.metric("tradewire_notifier_bus_subscribed") == 1, timeout=40, what="subscribed")
 
@@ -183,7 +183,7 @@ async def notifier(redis_url: str, tmp_path: Path, config: list[dict[str, Any]])
 
 @pytest.fixture
 def start_trader(redis_server: RedisServer, tmp_path: Path) -> Iterator[Callable[[], None]]:
-    # Fast market time and short SMA windows: a trade every few candles (as in deploy_scale_out_test).
+    # Fast market time and short SMA windows: a trade every few candles (as in test_deploy_scale_out).
     env = base_environment(redis_server.url) | {
         "TRADER_BOT_ID": BOT,
         "TRADER_SPEED": "3000",

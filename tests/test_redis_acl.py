@@ -17,9 +17,9 @@ from redis.exceptions import AuthenticationError, NoPermissionError, ResponseErr
 from websockets.asyncio.client import connect
 
 from tradewire_bus import BusUnavailable, RedisBus
-from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_schemas import CommandResult, RequestStatus, StatusChanged
 from tradewire_testing import RedisServer
+from tradewire_testing.dashboard_process import DashboardProcess
 from tradewire_testing.redis_acl import ServiceUsers, service_users
 
 pytestmark = pytest.mark.redis

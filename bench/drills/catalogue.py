@@ -4,9 +4,9 @@ client exactly once and in order (or the client must have been told to resync wh
 
 Each drill starts its own redis-server, trader, gateway and dashboard, and is bounded in time.
 
-    uv run python bench/drills.py                      # every drill (~6 minutes)
-    uv run python bench/drills.py --quick              # shorter: 5 s offline, smaller storm
-    uv run python bench/drills.py --only trader-kill,gateway-restart --json drills.json
+    uv run python -m bench.drills                      # every drill (~6 minutes)
+    uv run python -m bench.drills --quick              # shorter: 5 s offline, smaller storm
+    uv run python -m bench.drills --only trader-kill,gateway-restart --json drills.json
 """
 
 from __future__ import annotations
@@ -21,10 +21,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import drill_faults as faults
-from drill_rig import Rig
-from drill_watchers import Check, Watcher, caught_up, check, recovery_s
-
+from bench.drills import faults
+from bench.drills.rig import Rig
+from bench.drills.watchers import Check, Watcher, caught_up, check, recovery_s
 from tradewire_testing import eventually
 
 
@@ -306,7 +305,3 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         args.markdown.write_text(markdown(results))
     return 0 if all(r.verdict.startswith("passed") for r in results) else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -17,11 +17,11 @@ from decimal import Decimal
 from typing import Any
 
 import redis.asyncio as aioredis
-from drill_rig import BOT, LOAD_BOT, Rig
-from drill_watchers import Watcher
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
+from bench.drills.rig import BOT, LOAD_BOT, Rig
+from bench.drills.watchers import Watcher
 from tradewire_bus import RedisBus, Topics
 from tradewire_schemas import PriceUpdated
 from tradewire_testing import eventually

@@ -16,8 +16,8 @@ from datetime import datetime
 from pathlib import Path
 
 import redis as redis_sync
-from e2e_servers import ChildProcess, Dashboard, Gateway, rss_bytes, wait_until
 
+from bench.e2e.servers import ChildProcess, Dashboard, Gateway, rss_bytes, wait_until
 from tradewire_bus import Topics
 from tradewire_testing import RedisServer
 

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from drill_rig import BOT, LOAD_BOT
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from bench.drills.rig import BOT, LOAD_BOT
 
 UNSET: Any = object()
 

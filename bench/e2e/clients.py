@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from e2e_servers import ClientTarget
+from bench.e2e.servers import ClientTarget
 
 EVENT_STAMP = re.compile(r'"order_id":"(\d+)\.(\d+)\.(\d+)"')
 POLL_HEAD = re.compile(r'^\{"head":(\d+)')

@@ -11,9 +11,9 @@ deliveries per second, from the first publish to the last arrival. Memory per cl
 processes' RSS after the N clients are connected minus before, divided by N. Every figure is printed
 beside its ratio to (a) and to (b), measured in the same run.
 
-    uv run python bench/e2e.py             # the full matrix (~6 minutes)
-    uv run python bench/e2e.py --quick     # a smaller matrix (~2 minutes)
-    uv run python bench/e2e.py --designs gateway,relay --cells 1x1000x3,1000x20x5 --json out.json
+    uv run python -m bench.e2e             # the full matrix (~6 minutes)
+    uv run python -m bench.e2e --quick     # a smaller matrix (~2 minutes)
+    uv run python -m bench.e2e --designs gateway,relay --cells 1x1000x3,1000x20x5 --json out.json
 """
 
 from __future__ import annotations
@@ -28,10 +28,9 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from bench_sample import percentile
-from e2e_clients import ClientGroup, Tally
-from e2e_servers import DESIGNS, Design, cpu_seconds, rss_bytes, scratch_dir
-
+from bench.e2e.clients import ClientGroup, Tally
+from bench.e2e.servers import DESIGNS, Design, cpu_seconds, rss_bytes, scratch_dir
+from bench.sample import percentile
 from tradewire_bus import RedisBus, Topics
 from tradewire_schemas import StatusChanged, TradeExecuted
 from tradewire_testing import RedisServer
@@ -454,7 +453,3 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         args.markdown.write_text(markdown(results, cells) + "\n" + memory_report(memory, markdown=True))
     return 0 if all(checks.values()) else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

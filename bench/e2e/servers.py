@@ -20,18 +20,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tradewire_dashboard.child_process import DashboardProcess
+from tradewire_testing import free_port
+from tradewire_testing.dashboard_process import DashboardProcess
 
-HERE = Path(__file__).resolve().parent
+BASELINES = Path(__file__).resolve().parents[1] / "baselines"
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def rss_bytes(pid: int) -> int:
@@ -211,7 +205,7 @@ class MinimalRelay(Design):
         self.child = ChildProcess(
             [
                 sys.executable,
-                str(HERE / "baselines" / "minimal_relay.py"),
+                str(BASELINES / "minimal_relay.py"),
                 self.redis_url,
                 str(self.port),
                 self.channel,
@@ -236,7 +230,7 @@ class Chained(Design):
     name, label = "chain", "(b) original chain"
 
     def start(self) -> None:
-        script = str(HERE / "baselines" / "chained.py")
+        script = str(BASELINES / "chained.py")
         self.upstream_port = free_port()
         self.upstream = ChildProcess(
             [sys.executable, script, "upstream", self.redis_url, str(self.upstream_port), self.channel],
@@ -268,7 +262,7 @@ class Polling(Design):
 
     def start(self) -> None:
         self.child = ChildProcess(
-            [sys.executable, str(HERE / "baselines" / "polling.py"), self.redis_url, str(self.port), self.channel],
+            [sys.executable, str(BASELINES / "polling.py"), self.redis_url, str(self.port), self.channel],
             {},
             self.workdir / "polling.log",
         )

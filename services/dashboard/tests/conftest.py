@@ -15,11 +15,11 @@ from channels.db import database_sync_to_async
 from django.conf import settings as django_settings
 
 from tradewire_bus import RedisBus
-from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_dashboard.config import Settings
 from tradewire_dashboard.django_config import configure_django
 from tradewire_dashboard.runtime import DashboardRuntime, dashboard_runtime
 from tradewire_testing import RedisServer, free_port
+from tradewire_testing.dashboard_process import DashboardProcess
 
 # Django is configured while this file is imported, before test modules import models. Its settings
 # (the channel layer's Redis among them) are fixed from then on, so the session's one Redis gets a

@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from tradewire_bus import RedisBus
-from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_testing import RedisServer, eventually, eventually_sync, free_port
+from tradewire_testing.dashboard_process import DashboardProcess
 
 from .test_consumer import trade
 

@@ -12,8 +12,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
 from tradewire_bus import RedisBus
-from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_testing import RedisServer
+from tradewire_testing.dashboard_process import DashboardProcess
 
 from .test_consumer import status
 

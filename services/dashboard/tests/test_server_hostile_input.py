@@ -11,8 +11,8 @@ import pytest
 from websockets.asyncio.client import connect
 
 from tradewire_bus import RedisBus, Topics
-from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_testing import RedisServer
+from tradewire_testing.dashboard_process import DashboardProcess
 
 from .test_consumer import status
 

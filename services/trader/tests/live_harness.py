@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tradewire_bus import InMemoryPublisher
 from tradewire_schemas import StatusChanged, TradeExecuted
-from tradewire_trader.binance_stub import BinanceStub
+from tradewire_testing.binance_stub import BinanceStub
 from tradewire_trader.candles import Candle
 from tradewire_trader.live_exchange import LiveExchange
 from tradewire_trader.outbox import Outbox

@@ -99,7 +99,7 @@ async def test_halt_bot_cancels_every_open_order_on_the_exchange_books_partial_f
     from live_harness import Clock, LiveRun, settings_for_live
 
     from tradewire_schemas import HaltBot
-    from tradewire_trader.binance_stub import BinanceStub
+    from tradewire_testing.binance_stub import BinanceStub
     from tradewire_trader.strategies import Intent
 
     stub = BinanceStub()

@@ -15,7 +15,7 @@ from live_harness import Clock, LiveRun, settings_for_live
 from prometheus_client import generate_latest
 
 from tradewire_testing import free_port
-from tradewire_trader.binance_stub import BACKEND_TIMEOUT, UNKNOWN_EXECUTION, BinanceStub, Fault
+from tradewire_testing.binance_stub import BACKEND_TIMEOUT, UNKNOWN_EXECUTION, BinanceStub, Fault
 from tradewire_trader.command_handler import CommandHandler
 from tradewire_trader.live_exchange import LiveExchange
 from tradewire_trader.metrics import TraderMetrics

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tradewire_testing import eventually
-from tradewire_trader.binance_stub import BinanceStub, Fault
+from tradewire_testing.binance_stub import BinanceStub, Fault
 from tradewire_trader.live_market import LiveMarket
 from tradewire_trader.settings import Settings
 

@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import ccxt
 import pytest
 
-from tradewire_trader.binance_stub import BinanceStub
+from tradewire_testing.binance_stub import BinanceStub
 from tradewire_trader.live_exchange import point_at
 from tradewire_trader.markets import MarketRules
 

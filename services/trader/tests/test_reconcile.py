@@ -12,7 +12,7 @@ import pytest
 from live_harness import Clock, LiveRun, settings_for_live
 
 from tradewire_testing import eventually
-from tradewire_trader.binance_stub import BinanceStub, Fault
+from tradewire_testing.binance_stub import BinanceStub, Fault
 from tradewire_trader.strategies import Intent
 
 ORDER = "POST /api/v3/order"

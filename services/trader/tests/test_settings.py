@@ -12,7 +12,7 @@ from live_harness import Clock, LiveRun, settings_for_live
 from prometheus_client import generate_latest
 from pydantic import ValidationError
 
-from tradewire_trader.binance_stub import BinanceStub
+from tradewire_testing.binance_stub import BinanceStub
 from tradewire_trader.command_handler import CommandHandler
 from tradewire_trader.metrics import TraderMetrics
 from tradewire_trader.settings import Settings

@@ -7,7 +7,7 @@ against 27 ms for a minimal relay. Collecting the young generation after 20,000 
 instead of 700 makes full collections rare (one in 15 s of that load instead of about nine in 5 s),
 and freezing what exists once the server is built keeps imports and app objects out of every later
 collection. Reference counting still frees everything acyclic at once; cyclic garbage waits a
-little longer, bounded by the threshold. `bench/e2e.py` measures the effect (docs/performance.md).
+little longer, bounded by the threshold. `bench/e2e/` measures the effect (docs/performance.md).
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ class BinanceError(Exception):
 
 
 def exchange_info_symbols() -> list[dict[str, Any]]:
-    text = (resources.files("tradewire_trader") / "fixtures" / "binance_exchange_info.json").read_text()
+    text = (resources.files("tradewire_testing") / "fixtures" / "binance_exchange_info.json").read_text()
     symbols: list[dict[str, Any]] = json.loads(text)["symbols"]
     return symbols
 

@@ -2,7 +2,7 @@
 
 It answers in Binance's real format: symbols and filters from ccxt's recorded exchangeInfo, orders,
 `myTrades`, `openOrders` and errors as Binance sends them, so ccxt's own parsing and error mapping
-run against it. The account behind it (`binance_account.BinanceAccount`) keeps balances, orders and
+run against it. The account behind it (`tradewire_testing.binance_account.BinanceAccount`) keeps balances, orders and
 trades the way Binance does. It does not check signatures.
 
 Faults are queued per route (`"POST /api/v3/order"`, or `"*"` for any) and each answers one request:
@@ -26,7 +26,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tradewire_trader.binance_account import BinanceAccount, BinanceError, StubOrder
+from tradewire_testing.binance_account import BinanceAccount, BinanceError, StubOrder
 from tradewire_trader.candles import Candle
 from tradewire_trader.market_data import synthetic_series
 

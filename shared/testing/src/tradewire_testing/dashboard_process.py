@@ -11,7 +11,6 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -21,12 +20,7 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tradewire_testing.redis_server import free_port
 
 
 class DashboardProcess:
