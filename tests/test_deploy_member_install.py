@@ -1,6 +1,6 @@
 """Each workspace member, installed alone from its own declared dependencies, imports every module and starts.
 
-The dev environment holds every member's dependencies (the root project depends on all of them), so
+The dev environment holds every member's dependencies (the root's dev group lists all of them), so
 an import a member forgot to declare works there and fails only where that member is installed alone,
 as in its image. Here each member is synced alone, without dev dependencies and not editable, into a
 fresh environment (offline, from the uv cache the suite was installed from, as the build rehearsal
