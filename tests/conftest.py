@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_testing.chromium import CHROMIUM, CHROMIUM_ARGS, chromium_found
+from tradewire_testing.dashboard_process import DashboardProcess
 from tradewire_testing.processes import stop_gracefully
 
 

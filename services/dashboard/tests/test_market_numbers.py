@@ -1,5 +1,5 @@
 """Numbers written for people: the same cases as the live page's market_numbers.js (checked in
-tests/dashboard_numbers_browser_test.py), and the CSV's exact plain decimals."""
+tests/test_dashboard_numbers_browser.py), and the CSV's exact plain decimals."""
 
 from __future__ import annotations
 

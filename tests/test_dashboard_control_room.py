@@ -2,7 +2,7 @@
 Chromium at 1440x900 and at phone width. Layout (the chart keeps its size, notices cover nothing, the
 history uses the page), buttons that follow the bot's state, and numbers written by the market.
 
-Run alone with `uv run pytest tests/dashboard_control_room_test.py`. Screenshots go to artifacts/.
+Run alone with `uv run pytest tests/test_dashboard_control_room.py`. Screenshots go to artifacts/.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from tradewire_bus import RedisBus
-from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_schemas import Heartbeat, StatsUpdated, StatusChanged, TradeExecuted
 from tradewire_testing import RedisServer, eventually
+from tradewire_testing.dashboard_process import DashboardProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 
