@@ -13,9 +13,6 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 from contextlib import aclosing, asynccontextmanager
 
-from redis.asyncio import BlockingConnectionPool, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 from redis.exceptions import ResponseError
 
 from tradewire_bus.commands import CommandInbox, send_command
@@ -24,21 +21,22 @@ from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.lru import MISSING, Lru
 from tradewire_bus.publisher import Publisher, RedisPublisher
 from tradewire_bus.reads import StreamEntry, bot_ids, raise_if_cancelling, read_stream, stream_entries
+from tradewire_bus.redis_clients import RedisClients, open_clients
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.snapshot import BotSnapshot
 from tradewire_bus.stats import BusStats
 from tradewire_bus.subscription import FROM_START, Resync, Subscription
-from tradewire_bus.topics import Topics
 from tradewire_schemas import CandleClosed, Command, CommandResult, Envelope, Event, MessageRejected, decode_event
 
 log = logging.getLogger("tradewire.bus")
 
 
 class RedisBus:
-    def __init__(self, redis: Redis, pubsub_redis: Redis, config: BusConfig) -> None:
-        self.redis = redis
+    def __init__(self, clients: RedisClients, config: BusConfig) -> None:
+        self.clients = clients
+        self.redis = clients.redis
         self.config = config
-        self.topics = Topics(config.namespace)
+        self.topics = clients.topics
         self.stats = BusStats()
         # History entries decoded once however many resuming clients read them (tradewire_bus.lru).
         self.decoded: Lru[tuple[bytes, str, str], Envelope] = Lru(config.decoded_cache)
@@ -46,31 +44,20 @@ class RedisBus:
         # clients resume at once, the pool's own wait (which fails after a timeout) stays free for
         # publishes, commands and snapshots.
         self._history_slots = asyncio.Semaphore(max(1, config.max_connections // 2))
-        # Subscriptions must see a dropped connection (to backfill), so their client never retries
-        # behind our back; plain commands may retry briefly.
-        self._pubsub_redis = pubsub_redis
-        self.publisher = RedisPublisher(redis, config)
+        self.publisher = RedisPublisher(clients, config)
 
     @classmethod
     @asynccontextmanager
     async def connect(cls, url: str, config: BusConfig | None = None) -> AsyncIterator[RedisBus]:
+        """One Redis or any node of a Redis Cluster (`BusConfig.topology`; tradewire_bus.redis_clients)."""
         config = config or BusConfig()
-        # A blocking pool: a burst of publishes waits for a free connection instead of failing.
-        pool = BlockingConnectionPool.from_url(
-            url,
-            max_connections=config.max_connections,
-            timeout=config.command_timeout_s,
-            socket_connect_timeout=2,
-            socket_timeout=5,
-            retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), 2),
-        )
-        redis = Redis(connection_pool=pool)
-        pubsub_redis = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5, retry=Retry(NoBackoff(), 0))
-        try:
-            yield cls(redis, pubsub_redis, config)
-        finally:
-            await redis.aclose()
-            await pubsub_redis.aclose()
+        async with open_clients(url, config) as clients:
+            yield cls(clients, config)
+
+    @property
+    def sharded(self) -> bool:
+        """On a Redis Cluster: bots' channels are shard channels (docs/bus.md, "On Redis Cluster")."""
+        return self.topics.sharded
 
     async def publish(self, event: Event) -> Envelope:
         return await self.publisher.publish(event)
@@ -83,8 +70,7 @@ class RedisBus:
         if bots is not None and after is not None and not set(after) <= set(bots):
             raise ValueError(f"offsets given for bots not subscribed to: {sorted(set(after) - set(bots))}")
         return Subscription(
-            self.redis,
-            self._pubsub_redis,
+            self.clients,
             self.config,
             self.stats,
             bots=bots,
@@ -93,19 +79,17 @@ class RedisBus:
 
     def commands(self, bot_id: str, publisher: Publisher | None = None) -> CommandInbox:
         """The trader's inbox of fresh, first-seen commands; refusals are answered through `publisher`."""
-        return CommandInbox(
-            self.redis, self._pubsub_redis, self.config, self.stats, bot_id, publisher or self.publisher
-        )
+        return CommandInbox(self.clients, self.config, self.stats, bot_id, publisher or self.publisher)
 
     async def send_command(self, command: Command, timeout: float | None = None) -> CommandResult:
         try:
-            return await send_command(self.redis, self._pubsub_redis, self.config, command, timeout)
+            return await send_command(self.clients, self.config, command, timeout)
         except CONNECTION_ERRORS as error:
             raise BusUnavailable(f"cannot send {command.type} to {command.bot_id}: {error}") from error
 
     async def snapshot(self, bot_id: str) -> BotSnapshot:
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.get(self.topics.epoch())
+            pipe.get(self.topics.epoch(bot_id))
             pipe.hgetall(self.topics.bot_state(bot_id))
             epoch, fields = await pipe.execute(raise_on_error=False)
         raise_if_cancelling()
@@ -135,7 +119,7 @@ class RedisBus:
         """Up to `limit` events of one bot before `before` (None: the newest), newest first."""
         newest = "+" if before is None else f"({before}"
         async with self._history_slots, self.redis.pipeline(transaction=True) as pipe:
-            pipe.get(self.topics.epoch())
+            pipe.get(self.topics.epoch(bot_id))
             pipe.xrevrange(self.topics.bot_stream(bot_id), max=newest, min="-", count=limit)
             epoch, entries = await pipe.execute()
         raise_if_cancelling()
@@ -183,7 +167,7 @@ class RedisBus:
 
     async def _history_page(self, bot_id: str, after: str, limit: int) -> tuple[list[Envelope], str, int]:
         async with self._history_slots, self.redis.pipeline(transaction=True) as pipe:
-            pipe.get(self.topics.epoch())
+            pipe.get(self.topics.epoch(bot_id))
             pipe.xrange(self.topics.bot_stream(bot_id), min=f"({after}", max="+", count=limit)
             epoch, entries = await pipe.execute()
         raise_if_cancelling()

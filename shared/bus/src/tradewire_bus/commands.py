@@ -15,16 +15,13 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
-from redis.asyncio import Redis
-from redis.asyncio.client import PubSub
-
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable, CommandTimeout, NoTraderListening
+from tradewire_bus.listener import Listener
 from tradewire_bus.publisher import Publisher
-from tradewire_bus.reads import next_message
+from tradewire_bus.redis_clients import RedisClients
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.stats import BusStats
-from tradewire_bus.topics import Topics
 from tradewire_runtime.backoff import Backoff
 from tradewire_runtime.logs import trace
 from tradewire_schemas import (
@@ -42,41 +39,41 @@ from tradewire_schemas import (
 log = logging.getLogger("tradewire.bus.commands")
 
 
-async def _subscribed(pubsub: PubSub, channel: str) -> None:
-    await pubsub.subscribe(channel)
+async def _subscribed(listener: Listener, channel: str) -> None:
+    await listener.subscribe(channel)
     while True:  # wait for Redis to confirm, so nothing published afterwards can slip past us
-        message = await next_message(pubsub)
+        message = await listener.next_message()
         if message is not None and message["type"] == "subscribe":
             return
 
 
 async def send_command(
-    redis: Redis, pubsub_redis: Redis, config: BusConfig, command: Command, timeout: float | None = None
+    clients: RedisClients, config: BusConfig, command: Command, timeout: float | None = None
 ) -> CommandResult:
     """Publish `command` and return its final result (`completed` or `rejected`).
 
     Raises NoTraderListening at once when no trader subscribes to the bot's command channel, and
     CommandTimeout when no final result arrives within `timeout` seconds.
     """
-    topics = Topics(config.namespace)
+    topics, redis = clients.topics, clients.redis
     timeout = config.command_timeout_s if timeout is None else timeout
-    pubsub = pubsub_redis.pubsub()
+    listener = clients.listener()
     try:
-        await _subscribed(pubsub, topics.bot_events(command.bot_id))
+        await _subscribed(listener, topics.bot_events(command.bot_id))
         # Looked up only once subscribed: a result published before now is kept, one published after
         # reaches us live. (Looking first left a gap where a retry sent through another process, while
         # the first send was finishing, saw neither and waited for an answer that had already gone by.)
-        if (kept := await redis.get(topics.command_result(command.command_id))) is not None:
+        if (kept := await redis.get(topics.command_result(command.command_id, command.bot_id))) is not None:
             return _as_result(decode_event(kept))
-        receivers = await redis.publish(topics.bot_commands(command.bot_id), encode(command))
+        receivers = await clients.publish(topics.bot_commands(command.bot_id), encode(command))
         if receivers == 0:
             raise NoTraderListening(f"no trader is listening for bot {command.bot_id!r}; is it running?")
         accepted = False
         try:
             async with asyncio.timeout(timeout):
                 while True:
-                    message = await next_message(pubsub, ignore_subscribe_messages=True)
-                    if message is None:
+                    message = await listener.next_message()
+                    if message is None or message["type"] != "message":
                         continue
                     try:
                         event = decode_envelope(message["data"]).event
@@ -92,7 +89,7 @@ async def send_command(
                 f"{command.type} {command.command_id}: the trader for {command.bot_id!r} {state} within {timeout}s"
             ) from None
     finally:
-        await pubsub.aclose()
+        await listener.aclose()
 
 
 def _as_result(event: object) -> CommandResult:
@@ -108,17 +105,17 @@ class CommandInbox:
     """
 
     def __init__(
-        self, redis: Redis, pubsub_redis: Redis, config: BusConfig, stats: BusStats, bot_id: str, publisher: Publisher
+        self, clients: RedisClients, config: BusConfig, stats: BusStats, bot_id: str, publisher: Publisher
     ) -> None:
-        self._redis = redis
-        self._pubsub_redis = pubsub_redis
+        self._clients = clients
+        self._redis = clients.redis
         self._config = config
-        self._topics = Topics(config.namespace)
+        self._topics = clients.topics
         self._stats = stats
         self._bot_id = bot_id
         self._publisher = publisher
         self._backoff = Backoff(config.reconnect_min_s, config.reconnect_max_s)
-        self._pubsub: PubSub | None = None
+        self._pubsub: Listener | None = None
         self._closed = False
 
     async def __aenter__(self) -> Self:
@@ -140,7 +137,7 @@ class CommandInbox:
                 await self._connect_with_backoff()
                 continue
             try:
-                message = await next_message(self._pubsub, ignore_subscribe_messages=True)
+                message = await self._pubsub.next_message()
                 if message is None or message["type"] != "message":
                     continue
                 command = await self._admit(message["data"])
@@ -157,8 +154,9 @@ class CommandInbox:
 
     async def _connect_with_backoff(self) -> None:
         while not self._closed:
-            pubsub = self._pubsub_redis.pubsub()
+            pubsub = self._clients.listener()
             try:
+                await self._clients.refresh()  # on a cluster, the command channel's shard may have changed
                 await _subscribed(pubsub, self._topics.bot_commands(self._bot_id))
                 self._pubsub = pubsub
                 self._backoff.reset()

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class BusConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    topology: Literal["auto", "single", "cluster"] = Field(
+        default="auto",
+        description="One Redis or a Redis Cluster; auto asks the server (INFO cluster). See docs/bus.md.",
+    )
     namespace: str = Field(default="tw", pattern=r"^[A-Za-z0-9_.-]+$", description="Prefix of every Redis name.")
     stream_maxlen: int = Field(default=100_000, ge=100, description="Events kept per bot stream (approximate).")
     candle_history: int = Field(default=1000, ge=10, description="Candles kept per bot for charts (approximate).")
@@ -21,4 +27,9 @@ class BusConfig(BaseModel):
     backfill_batch: int = Field(default=1000, ge=1, description="Stream entries read per XRANGE.")
     decoded_cache: int = Field(
         default=8192, ge=0, description="Decoded history entries kept, so concurrent resumes validate each once."
+    )
+    republish_window: int = Field(
+        default=2000,
+        ge=0,
+        description="Events per bot a publisher keeps to publish again if a failover loses them.",
     )

@@ -8,8 +8,9 @@ candle to the bot's capped candle stream (charts read the recent past there) and
 
 from __future__ import annotations
 
+import logging
 import os
-from typing import Protocol
+from typing import Any, Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import ResponseError
@@ -17,24 +18,42 @@ from redis.exceptions import ResponseError
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.reads import stream_entries
+from tradewire_bus.recent_events import Published, RecentEvents
+from tradewire_bus.redis_clients import RedisClients
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
-from tradewire_bus.script_runner import ReplyLost, ScriptRunner
+from tradewire_bus.script_runner import ClusterScriptRunner, ReplyLost, ScriptRunner
 from tradewire_bus.snapshot import state_field
-from tradewire_bus.topics import Topics
 from tradewire_schemas import CandleClosed, CommandResult, Envelope, Event, MessageRejected, decode_event
+
+log = logging.getLogger("tradewire.bus.publisher")
 
 PUBLISH_SCRIPT = """
 local epoch = redis.call('GET', KEYS[5])
+local fresh = false
 if not epoch then
   epoch = ARGV[6]
   redis.call('SET', KEYS[5], epoch)
+  fresh = true
 end
-local seq = redis.call('INCR', KEYS[1])
-local floor = tonumber(ARGV[5])
-if seq <= floor then
-  seq = floor + 1
-  redis.call('SET', KEYS[1], seq)
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local exact = tonumber(ARGV[12] or '0')
+local seq
+if exact > 0 then
+  if current >= exact then
+    return {-1, current, epoch}
+  end
+  if current < exact - 1 then
+    return {0, current, epoch}
+  end
+  seq = exact
+else
+  local floor = tonumber(ARGV[5])
+  if current < floor and ARGV[13] == 'strict' and not fresh then
+    return {0, current, epoch}
+  end
+  seq = math.max(current, floor) + 1
 end
+redis.call('SET', KEYS[1], string.format('%d', seq))
 local body = ARGV[1] .. string.format('%d', seq) .. ARGV[2]
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'event', body)
 if ARGV[3] ~= '' then
@@ -42,15 +61,30 @@ if ARGV[3] ~= '' then
 else
   redis.call('HSET', KEYS[3], 'offset', id, 'seq', seq)
 end
-redis.call('SADD', KEYS[4], ARGV[8])
+if ARGV[15] ~= '0' then
+  redis.call('SADD', KEYS[4], ARGV[8])
+end
 if ARGV[10] == 'candle' then
   redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[11], '*', 'event', body)
 elseif KEYS[6] then
   redis.call('SET', KEYS[6], body, 'EX', ARGV[9])
 end
-redis.call('PUBLISH', ARGV[7], '{"epoch":"' .. epoch .. '","offset":"' .. id .. '","event":' .. body .. '}')
+redis.call(ARGV[14] or 'PUBLISH', ARGV[7], '{"epoch":"' .. epoch .. '","offset":"' .. id .. '","event":' .. body .. '}')
 return {seq, id, epoch}
 """
+# KEYS: seq, stream, state, the bots set (one Redis) or the live channel (cluster: declared, so the
+# script's slot covers it), epoch, and a command's kept result or the candle stream.
+# ARGV: 1-2 the event JSON around its seq, 3 state field, 4 stream length, 5 the publisher's floor,
+# 6 an epoch candidate, 7 channel, 8 bot id, 9 result memory, 10-11 candle flag and length,
+# 12 an exact seq to publish again (0: the next), 13 'strict' (refuse when Redis is behind the floor
+# in the same epoch: it lost events) or 'force', 14 PUBLISH or SPUBLISH, 15 '0' not to add the bot to
+# the set. 12-15 may be left out (a caller of the older layout): the next seq, force, PUBLISH, add.
+# Replies {seq, offset, epoch}; {0, redis_seq, epoch} when Redis is behind; {-1, ...} when an exact
+# seq is already there.
+
+# On a cluster the script declares a shebang: Redis 7 then refuses any key or channel outside the
+# script's slot, even one the same node happens to own (tests/test_redis_cluster_facts.py).
+CLUSTER_PUBLISH_SCRIPT = "#!lua" + PUBLISH_SCRIPT
 
 
 def new_epoch_candidate() -> str:
@@ -85,16 +119,29 @@ LOOKBACK = 200
 
 
 class RedisPublisher:
-    def __init__(self, redis: Redis, config: BusConfig) -> None:
-        self._redis = redis
+    def __init__(self, clients: RedisClients, config: BusConfig) -> None:
+        self._redis = clients.redis
+        self._clients = clients
         self._config = config
-        self._topics = Topics(config.namespace)
-        self._run_script = ScriptRunner(redis, PUBLISH_SCRIPT)
+        self._topics = clients.topics
+        self._sharded = clients.topics.sharded
+        cluster = clients.cluster
+        self._run_script: ScriptRunner | ClusterScriptRunner
+        if cluster is not None:
+            self._run_script = ClusterScriptRunner(cluster, CLUSTER_PUBLISH_SCRIPT)
+        else:
+            assert isinstance(self._redis, Redis)
+            self._run_script = ScriptRunner(self._redis, PUBLISH_SCRIPT)
         self._floors: dict[str, int] = {}
+        self._epochs: dict[str, bytes] = {}  # the epoch of each bot's last publish, to tell loss from reset
+        self._recent = RecentEvents(config.republish_window)
         self._names: dict[str, tuple[list[bytes], bytes, bytes]] = {}
+        self._announced: set[str] = set()
         self._maxlen = b"%d" % config.stream_maxlen
         self._memory = b"%d" % config.command_memory_s
         self._candles = b"%d" % config.candle_history
+        self._tail_flags = [b"SPUBLISH", b"0"] if self._sharded else [b"PUBLISH", b"1"]
+        self.republished = 0  # events published again after Redis lost them (a failover)
 
     def continue_after(self, bot_id: str, seq: int) -> None:
         """Never assign a `seq` at or below this one for the bot, even if Redis lost its counter."""
@@ -105,28 +152,25 @@ class RedisPublisher:
         names = self._names.get(bot_id)
         if names is None:
             topics = self._topics
+            channel = topics.bot_events(bot_id)
             keys = [
                 topics.bot_seq(bot_id),
                 topics.bot_stream(bot_id),
                 topics.bot_state(bot_id),
-                topics.bots(),
-                topics.epoch(),
+                channel if self._sharded else topics.bots(),
+                topics.epoch(bot_id),
             ]
-            names = self._names[bot_id] = (
-                [key.encode() for key in keys],
-                topics.bot_events(bot_id).encode(),
-                bot_id.encode(),
-            )
+            names = self._names[bot_id] = ([key.encode() for key in keys], channel.encode(), bot_id.encode())
         return names
 
     async def publish(self, event: Event) -> Envelope:
         bot_id = event.bot_id
         head, tail = split_for_seq(event)
         keys, channel, bot = self._names_for(bot_id)
-        extra: list[bytes] = []
+        extra: list[bytes] = [b"", b""]
         if isinstance(event, CommandResult) and event.outcome != "accepted":
             # Kept so that a sender retrying the same command id gets this answer instead of a rerun.
-            keys = [*keys, self._topics.command_result(event.command_id).encode()]
+            keys = [*keys, self._topics.command_result(event.command_id, bot_id).encode()]
         elif isinstance(event, CandleClosed):
             keys = [*keys, self._topics.bot_candles(bot_id).encode()]
             extra = [b"candle", self._candles]
@@ -136,19 +180,69 @@ class RedisPublisher:
             *extra,
         ]  # fmt: skip
         try:
-            try:
-                seq, offset, epoch = await self._run_script(keys, args)
-            except ReplyLost:
-                # The script may have run before the connection died: look before publishing again.
-                if (landed := await self._find(event)) is not None:
-                    return landed
-                seq, offset, epoch = await self._run_script(keys, args)
+            if self._sharded and bot_id not in self._announced:
+                await self._announce(bot_id)
+            reply = await self._publish_once(event, keys, args, b"strict")
+            if isinstance(reply, Envelope):
+                return reply
+            if int(reply[0]) == 0:  # Redis is behind this publisher: it lost our latest events
+                reply = await self._recover(event, keys, args, int(reply[1]), bytes(reply[2]))
+                if isinstance(reply, Envelope):
+                    return reply
         except CONNECTION_ERRORS as error:
             raise BusUnavailable(f"cannot publish {event.type} for {bot_id}: {error}") from error
         except ResponseError as error:  # e.g. a key of the bot overwritten by hand with another type
             raise BusUnavailable(f"Redis refused to publish {event.type} for {bot_id}: {error}") from error
-        self._floors[bot_id] = int(seq)
-        return Envelope(epoch=_text(epoch), offset=_text(offset), event=event.model_copy(update={"seq": int(seq)}))
+        seq, offset, epoch = int(reply[0]), reply[1], reply[2]
+        self._floors[bot_id] = seq
+        self._epochs[bot_id] = bytes(epoch)
+        self._recent.add(bot_id, Published(seq, keys, args))
+        return Envelope(epoch=_text(epoch), offset=_text(offset), event=event.model_copy(update={"seq": seq}))
+
+    async def _publish_once(self, event: Event, keys: list[bytes], args: list[bytes], mode: bytes) -> Any:
+        call = [*args, b"0", mode, *self._tail_flags]
+        try:
+            return await self._run_script(keys, call)
+        except ReplyLost:
+            # The script may have run before the connection died: look before publishing again.
+            if (landed := await self._find(event)) is not None:
+                return landed
+            return await self._run_script(keys, call)
+
+    async def _recover(self, event: Event, keys: list[bytes], args: list[bytes], behind: int, epoch: bytes) -> Any:
+        """Redis's seq for the bot is `behind` ours in the same epoch: publish the lost events again from
+        memory, then this one. If they are not all in memory (or the epoch changed: Redis lost
+        everything and readers resync anyway), accept the gap: readers are told to resync that bot."""
+        bot_id = event.bot_id
+        floor = self._floors.get(bot_id, 0)
+        lost = self._recent.between(bot_id, behind, floor) if self._epochs.get(bot_id) == epoch else None
+        if lost is not None:
+            log.warning(
+                "Redis lost events %d..%d of %s (a failover?); publishing them again", behind + 1, floor, bot_id
+            )
+            for published in lost:
+                call = [*published.args, b"%d" % published.seq, b"strict", *self._tail_flags]
+                try:
+                    reply = await self._run_script(published.keys, call)
+                except ReplyLost:  # an exact seq is safe to send again: the script says if it landed
+                    reply = await self._run_script(published.keys, call)
+                if int(reply[0]) == 0:
+                    break
+                self.republished += 1
+            else:
+                reply = await self._publish_once(event, keys, args, b"strict")
+                if isinstance(reply, Envelope) or int(reply[0]) != 0:
+                    return reply
+        log.warning("Redis is behind %s's seq %d at %d and the events between are not all kept here; "
+                    "publishing with a gap (readers resync this bot)", bot_id, floor, behind)  # fmt: skip
+        return await self._publish_once(event, keys, args, b"force")
+
+    async def _announce(self, bot_id: str) -> None:
+        """Cluster: the bots set is not in the bot's slot, so it is written here, and a broadcast tells
+        "every bot" subscribers to subscribe on this bot's shard. Once per bot per publisher."""
+        await self._redis.sadd(self._topics.bots(), bot_id)
+        await self._redis.publish(self._topics.fleet(), bot_id)
+        self._announced.add(bot_id)
 
     async def _find(self, event: Event) -> Envelope | None:
         """The event as stored, if it is among the bot's latest stream entries."""
@@ -161,7 +255,7 @@ class RedisPublisher:
                 continue
             if stored.event_id == event.event_id:
                 self._floors[event.bot_id] = max(stored.seq, self._floors.get(event.bot_id, 0))
-                epoch = await self._redis.get(self._topics.epoch())
+                epoch = await self._redis.get(self._topics.epoch(event.bot_id))
                 return Envelope(epoch=_text(epoch or b""), offset=offset, event=stored)
         return None
 

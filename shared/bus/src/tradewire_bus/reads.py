@@ -7,7 +7,7 @@ import logging
 import re
 from typing import Any, cast
 
-from redis.asyncio import Redis
+from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.client import PubSub
 from redis.exceptions import ResponseError
 
@@ -17,6 +17,7 @@ log = logging.getLogger("tradewire.bus.reads")
 _BOT_ID = re.compile(BOT_ID_PATTERN)
 
 StreamEntry = tuple[str, dict[bytes, bytes]]  # (offset, fields)
+AnyRedis = Redis | RedisCluster  # one Redis, or a cluster (tradewire_bus.redis_clients)
 
 
 def offset_key(offset: str) -> tuple[int, int]:
@@ -30,14 +31,14 @@ def stream_entries(raw: object) -> list[StreamEntry]:
     return [(entry_id.decode(), fields) for entry_id, fields in entries]
 
 
-async def read_stream(redis: Redis, stream: str, start: str, end: str, count: int) -> list[StreamEntry]:
+async def read_stream(redis: AnyRedis, stream: str, start: str, end: str, count: int) -> list[StreamEntry]:
     """XRANGE as (offset, fields) pairs; `start` may be exclusive, written `(offset`."""
     entries = await redis.xrange(stream, min=start, max=end, count=count)
     raise_if_cancelling()
     return stream_entries(entries)
 
 
-async def bot_ids(redis: Redis, key: str) -> set[str]:
+async def bot_ids(redis: AnyRedis, key: str) -> set[str]:
     """The members of the bots set that are bot ids. One malformed member (not UTF-8, not a bot id) or
     a key of the wrong type once made `GET /api/v1/bots` answer 500 and closed every dashboard socket."""
     try:

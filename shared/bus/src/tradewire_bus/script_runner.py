@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import Redis, RedisCluster
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from tradewire_bus.reads import raise_if_cancelling
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
@@ -66,4 +68,35 @@ class ScriptRunner:
             finally:
                 await self._pool.release(connection)
             await self._redis.script_load(self._script)
+        raise AssertionError("unreachable")
+
+
+class ClusterScriptRunner:
+    """The same on a Redis Cluster, through redis-py's cluster client (it follows MOVED and ASK and
+    waits out TRYAGAIN during a slot move), sent to the node that owns the first key's slot with no
+    retry of its own: a connection lost after sending may have run the script, so the caller gets
+    `ReplyLost` and looks before sending again (after a failover, on the promoted replica)."""
+
+    def __init__(self, cluster: RedisCluster, script: str) -> None:
+        self._cluster = cluster
+        self._script = script
+        self._sha = hashlib.sha1(script.encode()).hexdigest().encode()
+
+    async def __call__(self, keys: list[bytes], args: list[bytes]) -> Any:
+        for attempt in (1, 2, 3):
+            await self._cluster.initialize()  # a no-op unless a lost connection asked for a fresh slot map
+            node = self._cluster.get_node_from_key(keys[0].decode())
+            try:
+                reply = await self._cluster.execute_command(
+                    "EVALSHA", self._sha, len(keys), *keys, *args, target_nodes=node
+                )
+                raise_if_cancelling()
+                return reply
+            except NoScriptError:
+                # Scripts are not replicated to a replica's cache: a promoted one needs it loaded.
+                if attempt == 3:
+                    raise
+                await self._cluster.execute_command("SCRIPT", "LOAD", self._script, target_nodes=node)
+            except (RedisConnectionError, RedisTimeoutError, OSError) as error:
+                raise ReplyLost(str(error)) from error
         raise AssertionError("unreachable")

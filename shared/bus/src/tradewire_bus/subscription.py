@@ -13,29 +13,32 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections import deque
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
-from redis.asyncio import Redis
-from redis.asyncio.client import PubSub
+from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import ResponseError
 
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
+from tradewire_bus.listener import Listener
 from tradewire_bus.publisher import new_epoch_candidate
-from tradewire_bus.reads import bot_ids, next_message, read_stream
+from tradewire_bus.reads import bot_ids, read_stream
+from tradewire_bus.redis_clients import RedisClients
 from tradewire_bus.redis_errors import CONNECTION_ERRORS, UNAVAILABLE_OR_REFUSING
 from tradewire_bus.stats import BusStats
 from tradewire_bus.topics import Topics
 from tradewire_runtime.backoff import Backoff
-from tradewire_schemas import Envelope, Event, MessageRejected, decode_envelope, decode_event
+from tradewire_schemas import BOT_ID_PATTERN, Envelope, Event, MessageRejected, decode_envelope, decode_event
 
 log = logging.getLogger("tradewire.bus.subscription")
 
 FROM_START = "0-0"
+_BOT_ID = re.compile(BOT_ID_PATTERN)
 _SUBSCRIBE_CONFIRM_TIMEOUT_S = 5.0
 
 
@@ -54,10 +57,10 @@ class _Cursor:
     verify: bool = False  # offset came from the caller: check it still exists before trusting it
 
 
-async def current_epoch(redis: Redis, topics: Topics) -> str:
-    """The data epoch, creating it if Redis has none (fresh, or it lost its data)."""
-    await redis.set(topics.epoch(), new_epoch_candidate(), nx=True)
-    value = await redis.get(topics.epoch())
+async def current_epoch(redis: Redis | RedisCluster, topics: Topics, bot_id: str | None = None) -> str:
+    """The data epoch (of the bot, on a cluster), creating it if Redis has none (fresh, or it lost its data)."""
+    await redis.set(topics.epoch(bot_id), new_epoch_candidate(), nx=True)
+    value = await redis.get(topics.epoch(bot_id))
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
@@ -66,18 +69,17 @@ class Subscription:
 
     def __init__(
         self,
-        redis: Redis,
-        pubsub_redis: Redis,
+        clients: RedisClients,
         config: BusConfig,
         stats: BusStats,
         *,
         bots: Collection[str] | None = None,
         after: Mapping[str, str] | None = None,
     ) -> None:
-        self._redis = redis
-        self._pubsub_redis = pubsub_redis
+        self._clients = clients
+        self._redis = clients.redis
         self._config = config
-        self._topics = Topics(config.namespace)
+        self._topics = clients.topics
         self._stats = stats
         self._bots = None if bots is None else frozenset(bots)
         self._cursors: dict[str, _Cursor] = {
@@ -85,14 +87,20 @@ class Subscription:
         }
         self._backoff = Backoff(config.reconnect_min_s, config.reconnect_max_s)
         self._ready: deque[Envelope | Resync] = deque()
-        self._pubsub: PubSub | None = None
-        self._epoch: str | None = None
+        self._pubsub: Listener | None = None
+        # The data epoch per scope: "" for the whole Redis, or each bot on a cluster (Topics.epoch).
+        self._epochs: dict[str, str] = {}
+        self._joining: dict[str, str] = {}  # cluster, every bot: channels of bots announced on the fleet channel
         self._joined_at: str | None = None  # stream id just before we first subscribed
         self._closed = False
 
     @property
     def epoch(self) -> str | None:
-        return self._epoch
+        """The epoch of one Redis (on a cluster each bot has its own: see the envelopes)."""
+        return self._epochs.get("")
+
+    def _scope(self, bot: str) -> str:
+        return bot if self._topics.sharded else ""
 
     def offsets(self) -> dict[str, str]:
         """Where to resume each bot from, e.g. after a restart of the caller."""
@@ -119,9 +127,16 @@ class Subscription:
                 await self._connect_with_backoff()
                 continue
             try:
-                message = await next_message(self._pubsub, ignore_subscribe_messages=True)
-                if message is not None and message["type"] in ("message", "pmessage"):
-                    await self._on_live(message)
+                message = await self._pubsub.next_message()
+                if message is None:
+                    continue
+                if message["type"] in ("message", "pmessage"):
+                    if self._topics.sharded and message["channel"] == self._fleet:
+                        await self._on_fleet(message["data"])
+                    else:
+                        await self._on_live(message)
+                elif message["type"] == "subscribe" and self._joining:
+                    await self._on_joined(message["channel"])
             except CONNECTION_ERRORS as error:
                 log.warning("bus subscription lost its connection (%s); reconnecting", error)
                 await self._drop_connection()
@@ -142,44 +157,107 @@ class Subscription:
                 await asyncio.sleep(delay)
 
     async def _connect(self) -> None:
-        reconnecting = self._epoch is not None
-        pubsub = self._pubsub_redis.pubsub()
+        reconnecting = self._joined_at is not None
+        if reconnecting:
+            await self._clients.refresh()  # on a cluster: a replica may own the bot's slot now
+        pubsub = self._clients.listener()
         self._pubsub = pubsub
-        if self._bots is None:
+        self._joining.clear()
+        if self._bots is None and not self._topics.sharded:
             await pubsub.psubscribe(self._topics.all_bot_events())
             expected = 1
         else:
-            await pubsub.subscribe(*(self._topics.bot_events(bot) for bot in sorted(self._bots)))
-            expected = len(self._bots)
+            # On a cluster, sharded pub/sub has no patterns: "every bot" is each known bot's channel on
+            # its shard, plus the broadcast fleet channel that names new bots (docs/bus.md).
+            bots = self._bots if self._bots is not None else await bot_ids(self._redis, self._topics.bots())
+            expected = len(bots)
+            if self._bots is None:
+                await pubsub.broadcast_subscribe(self._topics.fleet())
+                expected += 1
+            if bots:
+                await pubsub.subscribe(*(self._topics.bot_events(bot) for bot in sorted(bots)))
         # Only once Redis confirms the subscription is every later publish sure to reach us; reading
         # the stream before that could miss an event published in between.
         async with asyncio.timeout(_SUBSCRIBE_CONFIRM_TIMEOUT_S):
             confirmed = 0
             while confirmed < expected:
-                message = await next_message(pubsub)
+                message = await pubsub.next_message()
                 if message is not None and message["type"] in ("subscribe", "psubscribe"):
                     confirmed += 1
 
-        epoch = await current_epoch(self._redis, self._topics)
+        if self._topics.sharded:
+            await self._check_bot_epochs(reconnecting)
+        else:
+            await self._check_epoch()
         if self._joined_at is None:
             seconds, micros = await self._redis.time()
             self._joined_at = f"{seconds * 1000 + micros // 1000 - 1}-0"
         if reconnecting:
             self._stats.reconnects += 1
-        if self._epoch is not None and epoch != self._epoch:
-            self._resync(None, "Redis lost its data (its epoch changed); reload the snapshot")
-            for cursor in self._cursors.values():
-                cursor.seq, cursor.offset, cursor.verify = None, FROM_START, False
-            self._joined_at = FROM_START
-        self._epoch = epoch
-
-        if reconnecting:
             # Bots we never heard from may have published while we were away.
             known = self._bots if self._bots is not None else await bot_ids(self._redis, self._topics.bots())
             for bot in known:
                 self._cursors.setdefault(bot, _Cursor(seq=None, offset=self._joined_at))
         for bot, cursor in list(self._cursors.items()):
+            await self._ensure_epoch(bot)
             await self._backfill(bot, cursor, until="+")
+
+    @property
+    def _fleet(self) -> bytes:
+        return self._topics.fleet().encode()
+
+    async def _check_epoch(self) -> None:
+        """One Redis: if its epoch changed, it lost its data: every bot starts over."""
+        epoch = await current_epoch(self._redis, self._topics)
+        known = self._epochs.get("")
+        if known is not None and epoch != known:
+            self._resync(None, "Redis lost its data (its epoch changed); reload the snapshot")
+            for cursor in self._cursors.values():
+                cursor.seq, cursor.offset, cursor.verify = None, FROM_START, False
+            self._joined_at = FROM_START
+        self._epochs[""] = epoch
+
+    async def _check_bot_epochs(self, reconnecting: bool) -> None:
+        """Cluster: each bot's epoch; a bot whose shard lost its data starts over, alone."""
+        if not reconnecting:
+            return
+        for bot, known in list(self._epochs.items()):
+            epoch = await current_epoch(self._redis, self._topics, bot)
+            if epoch != known:
+                self._resync(bot, f"the shard of {bot!r} lost its data (its epoch changed); reload the snapshot")
+                cursor = self._cursors.get(bot)
+                if cursor is not None:
+                    cursor.seq, cursor.offset, cursor.verify = None, FROM_START, False
+            self._epochs[bot] = epoch
+
+    async def _ensure_epoch(self, bot: str) -> str:
+        scope = self._scope(bot)
+        epoch = self._epochs.get(scope)
+        if epoch is None:
+            epoch = self._epochs[scope] = await current_epoch(self._redis, self._topics, scope or None)
+        return epoch
+
+    async def _on_fleet(self, raw: object) -> None:
+        """Cluster, every bot: a publisher named a bot; subscribe on its shard if it is new to us."""
+        bot = bytes(raw).decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+        if not _BOT_ID.fullmatch(bot):
+            self._garbage(raw, "not a bot id on the fleet channel")
+            return
+        channel = self._topics.bot_events(bot)
+        if bot in self._cursors or channel in self._joining.values() or self._pubsub is None:
+            return
+        self._joining[channel] = bot
+        await self._pubsub.subscribe(channel)
+
+    async def _on_joined(self, raw_channel: object) -> None:
+        """The new bot's channel is confirmed: from now on we hear it live, so read what came before."""
+        channel = bytes(raw_channel).decode(errors="replace") if isinstance(raw_channel, bytes) else str(raw_channel)
+        bot = self._joining.pop(channel, None)
+        if bot is None:
+            return
+        cursor = self._cursors.setdefault(bot, _Cursor(seq=None, offset=self._joined_at or FROM_START))
+        await self._ensure_epoch(bot)
+        await self._backfill(bot, cursor, until="+")
 
     async def _drop_connection(self) -> None:
         pubsub, self._pubsub = self._pubsub, None
@@ -202,9 +280,10 @@ class Subscription:
         if self._topics.bot_id_from_channel(channel) != bot:
             self._garbage(message["data"], f"event for bot {bot!r} on channel {channel!r}")
             return
-        if envelope.epoch != self._epoch:
-            current = await self._redis.get(self._topics.epoch())
-            if (current.decode() if isinstance(current, bytes) else current) == self._epoch:
+        known = await self._ensure_epoch(bot)
+        if envelope.epoch != known:
+            current = await self._redis.get(self._topics.epoch(self._scope(bot) or None))
+            if (current.decode() if isinstance(current, bytes) else current) == known:
                 self._forged(envelope, "its epoch is not Redis's")
                 return
             # Redis was reset under us without the connection dropping: start over cleanly.
@@ -230,8 +309,7 @@ class Subscription:
             self._garbage(bot, f"cannot read the stream of {bot!r} at {offset}: {error}")
             return None
         if event is not None:
-            assert self._epoch is not None
-            self._accept(Envelope(epoch=self._epoch, offset=offset, event=event))
+            self._accept(Envelope(epoch=await self._ensure_epoch(bot), offset=offset, event=event))
         return event
 
     async def _backfill(self, bot: str, cursor: _Cursor, *, until: str, look_for: str | None = None) -> Event | None:
@@ -246,6 +324,7 @@ class Subscription:
 
     async def _read_after(self, bot: str, cursor: _Cursor, until: str, look_for: str | None) -> Event | None:
         stream = self._topics.bot_stream(bot)
+        epoch = await self._ensure_epoch(bot)
         seen = None
         if cursor.verify:
             cursor.verify = False
@@ -267,8 +346,7 @@ class Subscription:
                 if offset == look_for:
                     seen = event
                 self._stats.backfilled += 1
-                assert self._epoch is not None
-                self._accept(Envelope(epoch=self._epoch, offset=offset, event=event))
+                self._accept(Envelope(epoch=epoch, offset=offset, event=event))
             if len(entries) < self._config.backfill_batch:
                 return seen
 

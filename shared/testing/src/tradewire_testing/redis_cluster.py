@@ -67,8 +67,8 @@ class LocalCluster:
 
     @property
     def url(self) -> str:
-        """Any node's URL: the bus finds the others from it."""
-        return self.servers[0].url
+        """A live node's URL: the bus finds the others from it."""
+        return next((server for server in self.servers if server.running), self.servers[0]).url
 
     def start(self, *, timeout: float = 30.0) -> None:
         for server in self.servers:

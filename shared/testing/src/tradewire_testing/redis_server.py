@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -134,6 +135,15 @@ class RedisServer:
             self._process.kill()
             self._process.wait(timeout=10)
         self._process = None
+
+    def pause(self) -> None:
+        """SIGSTOP: alive but deaf, as a stalled machine (a replica that stops taking its master's writes)."""
+        if self._process and self._process.poll() is None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self._process and self._process.poll() is None:
+            self._process.send_signal(signal.SIGCONT)
 
     def restart(self) -> None:
         self.stop()
