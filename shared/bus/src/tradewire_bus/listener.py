@@ -86,6 +86,7 @@ class ShardedListener:
         self._broadcast_name = "broadcast"
 
     async def subscribe(self, *channels: str) -> None:
+        await self._cluster.initialize()  # the slot map, if the client has not learnt it yet
         by_node: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
         nodes = {}
         for channel in channels:
@@ -104,6 +105,7 @@ class ShardedListener:
         raise NotImplementedError("sharded pub/sub has no patterns; subscribe to each bot's channel")
 
     async def broadcast_subscribe(self, channel: str) -> None:
+        await self._cluster.initialize()
         node = self._cluster.get_random_node()
         pubsub = self._pubsub_for(self._broadcast_name, node.connection_class, node.connection_kwargs)
         await pubsub.subscribe(channel)

@@ -8,6 +8,7 @@ question. Every service gets the same URL either way, so `REDIS_URL` may name an
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,7 +19,11 @@ from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
 
 from tradewire_bus.config import BusConfig
 from tradewire_bus.listener import Listener, PlainListener, ShardedListener
+from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.topics import Topics
+from tradewire_runtime.redis_url import without_password
+
+log = logging.getLogger("tradewire.bus")
 
 # Per node, the cluster client's pool does not block when full: it fails. Leave room for bursts.
 CLUSTER_CONNECTIONS_PER_NODE = 4
@@ -62,9 +67,14 @@ class RedisClients:
 
 
 async def is_cluster(url: str) -> bool:
+    """What the server says; one Redis if it cannot be asked now (a trader starts and trades while
+    Redis is down): a cluster deployment whose services may start before it sets topology=cluster."""
     probe = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
     try:
         info = await probe.info("cluster")
+    except CONNECTION_ERRORS as error:
+        log.warning("cannot ask %s whether it is a cluster (%s); assuming one Redis", without_password(url), error)
+        return False
     finally:
         await probe.aclose()
     return bool(info.get("cluster_enabled"))
@@ -83,7 +93,7 @@ async def open_clients(url: str, config: BusConfig) -> AsyncIterator[RedisClient
             socket_timeout=5,
             retry=Retry(ExponentialWithJitterBackoff(base=0.05, cap=0.5), 3),
         )
-        await cluster.initialize()
+        # Not initialized here: it learns the slot map on first use, so a service starts while the cluster is down.
         clients = RedisClients(cluster, topics)
     else:
         # A blocking pool: a burst of publishes waits for a free connection instead of failing.
