@@ -54,6 +54,7 @@ class Drill:
     resync_allowed: bool = False
     timed: bool = True  # False: nothing goes down, so there is no recovery to time
     storm_speed: bool = False  # the trader runs at --storm-speed instead of --speed
+    cluster: bool = False  # on a local Redis Cluster (3 masters, 3 replicas) instead of one Redis
 
 
 DRILLS = [
@@ -108,6 +109,20 @@ DRILLS = [
         faults.reconnect_storm,
         storm_speed=True,
     ),
+    Drill(
+        "cluster-failover",
+        "Redis Cluster: the master owning the bot's slot SIGKILLed; its replica promoted",
+        faults.cluster_failover,
+        persistence=False,
+        cluster=True,
+    ),
+    Drill(
+        "cluster-reshard",
+        "Redis Cluster: the bot's slot moved to another master while it trades",
+        faults.cluster_reshard,
+        persistence=False,
+        cluster=True,
+    ),
 ]
 
 
@@ -123,6 +138,7 @@ async def run(drill: Drill, args: argparse.Namespace) -> DrillResult:
             folder,
             persistence=drill.persistence,
             speed=(args.storm_speed or args.speed) if drill.storm_speed else args.speed,
+            cluster=drill.cluster,
         )
         await asyncio.to_thread(rig.start)
         stop = asyncio.Event()

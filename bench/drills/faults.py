@@ -67,6 +67,35 @@ async def redis_restart(scene: Scene) -> float:
     return since
 
 
+async def cluster_failover(scene: Scene) -> float:
+    """SIGKILL the master that owns the drill bot's slot; its replica takes over (node timeout 1 s)."""
+    cluster, stream = scene.rig.cluster, scene.rig.topics.bot_stream(BOT)
+    assert cluster is not None, "a cluster drill"
+    owner = await asyncio.to_thread(cluster.master_of, stream)
+    since = time.time()
+    await asyncio.to_thread(cluster.kill, owner)
+    promoted = await asyncio.to_thread(cluster.wait_for_new_master, stream, owner)
+    scene.back_at = time.time()
+    scene.notes.append(
+        f"master :{owner.port} killed; replica :{promoted.port} promoted after {scene.back_at - since:.1f} s"
+    )
+    return since
+
+
+async def cluster_reshard(scene: Scene) -> float:
+    """Move the drill bot's slot to another master while it trades (CLUSTER SETSLOT + MIGRATE)."""
+    cluster, stream = scene.rig.cluster, scene.rig.topics.bot_stream(BOT)
+    assert cluster is not None, "a cluster drill"
+    source = await asyncio.to_thread(cluster.master_of, stream)
+    masters = [cluster.server_on(node.port) for node in await asyncio.to_thread(cluster.nodes) if node.master]
+    target = next(server for server in masters if server is not source)
+    since = time.time()
+    await asyncio.to_thread(cluster.move_slot, stream, target)
+    scene.back_at = time.time()
+    scene.notes.append(f"slot moved :{source.port} -> :{target.port} in {scene.back_at - since:.1f} s")
+    return since
+
+
 async def trader_kill(scene: Scene) -> float:
     since = time.time()
     await asyncio.to_thread(scene.rig.trader.kill)

@@ -19,7 +19,7 @@ import redis as redis_sync
 
 from bench.e2e.servers import ChildProcess, Dashboard, Gateway, rss_bytes, wait_until
 from tradewire_bus import Topics
-from tradewire_testing import RedisServer
+from tradewire_testing import LocalCluster, RedisServer
 
 BOT = "drill"
 LOAD_BOT = "drill-load"
@@ -75,25 +75,40 @@ def _unix(iso: str) -> float:
 
 
 class Rig:
-    def __init__(self, folder: Path, *, persistence: bool, speed: float) -> None:
+    """On one Redis, or (`cluster`) on a local Redis Cluster of three masters and three replicas, every
+    process given the URL of one node, as an operator would."""
+
+    def __init__(self, folder: Path, *, persistence: bool, speed: float, cluster: bool = False) -> None:
         self.folder = folder
         self.redis = RedisServer(persistence=persistence)
-        self.trader = Trader(self.redis.url, folder, speed)
-        channel = Topics().bot_events(BOT)
-        self.gateway = Gateway(self.redis.url, channel, BOT, folder)
-        self.dashboard = Dashboard(self.redis.url, channel, BOT, folder)
+        self.cluster = LocalCluster(persistence=persistence) if cluster else None
+        # The node the services are given: on a cluster, one the drills do not kill (see victim()).
+        self.url = self.cluster.servers[-1].url if self.cluster else self.redis.url
+        self.topics = Topics(sharded=cluster)
+        self.trader = Trader(self.url, folder, speed)
+        channel = self.topics.bot_events(BOT)
+        self.gateway = Gateway(self.url, channel, BOT, folder)
+        self.dashboard = Dashboard(self.url, channel, BOT, folder)
+
+    def client(self) -> redis_sync.Redis | redis_sync.RedisCluster:
+        if self.cluster is not None:
+            return redis_sync.RedisCluster.from_url(self.url)
+        return redis_sync.Redis.from_url(self.url)
 
     def start(self) -> None:
-        self.redis.start()
+        if self.cluster is not None:
+            self.cluster.start()
+        else:
+            self.redis.start()
         self.trader.start()
         wait_until(self.trader_published, 60, "the trader's first events")
         self.gateway.start()
         self.dashboard.start()
 
     def trader_published(self) -> bool:
-        client = redis_sync.Redis.from_url(self.redis.url)
+        client = self.client()
         try:
-            return bool(client.xlen(Topics().bot_stream(BOT)) > 0)
+            return bool(client.xlen(self.topics.bot_stream(BOT)) > 0)
         except redis_sync.ConnectionError:
             return False
         finally:
@@ -101,9 +116,9 @@ class Rig:
 
     def stream_trades(self) -> list[str]:
         """Event ids of the trades in the bot's stream, oldest first."""
-        client = redis_sync.Redis.from_url(self.redis.url)
+        client = self.client()
         try:
-            entries = client.xrange(Topics().bot_stream(BOT))
+            entries = client.xrange(self.topics.bot_stream(BOT))
         finally:
             client.close()
         events = [json.loads(fields[b"event"]) for _, fields in entries]
@@ -131,7 +146,8 @@ class Rig:
         return {"gateway": rss_bytes(self.gateway.child.pid), "dashboard": rss_bytes(self.dashboard.process.pid or 0)}
 
     def stop(self) -> None:
-        for stop in (self.trader.kill, self.gateway.stop, self.dashboard.stop, self.redis.close):
+        redis_close = self.cluster.close if self.cluster is not None else self.redis.close
+        for stop in (self.trader.kill, self.gateway.stop, self.dashboard.stop, redis_close):
             try:
                 stop()
             except Exception as error:  # tear down as much as possible
