@@ -82,6 +82,9 @@ def parser() -> argparse.ArgumentParser:
     sample.add_argument("path", type=Path, help="CSV file to write")
     sample.add_argument("--candles", type=int, default=2000, help="how many one-minute candles (default 2000)")
     sample.add_argument("--seed", type=int, default=7, help="synthetic data seed (default 7)")
+    from tradewire_trader.backtest.cli import add_commands  # backtest run|compare|sweep|list, download
+
+    add_commands(commands)
     return root
 
 
@@ -113,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sample":
         write_sample(args.path, args.candles, args.seed)
         return 0
+    if args.command in {"backtest", "download"}:
+        from tradewire_trader.backtest.cli import main as backtest
+
+        return backtest(args)
     try:
         settings = settings_from(args)
     except ValidationError as error:
