@@ -41,6 +41,16 @@ recorder *args:
 notifier *args:
     uv run python deploy/local/launch.py notifier {{args}}
 
+# Backtest strategies on stored or synthetic candles: run, compare, sweep, list (docs/backtesting.md)
+[group('run')]
+backtest *args:
+    uv run python -m tradewire_trader backtest {{args}}
+
+# Fetch candles through ccxt into var/data in Freqtrade's layout (`./tw download --help`)
+[group('run')]
+download *args:
+    uv run python -m tradewire_trader download {{args}}
+
 # Follow the live bus as JSON, one event per line (`./tw watch alpha --type trade_executed`; `--help`)
 [group('run')]
 watch *args:

@@ -33,6 +33,7 @@ OUTPUT = ROOT / "docs" / "settings.md"
 
 SERVICES: dict[str, str] = {
     "trader": "tradewire_trader.settings:Settings",
+    "backtest": "tradewire_trader.backtest.backtest_settings:BacktestSettings",
     "gateway": "tradewire_gateway.settings:Settings",
     "dashboard": "tradewire_dashboard.config:Settings",
     "notifier": "tradewire_notifier.settings:Settings",

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     browser_reconnect_max_s: float = Field(15.0, gt=0, description="Longest reconnect delay of the page.")
     recent_trades: int = Field(50, ge=0, description="Trades rendered into the page before the live ones.")
     history_page_size: int = Field(50, ge=1, le=1000)
+    backtests_dir: Path = Field(
+        Path("var/backtests"),
+        description="Backtest reports listed on the Backtests page (the trader's BACKTEST_REPORTS_DIR).",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: LogFormat = Field("text", description="text for people, json for log collectors.")
     bus: BusConfig = BusConfig()
