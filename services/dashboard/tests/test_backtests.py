@@ -25,8 +25,14 @@ def write_report(folder: Path, name: str, created: str, total: float) -> None:
         "tradewire_backtest": 1,
         "name": name,
         "created": created,
-        "run": {"strategy": "sma_crossover", "parameters": {"fast": "5"}, "symbols": ["BTC/USDT"], "timeframe": "1m", "candles": 100},
-        "figures": {"total_return_pct": total, "buy_and_hold_pct": 1.5, "max_drawdown": {"pct": 3.25}, "sharpe": None, "trades": 7, "win_rate_pct": 42.86},
+        "run": {
+            "strategy": "sma_crossover", "parameters": {"fast": "5"}, "symbols": ["BTC/USDT"], "timeframe": "1m",
+            "candles": 100,
+        },
+        "figures": {
+            "total_return_pct": total, "buy_and_hold_pct": 1.5, "max_drawdown": {"pct": 3.25}, "sharpe": None,
+            "trades": 7, "win_rate_pct": 42.86,
+        },
     }  # fmt: skip
     (folder / f"{name}.json").write_text(json.dumps(report))
     (folder / f"{name}.html").write_text(

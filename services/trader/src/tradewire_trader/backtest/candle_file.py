@@ -139,7 +139,7 @@ def _from_arrow(table: pa.Table, source: str, *, first_row: int, row_label: str)
         column = table.column(name)
         if column.null_count:
             index = int(np.argmax(np.asarray(pc.is_null(column))))
-            raise BadCandleData(f"{source}: {row_label} {first_row + index}: {name} is empty")
+            raise BadCandleData(f"{source}: {row_label} {first_row + index}: {name} is empty or not a number")
         try:
             prices[name] = np.asarray(pc.cast(column, pa.float64()), dtype=np.float64)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
