@@ -14,14 +14,15 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
-import pyarrow.feather as feather
-import pyarrow.parquet as parquet
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+import pyarrow.csv as pa_csv  # type: ignore[import-untyped]
+import pyarrow.feather as feather  # type: ignore[import-untyped]
+import pyarrow.parquet as parquet  # type: ignore[import-untyped]
 
 from tradewire_trader.backtest.candle_table import COLUMNS, BadCandleData, CandleTable
 
@@ -144,18 +145,18 @@ def _from_arrow(table: pa.Table, source: str, *, first_row: int, row_label: str)
             prices[name] = np.asarray(pc.cast(column, pa.float64()), dtype=np.float64)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
             raise BadCandleData(f"{source}: column {name} is not numeric ({error})") from None
-    return CandleTable(
-        np.asarray(millis, dtype=np.int64), **prices, source=source, first_row=first_row, row_label=row_label
+    return CandleTable.from_columns(
+        np.asarray(millis, dtype=np.int64), [prices[name] for name in COLUMNS[1:]], source, first_row, row_label
     )
 
 
-def _from_rows(rows: list[list[object]], source: str, *, first_row: int, row_label: str) -> CandleTable:
+def _from_rows(rows: Sequence[Sequence[object]], source: str, *, first_row: int, row_label: str) -> CandleTable:
     """Row by row: slow, used for JSON and to find the exact bad line in a CSV that Arrow refused."""
     stamps: list[int] = []
     values: list[list[float]] = []
     for offset, row in enumerate(rows):
         where = f"{source}: {row_label} {first_row + offset}"
-        if not isinstance(row, list) or len(row) < 6:
+        if not isinstance(row, list | tuple) or len(row) < 6:
             raise BadCandleData(f"{where}: expected 6 fields (date, open, high, low, close, volume), got {row!r}")
         try:
             stamps.append(_millis(row[0]))
@@ -164,14 +165,12 @@ def _from_rows(rows: list[list[object]], source: str, *, first_row: int, row_lab
         parsed = []
         for name, value in zip(COLUMNS[1:], row[1:6], strict=True):
             try:
-                parsed.append(float(value))  # type: ignore[arg-type]
+                parsed.append(float(value))  # type: ignore[arg-type,unused-ignore]
             except (TypeError, ValueError):
                 raise BadCandleData(f"{where}: {name} {value!r} is not a number") from None
         values.append(parsed)
     columns = np.array(values, dtype=np.float64).reshape(-1, 5).T
-    return CandleTable(
-        np.array(stamps, dtype=np.int64), *columns, source=source, first_row=first_row, row_label=row_label
-    )
+    return CandleTable.from_columns(np.array(stamps, dtype=np.int64), list(columns), source, first_row, row_label)
 
 
 def _millis(value: object) -> int:

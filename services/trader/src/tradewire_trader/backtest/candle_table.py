@@ -55,14 +55,24 @@ class CandleTable:
         return len(self.timestamp_ms)
 
     @classmethod
+    def from_columns(
+        cls,
+        timestamp_ms: Ints,
+        prices: list[Floats],
+        source: str = "memory",
+        first_row: int = 1,
+        row_label: str = "row",
+    ) -> CandleTable:
+        """From the timestamps and [open, high, low, close, volume]."""
+        o, h, lo, c, v = prices
+        return cls(timestamp_ms, o, h, lo, c, v, source=source, first_row=first_row, row_label=row_label)
+
+    @classmethod
     def from_candles(cls, candles: Iterable[Candle], source: str = "memory") -> CandleTable:
         rows = [(c.timestamp_ms, c.open, c.high, c.low, c.close, c.volume) for c in candles]
         columns = list(zip(*rows, strict=True)) if rows else [()] * 6
-        return cls(
-            np.array(columns[0], dtype=np.int64),
-            *(np.array([float(v) for v in column], dtype=np.float64) for column in columns[1:]),
-            source=source,
-        )
+        prices = [np.array([float(v) for v in column], dtype=np.float64) for column in columns[1:]]
+        return cls.from_columns(np.array(columns[0], dtype=np.int64), prices, source)
 
     def between(self, start_ms: int | None, end_ms: int | None) -> CandleTable:
         """Candles opening in [start, end): the date range a backtest asked for."""

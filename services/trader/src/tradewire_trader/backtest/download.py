@@ -9,7 +9,7 @@ import argparse
 import asyncio
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,10 +52,8 @@ async def fetch_candles(
     since = start_ms
     await with_retries("load markets", client.load_markets, client=client)
     while since < end_ms:
-        page = await with_retries(
-            f"fetch_ohlcv {symbol} {timeframe} since {since}",
-            lambda since=since: client.fetch_ohlcv(symbol, timeframe, since=since, limit=PAGE),
-            client=client,
+        page: list[list[float]] = await with_retries(
+            f"fetch_ohlcv {symbol} {timeframe} since {since}", _page(client, symbol, timeframe, since), client=client
         )
         page = [row for row in page if since <= row[0] < end_ms]
         if not page:
@@ -65,7 +63,16 @@ async def fetch_candles(
             progress(len(page))
         since = int(page[-1][0]) + step
     array = np.array(rows, dtype=np.float64).reshape(-1, 6)
-    return CandleTable(array[:, 0].astype(np.int64), *array[:, 1:].T, source=f"{client.id} {symbol} {timeframe}")
+    return CandleTable.from_columns(
+        array[:, 0].astype(np.int64), list(array[:, 1:].T), f"{client.id} {symbol} {timeframe}"
+    )
+
+
+def _page(client: Any, symbol: str, timeframe: str, since: int) -> Callable[[], Awaitable[list[list[float]]]]:
+    async def fetch() -> list[list[float]]:
+        return list(await client.fetch_ohlcv(symbol, timeframe, since=since, limit=PAGE))
+
+    return fetch
 
 
 def merge(old: CandleTable, new: CandleTable) -> CandleTable:
@@ -75,11 +82,11 @@ def merge(old: CandleTable, new: CandleTable) -> CandleTable:
     columns = [
         np.concatenate([getattr(new, n), getattr(old, n)])[first] for n in ("open", "high", "low", "close", "volume")
     ]
-    return CandleTable(ts[first], *columns, source=new.source)
+    return CandleTable.from_columns(ts[first], columns, new.source)
 
 
-async def download(args: argparse.Namespace, folder: Path, progress: Callable[[int], None] | None = None) -> Path:
-    path = folder / args.exchange / file_name(args.symbol, args.timeframe, args.format)
+def download(args: argparse.Namespace, folder: Path, progress: Callable[[int], None] | None = None) -> Path:
+    path: Path = folder / str(args.exchange) / file_name(args.symbol, args.timeframe, args.format)
     old = read_candles(path) if path.exists() else None
     step = timeframe_ms(args.timeframe)
     end_ms = parse_time(args.end) if args.end else int(time.time() * 1000)
@@ -89,18 +96,23 @@ async def download(args: argparse.Namespace, folder: Path, progress: Callable[[i
         start_ms = int(old.timestamp_ms[-1]) + step
     else:
         start_ms = end_ms - 86_400_000
-    client = getattr(ccxt_async, args.exchange)(
-        {"enableRateLimit": True, "options": {"fetchMarkets": {"types": ["spot"]}}}
-    )
-    if args.api_url:
-        point_at(client, args.api_url)
-    try:
-        fetched = await fetch_candles(client, args.symbol, args.timeframe, start_ms, end_ms, progress)
-    finally:
-        await client.close()
+    fetched = asyncio.run(fetch_from(args, start_ms, end_ms, progress))
     table = fetched if old is None else merge(old, fetched)
     write_candles(table, path)
     return path
+
+
+async def fetch_from(
+    args: argparse.Namespace, start_ms: int, end_ms: int, progress: Callable[[int], None] | None
+) -> CandleTable:
+    options = {"enableRateLimit": True, "options": {"fetchMarkets": {"types": ["spot"]}}}
+    client = getattr(ccxt_async, args.exchange)(options)
+    if args.api_url:
+        point_at(client, args.api_url)
+    try:
+        return await fetch_candles(client, str(args.symbol), str(args.timeframe), start_ms, end_ms, progress)
+    finally:
+        await client.close()
 
 
 def main(args: argparse.Namespace, files: BacktestSettings) -> int:
@@ -109,7 +121,7 @@ def main(args: argparse.Namespace, files: BacktestSettings) -> int:
     folder = args.data_dir or files.data_dir
     try:
         with progress_bar(None, f"download {args.symbol} {args.timeframe}", sys.stderr.isatty()) as advance:
-            path = asyncio.run(download(args, folder, advance))
+            path = download(args, folder, advance)
     except ccxt.BaseError as error:
         print(f"download: {type(error).__name__}: {error}", file=sys.stderr)
         return 1

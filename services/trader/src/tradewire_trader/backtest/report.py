@@ -91,7 +91,7 @@ def _chart(result: BacktestResult) -> dict[str, Any]:
             {
                 "time": _bucket_time(candles, trade.exit_ms, every),
                 "side": "sell",
-                "text": f"{trade.reason} {float(trade.profit_pct):+.2f}%",
+                "text": "" if trade.reason == "signal" else trade.reason,  # thousands of labels would hide the price
                 "win": trade.profit > 0,
             }
         )
