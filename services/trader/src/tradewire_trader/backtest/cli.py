@@ -72,7 +72,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         help="share of the candles (at the end) kept out of the sweep to test the best set on (default 0.3; 0: none)",
     )
     _rank_flags(sweep)
-    which.add_parser("list", help="the stored reports")
+    listing = which.add_parser("list", help="the stored reports")
+    listing.add_argument("--reports-dir", type=Path, help="where reports are (env BACKTEST_REPORTS_DIR)")
     download = commands.add_parser("download", help="fetch candles through ccxt into Freqtrade's file layout")
     from tradewire_trader.backtest.download import add_flags
 

@@ -81,8 +81,8 @@ def max_drawdown(curve: EquityCurve, step_ms: int) -> Drawdown:
         starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
         longest = int((ends - starts).max())
     return Drawdown(
-        value=float(-falls[trough]),
-        pct=float(-falls[trough] / peaks[trough] * 100) if peaks[trough] else 0.0,
+        value=abs(float(falls[trough])),
+        pct=abs(float(falls[trough] / peaks[trough] * 100)) if peaks[trough] else 0.0,
         peak_ms=int(curve.timestamp_ms[peak]),
         trough_ms=int(curve.timestamp_ms[trough]),
         longest_underwater_s=longest * step_ms / 1000,
