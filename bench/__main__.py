@@ -15,7 +15,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-ORDER = ["bus", "trader", "gateway", "dashboard", "e2e", "drills"]
+ORDER = ["bus", "trader", "backtest", "gateway", "dashboard", "e2e", "drills"]
 QUICK_AWARE = {"e2e", "drills"}  # the scripts that take --quick
 
 
