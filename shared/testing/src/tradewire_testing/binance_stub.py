@@ -27,6 +27,7 @@ from typing import Any
 from aiohttp import web
 
 from tradewire_testing.binance_account import BinanceAccount, BinanceError, StubOrder
+from tradewire_testing.binance_klines import KlineHistory, KlinesRefused
 from tradewire_trader.candles import Candle
 from tradewire_trader.market_data import synthetic_series
 
@@ -78,6 +79,7 @@ class BinanceStub:
     faults: dict[str, deque[Fault]] = field(default_factory=dict)
     hide_orders: int = 0  # the next N order queries answer -2013 even for orders that exist
     requests: list[str] = field(default_factory=list)
+    history: KlineHistory = field(default_factory=KlineHistory)  # what klines with startTime/endTime answer
     port: int = 0
     _runner: web.AppRunner | None = None
 
@@ -183,8 +185,14 @@ class BinanceStub:
         )  # fmt: skip
 
     async def klines(self, request: web.Request) -> web.Response:
-        limit, minute = int(request.query.get("limit", "500")), 60_000
         price = self.account.prices[request.query.get("symbol", "BTCUSDT")]
+        if "startTime" in request.query or "endTime" in request.query:  # history, page by page (download)
+            try:
+                return web.json_response(self.history.answer(request.query, price))
+            except KlinesRefused as refused:
+                return web.json_response({"code": refused.code, "msg": str(refused)}, status=400)
+        # The most recent candles, always starting at the account's price (live polling tests rely on it).
+        limit, minute = int(request.query.get("limit", "500")), 60_000
         end = int(time.time() * 1000) // minute * minute  # the candle opening now is still forming
         series = itertools.islice(synthetic_series(1, price, 60, start_ms=end - limit * minute), limit)
         return web.json_response([self._kline(c) for c in series])
