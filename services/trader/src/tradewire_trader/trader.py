@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -72,6 +73,7 @@ class Trader:
         self.status: BotStatus = "stopped"
         self.iteration = 0
         self.first_price: Decimal | None = None
+        self.market_time: datetime | None = None  # open time of the candle being traded (schema v2)
         self.clean_exit = True
         self.rejected_orders = 0
         self.fills: Counter[str] = Counter()  # by side, since this process started
@@ -159,6 +161,7 @@ class Trader:
 
     async def on_candle(self, candle: Candle) -> None:
         self.iteration += 1
+        self.market_time = datetime.fromtimestamp(candle.timestamp_ms / 1000, UTC)  # stamps this candle's fills
         if self.first_price is None:
             self.first_price = candle.close
             self.book.cost_basis = self.book.position * candle.close  # a starting position, valued at entry
@@ -249,6 +252,7 @@ class Trader:
             realized_profit_pct=None if realized is None else realized.percent,
             position=self.exchange.balances.total(self.base),
             balances=self.exchange.balances.totals(),
+            market_time=self.market_time,
         )
         if record:
             self.record(trade)
