@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tradewire_bus import BotSnapshot, RedisBus
-from tradewire_schemas import Heartbeat, utc_now
+from tradewire_schemas import Heartbeat, policy, utc_now
 
 
 def snapshot_with_heartbeat(age_s: float, interval_s: float = 5) -> BotSnapshot:
@@ -27,3 +27,10 @@ async def test_a_hand_edited_state_field_does_not_hide_the_rest(bus: RedisBus) -
     await bus.redis.hset(bus.topics.bot_state("alpha"), "price", "garbage")
     snapshot = await bus.snapshot("alpha")
     assert snapshot.heartbeat is not None and snapshot.price is None
+
+
+def test_every_state_field_an_event_class_declares_is_a_snapshot_attribute_of_that_class() -> None:
+    for cls in policy.EVENT_CLASSES:
+        if cls.state_field is not None:
+            annotation = BotSnapshot.model_fields[cls.state_field].annotation
+            assert annotation == cls | None, (cls.__name__, cls.state_field)

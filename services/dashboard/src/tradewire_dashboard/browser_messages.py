@@ -13,19 +13,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from tradewire_bus import BotSnapshot, Resync
-from tradewire_schemas import BotId, Envelope, Event
+from tradewire_schemas import BotId, Envelope, Event, policy
 from tradewire_schemas.wire import describe
 
-# Bus event type -> browser message type (the original design's names). Command results are not
-# relayed: the browser that asked gets its `bot_control` answer directly.
-BROWSER_TYPES: dict[str, str] = {
-    "trade_executed": "trade",
-    "price_update": "price",
-    "stats_update": "stats",
-    "status_change": "status_change",
-    "heartbeat": "heartbeat",
-}
-RELAYED_EVENT_TYPES = frozenset(BROWSER_TYPES)
+# The event types browsers see: each event class names its browser message type (`browser_name`, the
+# original design's names). Command results are not among them: the browser that asked gets its
+# `bot_control` answer directly.
+RELAYED_EVENT_TYPES = frozenset(policy.BROWSER_NAMES)
 
 Message = dict[str, Any]
 
@@ -63,7 +57,7 @@ def _event_data(event: Event) -> dict[str, Any]:
 
 def for_envelope(envelope: Envelope) -> Message | None:
     """The browser message for a bus event, or None when the browser has no use for it."""
-    kind = BROWSER_TYPES.get(envelope.event.type)
+    kind = envelope.event.browser_name
     if kind is None:
         return None
     event = envelope.event

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -25,7 +24,7 @@ from tradewire_dashboard.browser_messages import BadBrowserInput, BrowserCommand
 from tradewire_dashboard.runtime import DashboardRuntime
 from tradewire_runtime.logs import trace
 from tradewire_runtime.rate_limit import RateLimited
-from tradewire_schemas import BOT_ID_PATTERN, STREAM_OFFSET_PATTERN, HaltBot, RequestStatus, StartBot, StopBot
+from tradewire_schemas import HaltBot, RequestStatus, StartBot, StopBot, is_bot_id, is_stream_offset
 
 log = logging.getLogger("tradewire.dashboard.consumer")
 
@@ -35,10 +34,6 @@ CONTROL_PERMISSION = "dashboard.control_bot"
 CLOSE_LOGIN_REQUIRED = 4401
 CLOSE_TOO_SLOW = 4008
 CLOSE_BUS_FAILED = 1011
-# Whole-string matches of ASCII patterns: `\d` took Arabic digits and `$` a trailing newline, and such an
-# offset reached Redis, failed there, and closed the socket with 1011 (the gateway had the same bug).
-_OFFSET = re.compile(STREAM_OFFSET_PATTERN)
-_BOT = re.compile(BOT_ID_PATTERN)
 _COMMANDS: dict[str, type[StartBot] | type[StopBot] | type[RequestStatus] | type[HaltBot]] = {
     "start_bot": StartBot,
     "stop_bot": StopBot,
@@ -53,7 +48,8 @@ def resume_offsets(query_string: bytes) -> dict[str, str]:
     for value in parse_qs(query_string.decode(errors="replace")).get("after", []):
         for pair in value.split(","):
             bot, _, offset = pair.partition(":")
-            if _BOT.fullmatch(bot) and _OFFSET.fullmatch(offset):
+            # The schemas' rules: a bad offset once reached Redis, failed there and closed the socket.
+            if is_bot_id(bot) and is_stream_offset(offset):
                 offsets[bot] = offset
     return offsets
 

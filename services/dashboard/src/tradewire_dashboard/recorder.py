@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from contextlib import aclosing
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ from tradewire_bus import FROM_START, ClientTooSlow, Hub, RedisBus, Resync
 from tradewire_dashboard.models import RecorderCursor
 from tradewire_dashboard.storage import store
 from tradewire_runtime.backoff import Backoff
-from tradewire_schemas import STREAM_OFFSET_PATTERN, Envelope, TradeExecuted
+from tradewire_schemas import Envelope, TradeExecuted, is_stream_offset, policy
 
 log = logging.getLogger("tradewire.dashboard.recorder")
 
@@ -51,7 +50,7 @@ def stored_cursors() -> dict[str, tuple[str, str]]:
 
 def well_formed(offset: str) -> bool:
     # A cursor stored before envelopes were validated could be anything (a forged "garbage" once was).
-    return re.fullmatch(STREAM_OFFSET_PATTERN, offset) is not None
+    return is_stream_offset(offset)
 
 
 class Recorder:
@@ -96,7 +95,7 @@ class Recorder:
         known = set(after)
         log.info("recorder resuming %d bot(s): %s", len(after), after)
         loop = asyncio.get_running_loop()
-        async with self._hub.attach(types={"trade_executed"}, after=after) as queue:
+        async with self._hub.attach(types=policy.RECORDED, after=after) as queue:
             self.healthy = True
             while True:
                 batch = await queue.get_many(BATCH)

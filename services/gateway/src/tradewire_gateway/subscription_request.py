@@ -13,15 +13,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import get_args
 
-from tradewire_gateway.views import valid_offset
-from tradewire_schemas import EventType
+from tradewire_schemas import STREAM_OFFSET_HELP, EventType, is_bot_id, is_stream_offset
 
-BOT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 EVENT_TYPES = frozenset(get_args(EventType))
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
@@ -47,7 +44,7 @@ class SubscriptionRequest:
             raise ValueError(f"unknown query parameters {sorted(unknown)}; use bots, types, after, snapshot, full")
         bots = _split(params.get("bots"))
         for bot in bots or ():
-            if not BOT_ID.match(bot):
+            if not is_bot_id(bot):
                 raise ValueError(f"{bot!r} is not a bot id")
         types = _split(params.get("types"))
         if types is not None and (wrong := types - EVENT_TYPES):
@@ -82,9 +79,11 @@ def _after(values: Sequence[str], bots: frozenset[str] | None) -> dict[str, str]
             if bots is None or len(bots) != 1:
                 raise ValueError("after=<offset> without a bot needs exactly one bot in bots=; else use bot:offset")
             bot = next(iter(bots))
-        if not BOT_ID.match(bot):
+        if not is_bot_id(bot):
             raise ValueError(f"{bot!r} in after= is not a bot id")
         if bots is not None and bot not in bots:
             raise ValueError(f"after= names bot {bot!r}, which is not in bots=")
-        result[bot] = valid_offset(offset)
+        if not is_stream_offset(offset):
+            raise ValueError(STREAM_OFFSET_HELP)
+        result[bot] = offset
     return result

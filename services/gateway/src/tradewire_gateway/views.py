@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from tradewire_bus import BotSnapshot, Liveness
 from tradewire_gateway.frames import EventFrame
 from tradewire_schemas import BotStatus, CommandName
-
-# Redis stream ids are two unsigned 64-bit numbers; up to 19 digits each always fits, and real offsets
-# (milliseconds since 1970) have 13. ASCII digits only: Python's \d would also accept other scripts.
-OFFSET_PATTERN = r"^[0-9]{1,19}-[0-9]{1,19}$"
-OFFSET_HELP = "a stream offset is <milliseconds>-<sequence>, e.g. 1700000000000-0"
-
-
-def valid_offset(value: str) -> str:
-    if not re.fullmatch(OFFSET_PATTERN, value):
-        raise ValueError(OFFSET_HELP)
-    return value
-
-
-StreamOffset = Annotated[str, StringConstraints(pattern=OFFSET_PATTERN)]
 
 
 class Problem(BaseModel):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import time
 from contextlib import AsyncExitStack, aclosing
 from datetime import UTC, datetime
@@ -31,7 +30,7 @@ from tradewire_notifier.settings import Destination, Settings, TelegramDestinati
 from tradewire_notifier.store import Store
 from tradewire_notifier.telegram_commands import TelegramCommands
 from tradewire_runtime.backoff import Backoff
-from tradewire_schemas import STREAM_OFFSET_PATTERN, Envelope
+from tradewire_schemas import Envelope, is_stream_offset
 
 log = logging.getLogger("tradewire.notifier")
 
@@ -100,7 +99,7 @@ class Notifier:
         for bot in await self._bus.bots():
             epoch = (await self._bus.snapshot(bot)).epoch
             cursor = stored.get(bot)
-            usable = cursor is not None and cursor[0] == epoch and re.fullmatch(STREAM_OFFSET_PATTERN, cursor[1])
+            usable = cursor is not None and cursor[0] == epoch and is_stream_offset(cursor[1])
             after[bot] = cursor[1] if usable and cursor is not None else FROM_START
         return after
 

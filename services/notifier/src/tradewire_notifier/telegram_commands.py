@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from tradewire_notifier.destinations.telegram import MESSAGE_LIMIT
 from tradewire_notifier.messages import money, percent
 from tradewire_notifier.metrics import NotifierMetrics
 from tradewire_runtime.backoff import Backoff
-from tradewire_schemas import BOT_ID_PATTERN, Command, RequestStatus, StartBot, StopBot
+from tradewire_schemas import Command, RequestStatus, StartBot, StopBot, is_bot_id
 
 log = logging.getLogger("tradewire.notifier.telegram")
 
@@ -144,7 +143,7 @@ class TelegramCommands:
     async def _bots(self, request: Request) -> list[str] | str:
         if request.args:
             bot = request.args[0]
-            return [bot] if re.fullmatch(BOT_ID_PATTERN, bot) else f"{bot!r} is not a bot id."
+            return [bot] if is_bot_id(bot) else f"{bot!r} is not a bot id."
         return await self._bus.bots() or "No bots on the bus yet."
 
     async def _send(self, command: Command) -> str:

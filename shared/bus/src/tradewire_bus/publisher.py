@@ -22,7 +22,6 @@ from tradewire_bus.recent_events import Published, RecentEvents
 from tradewire_bus.redis_clients import RedisClients
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.script_runner import ClusterScriptRunner, ReplyLost, ScriptRunner
-from tradewire_bus.snapshot import state_field
 from tradewire_schemas import CandleClosed, CommandResult, Envelope, Event, MessageRejected, decode_event
 
 log = logging.getLogger("tradewire.bus.publisher")
@@ -175,7 +174,7 @@ class RedisPublisher:
             keys = [*keys, self._topics.bot_candles(bot_id).encode()]
             extra = [b"candle", self._candles]
         args = [
-            head.encode(), tail.encode(), state_field(event.type).encode(), self._maxlen,
+            head.encode(), tail.encode(), (event.state_field or "").encode(), self._maxlen,
             b"%d" % self._floors.get(bot_id, 0), new_epoch_candidate().encode(), channel, bot, self._memory,
             *extra,
         ]  # fmt: skip

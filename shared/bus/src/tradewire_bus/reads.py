@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from typing import Any, cast
 
 from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.client import PubSub
 from redis.exceptions import ResponseError
 
-from tradewire_schemas import BOT_ID_PATTERN
+from tradewire_schemas import is_bot_id
 
 log = logging.getLogger("tradewire.bus.reads")
-_BOT_ID = re.compile(BOT_ID_PATTERN)
 
 StreamEntry = tuple[str, dict[bytes, bytes]]  # (offset, fields)
 AnyRedis = Redis | RedisCluster  # one Redis, or a cluster (tradewire_bus.redis_clients)
@@ -50,7 +48,7 @@ async def bot_ids(redis: AnyRedis, key: str) -> set[str]:
     found = set()
     for member in members:
         bot = member.decode(errors="replace")
-        if _BOT_ID.fullmatch(bot):
+        if is_bot_id(bot):
             found.add(bot)
         else:
             log.warning("skipped a member of %s that is not a bot id: %.80r", key, member)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from tradewire_schemas import (
-    STREAM_OFFSET_PATTERN,
     Heartbeat,
     MessageRejected,
     PositionsChanged,
@@ -18,27 +16,19 @@ from tradewire_schemas import (
     StatusChanged,
     TradeExecuted,
     decode_event,
+    is_stream_offset,
+    policy,
     utc_now,
 )
 
-# Which hash field of the bot's state key holds the latest event of each type ('' = not kept).
-STATE_FIELDS: dict[str, str] = {
-    "status_change": "status",
-    "trade_executed": "trade",
-    "price_update": "price",
-    "stats_update": "stats",
-    "heartbeat": "heartbeat",
-    "positions_changed": "positions",
-}
+# Which hash field of the bot's state key holds the latest event of each type: each event class declares
+# its own (`EventBase.state_field`), and BotSnapshot has one attribute per field (a test holds them equal).
+STATE_FIELDS = policy.STATE_FIELDS
 
 # A bot is stale when this many heartbeat intervals pass without one.
 MISSED_HEARTBEATS = 3
 
 Liveness = Literal["live", "stale", "unknown"]
-
-
-def state_field(event_type: str) -> str:
-    return STATE_FIELDS.get(event_type, "")
 
 
 class BotSnapshot(BaseModel):
@@ -81,7 +71,7 @@ class BotSnapshot(BaseModel):
         return cls(
             bot_id=bot_id,
             epoch=epoch.decode(errors="replace") if epoch else None,
-            offset=offset if re.fullmatch(STREAM_OFFSET_PATTERN, offset) else None,
+            offset=offset if is_stream_offset(offset) else None,
             seq=int(seq) if seq.isdigit() and len(seq) < 20 else 0,
             **values,
         )

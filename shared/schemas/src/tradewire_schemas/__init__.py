@@ -1,5 +1,6 @@
 """tradewire's messages: events (facts, past tense) and commands (imperatives), as frozen pydantic models."""
 
+from tradewire_schemas import policy
 from tradewire_schemas.commands import (
     COMMAND_TYPES,
     ClosePosition,
@@ -42,11 +43,14 @@ from tradewire_schemas.events import (
 from tradewire_schemas.primitives import (
     BOT_ID_PATTERN,
     SCHEMA_VERSION,
+    STREAM_OFFSET_HELP,
     STREAM_OFFSET_PATTERN,
     BotId,
     ExactDecimal,
     StreamOffset,
     Symbol,
+    is_bot_id,
+    is_stream_offset,
     utc_now,
 )
 from tradewire_schemas.wire import Envelope, MessageRejected, decode_command, decode_envelope, decode_event, encode
@@ -55,6 +59,7 @@ __all__ = [
     "BOT_ID_PATTERN",
     "COMMAND_TYPES",
     "SCHEMA_VERSION",
+    "STREAM_OFFSET_HELP",
     "STREAM_OFFSET_PATTERN",
     "TRADE_REASONS",
     "BotId",
@@ -100,5 +105,8 @@ __all__ = [
     "decode_event",
     "encode",
     "events",
+    "is_bot_id",
+    "is_stream_offset",
+    "policy",
     "utc_now",
 ]

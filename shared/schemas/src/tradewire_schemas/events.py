@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID, uuid4
 
 from pydantic import (
@@ -52,8 +52,30 @@ Tag = Annotated[str, StringConstraints(max_length=64)]
 PlotName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")]
 
 
+Traced = Literal["info", "debug"]
+
+
 class EventBase(BaseModel):
+    """What every event carries, and what the rest of tradewire does with its kind (the ClassVars).
+
+    The policy is declared here, on each event class, and read from here by the bus, the gateway and
+    the dashboard: adding an event type is adding one class (docs/architecture.md).
+    """
+
     model_config = MESSAGE_CONFIG
+
+    conflatable: ClassVar[bool] = False
+    """A newer one of the same bot carries the full current value, so a slow or resuming reader may
+    skip older ones. Otherwise the event is durable: every reader gets every one, in order."""
+    state_field: ClassVar[str | None] = None
+    """The field of the bot's latest-state hash (and of `BotSnapshot`) that keeps the newest one."""
+    browser_name: ClassVar[str | None] = None
+    """The dashboard pushes it to browsers as a message of this type; None: browsers never see it."""
+    recorded: ClassVar[bool] = False
+    """The dashboard's recorder keeps it in its database."""
+    traced: ClassVar[Traced | None] = None
+    """Each relay is logged with its ids, to follow it across services: at info (facts an operator
+    acts on) or at debug (frequent ones)."""
 
     # Every concrete event narrows `type` to its own literal; it comes first so the wire JSON reads well.
     type: str
@@ -79,6 +101,11 @@ class TradeEntry(BaseModel):
 
 class TradeExecuted(EventBase):
     type: Literal["trade_executed"] = "trade_executed"
+    state_field = "trade"
+    browser_name = "trade"
+    recorded = True
+    traced = "debug"
+
     mode: Mode
     side: Side
     symbol: Symbol
@@ -119,6 +146,10 @@ class TradeExecuted(EventBase):
 
 class StatusChanged(EventBase):
     type: Literal["status_change"] = "status_change"
+    state_field = "status"
+    browser_name = "status_change"
+    traced = "info"
+
     status: BotStatus
     reason: str
     actor: Actor = Field(description="Who caused it: a token or user name, or 'trader' itself.")
@@ -126,6 +157,10 @@ class StatusChanged(EventBase):
 
 class PriceUpdated(EventBase):
     type: Literal["price_update"] = "price_update"
+    conflatable = True
+    state_field = "price"
+    browser_name = "price"
+
     symbol: Symbol
     last: ExactDecimal
     bid: ExactDecimal
@@ -136,6 +171,10 @@ class PriceUpdated(EventBase):
 
 class StatsUpdated(EventBase):
     type: Literal["stats_update"] = "stats_update"
+    conflatable = True
+    state_field = "stats"
+    browser_name = "stats"
+
     trades: NonNegativeInt
     wins: NonNegativeInt
     losses: NonNegativeInt
@@ -150,6 +189,8 @@ class StatsUpdated(EventBase):
 
 class CommandResult(EventBase):
     type: Literal["command_result"] = "command_result"
+    traced = "info"
+
     command_id: UUID
     command: CommandName | None = Field(description="Null when the command could not even be read.")
     outcome: Outcome
@@ -158,6 +199,10 @@ class CommandResult(EventBase):
 
 class Heartbeat(EventBase):
     type: Literal["heartbeat"] = "heartbeat"
+    conflatable = True
+    state_field = "heartbeat"
+    browser_name = "heartbeat"
+
     status: BotStatus
     interval_s: float = Field(gt=0, description="Seconds until the next heartbeat is due.")
 
@@ -170,6 +215,8 @@ class CandleClosed(EventBase):
     """
 
     type: Literal["candle_closed"] = "candle_closed"
+    conflatable = True
+
     symbol: Symbol
     timeframe: Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,3}[smhdwM]$")] = Field(
         description="Candle width in ccxt's notation: 1m, 5m, 1h, 1d."
@@ -202,6 +249,9 @@ class PositionsChanged(EventBase):
     """Every open position of the bot, after a change (a fill, a trailing stop moving). Latest wins."""
 
     type: Literal["positions_changed"] = "positions_changed"
+    conflatable = True
+    state_field = "positions"
+
     positions: list[OpenPosition] = Field(description="Open positions, one per symbol; empty when flat.")
 
 

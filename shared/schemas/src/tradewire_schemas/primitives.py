@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -57,6 +58,7 @@ ExactDecimal = Annotated[
     ),
 ]
 
+# The one bot-id rule: every service validates bot ids with `BotId` or `is_bot_id`, never its own regex.
 BOT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 BotId = Annotated[
     str,
@@ -64,15 +66,32 @@ BotId = Annotated[
     WithJsonSchema(
         {
             "type": "string",
-            "pattern": r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+            "pattern": BOT_ID_PATTERN,
             "description": "Letters, digits, '_', '.', '-'; it becomes part of Redis key names.",
         }
     ),
 ]
+_BOT_ID = re.compile(BOT_ID_PATTERN)
 
-# A Redis stream entry id, "<milliseconds>-<sequence>". ASCII digits only, anchored at both ends: a
-# forged envelope's offset "garbage" once became the recorder's cursor and failed every restart.
-STREAM_OFFSET_PATTERN = r"^[0-9]{1,20}-[0-9]{1,20}$"
+
+def is_bot_id(value: str) -> bool:
+    return _BOT_ID.fullmatch(value) is not None
+
+
+# The one stream-offset rule: a Redis stream entry id, "<milliseconds>-<sequence>". Redis takes two
+# unsigned 64-bit numbers; up to 19 digits always fits (a 20-digit part may not, and XRANGE would fail),
+# and real offsets have 13 (milliseconds since 1970). A pattern alone, so the JSON Schema and OpenAPI
+# say exactly what is accepted. ASCII digits only (Python's \d takes other scripts too), anchored at
+# both ends: a forged envelope's offset "garbage" once became the recorder's cursor and failed every restart.
+STREAM_OFFSET_PATTERN = r"^[0-9]{1,19}-[0-9]{1,19}$"
+_STREAM_OFFSET = re.compile(STREAM_OFFSET_PATTERN)
+STREAM_OFFSET_HELP = "a stream offset is <milliseconds>-<sequence>, e.g. 1700000000000-0"
+
+
+def is_stream_offset(value: str) -> bool:
+    return _STREAM_OFFSET.fullmatch(value) is not None
+
+
 StreamOffset = Annotated[str, StringConstraints(pattern=STREAM_OFFSET_PATTERN)]
 
 Symbol = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,20}/[A-Z0-9]{1,20}(:[A-Z0-9]{1,20})?$")]

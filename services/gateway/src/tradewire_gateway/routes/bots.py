@@ -13,9 +13,8 @@ from tradewire_gateway.views import (
     BotSummary,
     EventPage,
     Problem,
-    StreamOffset,
 )
-from tradewire_schemas import BotId, Envelope
+from tradewire_schemas import BotId, Envelope, StreamOffset
 
 BOT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 BotPath = Annotated[BotId, Path(pattern=BOT_ID_PATTERN, description="The bot's id.")]

@@ -15,7 +15,6 @@ from collections import OrderedDict
 from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 
-from tradewire_bus.fanout.conflation import CONFLATABLE
 from tradewire_bus.subscription import Resync
 from tradewire_schemas import Envelope
 
@@ -112,7 +111,7 @@ class ClientQueue:
         if isinstance(item, Envelope):
             event = item.event
             key = (event.bot_id, event.type)
-            if self.conflate and event.type in CONFLATABLE and len(self._items) >= self.conflate_after:
+            if self.conflate and event.conflatable and len(self._items) >= self.conflate_after:
                 older = self._pending_key.pop(key, None)
                 if older is not None:
                     del self._items[older]
@@ -123,7 +122,7 @@ class ClientQueue:
                 return
         self._counter += 1
         self._items[self._counter] = item
-        if self.conflate and isinstance(item, Envelope) and item.event.type in CONFLATABLE:
+        if self.conflate and isinstance(item, Envelope) and item.event.conflatable:
             self._pending_key[(item.event.bot_id, item.event.type)] = self._counter
         self._wakeup.set()
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tradewire_schemas import Envelope
-
-# Newer replaces older without loss of meaning: each of these carries the full current value.
-CONFLATABLE = frozenset({"price_update", "stats_update", "heartbeat", "candle_closed", "positions_changed"})
+from tradewire_schemas.policy import CONFLATABLE  # re-exported; each event class declares it
 
 
 def latest_only(page: Sequence[Envelope]) -> list[Envelope]:
@@ -21,7 +19,7 @@ def latest_only(page: Sequence[Envelope]) -> list[Envelope]:
     kept: list[Envelope] = []
     for envelope in reversed(page):
         event = envelope.event
-        if event.type in CONFLATABLE:
+        if event.conflatable:
             key = (event.bot_id, event.type)
             if key in seen:
                 continue
@@ -29,3 +27,6 @@ def latest_only(page: Sequence[Envelope]) -> list[Envelope]:
         kept.append(envelope)
     kept.reverse()
     return kept
+
+
+__all__ = ["CONFLATABLE", "latest_only"]

@@ -20,10 +20,6 @@ from tradewire_schemas import Envelope
 
 log = logging.getLogger("tradewire.bus.fanout")
 
-# Worth following across services by id (docs/deployment.md, "Following one id"): at info the rare facts an
-# operator acts on, trades at debug (at a trade a second they were half of all log lines).
-TRACED = frozenset({"trade_executed", "status_change", "command_result"})
-OPERATOR_FACTS = frozenset({"status_change", "command_result"})
 SUMMARY_EVERY_S = 60.0  # at info, how much was relayed: at most one line per this many seconds
 
 
@@ -73,10 +69,12 @@ class Hub:
                     self._summarise(window, now - window_began)
                     window.clear()
                     window_began = now
-                if isinstance(item, Envelope) and item.event.type in TRACED:
+                # Followed across services by id (docs/deployment.md, "Following one id"); each event
+                # class says whether and at which level (`EventBase.traced`).
+                if isinstance(item, Envelope) and (level := item.event.traced) is not None:
                     event = item.event
                     log.log(
-                        logging.INFO if event.type in OPERATOR_FACTS else logging.DEBUG,
+                        logging.INFO if level == "info" else logging.DEBUG,
                         "relayed %s to %d clients",
                         event.type,
                         len(self._clients),
