@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from collections import deque
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -33,12 +32,11 @@ from tradewire_bus.redis_errors import CONNECTION_ERRORS, UNAVAILABLE_OR_REFUSIN
 from tradewire_bus.stats import BusStats
 from tradewire_bus.topics import Topics
 from tradewire_runtime.backoff import Backoff
-from tradewire_schemas import BOT_ID_PATTERN, Envelope, Event, MessageRejected, decode_envelope, decode_event
+from tradewire_schemas import Envelope, Event, MessageRejected, decode_envelope, decode_event, is_bot_id
 
 log = logging.getLogger("tradewire.bus.subscription")
 
 FROM_START = "0-0"
-_BOT_ID = re.compile(BOT_ID_PATTERN)
 _SUBSCRIBE_CONFIRM_TIMEOUT_S = 5.0
 
 
@@ -240,7 +238,7 @@ class Subscription:
     async def _on_fleet(self, raw: object) -> None:
         """Cluster, every bot: a publisher named a bot; subscribe on its shard if it is new to us."""
         bot = bytes(raw).decode(errors="replace") if isinstance(raw, bytes) else str(raw)
-        if not _BOT_ID.fullmatch(bot):
+        if not is_bot_id(bot):
             self._garbage(raw, "not a bot id on the fleet channel")
             return
         channel = self._topics.bot_events(bot)

@@ -14,9 +14,8 @@ from tradewire_gateway.views import (
     EventPage,
     Problem,
 )
-from tradewire_schemas import BotId, Envelope, StreamOffset
+from tradewire_schemas import BOT_ID_PATTERN, BotId, Envelope, StreamOffset
 
-BOT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 BotPath = Annotated[BotId, Path(pattern=BOT_ID_PATTERN, description="The bot's id.")]
 
 READ_ERRORS: dict[int | str, dict[str, object]] = {
