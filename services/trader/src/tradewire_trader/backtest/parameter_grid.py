@@ -28,14 +28,34 @@ def grid(assignments: list[str]) -> list[dict[str, str]]:
 
 
 def apply(base: Settings, overrides: dict[str, Any]) -> Settings:
-    """The base settings with these parameters, validated as if given on the command line."""
-    unknown = [name for name in overrides if name not in Settings.model_fields]
-    if unknown:
-        raise ValueError(f"unknown parameter(s): {', '.join(unknown)}")
+    """The base settings with these parameters, validated as if given on the command line: a trader
+    setting by its name (stoploss_pct, order_size, ...), anything else a parameter of the strategy."""
+    settings = {name: value for name, value in overrides.items() if name in Settings.model_fields}
+    params = {name: str(value) for name, value in overrides.items() if name not in Settings.model_fields}
+    if params and "strategy_params" not in Settings.model_fields:
+        raise ValueError(f"unknown parameter(s): {', '.join(params)}")
+    values = {**base.model_dump(), **settings}
+    if params:
+        values["strategy_params"] = {**values.get("strategy_params", {}), **params}
     try:
-        return Settings.model_validate({**base.model_dump(), **overrides})
+        result = Settings.model_validate(values)
     except ValidationError as error:
         raise ValueError(f"parameters {overrides}: {error}") from None
+    check_strategy(result)
+    return result
+
+
+def check_strategy(settings: Settings) -> None:
+    """Load the strategy with its parameters now, so a wrong name or value stops the run before it starts."""
+    from tradewire_trader import components
+
+    build = getattr(components, "build_strategy", None)
+    if build is None:
+        return
+    try:
+        build(settings)
+    except (ValueError, ValidationError) as error:  # the loader's StrategyNotLoaded is a ValueError
+        raise ValueError(str(error)) from None
 
 
 def label(strategy: str, overrides: dict[str, Any]) -> str:
