@@ -76,3 +76,21 @@ def test_two_worker_processes_give_the_figures_one_process_gives() -> None:
     shared = run_all(sets, candles, 60_000, workers=2)
     assert [o.figures for o in alone] == [o.figures for o in shared]
     assert len({o.figures.final_equity for o in alone}) > 1  # the parameters did change something
+
+
+def test_walk_forward_trades_each_winner_on_the_next_unseen_window() -> None:
+    from tradewire_trader.backtest.walk_forward import compounded_return_pct, walk_forward
+
+    candles = CandleTable.from_candles(itertools.islice(synthetic_series(9, Decimal("42000"), 60), 4000))
+    base = Settings(bot_id="wf")
+    sets = [Candidate(f"fast={f}", base.model_copy(update={"fast": f})) for f in (3, 5)]
+    folds = walk_forward(sets, candles, 60_000, 3, "total_return_pct", workers=1)
+    assert len(folds) == 3
+    for fold in folds:
+        assert fold.out_of_sample.timestamp_ms[0] == fold.in_sample.timestamp_ms[-1] + 60_000  # the next window
+        assert len(fold.in_sample) == 1000
+    assert folds[-1].out_of_sample.timestamp_ms[-1] == candles.timestamp_ms[-1]
+    growth = 1.0
+    for fold in folds:
+        growth *= 1 + fold.out_of_sample_figures.total_return_pct / 100
+    assert compounded_return_pct(folds) == (growth - 1) * 100

@@ -71,6 +71,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         default=0.3,
         help="share of the candles (at the end) kept out of the sweep to test the best set on (default 0.3; 0: none)",
     )
+    sweep.add_argument(
+        "--walk-forward",
+        type=int,
+        default=0,
+        metavar="FOLDS",
+        help="also run a walk-forward analysis over the sweep's candles: optimise on each window, trade the next",
+    )
     _rank_flags(sweep)
     listing = which.add_parser("list", help="the stored reports")
     listing.add_argument("--reports-dir", type=Path, help="where reports are (env BACKTEST_REPORTS_DIR)")
@@ -137,7 +144,7 @@ def progress_bar(total: int | None, what: str, show: bool) -> Iterator[Callable[
 def main(args: argparse.Namespace) -> int:
     # A line per fill is right for a running bot and noise for ten thousand simulated ones.
     logging.getLogger("tradewire.trader").setLevel(logging.WARNING)
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=150)  # a file or pipe: room for the tables
     files = BacktestSettings()
     if getattr(args, "reports_dir", None) is not None:
         files = files.model_copy(update={"reports_dir": args.reports_dir})
@@ -219,6 +226,13 @@ def _many(
             build_report(held_result, name=f"{stamp}-held-back", timeframe=timeframe, notes=notes[:1]),
             files.reports_dir,
         )
+    if getattr(args, "walk_forward", 0):
+        from tradewire_trader.backtest.walk_forward import walk_forward, walk_forward_json, walk_forward_table
+
+        folds = walk_forward(candidates, sample, step_ms, args.walk_forward, args.rank_by, args.workers)
+        console.print(walk_forward_table(folds, args.rank_by))
+        write_json(walk_forward_json(folds, args.rank_by), files.reports_dir / f"{stamp}-walk-forward.json")
+        notes.append(f"Walk-forward ({args.walk_forward} folds): see {stamp}-walk-forward.json.")
     result = run_backtest(best.settings, sample, step_ms)
     report = build_report(result, name=f"{stamp}-best", timeframe=timeframe, notes=notes)
     print_report(report, console)
