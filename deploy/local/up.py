@@ -13,6 +13,9 @@ GATEWAY_PORT, DASHBOARD_PORT and TRADER_METRICS_PORT are honoured). Ctrl-C stops
 then Redis, and exits 0.
 
 Arguments after `--` go to the trader: `./tw up -- --strategy rsi_reversion --speed 120`.
+
+`./tw up --cluster` runs a local Redis Cluster instead (three masters, three replicas, ports 6390-6395,
+data in var/redis-cluster; local_cluster.py): the same services, given the first node's URL.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from pydantic import ValidationError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # its sibling modules, also when loaded by a test
 
+import local_cluster
 import local_redis
 from supervisor import Printer, Supervisor, stdout_printer
 
@@ -209,10 +213,10 @@ async def announce_when_ready(wanted: list[Endpoint], began: float) -> None:
     say("  watch the bus       ./tw watch        (Redis: ./tw redis-cli; Ctrl-C stops everything)")
 
 
-async def wait_for_redis(supervisor: Supervisor, url: str) -> None:
+async def wait_for_redis(supervisor: Supervisor, url: str, name: str = "redis") -> None:
     deadline = time.monotonic() + 15
     while not await asyncio.to_thread(answers_ping, url):
-        if not supervisor.children["redis"].running or time.monotonic() > deadline:
+        if not supervisor.children[name].running or time.monotonic() > deadline:
             raise SystemExit(f"tradewire up: Redis did not come up at {url}; its lines above say why")
         await asyncio.sleep(0.05)
 
@@ -235,9 +239,31 @@ def on_signal(stop: asyncio.Event, supervisor: Supervisor) -> None:
         supervisor.hurry()
 
 
-async def run(trader_args: list[str]) -> int:
+def choose_cluster() -> tuple[str, dict[str, list[str]]]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise SystemExit("tradewire up --cluster: redis-server is not on PATH (Debian: apt-get install redis-server)")
+    port = local_redis.private_port()
+    wanted = [
+        p + offset for p in range(port, port + local_cluster.NODES) for offset in (0, local_cluster.BUS_PORT_OFFSET)
+    ]
+    taken = [p for p in wanted if not port_is_free(p)]
+    if taken:
+        raise SystemExit(f"tradewire up --cluster: ports {taken} are taken; pick others (TRADEWIRE_REDIS_PORT=7000)")
+    data = local_redis.var_dir() / "redis-cluster"
+    say(f"Redis Cluster: six redis-servers on ports {port}-{port + local_cluster.NODES - 1}, data in {data}")
+    return f"redis://127.0.0.1:{port}/0", local_cluster.commands(binary, port, data)
+
+
+async def run(trader_args: list[str], cluster: bool = False) -> int:
     began = time.monotonic()
-    url, redis_command = choose_redis()
+    redis_commands: dict[str, list[str]] = {}
+    if cluster:
+        url, redis_commands = choose_cluster()
+    else:
+        url, redis_command = choose_redis()
+        if redis_command:
+            redis_commands = {"redis": redis_command}
     path = local_redis.record(url)
     say(f"Redis address recorded in {path} for ./tw watch, trader and redis-cli")
     os.environ.update(REDIS_URL=url, PYTHONUNBUFFERED="1")
@@ -261,9 +287,11 @@ async def run(trader_args: list[str]) -> int:
         loop.add_signal_handler(sig, on_signal, stop, supervisor)
     failed = None
     try:
-        if redis_command:
-            await supervisor.start("redis", redis_command, os.environ, str(ROOT))
-            await wait_for_redis(supervisor, url)
+        for name, command in redis_commands.items():
+            await supervisor.start(name, command, os.environ, str(ROOT))
+            await wait_for_redis(supervisor, f"redis://127.0.0.1:{command[command.index('--port') + 1]}/0", name)
+        if cluster:
+            await asyncio.to_thread(local_cluster.form, int(url.rsplit(":", 1)[1].split("/")[0]), say)
         for name, command in commands.items():
             await supervisor.start(name, command, os.environ, str(ROOT))
         ready = asyncio.create_task(announce_when_ready(wanted, began))
@@ -275,7 +303,7 @@ async def run(trader_args: list[str]) -> int:
             say("stopping: services first, then Redis (Ctrl-C again kills them)")
     finally:
         codes = await supervisor.stop(commands)
-        codes |= await supervisor.stop(["redis"])
+        codes |= await supervisor.stop(list(redis_commands))
     return 1 if failed is not None or any(codes.values()) else 0
 
 
@@ -283,11 +311,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="./tw up", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--cluster", action="store_true", help="a local Redis Cluster (3 masters, 3 replicas)")
     parser.add_argument("trader_args", nargs="*", metavar="-- TRADER_FLAG", help="flags for the trader, after `--`")
     args = parser.parse_args(argv)
-    if args.trader_args and (argv or sys.argv[1:])[:1] != ["--"]:
+    given = [arg for arg in (argv if argv is not None else sys.argv[1:]) if arg != "--cluster"]
+    if args.trader_args and given[:1] != ["--"]:
         parser.error(f"unknown arguments {shlex.join(args.trader_args)}; trader flags go after `--`")
-    return asyncio.run(run(args.trader_args))
+    return asyncio.run(run(args.trader_args, cluster=args.cluster))
 
 
 if __name__ == "__main__":
