@@ -3,6 +3,7 @@
 ./tw bench            # all of them
 ./tw bench bus trader # some of them
 ./tw bench --quick    # shorter runs of the benchmarks that offer them (e2e, drills)
+./tw bench bus --cluster  # other options go to the benchmarks named: the bus on a local Redis Cluster
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ def exists(name: str) -> bool:
 
 def main(argv: list[str]) -> int:
     quick = "--quick" in argv
-    argv = [arg for arg in argv if arg != "--quick"]
+    # Other options go to every benchmark named (`./tw bench bus --cluster`).
+    passed = [arg for arg in argv if arg.startswith("--") and arg != "--quick"]
+    argv = [arg for arg in argv if not arg.startswith("--")]
     chosen = argv or [name for name in ORDER if exists(name)]
     print(f"machine: {machine()}")
     failed = []
@@ -56,7 +59,7 @@ def main(argv: list[str]) -> int:
             continue
         started = time.monotonic()
         flags = ["--quick"] if quick and name in QUICK_AWARE else []
-        result = subprocess.run([sys.executable, "-m", f"bench.{name}", *flags], cwd=ROOT, check=False)
+        result = subprocess.run([sys.executable, "-m", f"bench.{name}", *flags, *passed], cwd=ROOT, check=False)
         print(f"({name} took {time.monotonic() - started:.0f} s)")
         if result.returncode:
             failed.append(name)

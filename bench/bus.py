@@ -5,6 +5,7 @@ process (as in production). Latency is wall-clock from just before the publish c
 the subscriber holds the decoded message (a validated Envelope for the bus, json.loads for raw).
 
     uv run python -m bench.bus [--messages 5000] [--rate 1000]
+    uv run python -m bench.bus --cluster     # on a local Redis Cluster beside one Redis (bench/bus_cluster.py)
 """
 
 from __future__ import annotations
@@ -142,7 +143,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=1000.0, help="messages per second in the latency run")
+    parser.add_argument("--cluster", action="store_true", help="on a local Redis Cluster beside one Redis instead")
+    parser.add_argument("--publishers", type=int, default=4, help="--cluster: publisher processes (one bot each)")
     args = parser.parse_args(argv)
+    if args.cluster:
+        from bench import bus_cluster  # imports this module: loaded only when asked for
+
+        return bus_cluster.main(args)
 
     with RedisServer() as server:
         results = {}
