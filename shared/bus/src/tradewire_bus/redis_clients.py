@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from redis.asyncio import BlockingConnectionPool, Redis, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+from redis.exceptions import ResponseError
 
 from tradewire_bus.config import BusConfig
 from tradewire_bus.listener import Listener, PlainListener, ShardedListener
@@ -74,6 +75,8 @@ async def is_cluster(url: str) -> bool:
         info = await probe.info("cluster")
     except CONNECTION_ERRORS as error:
         log.warning("cannot ask %s whether it is a cluster (%s); assuming one Redis", without_password(url), error)
+        return False
+    except ResponseError:  # a server without INFO (the embedded fakeredis of `./tw up`) is no cluster
         return False
     finally:
         await probe.aclose()
