@@ -34,7 +34,10 @@ const options = {
   autoSize: true,
   layout: {background: {color: "#0f172a"}, textColor: "#cbd5e1", attributionLogo: false},
   grid: {vertLines: {color: "#1e293b"}, horzLines: {color: "#1e293b"}},
-  timeScale: {timeVisible: true, secondsVisible: false},
+  // Every point fits the width at first (the default minimum spacing would show only the last ones);
+  // a fixed price-axis width keeps the three charts' time axes aligned.
+  timeScale: {timeVisible: true, secondsVisible: false, minBarSpacing: 0.001},
+  rightPriceScale: {minimumWidth: 90},
 };
 const LC = LightweightCharts;
 const priceChart = LC.createChart(document.getElementById("price"), options);
