@@ -233,3 +233,19 @@ def test_the_dashboard_answers_its_health_check_and_prometheus_by_host_name() ->
     }
     assert "127.0.0.1" in allowed  # the image's HEALTHCHECK calls http://127.0.0.1:<port>/
     assert hosts & {"dashboard"} <= set(allowed)
+
+
+def test_the_cluster_override_validates_and_keeps_redis_as_the_first_node(
+    validator: jsonschema.Draft202012Validator,
+) -> None:
+    override = yaml.safe_load((DEPLOY / "compose.cluster.yaml").read_text())
+    assert [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(override)] == []
+    nodes = [
+        name for name in override["services"] if name == "redis" or (name.startswith("redis-") and name[6:].isdigit())
+    ]
+    assert nodes == ["redis", "redis-2", "redis-3", "redis-4", "redis-5", "redis-6"]
+    # Every service keeps REDIS_URL=redis://redis:6379/0: the first node's name is unchanged.
+    assert "redis-cluster-init" in override["services"]
+    assert "cluster_state:ok" in " ".join(override["services"]["redis"]["healthcheck"]["test"])
+    assert override["secrets"]["redis_users"]["file"] == "./redis/users.cluster.acl"
+    assert (DEPLOY / "redis" / "users.cluster.acl.example").exists()
