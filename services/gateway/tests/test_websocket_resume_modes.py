@@ -27,7 +27,7 @@ async def _away_while_prices_move(bus: RedisBus, make: Any) -> tuple[str, list[i
 async def _resume(ws: Opener, bus: RedisBus, make: Any, query: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     async with ws(query) as client:
         subscribed = await client.receive_until(lambda frame: frame["type"] == "subscribed")
-        frames = list(client.skipped)  # missed history comes before `subscribed`
+        frames = list(client.skipped)  # snapshots come before `subscribed`, missed history after it
         marker = await bus.publish(make.trade("alpha", 100))  # live, after the resume
         await client.receive_until(lambda frame: frame.get("offset") == marker.offset)
         frames += client.skipped

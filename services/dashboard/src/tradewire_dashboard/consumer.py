@@ -17,7 +17,6 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from tradewire_bus import BusError, ClientTooSlow, CommandTimeout, NoTraderListening, Resync
-from tradewire_bus.reads import offset_key
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.browser_messages import BadBrowserInput, BrowserCommand, parse_browser_command
@@ -93,17 +92,13 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
     async def _relay(self, resume: dict[str, str]) -> None:
         try:
             after = await self._send_initial_status(resume)
-            # A live event at or before where the browser resumes (or its status snapshot) is one it has:
-            # the hub reads each live event from the stream first, so it can arrive after we attached.
-            covered = {bot: offset_key(offset) for bot, offset in after.items()}
+            # The hub replays what the browser missed after each point, paced by this socket, then live
+            # events; nothing at or before a point (its resume offset or its status snapshot) comes again.
             async with self.runtime.hub.attach(types=out.RELAYED_EVENT_TYPES, after=after) as queue:
                 while True:
                     item = await queue.get()
                     if isinstance(item, Resync):
-                        covered = {} if item.bot_id is None else {b: o for b, o in covered.items() if b != item.bot_id}
                         await self.push(out.for_resync(item))
-                    elif offset_key(item.offset) <= covered.get(item.event.bot_id, (-1, -1)):
-                        continue
                     elif (text := self.runtime.browser_texts.get(item)) is not None:
                         await self.send(text_data=text)
         except ClientTooSlow as slow:

@@ -16,7 +16,6 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 
 from tradewire_bus import (
-    FAIR_SHARE,
     BusUnavailable,
     ClientQueue,
     ClientTooSlow,
@@ -25,7 +24,6 @@ from tradewire_bus import (
     NoTraderListening,
     Resync,
 )
-from tradewire_bus.reads import offset_key
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_gateway.auth import SUBPROTOCOL, Principal, bearer_token, token_from_subprotocols
 from tradewire_gateway.frames import (
@@ -37,9 +35,9 @@ from tradewire_gateway.frames import (
     command_frames,
 )
 from tradewire_gateway.frames import resync_frame_text as resync_text
-from tradewire_gateway.resume import missed_events, snapshots
 from tradewire_gateway.runtime import Runtime
 from tradewire_gateway.settings import Scope
+from tradewire_gateway.snapshots import snapshots
 from tradewire_gateway.subscription_request import SubscriptionRequest
 from tradewire_runtime.rate_limit import RateLimited
 from tradewire_schemas import Envelope
@@ -104,7 +102,6 @@ class EventSocket:
         self._send_lock = asyncio.Lock()
         self._commands: set[asyncio.Task[None]] = set()
         self._conflated_seen = 0
-        self._covered: dict[str, tuple[int, int]] = {}  # per bot: sent by catch-up or a snapshot
         self._send_timeout_s = runtime.settings.ws_send_timeout_s
         self._stuck = asyncio.Event()
         # The send in progress, if any: (its task, when it began). Checked by `_watch_sends`.
@@ -126,15 +123,13 @@ class EventSocket:
 
     async def _serve(self, hub: Hub) -> Close:
         try:
-            after = await self._catch_up(dict(self._request.after))
+            after = dict(self._request.after)
             if self._request.snapshot:
                 # A resumed bot keeps its own offset: the snapshot must not skip trades it has yet to see.
                 after = await self._send_snapshots() | after
             attached_ms = time.time() * 1000
-            # What catch-up or a snapshot already covered, per bot: a live event at or before it is a
-            # duplicate (the hub reads each live event from the stream before relaying it, so one the
-            # catch-up already sent can still arrive after we attached).
-            self._covered = {bot: offset_key(offset) for bot, offset in after.items()}
+            # The hub replays what was missed after each offset, paced by this socket, then live events;
+            # nothing at or before an offset (a resume point, a snapshot) is sent again.
             attach = hub.attach(self._request.bots, self._request.types, after or None, conflate=not self._request.full)
             async with attach as queue:
                 await self._send(
@@ -175,26 +170,6 @@ class EventSocket:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
 
-    async def _catch_up(self, after: dict[str, str]) -> dict[str, str]:
-        """Send missed history, paced by the socket, before attaching to the hub.
-
-        The hub replays `after` into the client's bounded queue all at once, so a client that missed more
-        than `ws_max_pending` trades would be cut off on every resume. Reading the stream here first leaves
-        the hub only what was published meanwhile.
-        """
-        sent = 0
-        for bot, offset in list(after.items()):
-            missed = missed_events(self._runtime.bus, bot, offset, self._request.types, full=self._request.full)
-            async for envelope in missed:
-                if not await self._send(self._runtime.frames.get(envelope)):
-                    raise _Gone
-                self._metrics.count_relayed(envelope.event.type)
-                after[bot] = envelope.offset
-                sent += 1
-                if sent % FAIR_SHARE == 0:  # a send with room in the socket buffer does not suspend
-                    await asyncio.sleep(0)
-        return after
-
     async def _send_snapshots(self) -> dict[str, str]:
         """Each bot's state first; its live events then continue right after the snapshot's offset."""
         resume: dict[str, str] = {}
@@ -217,13 +192,7 @@ class EventSocket:
                 return TOO_SLOW
             self._count_conflated(queue)
             if isinstance(item, Resync):
-                if item.bot_id is None:
-                    self._covered.clear()
-                else:
-                    self._covered.pop(item.bot_id, None)
                 sent = await self._send(resync_text(item))
-            elif offset_key(item.offset) <= self._covered.get(item.event.bot_id, (-1, -1)):
-                continue
             else:
                 sent = await self._send(self._runtime.frames.get(item))
                 self._observe(item, attached_ms)

@@ -127,6 +127,21 @@ async def test_attaching_with_an_offset_replays_history_then_live_without_double
     assert names == [f"missed-{i}" for i in range(5)] + ["live", "later"]
 
 
+def test_nothing_at_or_before_the_point_a_client_resumed_after_is_handed_out_until_a_resync() -> None:
+    # A snapshot covers up to seq 3 (offset 1-3); the hub can still relay that event live after attaching.
+    queue = ClientQueue(Interest(), max_pending=100, conflate_after=64, covered={"alpha": "1-3"})
+    for seq in (2, 3, 4):
+        queue.offer(envelope(trade(order_id=f"o-{seq}"), seq))
+    queue.offer(Resync(bot_id="alpha", reason="history lost"))
+    queue.offer(envelope(trade(order_id="o-1-again"), 1))  # the history read again from its start
+    items = drain(queue)
+    assert [getattr(i, "event", i).order_id if isinstance(i, Envelope) else "resync" for i in items] == [
+        "o-4",
+        "resync",
+        "o-1-again",
+    ]
+
+
 async def test_a_stalled_client_does_not_hold_back_a_fast_one(bus: RedisBus, hub: Hub) -> None:
     async with hub.attach() as stalled, hub.attach() as fast:
         received = []

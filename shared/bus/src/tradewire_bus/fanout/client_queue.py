@@ -6,6 +6,10 @@ A slow client must never delay the others, and must never lose a trade:
   every event (`conflate=False`): then they count as undroppable too, and its seq has no gaps;
 - trades, status changes and command results are never dropped: if more than `max_pending` of them
   pile up, the client is cut off with `ClientTooSlow` and can resume from its last offset.
+
+What the client already has is never handed out again: per bot, nothing at or before the offset it
+resumed after (`covered`: a resume point or a snapshot), and nothing at or below the last `seq` it got
+(history and live overlap while a resume is read).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 
+from tradewire_bus.reads import offset_key
 from tradewire_bus.subscription import Resync
 from tradewire_schemas import Envelope
 
@@ -63,6 +68,7 @@ class ClientQueue:
         conflate_after: int,
         hub_stats: HubStats | None = None,
         conflate: bool = True,
+        covered: Mapping[str, str] | None = None,
     ) -> None:
         self.interest = interest
         self.conflate = conflate
@@ -75,6 +81,9 @@ class ClientQueue:
         self._counter = 0
         self._wakeup = asyncio.Event()
         self._last_seq: dict[str, int] = {}  # per bot: drops what a resume already replayed
+        # Per bot, the offset the client has everything up to (its resume point or snapshot): a live event
+        # at or before it can still arrive after attaching, since the hub reads each one from the stream.
+        self._covered = {bot: offset_key(offset) for bot, offset in (covered or {}).items()}
         self._replay: AsyncGenerator[Item, None] | None = None  # history still to hand out, read as the client reads
         self._held: list[Item] | None = None  # live items that arrived during a replay
         self._overflow: ClientTooSlow | None = None
@@ -145,12 +154,20 @@ class ClientQueue:
             # What follows restarts that bot's history; old sequence numbers mean nothing now.
             if item.bot_id is None:
                 self._last_seq.clear()
+                self._covered.clear()
             else:
                 self._last_seq.pop(item.bot_id, None)
+                self._covered.pop(item.bot_id, None)
             return True
         event = item.event
         if event.seq <= self._last_seq.get(event.bot_id, 0):
             return False
+        if self._covered:  # only until the first event past each bot's point: then `seq` says it all
+            covered = self._covered.get(event.bot_id)
+            if covered is not None:
+                if offset_key(item.offset) <= covered:
+                    return False
+                del self._covered[event.bot_id]
         self._last_seq[event.bot_id] = event.seq
         return True
 

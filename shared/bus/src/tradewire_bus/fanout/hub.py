@@ -123,6 +123,9 @@ class Hub:
     ) -> AsyncIterator[ClientQueue]:
         """A queue of the chosen bots' and types' events; with `after`, missed ones come first, in order.
 
+        The one resume path of every server: the history after each bot's offset is read page by page
+        only as fast as the client takes items (however long it was away, it costs no memory), live
+        events arriving meanwhile are held and follow it, and nothing at or before `after` is handed out.
         `conflate=False`: every event, in history and live, gap-free in seq (a slow client is cut off
         sooner, as its prices now count against `max_pending`)."""
         interest = Interest(
@@ -134,6 +137,7 @@ class Hub:
             conflate_after=self.conflate_after,
             hub_stats=self.stats,
             conflate=conflate,
+            covered=after,
         )
         await self.ready.wait()
         if after:
