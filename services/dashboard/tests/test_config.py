@@ -50,10 +50,8 @@ def test_sqlite_lives_in_the_data_dir_by_default(clean_env: pytest.MonkeyPatch, 
     assert database["NAME"] == str(tmp_path / "dashboard.sqlite3")
 
 
-def test_the_channel_layer_is_the_redis_pubsub_layer_on_the_bus_redis(tmp_path: Path) -> None:
-    layer = django_settings_for(Settings(data_dir=tmp_path, redis_url="redis://127.0.0.1:7777/3"))["CHANNEL_LAYERS"]
-    assert layer["default"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
-    assert layer["default"]["CONFIG"]["hosts"] == ["redis://127.0.0.1:7777/3"]
+def test_there_is_no_channel_layer_the_bus_is_the_only_pub_sub(tmp_path: Path) -> None:
+    assert django_settings_for(Settings(data_dir=tmp_path))["CHANNEL_LAYERS"] == {}
 
 
 def test_a_generated_secret_key_survives_restarts(tmp_path: Path) -> None:

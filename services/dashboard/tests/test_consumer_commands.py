@@ -30,7 +30,8 @@ async def responder(bus: RedisBus, bot: str, *, outcome: str = "completed") -> A
                 seen.append(command.type)
                 if command.type in ("start_bot", "stop_bot") and outcome == "completed":
                     new = "running" if command.type == "start_bot" else "stopped"
-                    await bus.publish(StatusChanged(bot_id=bot, status=new, reason="asked", actor=command.actor))
+                    reason = f"{new} by {command.actor}"  # as the trader words it
+                    await bus.publish(StatusChanged(bot_id=bot, status=new, reason=reason, actor=command.actor))
                 await bus.publish(
                     CommandResult(
                         bot_id=bot,
@@ -145,12 +146,18 @@ async def test_other_control_rooms_learn_who_stopped_a_bot(
         await receive(asker)
         await receive(watcher)
         await asker.send_json_to({"command": "stop_bot", "bot_id": BOT})
-        notice = await receive(watcher, skip=("status_change", "heartbeat"))
+        notice = await receive(watcher, skip=("heartbeat",))
         own = sorted([(await receive(asker))["type"] for _ in range(2)])
         assert own == ["bot_control", "status_change"]
         assert await asker.receive_nothing(timeout=0.2)  # its own answer is not delivered twice
-    assert notice["type"] == "bot_control"
-    assert (notice["data"]["actor"], notice["data"]["command"], notice["data"]["ok"]) == ("carol", "stop_bot", True)
+        assert await watcher.receive_nothing(timeout=0.2)  # the asker's answer is its own
+    # From the bus, not a second pub/sub: the trader's status change names who stopped the bot.
+    assert notice["type"] == "status_change"
+    assert (notice["data"]["status"], notice["data"]["actor"], notice["data"]["reason"]) == (
+        "stopped",
+        "carol",
+        "stopped by carol",
+    )
 
 
 async def test_request_status_of_a_bot_never_seen_is_an_error_not_an_empty_status(

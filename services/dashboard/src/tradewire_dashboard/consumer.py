@@ -2,15 +2,14 @@
 
 The consumer never polls. After the snapshot it attaches to the process's one `Hub` (a single bus
 subscription shared by every browser) and relays what arrives. Commands from the browser become bus
-commands; their result comes back as `bot_control`, to the asker at once and to every other open
-control room through the channel layer, so everybody sees who started or stopped a bot.
+commands; their result comes back as `bot_control`, to the asker. Every other control room learns of a
+start or stop from the bus itself: the trader's `status_change` names who did it ("stopped by carol").
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -27,7 +26,6 @@ from tradewire_schemas import HaltBot, RequestStatus, StartBot, StopBot, is_bot_
 
 log = logging.getLogger("tradewire.dashboard.consumer")
 
-CONTROL_ROOM_GROUP = "control_room"
 CONTROL_PERMISSION = "dashboard.control_bot"
 # Close codes the browser understands (4000-4999 are the application's own range).
 CLOSE_LOGIN_REQUIRED = 4401
@@ -72,7 +70,6 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
         self._tasks: set[asyncio.Task[None]] = set()
         await self.accept()
         self.runtime.stats.connections += 1
-        await self.channel_layer.group_add(CONTROL_ROOM_GROUP, self.channel_name)
         self._pump = asyncio.create_task(self._relay(resume_offsets(self.scope.get("query_string", b""))))
 
     async def disconnect(self, code: int) -> None:
@@ -81,7 +78,6 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
         self._pump.cancel()
         for task in self._tasks:
             task.cancel()
-        await self.channel_layer.group_discard(CONTROL_ROOM_GROUP, self.channel_name)
         self.runtime.stats.connections -= 1
 
     async def push(self, message: out.Message) -> None:
@@ -194,12 +190,3 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
             command, outcome=outcome, message=message, actor=self.actor, command_id=str(bus_command.command_id)
         )
         await self.push(answer)
-        if command.command != "request_status":
-            await self.channel_layer.group_send(
-                CONTROL_ROOM_GROUP, {"type": "bot.control", "message": answer, "origin": self.channel_name}
-            )
-
-    async def bot_control(self, event: dict[str, Any]) -> None:
-        """Another control room's start/stop answer, relayed by the channel layer."""
-        if event.get("origin") != self.channel_name:
-            await self.push(event["message"])

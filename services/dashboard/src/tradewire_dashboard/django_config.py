@@ -88,12 +88,9 @@ def django_settings_for(settings: Settings) -> dict[str, Any]:
         "ASGI_APPLICATION": "tradewire_dashboard.asgi.application",
         "DATABASES": {"default": database(settings)},
         "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
-        "CHANNEL_LAYERS": {
-            "default": {
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                "CONFIG": {"hosts": [settings.redis_url], "prefix": f"{settings.bus.namespace}:dashboard"},
-            }
-        },
+        # No channel layer: control rooms share nothing but the bus (a start or stop reaches each of them
+        # as the trader's `status_change`), so there is no second pub/sub to run, secure and monitor.
+        "CHANNEL_LAYERS": {},
         "AUTH_PASSWORD_VALIDATORS": [
             {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
         ],
