@@ -7,6 +7,7 @@ import pytest
 from redis.asyncio import Redis
 
 from tradewire_bus import BusConfig, BusUnavailable, InMemoryPublisher, RedisBus, Topics
+from tradewire_schemas import decode_envelope, encode_envelope
 from tradewire_testing import RedisServer
 from tradewire_testing.factories import price, status, trade
 
@@ -97,6 +98,10 @@ async def test_publish_is_visible_to_redis_cli_subscribers(bus: RedisBus, redis_
         message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1)
     wire = json.loads(message["data"])
     assert wire["offset"] == sent.offset and wire["event"]["seq"] == 1 and wire["epoch"] == sent.epoch
+    # The script wraps the event in Redis; it is the same wire form as the Python encoder's (only `seq`
+    # sits right after `type`, where the script can write it without parsing JSON).
+    assert decode_envelope(message["data"]) == sent
+    assert json.loads(encode_envelope(sent)) == wire
     await pubsub.aclose()
     await raw.aclose()
 

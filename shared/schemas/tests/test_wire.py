@@ -14,6 +14,8 @@ from tradewire_schemas import (
     decode_envelope,
     decode_event,
     encode,
+    encode_envelope,
+    wrap,
 )
 
 
@@ -93,3 +95,14 @@ def test_an_envelope_reads_its_event_by_the_same_rule_as_decode_event() -> None:
 def test_an_envelope_is_strict_except_for_a_newer_event(raw: str, reason: str) -> None:
     with pytest.raises(MessageRejected, match=reason):
         decode_envelope(raw)
+
+
+def test_the_envelope_encoder_writes_what_pydantic_would_byte_for_byte() -> None:
+    beat = Heartbeat(bot_id="alpha", seq=7, status="running", interval_s=5)
+    envelope = Envelope(epoch="e1", offset="1-0", event=beat)
+    assert encode_envelope(envelope) == envelope.model_dump_json()
+    assert decode_envelope(encode_envelope(envelope)) == envelope
+
+
+def test_wrap_puts_an_encoded_body_after_plain_fields() -> None:
+    assert wrap({"type": "x", "offset": None}, "data", '{"a":1}') == '{"type":"x","offset":null,"data":{"a":1}}'

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from tradewire_bus import BotSnapshot, Resync
-from tradewire_schemas import BotId, Envelope, Event, policy
+from tradewire_schemas import BotId, Envelope, Event, encode, policy, wrap
 from tradewire_schemas.wire import describe
 
 # The event types browsers see: each event class names its browser message type (`browser_name`, the
@@ -55,19 +55,13 @@ def _event_data(event: Event) -> dict[str, Any]:
     return data
 
 
-def for_envelope(envelope: Envelope) -> Message | None:
-    """The browser message for a bus event, or None when the browser has no use for it."""
-    kind = envelope.event.browser_name
-    if kind is None:
-        return None
-    event = envelope.event
-    return {"type": kind, "bot_id": event.bot_id, "offset": envelope.offset, "data": _event_data(event)}
-
-
 def encode_envelope(envelope: Envelope) -> str | None:
-    """`for_envelope`, encoded: what the consumers send, cached per event by the runtime."""
-    message = for_envelope(envelope)
-    return None if message is None else dumps(message)
+    """The browser message for a bus event, or None when browsers have no use for it: what the consumers
+    send, cached per event by the runtime. The event's own encoding is wrapped, not encoded again."""
+    event = envelope.event
+    if (kind := event.browser_name) is None:
+        return None
+    return wrap({"type": kind, "bot_id": event.bot_id, "offset": envelope.offset}, "data", encode(event))
 
 
 def for_resync(resync: Resync) -> Message:

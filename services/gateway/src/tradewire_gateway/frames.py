@@ -6,13 +6,12 @@ Outgoing frames all carry a `type`. Event frames wrap a bus event without changi
 
 from __future__ import annotations
 
-import json
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from tradewire_bus import BotSnapshot, Resync
-from tradewire_schemas import BotId, CommandName, CommandResult, Envelope, Event
+from tradewire_schemas import BotId, CommandName, CommandResult, Envelope, Event, encode, wrap
 
 ErrorCode = Literal[
     "malformed",
@@ -101,12 +100,9 @@ command_frames: TypeAdapter[CommandFrame] = TypeAdapter(CommandFrame)
 
 
 def event_frame_text(envelope: Envelope) -> str:
-    # Spliced rather than re-validated: the event is already a checked model, and this runs per client.
+    # Wrapped rather than re-validated: the event is already a checked model (cached per event, not per client).
     event = envelope.event
-    return (
-        f'{{"type":{json.dumps(event.type)},"offset":{json.dumps(envelope.offset)},'
-        f'"bot_id":{json.dumps(event.bot_id)},"data":{event.model_dump_json()}}}'
-    )
+    return wrap({"type": event.type, "offset": envelope.offset, "bot_id": event.bot_id}, "data", encode(event))
 
 
 def resync_frame_text(resync: Resync) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from tradewire_schemas import Event, TradeExecuted, decode_event
+from tradewire_schemas import Event, TradeExecuted, decode_event, encode
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,7 +56,7 @@ class StateStore:
                 (json.dumps(state),),
             )
             for event in events:
-                raw = event.model_dump_json()
+                raw = encode(event)
                 if isinstance(event, TradeExecuted):
                     self._db.execute("INSERT INTO trades (event_id, event) VALUES (?, ?)", (str(event.event_id), raw))
                 cursor = self._db.execute(

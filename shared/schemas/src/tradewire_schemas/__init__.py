@@ -53,7 +53,16 @@ from tradewire_schemas.primitives import (
     is_stream_offset,
     utc_now,
 )
-from tradewire_schemas.wire import Envelope, MessageRejected, decode_command, decode_envelope, decode_event, encode
+from tradewire_schemas.wire import (
+    Envelope,
+    MessageRejected,
+    decode_command,
+    decode_envelope,
+    decode_event,
+    encode,
+    encode_envelope,
+    wrap,
+)
 
 __all__ = [
     "BOT_ID_PATTERN",
@@ -104,9 +113,11 @@ __all__ = [
     "decode_envelope",
     "decode_event",
     "encode",
+    "encode_envelope",
     "events",
     "is_bot_id",
     "is_stream_offset",
     "policy",
     "utc_now",
+    "wrap",
 ]

@@ -7,6 +7,7 @@ schema version (`v` greater than ours). Then the unknown fields are an additive 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
@@ -114,4 +115,21 @@ def decode_command(raw: bytes | str) -> Command:
 
 
 def encode(message: BaseModel) -> str:
+    """The one JSON form of a message, wherever it is stored or sent (stream, state hash, outbox, frames)."""
     return message.model_dump_json()
+
+
+def wrap(fields: Mapping[str, str | None], key: str, body: str) -> str:
+    """`{"<field>":<value>,...,"<key>":<body>}`, `body` being an already encoded message.
+
+    Every wire form that carries an event wraps its one encoding this way instead of encoding it again:
+    the bus envelope (`encode_envelope`; its twin is the publish script, which wraps the same bytes in
+    Redis), the gateway's event frame and the dashboard's browser message.
+    """
+    head = "".join(f"{json.dumps(name)}:{json.dumps(value)}," for name, value in fields.items())
+    return f"{{{head}{json.dumps(key)}:{body}}}"
+
+
+def encode_envelope(envelope: Envelope) -> str:
+    """The envelope as the bus PUBLISHes it (byte for byte what `Envelope.model_dump_json` writes)."""
+    return wrap({"epoch": envelope.epoch, "offset": envelope.offset}, "event", encode(envelope.event))
