@@ -57,3 +57,25 @@ async def test_download_pages_through_klines_and_extends_the_file(tmp_path: Path
         assert np.array_equal(extended.close[:2400], table.close)
     finally:
         await stub.stop()
+
+
+async def test_the_stub_refuses_klines_as_binance_does() -> None:
+    import aiohttp
+
+    stub = BinanceStub()
+    await stub.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            for query, code in (({"interval": "7m"}, -1120), ({"interval": "1m", "limit": "1001"}, -1130)):
+                params = {"symbol": "BTCUSDT", "startTime": "0", **query}
+                async with session.get(f"{stub.url}/api/v3/klines", params=params) as response:
+                    assert response.status == 400
+                    assert (await response.json())["code"] == code
+            params = {"symbol": "BTCUSDT", "interval": "1h", "startTime": "0", "limit": "3"}
+            async with session.get(f"{stub.url}/api/v3/klines", params=params) as response:
+                rows = await response.json()
+        assert len(rows) == 3 and all(len(row) == 12 for row in rows)
+        assert [r[0] for r in rows] == [rows[0][0] + i * 3_600_000 for i in range(3)]
+        assert rows[0][6] == rows[0][0] + 3_599_999 and isinstance(rows[0][1], str)  # closeTime; prices as text
+    finally:
+        await stub.stop()
