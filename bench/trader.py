@@ -4,7 +4,11 @@ The same OHLCV CSV (generated, as fast as possible) runs twice: once with the in
 once with the real Redis bus on a private redis-server. Both include CSV parsing, the SQLite state
 file (one transaction per order and per fill) and draining the outbox to the end.
 
-    uv run python -m bench.trader [--candles 100000] [--strategy sma_crossover]
+    uv run python -m bench.trader [--candles 100000] [--strategy sma_crossover] [--no-exits]
+
+Exits are on by default (stoploss, trailing stop, take-profit, ROI table, time limit: each candle with a
+position checks them all), as a real bot runs. The indicators' share is measured on its own: the strategy's
+vectorised `indicators` over the whole file, as the engine computes them once before the first candle.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from pathlib import Path
 from tradewire_bus import InMemoryPublisher, RedisBus
 from tradewire_testing import RedisServer
 from tradewire_trader.__main__ import write_sample
-from tradewire_trader.components import build_paper_trader
-from tradewire_trader.market_data import CsvReplay, Pacer
+from tradewire_trader.components import build_paper_trader, build_strategy
+from tradewire_trader.market_data import CsvReplay, Pacer, read_ohlcv_frame
 from tradewire_trader.outbox import SeqPublisher
 from tradewire_trader.settings import Settings
 from tradewire_trader.state_store import StateStore
+from tradewire_trader.strategies.feed import IndicatorFeed
 
 
 @dataclass
@@ -46,14 +51,24 @@ class Result:
         return self.candles / self.cpu_seconds
 
 
-async def replay(name: str, csv: Path, folder: Path, publisher: SeqPublisher, strategy: str) -> Result:
+EXITS: dict[str, object] = {
+    "stoploss_pct": Decimal(2),
+    "trailing_stop_pct": Decimal("1.5"),
+    "take_profit_pct": Decimal(3),
+    "roi": {0: Decimal(4), 60: Decimal(1)},
+    "time_limit_minutes": 600,
+}
+
+
+async def replay(name: str, csv: Path, folder: Path, publisher: SeqPublisher, strategy: str, exits: bool) -> Result:
     settings = Settings(
         bot_id="bench",
         state_file=folder / f"{name}.sqlite3",
         speed=0,
         strategy=strategy,
-        starting_quote=Decimal("1000000"),
-    )  # enough that no buy is ever refused
+        starting_quote=Decimal("1000000"),  # enough that no buy is ever refused
+        **(EXITS if exits else {}),  # type: ignore[arg-type]
+    )
     store = StateStore(settings.state_path)
     trader = build_paper_trader(settings, store, publisher)
     trader.status = "running"
@@ -68,16 +83,33 @@ async def replay(name: str, csv: Path, folder: Path, publisher: SeqPublisher, st
     return Result(name, trader.iteration, seconds, cpu_seconds, trader.book.trades, trader.outbox.published)
 
 
-async def main(candles: int, strategy: str) -> None:
+def indicator_seconds(csv: Path, strategy: str) -> float:
+    """The strategy's indicators over the whole file, as the engine computes them once (best of 3)."""
+    frame = read_ohlcv_frame(csv)
+    assert frame is not None
+    built = build_strategy(Settings(strategy=strategy), {})
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        IndicatorFeed(built, frame.copy())
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
+async def main(candles: int, strategy: str, exits: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="tradewire-bench-") as tmp:
         folder = Path(tmp)
         csv = folder / "candles.csv"
         write_sample(csv, candles, seed=7)
-        memory = await replay("in-memory", csv, folder, InMemoryPublisher(), strategy)
+        memory = await replay("in-memory", csv, folder, InMemoryPublisher(), strategy, exits)
         with RedisServer() as server:
             async with RedisBus.connect(server.url) as bus:
-                on_redis = await replay("redis-bus", csv, folder, bus.publisher, strategy)
-    print(f"trader replay, {candles} candles, {strategy}, SQLite state, speed 0 (as fast as possible)")
+                on_redis = await replay("redis-bus", csv, folder, bus.publisher, strategy, exits)
+        indicators = indicator_seconds(csv, strategy)
+    print(
+        f"trader replay, {candles} candles, {strategy}, exits {'on' if exits else 'off'}, SQLite state, "
+        "speed 0 (as fast as possible)"
+    )
     print(f"{'':24}{'in-memory':>14}{'redis bus':>14}")
     print(f"{'candles/s':24}{memory.rate:>14,.0f}{on_redis.rate:>14,.0f}")
     print(f"{'candles per CPU second':24}{memory.cpu_rate:>14,.0f}{on_redis.cpu_rate:>14,.0f}")
@@ -85,6 +117,10 @@ async def main(candles: int, strategy: str) -> None:
     print(f"{'trades':24}{memory.trades:>14}{on_redis.trades:>14}")
     print(f"{'events published':24}{memory.published:>14}{on_redis.published:>14}")
     print(f"redis / in-memory throughput ratio: {on_redis.rate / memory.rate:.2f}")
+    print(
+        f"indicators (vectorised, once per run): {indicators * 1000:.0f} ms = "
+        f"{indicators / memory.seconds:.1%} of the in-memory run"
+    )
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"target >= 50,000 candles/s in memory: {'met' if memory.rate >= 50_000 else 'MISSED'}")
 
@@ -92,6 +128,7 @@ async def main(candles: int, strategy: str) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--candles", type=int, default=100_000)
-    parser.add_argument("--strategy", default="sma_crossover", choices=["sma_crossover", "rsi_reversion"])
+    parser.add_argument("--strategy", default="sma_crossover", help="built-in name, module:Class or file.py:Class")
+    parser.add_argument("--no-exits", dest="exits", action="store_false", help="no stoploss, ROI, ... (on by default)")
     args = parser.parse_args()
-    asyncio.run(main(args.candles, args.strategy))
+    asyncio.run(main(args.candles, args.strategy, args.exits))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -11,11 +11,13 @@ from tradewire_bus import InMemoryPublisher
 from tradewire_schemas import StatusChanged, TradeExecuted
 from tradewire_testing.binance_stub import BinanceStub
 from tradewire_trader.candles import Candle
+from tradewire_trader.components import build_trader
 from tradewire_trader.live_exchange import LiveExchange
 from tradewire_trader.outbox import Outbox
+from tradewire_trader.positions import Position
 from tradewire_trader.settings import Settings
 from tradewire_trader.state_store import StateStore
-from tradewire_trader.strategies import Intent
+from tradewire_trader.strategies import Bar, Intent, Strategy
 from tradewire_trader.trader import Trader
 
 
@@ -32,25 +34,24 @@ class Clock:
         self.now += seconds
 
 
-@dataclass
-class Scripted:
+class Scripted(Strategy):
     """A strategy that asks for the queued intents, one per candle it is asked on (None: nothing that time);
-    "sell all" sells the position it is handed."""
+    "sell all" sells the whole position."""
 
-    intents: deque[Intent | str | None] = field(default_factory=deque)
-    seen_positions: list[D] = field(default_factory=list)
-    name: str = "scripted"
-    warmup: int = 0
+    name = "scripted"
 
-    def on_candle(self, candle: Candle, position: D) -> Intent | None:
-        self.seen_positions.append(position)
+    def __init__(self) -> None:
+        super().__init__()
+        self.intents: deque[Intent | str | None] = deque()
+
+    def decide(self, bar: Bar, position: Position | None) -> Intent | None:
         if not self.intents:
             return None
         intent = self.intents.popleft()
         if intent is None:
             return None
         if intent == "sell all":
-            return Intent("sell", position, "sell all")
+            return Intent("sell", None, "sell all")
         assert isinstance(intent, Intent)
         return intent
 
@@ -88,15 +89,8 @@ class LiveRun:
         exchange = await live_exchange(stub, settings, clock)
         store = StateStore(settings.state_path)
         strategy = strategy or Scripted()
-        trader = Trader(
-            bot_id=settings.bot_id,
-            mode="live",
-            exchange=exchange,
-            strategy=strategy,
-            store=store,
-            outbox=Outbox(store, InMemoryPublisher()),
-            reconcile_every_s=reconcile_every_s,
-        )
+        settings = settings.model_copy(update={"mode": "live", "reconcile_every_s": reconcile_every_s})
+        trader = build_trader(settings, exchange, store, Outbox(store, InMemoryPublisher()), strategy)
         trader.restore()
         trader.status = "running"
         await trader.reconcile()

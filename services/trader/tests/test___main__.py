@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from tradewire_trader.__main__ import FLAGS, main, parser, settings_from
+from tradewire_trader.components import build_strategy
+from tradewire_trader.strategies.sma_crossover import SmaCrossover, SmaParams
 
 
 def test_no_flags_and_no_environment_give_the_demo_paper_trader(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,7 +40,7 @@ def test_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("TRADER_REDIS_URL", "redis://env:6379/0")
     monkeypatch.setenv("TRADER_BOT_ID", "alpha")
     monkeypatch.setenv("TRADER_SPEED", "5")
-    args = parser().parse_args(
+    args = parser(SmaCrossover).parse_args(
         [
             "run",
             "--bot-id",
@@ -61,7 +63,19 @@ def test_flags_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
     )
     settings = settings_from(args)
     assert (settings.bot_id, settings.speed, settings.redis_url) == ("beta", 0, "redis://flag:6379/0")
-    assert (settings.fast, settings.slow, settings.order_size, settings.source) == (3, 9, D("0.5"), "replay")
+    assert (settings.strategy_params, settings.order_size, settings.source) == (
+        {"fast": "3", "slow": "9"},
+        D("0.5"),
+        "replay",
+    )
+    assert build_strategy(settings, {}).params == SmaParams(fast=3, slow=9)
+
+
+def test_strategy_parameters_come_from_flags_then_the_environment_then_defaults() -> None:
+    settings = settings_from(parser(SmaCrossover).parse_args(["run", "--fast", "4"]))
+    strategy = build_strategy(settings, {"TRADER_FAST": "2", "TRADER_SLOW": "12"})
+    assert strategy.params == SmaParams(fast=4, slow=12)
+    assert build_strategy(settings_from(parser().parse_args(["run"])), {}).params == SmaParams()
 
 
 def test_invalid_settings_exit_with_a_clear_message(capsys: pytest.CaptureFixture[str]) -> None:
@@ -72,7 +86,16 @@ def test_invalid_settings_exit_with_a_clear_message(capsys: pytest.CaptureFixtur
 
 def test_strategy_parameters_that_cannot_work_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "--fast", "30", "--slow", "20"]) == 2
-    assert "fast (30) must be shorter than slow (20)" in capsys.readouterr().err
+    assert "the fast window (30) must be shorter than the slow one (20)" in capsys.readouterr().err
+    assert main(["run", "--strategy", "rsi_reversion", "--rsi-period", "many"]) == 2
+    assert "invalid parameters for RsiReversion: rsi_period" in capsys.readouterr().err
+
+
+def test_an_unknown_strategy_is_refused_saying_how_to_name_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--strategy", "moon_shot"]) == 2
+    assert "unknown strategy 'moon_shot'" in capsys.readouterr().err
+    assert main(["run", "--strategy", "no_such_module:Thing"]) == 2
+    assert "cannot import strategy module 'no_such_module'" in capsys.readouterr().err
 
 
 def test_an_unknown_symbol_is_refused_before_anything_runs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -92,25 +115,32 @@ def test_an_unknown_symbol_is_refused_before_anything_runs(capsys: pytest.Captur
 
 
 def _run_flags() -> list[argparse.Action]:
-    commands = next(action for action in parser()._actions if isinstance(action, argparse._SubParsersAction))
+    commands = next(
+        action for action in parser(SmaCrossover)._actions if isinstance(action, argparse._SubParsersAction)
+    )
     return [action for action in commands.choices["run"]._actions if action.option_strings != ["-h", "--help"]]
 
 
 def test_every_run_flag_says_what_it_does_and_its_environment_variable() -> None:
     flags = _run_flags()
-    assert len(flags) == len(FLAGS)
+    assert len(flags) == len(FLAGS) + 2  # the default strategy's fast and slow
     for action in flags:
         assert action.help and len(action.help) > 10, action.option_strings
         if action.dest != "redis_url":
-            assert f"env TRADER_{action.dest.upper()}" in action.help
+            assert f"env TRADER_{action.dest.removeprefix('param_').upper()}" in action.help
 
 
-def test_run_help_shows_the_settings_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_help_shows_the_settings_defaults_and_the_chosen_strategys_parameters(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     with pytest.raises(SystemExit) as ended:
-        parser().parse_args(["run", "--help"])
+        main(["run", "--strategy", "bollinger_reversion", "--help"])
     assert ended.value.code == 0
     shown = " ".join(capsys.readouterr().out.split())
     assert "default sma_crossover" in shown and "default 600.0" in shown
+    assert "parameters of bollinger_reversion" in shown
+    assert "--bb-width BB_WIDTH Bollinger Bands: standard deviations to each band; default 2.0" in shown
+    assert "env TRADER_BB_WIDTH" in shown
 
 
 def test_an_unknown_flag_is_refused_before_anything_starts(capsys: pytest.CaptureFixture[str]) -> None:

@@ -135,7 +135,7 @@ async def test_a_market_buy_the_market_gapped_past_is_rejected_without_touching_
     assert paper.balances.free["USDT"] == D("425") and not paper.open_orders
 
 
-async def test_balance_and_order_structures_are_ccxt_shaped() -> None:
+async def test_orders_are_ccxt_shaped_and_hold_their_funds() -> None:
     paper = exchange()
     paper.match(candle("42000", "42000", "42000", "42000"))
     order = await paper.create_order("BTC/USDT", "limit", "buy", D("0.01"), D("41000"), {"clientOrderId": "abc"})
@@ -155,10 +155,8 @@ async def test_balance_and_order_structures_are_ccxt_shaped() -> None:
         "datetime",
     } <= order.keys()
     assert order["clientOrderId"] == "abc"
-    balance = await paper.fetch_balance()
-    assert balance["USDT"]["used"] == balance["used"]["USDT"] == D("410.205")
-    assert balance["total"]["USDT"] == D("10000")
-    assert [o["id"] for o in await paper.fetch_open_orders("BTC/USDT")] == [order["id"]]
+    assert paper.balances.used["USDT"] == D("410.205") and paper.balances.total("USDT") == D("10000")
+    assert list(paper.open_orders) == [order["id"]]
 
 
 async def test_state_round_trips_through_json() -> None:

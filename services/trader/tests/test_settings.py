@@ -23,9 +23,9 @@ KEY, SECRET = "SUPERSECRETKEY-7f3a9c", "SUPERSECRETSECRET-d41e"
 
 def test_keys_appear_in_no_validation_error_repr_or_dump() -> None:
     with pytest.raises(ValidationError) as refused:
-        Settings(api_key=KEY, api_secret=SECRET, fast=30, slow=20)  # type: ignore[arg-type]
+        Settings(api_key=KEY, api_secret=SECRET, stake_quote=100, stake_pct=10)  # type: ignore[arg-type]
     shown = str(refused.value)  # what `tradewire-trader run` prints
-    assert "fast (30) must be shorter than slow (20)" in shown
+    assert "set stake_quote or stake_pct, not both" in shown
     settings = Settings(api_key=KEY, api_secret=SECRET)  # type: ignore[arg-type]
     for text in (shown, repr(settings), str(settings), settings.model_dump_json()):
         assert KEY not in text and SECRET not in text

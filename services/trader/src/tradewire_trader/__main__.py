@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import logging
+import os
 import signal
 import sys
 from decimal import Decimal
@@ -20,8 +22,11 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from tradewire_runtime.logs import configure_logging
+from tradewire_trader.components import build_strategy
 from tradewire_trader.market_data import synthetic_series
-from tradewire_trader.settings import DataSource, Settings, StrategyName
+from tradewire_trader.settings import DataSource, Settings
+from tradewire_trader.strategies import BUILT_IN, Strategy, StrategyNotLoaded, load_strategy_class
+from tradewire_trader.strategies.loader import params_model
 
 FLAGS: dict[str, dict[str, Any]] = {
     "bot_id": {"help": "bot id"},
@@ -33,13 +38,21 @@ FLAGS: dict[str, dict[str, Any]] = {
     "seed": {"type": int, "help": "synthetic data seed: the same seed gives the same series"},
     "start_price": {"type": Decimal, "help": "synthetic data: first price"},
     "candle_seconds": {"type": int, "help": "candle width in market seconds (live: 60, 300, 900, 3600, ...)"},
-    "strategy": {"choices": list(get_args(StrategyName)), "help": "how to decide (docs/trader.md, Strategies)"},
-    "fast": {"type": int, "help": "SMA crossover fast window (candles)"},
-    "slow": {"type": int, "help": "SMA crossover slow window (candles)"},
-    "rsi_period": {"type": int, "help": "RSI reversion: RSI window (candles)"},
-    "rsi_buy_below": {"type": Decimal, "help": "RSI reversion: buy when the RSI falls below this"},
-    "rsi_sell_above": {"type": Decimal, "help": "RSI reversion: sell when the RSI rises above this"},
-    "order_size": {"type": Decimal, "help": "base amount per buy"},
+    "strategy": {
+        "help": f"built-in ({', '.join(BUILT_IN)}), my_pkg.module:Class or path/to/file.py:Class "
+        "(docs/strategies.md); its parameters are listed below"
+    },
+    "order_size": {"type": Decimal, "help": "base amount per entry (unless a stake is set)"},
+    "stake_quote": {"type": Decimal, "help": "quote currency to spend per entry instead, e.g. 100"},
+    "stake_pct": {"type": Decimal, "help": "percent of equity to spend per entry instead"},
+    "stoploss_pct": {"type": Decimal, "help": "exit when the close is this %% below entry"},
+    "trailing_stop_pct": {"type": Decimal, "help": "exit when the close is this %% below its best since entry"},
+    "take_profit_pct": {"type": Decimal, "help": "exit when the close is this %% above entry"},
+    "roi": {"type": json.loads, "help": 'minimal ROI table as JSON {minutes: profit %%}, e.g. \'{"0": 4, "60": 1}\''},
+    "time_limit_minutes": {"type": int, "help": "exit a position open this long"},
+    "max_open_positions": {"type": int, "help": "no entry while this many positions are open"},
+    "max_drawdown_pct": {"type": Decimal, "help": "close everything and stop when equity is this %% below its peak"},
+    "cooldown_candles": {"type": int, "help": "no entry for this many candles after a losing exit"},
     "starting_quote": {"type": Decimal, "help": "paper: quote currency (e.g. USDT) in the account at the start"},
     "starting_base": {"type": Decimal, "help": "paper: base currency (e.g. BTC) in the account at the start"},
     "taker_fee": {"type": Decimal, "help": "paper: fee fraction of a market order"},
@@ -70,7 +83,36 @@ def _described(name: str, options: dict[str, Any]) -> dict[str, Any]:
     return {**options, "help": f"{options['help']}{shown}{env}"}
 
 
-def parser() -> argparse.ArgumentParser:
+def chosen_strategy(argv: list[str]) -> str:
+    """The --strategy on the command line, else TRADER_STRATEGY, else the default: its flags depend on it."""
+    for i, arg in enumerate(argv):
+        if arg == "--strategy" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--strategy="):
+            return arg.partition("=")[2]
+    return os.environ.get("TRADER_STRATEGY") or str(Settings.model_fields["strategy"].default)
+
+
+def add_strategy_flags(run: argparse.ArgumentParser, strategy_class: type[Strategy]) -> list[str]:
+    """One flag per parameter of the strategy, with its description, default and variable."""
+    model = params_model(strategy_class)
+    group = run.add_argument_group(
+        f"parameters of {strategy_class.name or strategy_class.__name__}",
+        "flags, or TRADER_<NAME> variables; validated when the trader starts",
+    )
+    for name, field in model.model_fields.items():
+        text = field.description or name
+        group.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=f"param_{name}",
+            default=None,
+            metavar=name.upper(),
+            help=f"{text}; default {field.default}; env TRADER_{name.upper()}".replace("%", "%%"),
+        )
+    return list(model.model_fields)
+
+
+def parser(strategy_class: type[Strategy] | None = None) -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="tradewire-trader", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -78,6 +120,8 @@ def parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a trader", description="Run one trader. Flags override settings.")
     for name, options in FLAGS.items():
         run.add_argument("--" + name.replace("_", "-"), dest=name, default=None, **_described(name, options))
+    if strategy_class is not None:
+        add_strategy_flags(run, strategy_class)
     sample = commands.add_parser("sample", help="write a synthetic OHLCV CSV", description="Write a synthetic CSV.")
     sample.add_argument("path", type=Path, help="CSV file to write")
     sample.add_argument("--candles", type=int, default=2000, help="how many one-minute candles (default 2000)")
@@ -89,7 +133,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    overrides = {name: getattr(args, name) for name in FLAGS if getattr(args, name) is not None}
+    overrides: dict[str, Any] = {name: getattr(args, name) for name in FLAGS if getattr(args, name) is not None}
+    params = {k.removeprefix("param_"): v for k, v in vars(args).items() if k.startswith("param_") and v is not None}
+    if params:
+        overrides["strategy_params"] = params
     return Settings(**overrides)
 
 
@@ -111,7 +158,15 @@ async def serve(settings: Settings) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    strategy_class = None
+    if argv[:1] == ["run"]:
+        try:
+            strategy_class = load_strategy_class(chosen_strategy(argv))
+        except StrategyNotLoaded as error:
+            print(f"cannot start: {error}", file=sys.stderr)
+            return 2
+    args = parser(strategy_class).parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "sample":
         write_sample(args.path, args.candles, args.seed)
@@ -122,8 +177,12 @@ def main(argv: list[str] | None = None) -> int:
         return backtest(args)
     try:
         settings = settings_from(args)
+        build_strategy(settings)  # its parameters are checked now, before anything starts
     except ValidationError as error:
         print(f"invalid settings: {error}", file=sys.stderr)
+        return 2
+    except StrategyNotLoaded as error:
+        print(f"cannot start: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format)
     logging.getLogger("tradewire.trader").info(

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from tradewire_runtime.logs import trace
 from tradewire_schemas import (
+    ClosePosition,
     Command,
     CommandResult,
     HaltBot,
@@ -23,6 +24,7 @@ from tradewire_schemas import (
     StopBot,
 )
 from tradewire_trader.live_rails import cancel_everything
+from tradewire_trader.strategies import Intent
 from tradewire_trader.trader import Trader
 
 log = logging.getLogger("tradewire.trader.commands")
@@ -38,6 +40,7 @@ class CommandHandler:
             "stop_bot": self.stop_bot,  # type: ignore[dict-item]
             "request_status": self.request_status,  # type: ignore[dict-item]
             "halt_bot": self.halt_bot,  # type: ignore[dict-item]
+            "close_position": self.close_position,  # type: ignore[dict-item]
         }
 
     async def handle(self, command: Command) -> CommandResult:
@@ -92,6 +95,23 @@ class CommandHandler:
         if failed:
             return "rejected", f"{trader.bot_id} stopped, but canceling failed: {failed}; check the exchange by hand"
         return "completed", f"{trader.bot_id} halted; {canceled} open order(s) canceled"
+
+    async def close_position(self, command: ClosePosition) -> tuple[Outcome, str]:
+        """Sell the position at market now, reason "manual"; open orders of the market are canceled first.
+
+        It acts on a stopped bot too (closing is how a person gets out), and a bot with nothing to close
+        answers so. The sell fills like any market order (paper: on the next candle)."""
+        trader = self.trader
+        if command.symbol is not None and command.symbol != trader.symbol:
+            return "rejected", f"{trader.bot_id} trades {trader.symbol}, not {command.symbol}; nothing closed"
+        canceled = await trader.cancel_open_orders()
+        held = trader.sellable()
+        if held <= 0:
+            return "completed", f"{trader.bot_id} has no open position in {trader.symbol}; {canceled} order(s) canceled"
+        order_id = await trader.place(Intent("sell", tag=f"closed by {command.actor}"), "manual", force=True)
+        if order_id is None:
+            return "rejected", f"{trader.bot_id} could not close {held} {trader.base}: the order was refused"
+        return "completed", f"{trader.bot_id} closing {held} {trader.base} at market (order {order_id})"
 
     async def request_status(self, command: RequestStatus) -> tuple[Outcome, str]:
         # Re-publish the current picture so every reader's snapshot is fresh.

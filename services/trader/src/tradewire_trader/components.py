@@ -1,19 +1,51 @@
-"""Builds the exchange and the market data source that the settings ask for."""
+"""Builds what the settings ask for: the strategy, the exchange, the market data and the trader itself.
+
+`build_trader` is the one place a `Trader` is put together, for the service, the tests and the benches.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import os
+from collections.abc import Callable, Mapping
 
 from tradewire_trader.exchange import Exchange
+from tradewire_trader.facts import timeframe
 from tradewire_trader.market_data import CsvReplay, MarketData, Pacer, SyntheticMarket, sample_csv
 from tradewire_trader.markets import MarketRules
 from tradewire_trader.orders import Balances
 from tradewire_trader.outbox import Outbox, PublishedLookup, SeqPublisher
 from tradewire_trader.paper_exchange import PaperExchange
-from tradewire_trader.settings import Settings
+from tradewire_trader.risk import Risk
+from tradewire_trader.settings import RISK_FIELDS, Settings
+from tradewire_trader.sizing import Sizing
 from tradewire_trader.state_store import StateStore
-from tradewire_trader.strategies import build_strategy
+from tradewire_trader.strategies import Strategy, load_strategy_class, read_params
 from tradewire_trader.trader import Trader
+
+log = logging.getLogger("tradewire.trader")
+
+
+def build_strategy(settings: Settings, environ: Mapping[str, str] | None = None) -> Strategy:
+    """The strategy the settings name, with its parameters from flags and `TRADER_<NAME>` variables."""
+    strategy_class = load_strategy_class(settings.strategy)
+    environ = os.environ if environ is None else environ
+    params = read_params(strategy_class, settings.strategy_params, environ, set(Settings.model_fields))
+    return strategy_class(params)
+
+
+def risk_of(settings: Settings, strategy: Strategy) -> Risk:
+    """The strategy's declared risk, with every setting that was given put over it."""
+    overrides = {name: getattr(settings, name) for name in RISK_FIELDS if getattr(settings, name) is not None}
+    return Risk.model_validate({**strategy.risk.model_dump(), **overrides})
+
+
+def sizing_of(settings: Settings) -> Sizing:
+    if settings.stake_pct is not None:
+        return Sizing("percent", settings.stake_pct)
+    if settings.stake_quote is not None:
+        return Sizing("stake", settings.stake_quote)
+    return Sizing("amount", settings.order_size)
 
 
 def build_paper_exchange(settings: Settings) -> PaperExchange:
@@ -47,22 +79,39 @@ def build_market(settings: Settings, exchange: Exchange | None = None) -> Market
     return LiveMarket.from_settings(settings, exchange)
 
 
+def build_trader(
+    settings: Settings, exchange: Exchange, store: StateStore, outbox: Outbox, strategy: Strategy | None = None
+) -> Trader:
+    strategy = strategy or build_strategy(settings)
+    return Trader(
+        bot_id=settings.bot_id,
+        mode=settings.mode,
+        exchange=exchange,
+        strategy=strategy,
+        store=store,
+        outbox=outbox,
+        price_every=settings.price_every,
+        stats_every_s=settings.stats_every_s,
+        outbox_limit=settings.outbox_limit,
+        reconcile_every_s=settings.reconcile_every_s,
+        risk=risk_of(settings, strategy),
+        sizing=sizing_of(settings),
+        timeframe=timeframe(settings.candle_seconds),
+        # Candles are for charts, at a pace a person watches; a replay as fast as possible skips them.
+        publish_candles=settings.speed > 0 or settings.source == "live",
+    )
+
+
 def build_paper_trader(
     settings: Settings,
     store: StateStore,
     publisher: SeqPublisher,
     lookup: PublishedLookup | None = None,
     observe_publish: Callable[[float], None] | None = None,
+    strategy: Strategy | None = None,
 ) -> Trader:
     """A paper trader without the bus around it: for backtests, benchmarks and tests."""
-    return Trader(
-        bot_id=settings.bot_id,
-        mode="paper",
-        exchange=build_paper_exchange(settings),
-        strategy=build_strategy(settings),
-        store=store,
-        outbox=Outbox(store, publisher, lookup=lookup, observe_publish=observe_publish),
-        price_every=settings.price_every,
-        stats_every_s=settings.stats_every_s,
-        outbox_limit=settings.outbox_limit,
+    outbox = Outbox(store, publisher, lookup=lookup, observe_publish=observe_publish)
+    return build_trader(
+        settings.model_copy(update={"mode": "paper"}), build_paper_exchange(settings), store, outbox, strategy
     )

@@ -1,7 +1,8 @@
-"""What the engine needs from an exchange; the paper exchange and the live ccxt adapter both provide it."""
+"""What the engine needs from an exchange, and nothing more; the paper exchange and the live adapter provide it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -14,26 +15,29 @@ class Exchange(Protocol):
     rules: MarketRules
     balances: Balances
     last_price: Decimal | None
+    checkpoint: Callable[[], None]  # saves the trader's state; live calls it before sending an order
 
     @property
-    def open_orders(self) -> dict[str, Any]: ...
+    def open_orders(self) -> Mapping[str, Any]: ...
 
     async def create_order(
-        self,
-        symbol: str,
-        type: OrderType,
-        side: OrderSide,
-        amount: Decimal,
-        price: Decimal | None = None,
-        params: dict[str, Any] | None = None,
-    ) -> dict[str, Any]: ...
+        self, symbol: str, type: OrderType, side: OrderSide, amount: Decimal, price: Decimal | None = None
+    ) -> Mapping[str, Any]:
+        """Place an order (ccxt's names); raises ccxt's InvalidOrder / InsufficientFunds when refused."""
+        ...
 
-    async def cancel_order(self, id: str, symbol: str | None = None) -> dict[str, Any]: ...
-
-    async def fetch_balance(self) -> dict[str, Any]: ...
+    async def cancel_order(self, id: str, symbol: str | None = None) -> object: ...
 
     async def settle(self, candle: Candle) -> list[Fill]:
         """The fills that happened up to this candle (paper: simulated; live: read from the exchange)."""
+        ...
+
+    async def follow_orders(self) -> list[Fill]:
+        """Fills not yet booked (live: after a cancel, what filled before it; paper: none)."""
+        ...
+
+    def bid_ask(self, last: Decimal) -> tuple[Decimal, Decimal]:
+        """(bid, ask): what a market sell and buy would get now, for the published price."""
         ...
 
     def state(self) -> dict[str, Any]: ...

@@ -124,11 +124,9 @@ class LiveExchange:
             used={c: decimal(v) for c, v in raw["used"].items() if v is not None},
         )
 
-    async def fetch_balance(self) -> dict[str, Any]:
-        await with_retries(
-            "fetching the balance", self.refresh_balances, self._attempts, self._first_delay, self.client
-        )
-        return self.balances.to_ccxt()
+    def bid_ask(self, last: Decimal) -> tuple[Decimal, Decimal]:
+        # Live, the published bid/ask are the last price: the book of the real exchange is not read.
+        return last, last
 
     # --- orders -----------------------------------------------------------------------------------
     async def create_order(

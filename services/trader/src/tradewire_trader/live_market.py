@@ -53,6 +53,9 @@ class LiveMarket:
             settings.retry_delay_s,
         )
 
+    def history(self) -> None:
+        return None  # live candles are not known before they close
+
     async def candles(self, start: int = 0) -> AsyncIterator[Candle]:
         """Each candle once, after it closed; `start` does not apply: the live market resumes at now."""
         last_seen = 0

@@ -23,7 +23,7 @@ async def cancel_everything(trader: Trader) -> tuple[int, str]:
     except ccxt.BaseError as error:
         log.error("halt: canceling every open order failed: %s: %s", type(error).__name__, error)
         return 0, f"{type(error).__name__}: {error}"
-    trader.book_fills(await trader.exchange.follow_orders())  # type: ignore[attr-defined]
+    trader.book_fills(await trader.exchange.follow_orders())
     trader.store.save(trader.snapshot())
     return canceled, ""
 

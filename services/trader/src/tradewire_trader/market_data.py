@@ -17,6 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
+import pandas as pd
+
 from tradewire_trader.candles import Candle
 
 CENT = Decimal("0.01")
@@ -26,6 +28,11 @@ SAMPLE_CSV = "btc_usdt_1m_sample.csv"
 class MarketData(Protocol):
     def candles(self, start: int = 0) -> AsyncIterator[Candle]:
         """Candles in time order, skipping the first `start` (already processed before a restart)."""
+        ...
+
+    def history(self) -> pd.DataFrame | None:
+        """Every candle this source will yield, as floats, when known up front (replays, backtests); None
+        for endless or live sources. Indicators are then computed once over it (strategies/feed.py)."""
         ...
 
 
@@ -123,6 +130,9 @@ class SyntheticMarket:
             await self._pacer.wait()
             yield candle
 
+    def history(self) -> pd.DataFrame | None:
+        return None  # endless
+
 
 class CsvReplay:
     def __init__(self, path: Path, pacer: Pacer) -> None:
@@ -136,6 +146,23 @@ class CsvReplay:
             await self._pacer.wait()
             yield candle
 
+    def history(self) -> pd.DataFrame | None:
+        return read_ohlcv_frame(self._path)
+
+
+def read_ohlcv_frame(path: Path) -> pd.DataFrame | None:
+    """The CSV as a float frame indexed by time, or None when pandas cannot read it cleanly: the candle
+    reader then meets the bad row and names its line (and the strategy works on a rolling window)."""
+    try:
+        frame = pd.read_csv(path, header=None, names=["timestamp", "open", "high", "low", "close", "volume"])
+        if len(frame) and not str(frame.iloc[0, 0]).strip().isdigit():
+            frame = frame.iloc[1:]  # the header line
+        frame = frame.astype(float)
+    except (ValueError, TypeError, pd.errors.ParserError):
+        return None
+    frame.index = pd.to_datetime(frame.pop("timestamp").astype("int64"), unit="ms", utc=True)
+    return frame
+
 
 class CandleList:
     """Candles already in memory (benchmarks, tests, backtests); `end` cuts the list short."""
@@ -147,3 +174,8 @@ class CandleList:
     async def candles(self, start: int = 0) -> AsyncIterator[Candle]:
         for candle in self._candles[start : self._end]:
             yield candle
+
+    def history(self) -> pd.DataFrame | None:
+        from tradewire_trader.strategies.feed import frame_of
+
+        return frame_of(self._candles[: self._end])

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from uuid import UUID
 
+from pydantic import BaseModel
+
 from tradewire_bus import BusError
 from tradewire_runtime.backoff import Backoff
 from tradewire_schemas import Envelope, Event
@@ -42,10 +44,17 @@ class SeqPublisher(Protocol):
 
 @dataclass(eq=False)
 class _Pending:
-    event: Event
+    built: Event | Callable[[], Event]  # a conflatable update may be built only when it is sent
     outbox_id: int | None  # None: a conflatable update that lives only in memory
     maybe_published: bool = False
     superseded: bool = field(default=False)
+    key: str = ""
+
+    @property
+    def event(self) -> Event:
+        if not isinstance(self.built, BaseModel):
+            self.built = self.built()
+        return self.built
 
 
 class Outbox:
@@ -87,12 +96,20 @@ class Outbox:
         self._append(_Pending(event, outbox_id))
         self.durable_backlog += 1
 
-    def add_latest(self, event: Event) -> None:
-        previous = self._latest.get(event.type)
+    def add_latest(self, event: Event | Callable[[], Event], key: str | None = None) -> None:
+        """Queue an update that a newer one with the same key (default: its type) replaces while waiting.
+
+        `event` may be a function that builds it: called only if the update is still the latest when
+        its turn comes, so updates that are replaced unseen (a fast replay) cost nothing to describe.
+        """
+        if key is None:
+            assert isinstance(event, BaseModel), "a lazily built update needs an explicit key"
+            key = event.type
+        previous = self._latest.get(key)
         if previous is not None:
             previous.superseded = True
-        item = _Pending(event, None)
-        self._latest[event.type] = item
+        item = _Pending(event, None, key=key)
+        self._latest[key] = item
         self._append(item)
 
     @property
@@ -178,8 +195,8 @@ class Outbox:
             self.durable_backlog -= 1
             self._seq_saved_at = time.monotonic()
         else:
-            if self._latest.get(item.event.type) is item:
-                del self._latest[item.event.type]
+            if self._latest.get(item.key) is item:
+                del self._latest[item.key]
             now = time.monotonic()
             if now - self._seq_saved_at >= SEQ_SAVE_INTERVAL_S:
                 self._store.remember_seq(self.last_seq)

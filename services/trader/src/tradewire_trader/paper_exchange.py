@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from decimal import ROUND_DOWN, Decimal
 from typing import Any, Literal
 
@@ -50,7 +51,8 @@ class PaperExchange:
         self.last_price = last_price
         self.last_timestamp_ms = 0
         base, quote = rules.symbol.split("/")
-        self.base, self.quote = base, quote
+        self.base, self.quote_currency = base, quote
+        self.checkpoint: Callable[[], None] = lambda: None  # paper orders need no save of their own
 
     # --- ccxt's interface -------------------------------------------------------------------------
     async def create_order(
@@ -73,11 +75,13 @@ class PaperExchange:
         order.status = "canceled"
         return order.to_ccxt()
 
-    async def fetch_balance(self) -> dict[str, Any]:
-        return self.balances.to_ccxt()
+    async def follow_orders(self) -> list[Fill]:
+        return []  # paper fills happen in `settle`, never in between
 
-    async def fetch_open_orders(self, symbol: str | None = None) -> list[dict[str, Any]]:
-        return [order.to_ccxt() for order in self.open_orders.values()]
+    def bid_ask(self, last: Decimal) -> tuple[Decimal, Decimal]:
+        return self.rules.display_price(last * (1 - self.slippage)), self.rules.display_price(
+            last * (1 + self.slippage)
+        )
 
     # --- the simulation ---------------------------------------------------------------------------
     def place(
@@ -107,7 +111,7 @@ class PaperExchange:
         if side == "buy":
             fee_rate = self.maker_fee if type == "limit" else self.taker_fee
             worst = reference if type == "limit" else reference * (1 + self.slippage)
-            reserved, currency = amount * worst * (1 + fee_rate), self.quote
+            reserved, currency = amount * worst * (1 + fee_rate), self.quote_currency
         else:
             reserved, currency = amount, self.base
         free = self.balances.free.get(currency, ZERO)
@@ -165,24 +169,24 @@ class PaperExchange:
             fee = base_fee = (order.amount * rate).quantize(EIGHT, rounding=ROUND_DOWN)
         elif self.fee_side == "get":
             fee = fee.quantize(EIGHT, rounding=ROUND_DOWN)
-        fee_currency = self.base if base_fee else self.quote
+        fee_currency = self.base if base_fee else self.quote_currency
         quote_fee = ZERO if base_fee else fee
         del self.open_orders[order.id]
         self._release(order)
         if order.side == "buy":
-            free_quote = self.balances.free.get(self.quote, ZERO)
+            free_quote = self.balances.free.get(self.quote_currency, ZERO)
             if free_quote < cost + quote_fee:  # the market gapped past what was held: refuse, as an exchange would
                 order.status, order.reason = (
                     "rejected",
-                    f"needs {cost + quote_fee} {self.quote}, {free_quote} available",
+                    f"needs {cost + quote_fee} {self.quote_currency}, {free_quote} available",
                 )
                 log.warning("paper order %s rejected at fill: %s", order.id, order.reason)
                 return None
-            self.balances.free[self.quote] = free_quote - cost - quote_fee
+            self.balances.free[self.quote_currency] = free_quote - cost - quote_fee
             self.balances.free[self.base] = self.balances.free.get(self.base, ZERO) + order.amount - base_fee
         else:
             self.balances.free[self.base] = self.balances.free.get(self.base, ZERO) - order.amount
-            self.balances.free[self.quote] = self.balances.free.get(self.quote, ZERO) + cost - fee
+            self.balances.free[self.quote_currency] = self.balances.free.get(self.quote_currency, ZERO) + cost - fee
         order.status, order.filled, order.average = "closed", order.amount, price
         order.fee, order.fee_currency = fee, fee_currency
         return Fill(
@@ -190,7 +194,7 @@ class PaperExchange:
         )
 
     def _release(self, order: Order) -> None:
-        currency = self.quote if order.side == "buy" else self.base
+        currency = self.quote_currency if order.side == "buy" else self.base
         self.balances.used[currency] = self.balances.used.get(currency, ZERO) - order.reserved
         self.balances.free[currency] = self.balances.free.get(currency, ZERO) + order.reserved
 

@@ -15,13 +15,12 @@ from typing import Any
 from tradewire_bus import CommandInbox, RedisBus
 from tradewire_schemas import BotStatus, Heartbeat
 from tradewire_trader.command_handler import CommandHandler
-from tradewire_trader.components import build_exchange, build_market
+from tradewire_trader.components import build_exchange, build_market, build_trader
 from tradewire_trader.exchange import Exchange
 from tradewire_trader.metrics import TraderMetrics, metrics_server
 from tradewire_trader.outbox import Outbox
 from tradewire_trader.settings import Settings
 from tradewire_trader.state_store import StateStore
-from tradewire_trader.strategies import build_strategy
 from tradewire_trader.stream_lookup import stream_tail_lookup
 from tradewire_trader.trader import TRADER, Trader
 
@@ -125,17 +124,13 @@ async def trade(
     exchange: Exchange,
     metrics: TraderMetrics,
 ) -> BotStatus:
-    trader = Trader(
-        bot_id=settings.bot_id,
-        mode=settings.mode,
-        exchange=exchange,
-        strategy=build_strategy(settings),
-        store=store,
-        outbox=outbox,
-        price_every=settings.price_every,
-        stats_every_s=settings.stats_every_s,
-        outbox_limit=settings.outbox_limit,
-        reconcile_every_s=settings.reconcile_every_s,
+    trader = build_trader(settings, exchange, store, outbox)
+    log.info(
+        "strategy %s %s; sizing %s; risk: %s",
+        trader.strategy.name or type(trader.strategy).__name__,
+        trader.strategy.params.model_dump(mode="json"),
+        trader.sizing.describe(trader.base, trader.quote),
+        trader.risk.describe(),
     )
     had_state = trader.restore()
     outbox.resume(settings.bot_id, await seq_on_bus(bus, settings.bot_id))

@@ -13,7 +13,10 @@ from tradewire_bus import BusConfig
 from tradewire_runtime.logs import LogFormat
 
 DataSource = Literal["synthetic", "replay", "live"]
-StrategyName = Literal["sma_crossover", "rsi_reversion"]
+RISK_FIELDS = (
+    "stoploss_pct", "trailing_stop_pct", "take_profit_pct", "roi", "time_limit_minutes", "max_open_positions",
+    "max_drawdown_pct", "cooldown_candles",
+)  # fmt: skip
 
 
 class Settings(BaseSettings):
@@ -41,14 +44,33 @@ class Settings(BaseSettings):
     )
     poll_seconds: float = Field(5.0, gt=0, description="Live data: how often to poll the exchange.")
 
-    # strategy
-    strategy: StrategyName = "sma_crossover"
-    fast: int = Field(5, ge=1, description="SMA crossover: fast window (candles).")
-    slow: int = Field(20, ge=2, description="SMA crossover: slow window (candles).")
-    rsi_period: int = Field(14, ge=2)
-    rsi_buy_below: Decimal = Field(Decimal("30"), gt=0, lt=100)
-    rsi_sell_above: Decimal = Field(Decimal("70"), gt=0, lt=100)
-    order_size: Decimal = Field(Decimal("0.01"), gt=0, description="Base amount per buy.")
+    # strategy: a built-in name, module:Class or path/to/file.py:Class (docs/strategies.md). Its own
+    # parameters are flags (--fast 8) or TRADER_<NAME> variables, read by strategies/loader.py.
+    strategy: str = Field("sma_crossover", min_length=1, description="Built-in name, module:Class or file.py:Class.")
+    strategy_params: dict[str, str] = Field(
+        default_factory=dict, description="The strategy's parameters given as flags (the environment fills the rest)."
+    )
+
+    # sizing of an entry the strategy does not size itself: one of these three
+    order_size: Decimal = Field(Decimal("0.01"), gt=0, description="Base amount per entry (unless a stake is set).")
+    stake_quote: Decimal | None = Field(None, gt=0, description="Quote currency to spend per entry, e.g. 100 USDT.")
+    stake_pct: Decimal | None = Field(None, gt=0, le=100, description="Percent of equity to spend per entry.")
+
+    # exits and risk: each set one overrides the strategy's own declaration (risk.py says what they mean)
+    stoploss_pct: Decimal | None = Field(None, gt=0, lt=100, description="Exit when the close is this % below entry.")
+    trailing_stop_pct: Decimal | None = Field(
+        None, gt=0, lt=100, description="Exit when the close is this % below the best close since entry."
+    )
+    take_profit_pct: Decimal | None = Field(None, gt=0, description="Exit when the close is this % above entry.")
+    roi: dict[int, Decimal] | None = Field(
+        None, description='Minimal ROI table {minutes: profit %}, e.g. {"0": 4, "30": 2, "120": 0}.'
+    )
+    time_limit_minutes: int | None = Field(None, ge=1, description="Exit a position open this long.")
+    max_open_positions: int | None = Field(None, ge=1, description="No entry while this many positions are open.")
+    max_drawdown_pct: Decimal | None = Field(
+        None, gt=0, lt=100, description="Close everything and stop when equity is this % below its peak."
+    )
+    cooldown_candles: int | None = Field(None, ge=0, description="No entry for this many candles after a loss.")
 
     # paper exchange
     starting_quote: Decimal = Field(Decimal("10000"), ge=0)
@@ -102,13 +124,9 @@ class Settings(BaseSettings):
     bus: BusConfig = BusConfig()
 
     @model_validator(mode="after")
-    def _strategy_parameters_make_sense(self) -> Self:
-        if self.fast >= self.slow:
-            raise ValueError(f"fast ({self.fast}) must be shorter than slow ({self.slow})")
-        if self.rsi_buy_below >= self.rsi_sell_above:
-            raise ValueError(
-                f"rsi_buy_below ({self.rsi_buy_below}) must be below rsi_sell_above ({self.rsi_sell_above})"
-            )
+    def _one_way_of_sizing(self) -> Self:
+        if self.stake_quote is not None and self.stake_pct is not None:
+            raise ValueError("set stake_quote or stake_pct, not both")
         return self
 
     @model_validator(mode="after")

@@ -29,12 +29,12 @@ OVERFIT_WARNING = (
 
 
 def strategy_parameters(result: BacktestResult) -> dict[str, Any]:
+    """The strategy's own parameters as it ran (flags, environment, defaults), and the entry size."""
+    from tradewire_trader.components import build_strategy
+
     settings = result.settings
-    names = {
-        "sma_crossover": ("fast", "slow", "order_size"),
-        "rsi_reversion": ("rsi_period", "rsi_buy_below", "rsi_sell_above", "order_size"),
-    }.get(settings.strategy, ())
-    return {name: str(getattr(settings, name)) for name in names}
+    params = build_strategy(settings).params.model_dump(mode="json")
+    return {**{name: str(value) for name, value in params.items()}, "order_size": str(settings.order_size)}
 
 
 def build_report(

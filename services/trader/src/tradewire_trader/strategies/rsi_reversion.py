@@ -1,64 +1,52 @@
-"""RSI mean reversion: buy when the market looks oversold, sell all when it looks overbought.
-
-RSI uses Wilder's smoothing, computed exactly in Decimal.
-"""
+"""RSI mean reversion: buy when the market looks oversold, sell when it looks overbought (Wilder's RSI)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from tradewire_trader.candles import Candle
-from tradewire_trader.strategies.base import Intent
+import pandas as pd
+import talib
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-HUNDRED = Decimal(100)
-
-
-class Rsi:
-    def __init__(self, period: int) -> None:
-        self.period = period
-        self._previous: Decimal | None = None
-        self._gain = Decimal(0)
-        self._loss = Decimal(0)
-        self._seen = 0
-
-    def push(self, close: Decimal) -> Decimal | None:
-        previous, self._previous = self._previous, close
-        if previous is None:
-            return None
-        change = close - previous
-        gain, loss = (change, Decimal(0)) if change > 0 else (Decimal(0), -change)
-        self._seen += 1
-        if self._seen <= self.period:  # the first average is a plain mean of `period` changes
-            self._gain += gain / self.period
-            self._loss += loss / self.period
-            if self._seen < self.period:
-                return None
-        else:
-            self._gain = (self._gain * (self.period - 1) + gain) / self.period
-            self._loss = (self._loss * (self.period - 1) + loss) / self.period
-        if self._loss == 0:
-            return HUNDRED
-        return HUNDRED - HUNDRED / (1 + self._gain / self._loss)
+from tradewire_trader.positions import Position
+from tradewire_trader.strategies.bar import Bar
+from tradewire_trader.strategies.base import Intent, Strategy, enter, exit_
 
 
-class RsiReversion:
+class RsiParams(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rsi_period: int = Field(14, ge=2, description="RSI window (candles)")
+    rsi_buy_below: Decimal = Field(Decimal(30), gt=0, lt=100, description="buy when the RSI falls below this")
+    rsi_sell_above: Decimal = Field(Decimal(70), gt=0, lt=100, description="sell when the RSI rises above this")
+
+    @model_validator(mode="after")
+    def _bands_are_ordered(self) -> RsiParams:
+        if self.rsi_buy_below >= self.rsi_sell_above:
+            raise ValueError(
+                f"rsi_buy_below ({self.rsi_buy_below}) must be below rsi_sell_above ({self.rsi_sell_above})"
+            )
+        return self
+
+
+class RsiReversion(Strategy):
     name = "rsi_reversion"
+    plots = ("rsi",)
+    params: RsiParams
 
-    def __init__(self, period: int, buy_below: Decimal, sell_above: Decimal, order_size: Decimal) -> None:
-        if buy_below >= sell_above:
-            raise ValueError(f"buy_below ({buy_below}) must be lower than sell_above ({sell_above})")
-        self.warmup = 3 * period
-        self._rsi = Rsi(period)
-        self._buy_below = buy_below
-        self._sell_above = sell_above
-        self._order_size = order_size
+    @property
+    def warmup(self) -> int:
+        # Wilder's smoothing remembers every candle; after 5 periods the start's weight is below 2 %.
+        return 5 * self.params.rsi_period
 
-    def on_candle(self, candle: Candle, position: Decimal) -> Intent | None:
-        rsi = self._rsi.push(candle.close)
-        if rsi is None:
-            return None
-        if rsi < self._buy_below and position == 0:
-            return Intent("buy", self._order_size, f"RSI {rsi:.1f} below {self._buy_below}")
-        if rsi > self._sell_above and position > 0:
-            return Intent("sell", position, f"RSI {rsi:.1f} above {self._sell_above}")
+    def indicators(self, frame: pd.DataFrame) -> pd.DataFrame:
+        frame["rsi"] = talib.RSI(frame["close"].to_numpy(), timeperiod=self.params.rsi_period)
+        return frame
+
+    def decide(self, bar: Bar, position: Position | None) -> Intent | None:
+        rsi = bar["rsi"]
+        if rsi < self.params.rsi_buy_below and position is None:
+            return enter(f"RSI {rsi:.1f} below {self.params.rsi_buy_below}")
+        if rsi > self.params.rsi_sell_above and position is not None:
+            return exit_(f"RSI {rsi:.1f} above {self.params.rsi_sell_above}")
         return None

@@ -1,53 +1,48 @@
-"""Moving-average crossover: buy when the fast SMA crosses above the slow one, sell all when it crosses below."""
+"""Moving-average crossover: buy when the fast SMA crosses above the slow one, sell when it crosses below."""
 
 from __future__ import annotations
 
-from collections import deque
-from decimal import Decimal
+import pandas as pd
+import talib
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from tradewire_trader.candles import Candle
-from tradewire_trader.strategies.base import Intent
-
-
-class RunningMean:
-    """Mean of the last `window` values in O(1) per value, exact in Decimal."""
-
-    def __init__(self, window: int) -> None:
-        self.window = window
-        self._values: deque[Decimal] = deque()
-        self._sum = Decimal(0)
-
-    def push(self, value: Decimal) -> Decimal | None:
-        self._values.append(value)
-        self._sum += value
-        if len(self._values) > self.window:
-            self._sum -= self._values.popleft()
-        return self._sum / self.window if len(self._values) == self.window else None
+from tradewire_trader.positions import Position
+from tradewire_trader.strategies.bar import Bar
+from tradewire_trader.strategies.base import Intent, Strategy, enter, exit_
 
 
-class SmaCrossover:
+class SmaParams(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fast: int = Field(5, ge=1, description="fast SMA window (candles)")
+    slow: int = Field(20, ge=2, description="slow SMA window (candles)")
+
+    @model_validator(mode="after")
+    def _fast_is_faster(self) -> SmaParams:
+        if self.fast >= self.slow:
+            raise ValueError(f"the fast window ({self.fast}) must be shorter than the slow one ({self.slow})")
+        return self
+
+
+class SmaCrossover(Strategy):
     name = "sma_crossover"
+    plots = ("sma_fast", "sma_slow")
+    params: SmaParams
 
-    def __init__(self, fast: int, slow: int, order_size: Decimal) -> None:
-        if fast >= slow:
-            raise ValueError(f"the fast window ({fast}) must be shorter than the slow one ({slow})")
-        self.warmup = slow + 1
-        self._fast = RunningMean(fast)
-        self._slow = RunningMean(slow)
-        self._order_size = order_size
-        self._fast_was_above: bool | None = None
+    @property
+    def warmup(self) -> int:
+        return self.params.slow + 1  # the slow SMA now and one candle before, to see a cross
 
-    def on_candle(self, candle: Candle, position: Decimal) -> Intent | None:
-        fast = self._fast.push(candle.close)
-        slow = self._slow.push(candle.close)
-        if fast is None or slow is None:
-            return None
-        above = fast > slow
-        was_above, self._fast_was_above = self._fast_was_above, above
-        if was_above is None or above == was_above:
-            return None
-        if above and position == 0:
-            return Intent("buy", self._order_size, f"SMA{self._fast.window} crossed above SMA{self._slow.window}")
-        if not above and position > 0:
-            return Intent("sell", position, f"SMA{self._fast.window} crossed below SMA{self._slow.window}")
+    def indicators(self, frame: pd.DataFrame) -> pd.DataFrame:
+        close = frame["close"].to_numpy()
+        frame["sma_fast"] = talib.SMA(close, timeperiod=self.params.fast)
+        frame["sma_slow"] = talib.SMA(close, timeperiod=self.params.slow)
+        return frame
+
+    def decide(self, bar: Bar, position: Position | None) -> Intent | None:
+        above, was_above = bar["sma_fast"] > bar["sma_slow"], bar.previous("sma_fast") > bar.previous("sma_slow")
+        if above and not was_above and position is None:
+            return enter(f"SMA{self.params.fast} crossed above SMA{self.params.slow}")
+        if was_above and not above and position is not None:
+            return exit_(f"SMA{self.params.fast} crossed below SMA{self.params.slow}")
         return None
