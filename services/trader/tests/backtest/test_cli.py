@@ -71,7 +71,7 @@ def test_sweep_tests_the_best_set_on_held_back_candles_and_warns(tmp_path: Path)
 def test_two_worker_processes_give_the_figures_one_process_gives() -> None:
     candles = CandleTable.from_candles(itertools.islice(synthetic_series(4, Decimal("42000"), 60), 2000))
     base = Settings(bot_id="sweep")
-    sets = [Candidate(f"fast={f}", base.model_copy(update={"fast": f})) for f in (3, 4, 5, 6)]
+    sets = [Candidate(f"fast={f}", base.model_copy(update={"strategy_params": {"fast": str(f)}})) for f in (3, 4, 5, 6)]
     alone = run_all(sets, candles, 60_000, workers=1)
     shared = run_all(sets, candles, 60_000, workers=2)
     assert [o.figures for o in alone] == [o.figures for o in shared]
@@ -83,7 +83,7 @@ def test_walk_forward_trades_each_winner_on_the_next_unseen_window() -> None:
 
     candles = CandleTable.from_candles(itertools.islice(synthetic_series(9, Decimal("42000"), 60), 4000))
     base = Settings(bot_id="wf")
-    sets = [Candidate(f"fast={f}", base.model_copy(update={"fast": f})) for f in (3, 5)]
+    sets = [Candidate(f"fast={f}", base.model_copy(update={"strategy_params": {"fast": str(f)}})) for f in (3, 5)]
     folds = walk_forward(sets, candles, 60_000, 3, "total_return_pct", workers=1)
     assert len(folds) == 3
     for fold in folds:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 
 import numpy as np
+import pandas as pd
 
 from tradewire_trader.backtest.candle_table import CandleTable, Floats
 from tradewire_trader.candles import Candle
@@ -32,6 +33,14 @@ class TableMarket:
     def __init__(self, table: CandleTable, progress: Callable[[int], None] | None = None) -> None:
         self._table = table
         self._progress = progress
+
+    def history(self) -> pd.DataFrame:
+        """The whole table as floats: the strategy's indicators are computed once over it (strategies/feed.py)."""
+        table = self._table
+        columns = {"open": table.open, "high": table.high, "low": table.low, "close": table.close}
+        frame = pd.DataFrame({**columns, "volume": table.volume}, copy=False)
+        frame.index = pd.to_datetime(table.timestamp_ms, unit="ms", utc=True)
+        return frame
 
     async def candles(self, start: int = 0) -> AsyncIterator[Candle]:
         table = self._table.rows(start, len(self._table))

@@ -86,6 +86,10 @@ def read_params(
         raise StrategyNotLoaded(
             f"{strategy_class.__name__}'s parameters {clashes} have the names of trader settings; rename them"
         )
+    unknown = sorted(set(flags) - set(model.model_fields))
+    if unknown:
+        known = ", ".join(model.model_fields) or "none"
+        raise StrategyNotLoaded(f"unknown parameter(s): {', '.join(unknown)} ({strategy_class.__name__} has: {known})")
     values: dict[str, Any] = {}
     for name in model.model_fields:
         if flags.get(name) is not None:
