@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from tradewire_testing.chromium import CHROMIUM, CHROMIUM_ARGS, chromium_found
 from tradewire_testing.dashboard_process import DashboardProcess
@@ -61,13 +62,18 @@ async def log_in(browser: Browser, dashboard: DashboardProcess, bot_id: str, **c
     page = await (await browser.new_context(**context)).new_page()
     page.console_messages_seen = []  # type: ignore[attr-defined]
     page.on("console", lambda message: page.console_messages_seen.append(message.text))  # type: ignore[attr-defined]
+    page.errors_seen = []  # type: ignore[attr-defined]  # uncaught exceptions in the page's scripts
+    page.on("pageerror", lambda error: page.errors_seen.append(str(error)))  # type: ignore[attr-defined]
     await page.add_init_script(f"localStorage.setItem('tradewire.bot', {bot_id!r});")
     await page.goto(f"{dashboard.url}/")
     await page.fill("#id_username", dashboard.username)
     await page.fill("#id_password", dashboard.password)
     await page.click("button[type=submit]")
     await page.wait_for_url(f"{dashboard.url}/")
-    await page.wait_for_selector("#connection[data-state=live]")
+    try:
+        await page.wait_for_selector("#connection[data-state=live]")
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"the page never went live; its errors: {page.errors_seen}") from None  # type: ignore[attr-defined]
     return page
 
 

@@ -124,6 +124,23 @@ async def test_old_style_command_is_answered_with_bot_control(
     assert [frame["data"]["status"] for frame in client.skipped] in ([], ["running"])
 
 
+async def test_close_position_over_the_socket_names_its_market(ws: Opener, responder: Callable[..., Any]) -> None:
+    trader = await responder("alpha")
+    async with ws("bots=alpha&types=command_result") as client:
+        await client.receive_until(is_type("subscribed"))
+        await client.send({"command": "close_position", "symbol": "ETH/USDT", "request_id": "c1"})
+        answer = await client.receive_until(is_type("bot_control"))
+        await client.send({"command": "start_bot", "symbol": "ETH/USDT", "request_id": "c2"})
+        refused = await client.receive_until(is_type("error"))
+    assert (answer["request_id"], answer["command"], answer["result"]["outcome"]) == (
+        "c1",
+        "close_position",
+        "completed",
+    )
+    assert [(c.type, getattr(c, "symbol", None)) for c in trader.received] == [("close_position", "ETH/USDT")]
+    assert refused["code"] == "malformed" and "only understood with close_position" in refused["message"]
+
+
 async def test_command_may_leave_out_bot_id_when_the_socket_follows_one_bot(
     ws: Opener, responder: Callable[..., Any]
 ) -> None:

@@ -2,18 +2,20 @@
 
 Out, every message is `{"type": ..., "bot_id": ..., "offset": ..., "data": {...}}` where `offset` is
 the bus stream offset it reflects (the browser resumes after it). Decimals stay exact strings.
-In, the browser sends `{"command": "start_bot" | "stop_bot" | "request_status" | "halt_bot", "bot_id": ...}`.
+In, the browser sends `{"command": "start_bot" | "stop_bot" | "request_status" | "halt_bot" | "close_position",
+"bot_id": ..., "symbol": ...}` (`symbol` with close_position only).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from tradewire_bus import BotSnapshot, Resync
-from tradewire_schemas import BotId, Envelope, Event, encode, policy, wrap
+from tradewire_schemas import BotId, CandleClosed, Envelope, Event, Symbol, encode, policy, wrap
 from tradewire_schemas.wire import describe
 
 # The event types browsers see: each event class names its browser message type (`browser_name`, the
@@ -27,9 +29,16 @@ Message = dict[str, Any]
 class BrowserCommand(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    command: Literal["request_status", "start_bot", "stop_bot", "halt_bot"]
+    command: Literal["request_status", "start_bot", "stop_bot", "halt_bot", "close_position"]
     bot_id: BotId
     request_id: str | None = Field(default=None, max_length=64, description="Echoed back in `bot_control`.")
+    symbol: Symbol | None = Field(default=None, description="close_position: the market; absent closes all.")
+
+    @model_validator(mode="after")
+    def _symbol_only_to_close(self) -> Self:
+        if self.symbol is not None and self.command != "close_position":
+            raise ValueError(f"symbol is only understood with close_position, not with {self.command}")
+        return self
 
 
 class BadBrowserInput(ValueError):
@@ -68,6 +77,16 @@ def for_resync(resync: Resync) -> Message:
     return {"type": "resync", "bot_id": resync.bot_id, "offset": None, "data": {"reason": resync.reason}}
 
 
+def for_candles(bot_id: str, candles: Sequence[CandleClosed]) -> Message:
+    """The bot's recent candles, oldest first, sent once when a page connects: its chart's history."""
+    return {
+        "type": "candles",
+        "bot_id": bot_id,
+        "offset": None,
+        "data": {"candles": [_event_data(candle) for candle in candles]},
+    }
+
+
 def for_snapshot(snapshot: BotSnapshot) -> Message:
     """The initial `status`: status, position, balance, price and stats from the bot's latest state."""
     trade = snapshot.trade
@@ -79,8 +98,9 @@ def for_snapshot(snapshot: BotSnapshot) -> Message:
             "status": snapshot.status.status if snapshot.status else None,
             "reason": snapshot.status.reason if snapshot.status else None,
             "liveness": snapshot.liveness(),
-            "position": str(trade.position) if trade else None,
-            "balances": {currency: str(value) for currency, value in trade.balances.items()} if trade else {},
+            "position": format(trade.position, "f") if trade else None,
+            "balances": {currency: format(value, "f") for currency, value in trade.balances.items()} if trade else {},
+            "positions": _event_data(snapshot.positions)["positions"] if snapshot.positions else None,
             "price": _event_data(snapshot.price) if snapshot.price else None,
             "stats": _event_data(snapshot.stats) if snapshot.stats else None,
             "heartbeat": _event_data(snapshot.heartbeat) if snapshot.heartbeat else None,
@@ -92,13 +112,14 @@ def for_snapshot(snapshot: BotSnapshot) -> Message:
 def bot_control(
     command: BrowserCommand, *, outcome: str, message: str, actor: str, command_id: str | None = None
 ) -> Message:
-    """The answer to a start/stop/request_status: `ok` only when the trader completed it."""
+    """The answer to a command: `ok` only when the trader completed it."""
     return {
         "type": "bot_control",
         "bot_id": command.bot_id,
         "offset": None,
         "data": {
             "command": command.command,
+            "symbol": command.symbol,
             "command_id": command_id,
             "request_id": command.request_id,
             "outcome": outcome,

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     client_conflate_after: int = Field(64, ge=1, description="Queue length after which prices are conflated.")
     browser_reconnect_max_s: float = Field(15.0, gt=0, description="Longest reconnect delay of the page.")
     recent_trades: int = Field(50, ge=0, description="Trades rendered into the page before the live ones.")
+    chart_candles: int = Field(
+        300, ge=0, le=1000, description="Candles of each bot's history sent when a page connects (its chart)."
+    )
     history_page_size: int = Field(50, ge=1, le=1000)
     backtests_dir: Path = Field(
         Path("var/backtests"),

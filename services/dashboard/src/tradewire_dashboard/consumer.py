@@ -22,7 +22,7 @@ from tradewire_dashboard.browser_messages import BadBrowserInput, BrowserCommand
 from tradewire_dashboard.runtime import DashboardRuntime
 from tradewire_runtime.logs import trace
 from tradewire_runtime.rate_limit import RateLimited
-from tradewire_schemas import HaltBot, RequestStatus, StartBot, StopBot, is_bot_id, is_stream_offset
+from tradewire_schemas import commands, is_bot_id, is_stream_offset
 
 log = logging.getLogger("tradewire.dashboard.consumer")
 
@@ -31,12 +31,6 @@ CONTROL_PERMISSION = "dashboard.control_bot"
 CLOSE_LOGIN_REQUIRED = 4401
 CLOSE_TOO_SLOW = 4008
 CLOSE_BUS_FAILED = 1011
-_COMMANDS: dict[str, type[StartBot] | type[StopBot] | type[RequestStatus] | type[HaltBot]] = {
-    "start_bot": StartBot,
-    "stop_bot": StopBot,
-    "halt_bot": HaltBot,
-    "request_status": RequestStatus,
-}
 
 
 def resume_offsets(query_string: bytes) -> dict[str, str]:
@@ -111,9 +105,13 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_BUS_FAILED)
 
     async def _send_initial_status(self, resume: dict[str, str]) -> dict[str, str]:
-        """One `status` per bot from its snapshot; returns where the live relay must continue."""
+        """Per bot its recent candles (the chart's history) and one `status` from its snapshot; returns
+        where the live relay must continue. A candle closing meanwhile arrives live, after them."""
         after = dict(resume)
+        history = self.runtime.settings.chart_candles
         for bot in await self.runtime.bus.bots():
+            if history and (candles := await self.runtime.bus.candles(bot, limit=history)):
+                await self.push(out.for_candles(bot, candles))
             snapshot = await self.runtime.bus.snapshot(bot)
             await self.push(out.for_snapshot(snapshot))
             if bot not in after and snapshot.offset is not None:
@@ -166,7 +164,10 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
         return None
 
     async def _send_command(self, command: BrowserCommand) -> None:
-        bus_command = _COMMANDS[command.command](bot_id=command.bot_id, actor=self.actor)
+        fields: dict[str, str | None] = {"type": command.command, "bot_id": command.bot_id, "actor": self.actor}
+        if command.command == "close_position":
+            fields["symbol"] = command.symbol  # None closes every position
+        bus_command = commands.validate_python(fields)
         self.runtime.stats.commands_sent += 1
         outcome: str
         try:

@@ -33,6 +33,14 @@ CSV_COLUMNS = [
     "order_id",
     "event_id",
     "offset",
+    # trade_executed v2, empty from older traders: market time, the order, why, and an exit's entry.
+    "market_time",
+    "order_type",
+    "liquidity",
+    "reason",
+    "tag",
+    "entry_price",
+    "held_s",
 ]
 
 
@@ -98,6 +106,13 @@ def csv_rows(trades: QuerySet[Trade]) -> Iterator[str]:
             safe_cell(trade.order_id),
             trade.event_id,
             trade.offset,
+            trade.market_time.isoformat() if trade.market_time else "",
+            safe_cell(trade.order_type),
+            safe_cell(trade.liquidity),
+            safe_cell(trade.reason),
+            safe_cell(trade.tag),
+            plain(trade.entry_price),
+            "" if trade.held_s is None else trade.held_s,
         ]
         yield writer.writerow(row)
 

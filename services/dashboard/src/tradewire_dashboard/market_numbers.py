@@ -92,6 +92,19 @@ def percent(value: Decimal | None, *, signed: bool = True) -> str:
     return f"{text} %"
 
 
+def held(seconds: float | None) -> str:
+    """How long a position was held: '45s', '12m 5s', '3h 20m', '2d 4h'."""
+    if seconds is None or seconds < 0:
+        return DASH
+    whole = int(seconds)
+    days, hours, minutes = whole // 86400, whole % 86400 // 3600, whole % 3600 // 60
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m {whole % 60}s"
+
+
 def tone(value: Decimal | None) -> str:
     """The CSS class of a profit: 'gain', 'loss' or '' (none, or zero)."""
     if value is None or value == 0:

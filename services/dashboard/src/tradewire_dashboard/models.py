@@ -42,6 +42,15 @@ class Trade(models.Model):
     realized_profit = models.DecimalField(null=True, blank=True, **MONEY)
     realized_profit_pct = models.DecimalField(null=True, blank=True, **MONEY)
     position = models.DecimalField(**MONEY)
+    # trade_executed v2 (null from older traders): market time, how the order filled, why, and for an
+    # exit the entry it closed.
+    market_time = models.DateTimeField(null=True, blank=True)
+    order_type = models.CharField(max_length=8, blank=True, default="")
+    liquidity = models.CharField(max_length=8, blank=True, default="")
+    reason = models.CharField(max_length=32, blank=True, default="")
+    tag = models.CharField(max_length=64, blank=True, default="")
+    entry_price = models.DecimalField(null=True, blank=True, **MONEY)
+    held_s = models.FloatField(null=True, blank=True, help_text="Market seconds from the entry to this exit.")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

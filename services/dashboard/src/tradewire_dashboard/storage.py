@@ -47,6 +47,13 @@ def trade_row(bot: Bot, envelope: Envelope, trade: TradeExecuted) -> Trade:
         realized_profit=trade.realized_profit,
         realized_profit_pct=trade.realized_profit_pct,
         position=trade.position,
+        market_time=trade.market_time,
+        order_type=trade.order_type or "",
+        liquidity=trade.liquidity or "",
+        reason=trade.reason or "",
+        tag=trade.tag or "",
+        entry_price=trade.entry.price if trade.entry else None,
+        held_s=trade.entry.duration_s if trade.entry else None,
     )
 
 

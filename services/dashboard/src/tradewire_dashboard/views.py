@@ -11,11 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from tradewire_dashboard.consumer import CONTROL_PERMISSION
+from tradewire_dashboard.market_numbers import plain
 from tradewire_dashboard.models import RecorderCursor, Trade
 
 
 def _plain(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
+    return None if value is None else plain(value)
 
 
 def trade_message(trade: Trade) -> dict[str, Any]:
@@ -36,7 +37,13 @@ def trade_message(trade: Trade) -> dict[str, Any]:
             "amount": _plain(trade.amount),
             "cost": _plain(trade.cost),
             "realized_profit": _plain(trade.realized_profit),
+            "realized_profit_pct": _plain(trade.realized_profit_pct),
             "position": _plain(trade.position),
+            "market_time": trade.market_time.isoformat() if trade.market_time else None,
+            "order_type": trade.order_type or None,
+            "reason": trade.reason or None,
+            "tag": trade.tag or None,
+            "entry": None if trade.held_s is None else {"price": _plain(trade.entry_price), "duration_s": trade.held_s},
         },
     }
 

@@ -22,10 +22,15 @@ Via = Literal["http", "ws"]
 IDEMPOTENCY_NAMESPACE = uuid.UUID("9a0d8c1e-5b7f-4a43-9f0e-2c6a6b1d7e55")
 
 
-def command_id_for(actor: str, bot_id: str, command: str, idempotency_key: str | None) -> uuid.UUID:
+def command_id_for(
+    actor: str, bot_id: str, command: str, idempotency_key: str | None, symbol: str | None = None
+) -> uuid.UUID:
     if idempotency_key is None:
         return uuid.uuid4()
-    return uuid.uuid5(IDEMPOTENCY_NAMESPACE, "\x00".join((actor, bot_id, command, idempotency_key)))
+    # Closing BTC/USDT and closing ETH/USDT under one key are different requests (without a symbol the
+    # id is what it always was, so keys given before close_position existed keep their results).
+    parts = (actor, bot_id, command, idempotency_key) + ((symbol,) if symbol else ())
+    return uuid.uuid5(IDEMPOTENCY_NAMESPACE, "\x00".join(parts))
 
 
 class Commander:
@@ -40,16 +45,24 @@ class Commander:
         self._metrics.commands.labels(command=command, outcome=outcome, via=via).inc()
 
     async def send(
-        self, bot_id: str, name: CommandName, principal: Principal, *, via: Via, idempotency_key: str | None = None
+        self,
+        bot_id: str,
+        name: CommandName,
+        principal: Principal,
+        *,
+        via: Via,
+        idempotency_key: str | None = None,
+        symbol: str | None = None,
     ) -> CommandResult:
-        """The trader's final result; raises RateLimited, NoTraderListening, CommandTimeout or BusUnavailable."""
+        """The trader's final result; raises RateLimited, NoTraderListening, CommandTimeout or BusUnavailable.
+
+        `symbol` goes with close_position only (the market to close; None closes every position)."""
         outcome = "error"
-        command_id = command_id_for(principal.name, bot_id, name, idempotency_key)
+        command_id = command_id_for(principal.name, bot_id, name, idempotency_key, symbol)
         try:
             self._limiter.acquire(principal.name)
-            command = commands.validate_python(
-                {"type": name, "bot_id": bot_id, "actor": principal.name, "command_id": command_id}
-            )
+            fields = {"type": name, "bot_id": bot_id, "actor": principal.name, "command_id": command_id}
+            command = commands.validate_python(fields if symbol is None else {**fields, "symbol": symbol})
             result = await self._bus.send_command(command, timeout=self._timeout_s)
             outcome = result.outcome
             return result

@@ -6,12 +6,21 @@ Outgoing frames all carry a `type`. Event frames wrap a bus event without changi
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from tradewire_bus import BotSnapshot, Resync
-from tradewire_schemas import BotId, CommandName, CommandResult, Envelope, Event, encode, wrap
+from tradewire_schemas import BotId, CommandName, CommandResult, Envelope, Event, Symbol, encode, wrap
+
+SYMBOL_HELP = "close_position: the market to close, e.g. BTC/USDT; absent closes every position of the bot"
+
+
+def symbol_only_to_close(command: str, symbol: str | None) -> None:
+    """A symbol belongs to close_position alone: on start_bot it would be silently ignored."""
+    if symbol is not None and command != "close_position":
+        raise ValueError(f"symbol is only understood with close_position, not with {command}")
+
 
 ErrorCode = Literal[
     "malformed",
@@ -45,6 +54,12 @@ class CommandFrame(BaseModel):
     command: CommandName
     bot_id: BotId | None = Field(default=None, description="May be left out when the socket follows exactly one bot.")
     request_id: str | None = Field(default=None, max_length=128, description="Echoed in the answer.")
+    symbol: Symbol | None = Field(default=None, description=SYMBOL_HELP)
+
+    @model_validator(mode="after")
+    def _symbol_only_to_close(self) -> Self:
+        symbol_only_to_close(self.command, self.symbol)
+        return self
 
 
 class BotControlFrame(BaseModel):

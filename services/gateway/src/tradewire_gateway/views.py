@@ -8,8 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradewire_bus import BotSnapshot, Liveness
-from tradewire_gateway.frames import EventFrame
-from tradewire_schemas import BotStatus, CommandName
+from tradewire_gateway.frames import SYMBOL_HELP, EventFrame
+from tradewire_schemas import BotStatus, CommandName, Symbol
 
 
 class Problem(BaseModel):
@@ -20,6 +20,12 @@ class CommandRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     command: CommandName
+
+
+class CloseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    symbol: Symbol | None = Field(default=None, description=SYMBOL_HELP)
 
 
 class BotSummary(BaseModel):

@@ -306,7 +306,9 @@ class EventSocket:
     async def _answer(self, frame: CommandFrame, bot_id: str) -> str:
         code: ErrorCode
         try:
-            result = await self._runtime.commander.send(bot_id, frame.command, self._principal, via="ws")
+            result = await self._runtime.commander.send(
+                bot_id, frame.command, self._principal, via="ws", symbol=frame.symbol
+            )
         except RateLimited as error:
             code, reason = "rate_limited", str(error)
         except NoTraderListening as error:

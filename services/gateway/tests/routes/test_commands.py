@@ -26,6 +26,41 @@ async def test_command_reaches_the_trader_and_answers_with_its_result(
     assert (await bus.snapshot("alpha")).status.status == "running"  # type: ignore[union-attr]
 
 
+async def test_close_position_carries_its_symbol_to_the_trader(
+    http: httpx.AsyncClient, gateway: Any, responder: Callable[..., Any]
+) -> None:
+    trader = await responder("alpha")
+    one = await http.post(
+        "/api/v1/bots/alpha/positions/close", json={"symbol": "BTC/USDT"}, headers=gateway.auth("ops")
+    )
+    every = await http.post("/api/v1/bots/alpha/positions/close", json={}, headers=gateway.auth())
+    as_command = await http.post(
+        "/api/v1/bots/alpha/commands", json={"command": "close_position"}, headers=gateway.auth()
+    )
+    assert [r.status_code for r in (one, every, as_command)] == [200, 200, 200], one.text + every.text
+    assert one.json()["command"] == "close_position"
+    assert [(c.type, getattr(c, "symbol", "?"), c.actor) for c in trader.received] == [
+        ("close_position", "BTC/USDT", "ops"),
+        ("close_position", None, "ops"),  # no symbol: every open position
+        ("close_position", None, "ops"),
+    ]
+
+
+async def test_closing_needs_a_well_formed_market_and_the_control_scope(http: httpx.AsyncClient, gateway: Any) -> None:
+    bad = await http.post("/api/v1/bots/alpha/positions/close", json={"symbol": "btc"}, headers=gateway.auth())
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["body", "symbol"]
+    stray = await http.post(
+        "/api/v1/bots/alpha/commands", json={"command": "stop_bot", "symbol": "BTC/USDT"}, headers=gateway.auth()
+    )
+    assert stray.status_code == 422  # a symbol is not part of the other commands
+    assert stray.json()["detail"][0]["loc"] == ["body", "symbol"]
+    unauthenticated = await http.post("/api/v1/bots/alpha/positions/close", json={})
+    assert unauthenticated.status_code == 401
+    read_only = await http.post("/api/v1/bots/alpha/positions/close", json={}, headers=gateway.auth("viewer"))
+    assert read_only.status_code == 403
+
+
 async def test_rejected_command_is_answered_with_the_rejection(
     http: httpx.AsyncClient, gateway: Any, responder: Callable[..., Any]
 ) -> None:

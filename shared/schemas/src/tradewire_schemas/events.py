@@ -216,6 +216,7 @@ class CandleClosed(EventBase):
 
     type: Literal["candle_closed"] = "candle_closed"
     conflatable = True
+    browser_name = "candle"
 
     symbol: Symbol
     timeframe: Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,3}[smhdwM]$")] = Field(
@@ -251,6 +252,7 @@ class PositionsChanged(EventBase):
     type: Literal["positions_changed"] = "positions_changed"
     conflatable = True
     state_field = "positions"
+    browser_name = "positions"
 
     positions: list[OpenPosition] = Field(description="Open positions, one per symbol; empty when flat.")
 
@@ -268,6 +270,7 @@ class OrderRefused(EventBase):
     """An order the strategy or a rule asked for that was not placed or not filled, and why."""
 
     type: Literal["order_refused"] = "order_refused"
+    browser_name = "order_refused"
     symbol: Symbol
     side: Side
     order_type: OrderKind

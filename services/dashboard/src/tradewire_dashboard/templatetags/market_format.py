@@ -44,3 +44,8 @@ def tone(value: Decimal | None) -> str:
 @register.filter
 def quote(symbol: str) -> str:
     return market_numbers.quote_of(symbol)
+
+
+@register.filter
+def held(seconds: float | None) -> str:
+    return market_numbers.held(seconds)

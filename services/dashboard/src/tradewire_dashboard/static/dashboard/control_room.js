@@ -5,8 +5,9 @@
 const config = JSON.parse(document.getElementById("dashboard-config").textContent);
 const $ = (id) => document.getElementById(id);
 const MAX_TRADES = 200;
-const chart = new PriceChart($("chart"));
-const STATE_TYPES = new Set(["price", "stats", "status_change", "heartbeat"]);
+const chart = new CandleChart($("chart"), $("chart-tooltip"));
+const closedTradesChart = new PerformanceChart($("performance-chart"));
+const STATE_TYPES = new Set(["price", "stats", "status_change", "heartbeat", "positions"]);
 
 const bots = new Map(); // bot id -> its own figures, kept apart
 const preferred = localStorage.getItem("tradewire.bot") || ""; // the bot chosen last time
@@ -23,7 +24,8 @@ function bot(botId) {
   if (!bots.has(botId)) {
     bots.set(botId, {
       id: botId, status: null, offline: false, stateOffset: null, price: null, stats: null,
-      position: null, balances: {}, trades: [], tradeIds: new Set(), points: [], markers: [], watchdog: null,
+      position: null, balances: {}, trades: [], tradeIds: new Set(), watchdog: null,
+      chart: CandleChart.emptyState(), positions: [], prices: {}, closing: new Set(),
     });
     renderBotList();
     if (!selected || botId === preferred) select(botId);
@@ -40,6 +42,7 @@ function select(botId, { remember = false } = {}) {
   chart.show(state);
   renderTrades();
   renderAll();
+  renderPerformance();
 }
 
 function renderBotList() {
@@ -137,6 +140,8 @@ function tradeRow(trade) {
     [N.money(trade.cost, quote), "num", "cost"],
     [N.money(profit, quote, { signed: true }), `num ${N.tone(profit)}`, "profit"],
     [N.percent(trade.realized_profit_pct), `num ${N.tone(trade.realized_profit_pct)}`, "profit-pct"],
+    [trade.entry ? N.held(trade.entry.duration_s) : "", "num", "held"],
+    [[trade.reason, trade.tag].filter(Boolean).join(": "), "why", "why"],
     [N.amount(trade.position), "num", "position"],
   ];
   for (const [text, cls, field] of cells) {
@@ -218,6 +223,45 @@ function renderAll() {
   renderPrice(null);
   renderStats();
   renderFleet();
+  renderPositionsOf(bots.get(selected));
+}
+
+function renderPositionsOf(state) {
+  renderPositions(state, { blocked: controlsBlockedBy(state), onClose: closePosition });
+}
+
+// Closed trades: the daily profit and cumulative profit chart, and profit per symbol.
+function renderPerformance() {
+  const state = bots.get(selected);
+  const trades = state ? state.trades : [];
+  closedTradesChart.show(trades);
+  const rows = symbolPerformance(trades).map((item) => {
+    const row = document.createElement("tr");
+    row.dataset.symbol = item.symbol;
+    const quote = N.quoteOf(item.symbol);
+    const average = item.closed ? (item.pct / item.closed).toFixed(8) : null;
+    for (const [text, cls, field] of [
+      [item.symbol, "", "symbol"], [String(item.trades), "num", "trades"], [String(item.closed), "num", "closed"],
+      [item.closed ? N.percent(((item.wins / item.closed) * 100).toFixed(8), { signed: false }) : "–", "num", "win-rate"],
+      [N.money(item.profit.toFixed(8), quote, { signed: true }), `num ${N.tone(item.profit.toFixed(8))}`, "profit"],
+      [average === null ? "–" : N.percent(average), `num ${N.tone(average)}`, "average-pct"],
+    ]) {
+      const cell = row.insertCell();
+      cell.textContent = text;
+      cell.className = cls;
+      cell.dataset.field = field;
+    }
+    return row;
+  });
+  $("symbols").tBodies[0].replaceChildren(...rows);
+}
+
+function closePosition(position, button) {
+  const amount = `${N.amount(position.amount)} ${position.symbol.split("/")[0]}`;
+  if (!window.confirm(`Close the ${position.symbol} position of ${selected}: sell ${amount} at market now?`)) return;
+  const state = bots.get(selected);
+  if (sendControl("close_position", button, { symbol: position.symbol })) state.closing.add(position.symbol);
+  renderPositionsOf(state);
 }
 
 function renderMute() {
@@ -256,8 +300,8 @@ function applyTrade(state, trade, { notify }) {
   }
   state.position = trade.position;
   if (trade.balances) state.balances = trade.balances;
-  chart.addPoint(state, trade.ts, trade.price);
-  chart.addMarker(state, trade);
+  chart.addTrade(state, trade);
+  if (state.id === selected) renderPerformance();
   if (notify) {
     toast(`${trade.side.toUpperCase()} ${N.amount(trade.amount)} ${trade.symbol} @ ${N.price(trade.price, trade.symbol)} · ${state.id}`, trade.side);
     flashScreen(trade.side);
@@ -278,7 +322,8 @@ const handlers = {
     state.position = data.position ?? state.position;
     state.balances = Object.keys(data.balances || {}).length ? data.balances : state.balances;
     if (data.heartbeat) armWatchdog(state, data.heartbeat);
-    if (data.price) chart.addPoint(state, data.price.ts, data.price.last);
+    if (data.price) state.prices[data.price.symbol] = data.price.last;
+    if (data.positions) state.positions = data.positions;
     // A resumed connection replays the trades in order; a fresh one shows the latest from here.
     if (data.last_trade && !message.resumed) applyTrade(state, data.last_trade, { notify: false });
     console.log(`📋 Status of bot ${state.id}:`, data);
@@ -289,7 +334,8 @@ const handlers = {
   price(message, state) {
     const before = state.price ? Number(state.price.last) : null;
     state.price = message.data;
-    chart.addPoint(state, message.data.ts, message.data.last);
+    state.prices[message.data.symbol] = message.data.last;
+    if (state.id === selected && state.positions.length) renderPositionsOf(state);
     const now = Number(message.data.last);
     if (state.id === selected) renderPrice(before === null || now === before ? null : now > before ? "up" : "down");
     console.log(`💹 Price pushed from bot ${state.id}: ${message.data.last}`);
@@ -303,6 +349,21 @@ const handlers = {
     state.reason = message.data.reason;
     state.offline = false;
     console.log(`🔄 Status change pushed from bot ${state.id}: ${message.data.status} (${message.data.reason})`);
+  },
+  candles(message, state) {
+    chart.setHistory(state, message.data.candles);
+    console.log(`🕯️ ${message.data.candles.length} candles of bot ${state.id}`);
+  },
+  candle(message, state) {
+    chart.addCandle(state, message.data);
+  },
+  positions(message, state) {
+    state.positions = message.data.positions;
+    console.log(`📂 Open positions pushed from bot ${state.id}:`, message.data.positions);
+  },
+  order_refused(message, state) {
+    const data = message.data;
+    toast(`${state.id}: ${data.side} ${N.amount(data.amount)} ${data.symbol} refused · ${data.reason}`, "error");
   },
   heartbeat(message, state) {
     state.status = message.data.status;
@@ -321,9 +382,11 @@ function onBotControl(message) {
     button.textContent = button.dataset.label;
   }
   console.log(`🎛️ Bot control answer for ${message.bot_id}:`, data);
+  if (data.command === "close_position" && bots.has(message.bot_id)) bots.get(message.bot_id).closing.delete(data.symbol);
   if (data.command === "request_status" && data.ok) return;
   const who = mine ? "" : `${data.actor}: `;
-  toast(`${who}${data.command.replace("_", " ")} ${message.bot_id}: ${data.outcome} · ${data.message}`, data.ok ? "info" : "error");
+  const what = `${data.command.replace("_", " ")}${data.symbol ? ` ${data.symbol}` : ""}`;
+  toast(`${who}${what} ${message.bot_id}: ${data.outcome} · ${data.message}`, data.ok ? "info" : "error");
 }
 
 function onMessage(message) {
@@ -355,7 +418,7 @@ function onMessage(message) {
     return;
   }
   handler(message, state);
-  if (message.type !== "status") {
+  if (message.type !== "status" && message.type !== "candles") {
     lastEventAt = now;
     lastDelay = message.data.ts ? now - Date.parse(message.data.ts) : null;
   }
@@ -363,6 +426,7 @@ function onMessage(message) {
     renderFleet();
     return;
   }
+  if (message.type === "candle") return;
   renderAll();
 }
 
@@ -380,6 +444,7 @@ function onSocketState(state, detail) {
       button.textContent = button.dataset.label;
     }
     pending.clear();
+    for (const state of bots.values()) state.closing.clear();
     toast("Connection lost before the answer arrived; check the bot's status", "error");
     renderControls();
   }
@@ -394,18 +459,19 @@ function renderAge() {
   requestAnimationFrame(renderAge);
 }
 
-function sendControl(command, button) {
+function sendControl(command, button, extra = {}) {
   const requestId = `${command}-${Date.now()}-${Math.random().toString(16).slice(2, 8)}`;
-  if (!socket.send({ command, bot_id: selected, request_id: requestId })) {
+  if (!socket.send({ command, bot_id: selected, request_id: requestId, ...extra })) {
     toast("Not connected; try again in a moment", "error");
-    return;
+    return false;
   }
   button.dataset.label = button.dataset.label || button.textContent;
-  button.textContent = { start_bot: "Starting…", halt_bot: "Halting…" }[command] || "Stopping…";
+  button.textContent = { start_bot: "Starting…", halt_bot: "Halting…", close_position: "Closing…" }[command] || "Stopping…";
   button.classList.add("pending");
   button.setAttribute("aria-busy", "true");
   pending.set(requestId, button);
   renderControls();
+  return true;
 }
 
 $("bot-select").addEventListener("change", (event) => select(event.target.value, { remember: true }));
@@ -428,7 +494,7 @@ document.addEventListener("pointerdown", () => { if (sound.on && !sound.context)
 for (const message of config.recentTrades) applyTrade(bot(message.bot_id), message.data, { notify: false });
 const socket = new PushSocket(config.wsPath, { onMessage, onState: onSocketState, maxDelay: config.reconnectMaxMs });
 for (const [botId, offset] of Object.entries(config.resumeFrom)) socket.offsets.set(botId, offset);
-window.tradewire = { socket, bots }; // for the console and the browser tests
+window.tradewire = { socket, bots, chart }; // for the console and the browser tests
 renderMute();
 renderAll();
 socket.connect();

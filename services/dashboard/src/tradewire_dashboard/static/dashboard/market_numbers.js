@@ -48,6 +48,7 @@ const MarketNumbers = (() => {
 
   return {
     quoteOf,
+    priceDecimals,
     price(value, symbol) {
       return missing(value) ? DASH : grouped(value, priceDecimals(value, quoteOf(symbol)));
     },
@@ -65,6 +66,16 @@ const MarketNumbers = (() => {
     },
     percent(value, { signed = true } = {}) {
       return missing(value) ? DASH : `${withSign(value, grouped(value, 2), signed)} %`;
+    },
+    held(totalSeconds) {
+      if (missing(totalSeconds) || !Number.isFinite(Number(totalSeconds)) || totalSeconds < 0) return DASH;
+      const whole = Math.floor(Number(totalSeconds));
+      const days = Math.floor(whole / 86400);
+      const hours = Math.floor((whole % 86400) / 3600);
+      const minutes = Math.floor((whole % 3600) / 60);
+      if (days) return `${days}d ${hours}h`;
+      if (hours) return `${hours}h ${minutes}m`;
+      return `${minutes}m ${whole % 60}s`;
     },
     tone(value) {
       if (missing(value) || isZero(value)) return "";
