@@ -2,7 +2,7 @@
 headless Chromium: candles with history on load and live, the strategy's lines, trade markers with their
 tooltip, open positions valued at the last price, and close position answered through the bus.
 
-The facts are published on the bus as a trader publishes them (`tests/dashboard_real_trader_test.py`
+The facts are published on the bus as a trader publishes them (`tests/test_dashboard_real_trader.py`
 runs the same views against a real trader process). Screenshots go to artifacts/.
 """
 
@@ -19,7 +19,6 @@ import pytest
 from playwright.async_api import Browser, Page
 
 from tradewire_bus import RedisBus
-from tradewire_dashboard.child_process import DashboardProcess
 from tradewire_schemas import (
     CandleClosed,
     CommandResult,
@@ -31,6 +30,7 @@ from tradewire_schemas import (
     TradeExecuted,
 )
 from tradewire_testing import RedisServer
+from tradewire_testing.dashboard_process import DashboardProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 
