@@ -7,14 +7,12 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import cast
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from tradewire_bus import BusUnavailable, Hub, RedisBus
 from tradewire_bus.fanout import RenderedCache
-from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_gateway.auth import TokenRegistry
 from tradewire_gateway.body_limit import BodyLimit
 from tradewire_gateway.commander import Commander
@@ -78,6 +76,5 @@ def create_app(settings: Settings) -> FastAPI:
         log.warning("%s %s: Redis unreachable: %s", request.method, request.url.path, error)
         return JSONResponse({"detail": f"Redis is unreachable: {error}"}, status.HTTP_503_SERVICE_UNAVAILABLE)
 
-    for error_type in (BusUnavailable, *CONNECTION_ERRORS):
-        app.add_exception_handler(cast(type[Exception], error_type), redis_unreachable)
+    app.add_exception_handler(BusUnavailable, redis_unreachable)
     return app

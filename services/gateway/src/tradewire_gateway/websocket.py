@@ -24,7 +24,6 @@ from tradewire_bus import (
     NoTraderListening,
     Resync,
 )
-from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_gateway.auth import SUBPROTOCOL, Principal, bearer_token, token_from_subprotocols
 from tradewire_gateway.frames import (
     BotControlFrame,
@@ -51,7 +50,7 @@ HUB_READY_WAIT_S = 5.0
 Close = tuple[int, str] | None  # how a side of the conversation ended; None: the client left
 TOO_SLOW: Close = (CLOSE_TRY_AGAIN, "too slow: reconnect with after=<bot>:<last offset>")
 BUS_AWAY: Close = (CLOSE_TRY_AGAIN, "event bus unreachable; retry shortly")
-REDIS_AWAY: tuple[type[BaseException], ...] = (BusUnavailable, *CONNECTION_ERRORS)
+REDIS_AWAY = BusUnavailable  # all the bus raises for Redis being away: redis-py's errors stay inside it
 
 
 class _Gone(Exception):

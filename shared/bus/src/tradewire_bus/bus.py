@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Collection, Mapping
 from contextlib import aclosing, asynccontextmanager
+from uuid import UUID
 
 from redis.exceptions import ResponseError
 
@@ -20,9 +21,9 @@ from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.lru import MISSING, Lru
 from tradewire_bus.publisher import Publisher, RedisPublisher
-from tradewire_bus.reads import StreamEntry, bot_ids, raise_if_cancelling, read_stream, stream_entries
+from tradewire_bus.reads import StreamEntry, bot_ids, find_in_stream, raise_if_cancelling, read_stream, stream_entries
 from tradewire_bus.redis_clients import RedisClients, open_clients
-from tradewire_bus.redis_errors import CONNECTION_ERRORS
+from tradewire_bus.redis_errors import CONNECTION_ERRORS, unavailable_as_bus_error
 from tradewire_bus.snapshot import BotSnapshot
 from tradewire_bus.stats import BusStats
 from tradewire_bus.subscription import FROM_START, Resync, Subscription
@@ -87,6 +88,7 @@ class RedisBus:
         except CONNECTION_ERRORS as error:
             raise BusUnavailable(f"cannot send {command.type} to {command.bot_id}: {error}") from error
 
+    @unavailable_as_bus_error("read a bot's snapshot")
     async def snapshot(self, bot_id: str) -> BotSnapshot:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.get(self.topics.epoch(bot_id))
@@ -107,6 +109,7 @@ class RedisBus:
             fields if isinstance(fields, dict) else {},
         )
 
+    @unavailable_as_bus_error("read the bots")
     async def bots(self) -> list[str]:
         return sorted(await bot_ids(self.redis, self.topics.bots()))
 
@@ -115,6 +118,7 @@ class RedisBus:
         envelopes, _, _ = await self._history_page(bot_id, after, limit)
         return envelopes
 
+    @unavailable_as_bus_error("read a bot's history")
     async def history_before(self, bot_id: str, before: str | None = None, limit: int = 100) -> list[Envelope]:
         """Up to `limit` events of one bot before `before` (None: the newest), newest first."""
         newest = "+" if before is None else f"({before}"
@@ -125,6 +129,7 @@ class RedisBus:
         raise_if_cancelling()
         return self._decoded(bot_id, epoch or b"", stream_entries(entries))
 
+    @unavailable_as_bus_error("read a bot's candles")
     async def candles(self, bot_id: str, limit: int = 500) -> list[CandleClosed]:
         """The bot's last `limit` candles (at most `BusConfig.candle_history`), oldest first, for a chart."""
         async with self._history_slots:
@@ -142,6 +147,22 @@ class RedisBus:
                 candles.append(event)
         return candles
 
+    @unavailable_as_bus_error("read a bot's stream")
+    async def has_offset(self, bot_id: str, offset: str) -> bool:
+        """Whether the bot's stream still holds the entry at `offset` (else resuming after it would miss events)."""
+        return bool(await read_stream(self.redis, self.topics.bot_stream(bot_id), offset, offset, 1))
+
+    @unavailable_as_bus_error("look for a published event")
+    async def find_published(self, bot_id: str, event_id: UUID, depth: int = 1000) -> Envelope | None:
+        """The event with this id as the bus stored it (its seq and offset), if it is among the bot's
+        latest `depth` stream entries: did a publish whose answer was lost land?"""
+        found = await find_in_stream(self.redis, self.topics.bot_stream(bot_id), event_id, depth)
+        if found is None:
+            return None
+        epoch = await self.redis.get(self.topics.epoch(bot_id))
+        offset, event = found
+        return Envelope(epoch=epoch.decode() if isinstance(epoch, bytes) else epoch or "", offset=offset, event=event)
+
     async def replay(self, bot_id: str, after: str = FROM_START) -> AsyncGenerator[Envelope | Resync, None]:
         """Every retained event after `after`, read in pages; a `Resync` first if that offset is gone."""
         async with aclosing(self.replay_pages(bot_id, after)) as pages:
@@ -154,8 +175,7 @@ class RedisBus:
 
     async def replay_pages(self, bot_id: str, after: str = FROM_START) -> AsyncGenerator[list[Envelope] | Resync, None]:
         """`replay`, a page (`backfill_batch` entries) at a time; read only as fast as they are taken."""
-        stream = self.topics.bot_stream(bot_id)
-        if after != FROM_START and not await read_stream(self.redis, stream, after, after, 1):
+        if after != FROM_START and not await self.has_offset(bot_id, after):
             yield Resync(bot_id, f"offset {after} is no longer in the stream; reload the snapshot")
             after = FROM_START
         while True:
@@ -165,6 +185,7 @@ class RedisBus:
                 return
             after = last_read
 
+    @unavailable_as_bus_error("read a bot's history")
     async def _history_page(self, bot_id: str, after: str, limit: int) -> tuple[list[Envelope], str, int]:
         async with self._history_slots, self.redis.pipeline(transaction=True) as pipe:
             pipe.get(self.topics.epoch(bot_id))

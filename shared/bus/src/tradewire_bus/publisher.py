@@ -17,12 +17,12 @@ from redis.exceptions import ResponseError
 
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
-from tradewire_bus.reads import stream_entries
+from tradewire_bus.reads import find_in_stream
 from tradewire_bus.recent_events import Published, RecentEvents
 from tradewire_bus.redis_clients import RedisClients
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.script_runner import ClusterScriptRunner, ReplyLost, ScriptRunner
-from tradewire_schemas import CandleClosed, CommandResult, Envelope, Event, MessageRejected, decode_event
+from tradewire_schemas import CandleClosed, CommandResult, Envelope, Event
 
 log = logging.getLogger("tradewire.bus.publisher")
 
@@ -245,18 +245,13 @@ class RedisPublisher:
 
     async def _find(self, event: Event) -> Envelope | None:
         """The event as stored, if it is among the bot's latest stream entries."""
-        stream = self._topics.bot_stream(event.bot_id)
-        entries = stream_entries(await self._redis.xrevrange(stream, count=LOOKBACK))
-        for offset, fields in entries:
-            try:
-                stored = decode_event(fields[b"event"])
-            except (MessageRejected, KeyError):
-                continue
-            if stored.event_id == event.event_id:
-                self._floors[event.bot_id] = max(stored.seq, self._floors.get(event.bot_id, 0))
-                epoch = await self._redis.get(self._topics.epoch(event.bot_id))
-                return Envelope(epoch=_text(epoch or b""), offset=offset, event=stored)
-        return None
+        found = await find_in_stream(self._redis, self._topics.bot_stream(event.bot_id), event.event_id, LOOKBACK)
+        if found is None:
+            return None
+        offset, stored = found
+        self._floors[event.bot_id] = max(stored.seq, self._floors.get(event.bot_id, 0))
+        epoch = await self._redis.get(self._topics.epoch(event.bot_id))
+        return Envelope(epoch=_text(epoch or b""), offset=offset, event=stored)
 
 
 class InMemoryPublisher:

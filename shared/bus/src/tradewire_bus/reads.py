@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any, cast
+from uuid import UUID
 
 from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.client import PubSub
 from redis.exceptions import ResponseError
 
-from tradewire_schemas import is_bot_id
+from tradewire_schemas import Event, MessageRejected, decode_event, is_bot_id
 
 log = logging.getLogger("tradewire.bus.reads")
 
@@ -72,3 +73,20 @@ def raise_if_cancelling() -> None:
     task = asyncio.current_task()
     if task is not None and task.cancelling():
         raise asyncio.CancelledError
+
+
+async def find_in_stream(redis: AnyRedis, stream: str, event_id: UUID, depth: int) -> tuple[str, Event] | None:
+    """(offset, event) of the event with this id among the stream's latest `depth` entries, newest first.
+    Entries whose text does not even mention the id are not decoded."""
+    needle = str(event_id).encode()
+    for offset, fields in stream_entries(await redis.xrevrange(stream, count=depth)):
+        raw = fields.get(b"event")
+        if raw is None or needle not in raw:
+            continue
+        try:
+            stored = decode_event(raw)
+        except MessageRejected:
+            continue
+        if stored.event_id == event_id:
+            return offset, stored
+    return None
