@@ -4,8 +4,10 @@
   `./tw bench bus`'s bus row), on one Redis and on the cluster;
 - aggregate throughput: several publisher processes, each publishing as fast as it can for its own bot
   (the bots spread over the cluster's three masters), no subscriber, on one Redis and on the cluster;
-- Redis CPU per publish: user+system CPU of every redis-server (`INFO cpu`) during the throughput run,
-  divided by the events published: what one shard spends per event (the capacity model's first input).
+- Redis CPU per publish: user+system CPU of every master (`INFO cpu`) during the throughput run,
+  divided by the events published: what one shard spends per event (the capacity model's first input);
+  and during the latency run, where one process reads every event (its live message, and the doorbell
+  XRANGE that confirms it): the difference is what each reading process adds per event.
 
     uv run python -m bench.bus --cluster [--messages 5000] [--rate 1000] [--publishers 4]
 """
@@ -97,11 +99,13 @@ def main(args: argparse.Namespace) -> dict[str, float]:
             ("one Redis", single.url, [single.port], None),
             ("cluster", cluster.url, masters, cluster),
         ):
+            cpu_before = redis_cpu_s(ports)
             latency = run_once("bus", url, args.messages, args.rate)
+            with_reader_us = (redis_cpu_s(ports) - cpu_before) / args.messages * 1e6
             bots = spread_bots(spread, args.publishers)
             throughput = aggregate_throughput(url, bots, args.messages // 2, ports)
-            results[name] = (latency, throughput)
-    (one_lat, one_thr), (cl_lat, cl_thr) = results["one Redis"], results["cluster"]
+            results[name] = (latency, throughput, with_reader_us)
+    (one_lat, one_thr, one_read), (cl_lat, cl_thr, cl_read) = results["one Redis"], results["cluster"]
     print(f"\n== bus on Redis Cluster (3 masters, 3 replicas) beside one Redis, same run; latency at "
           f"{args.rate:.0f}/s, {args.messages} messages; throughput {args.publishers} publishers x "
           f"{args.messages // 2} events on {args.publishers} bots ==")  # fmt: skip
@@ -111,6 +115,7 @@ def main(args: argparse.Namespace) -> dict[str, float]:
         ("latency p99 (us)", one_lat.p99_us, cl_lat.p99_us, ""),
         ("aggregate publishes/s", one_thr.per_second, cl_thr.per_second, ">= 1.0"),
         ("Redis CPU per publish (us, all masters)", one_thr.redis_cpu_us_per_event, cl_thr.redis_cpu_us_per_event, ""),
+        ("... with one reading process (us)", one_read, cl_read, ""),
     ]
     for name, one, clustered, target in rows:
         print(f"{name:34}{one:12.1f}{clustered:12.1f}{clustered / one:9.2f}  {target}")
@@ -123,4 +128,6 @@ def main(args: argparse.Namespace) -> dict[str, float]:
         "cluster_throughput_ratio": thr_ratio,
         "redis_cpu_us_per_publish_single": one_thr.redis_cpu_us_per_event,
         "redis_cpu_us_per_publish_cluster": cl_thr.redis_cpu_us_per_event,
+        "redis_cpu_us_per_event_one_reader_single": one_read,
+        "redis_cpu_us_per_event_one_reader_cluster": cl_read,
     }

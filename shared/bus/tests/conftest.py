@@ -5,12 +5,12 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tradewire_bus import BusConfig, RedisBus
-from tradewire_testing import RedisServer
 
 FAST_RECONNECT = BusConfig(reconnect_min_s=0.02, reconnect_max_s=0.2, command_timeout_s=2.0)
 
 
 @pytest.fixture
-async def bus(redis_server: RedisServer) -> AsyncIterator[RedisBus]:
-    async with RedisBus.connect(redis_server.url, FAST_RECONNECT) as connected:
+async def bus(any_redis_url: str) -> AsyncIterator[RedisBus]:
+    """On one Redis, and again on a Redis Cluster (tradewire_testing's `any_redis_url`)."""
+    async with RedisBus.connect(any_redis_url, FAST_RECONNECT) as connected:
         yield connected

@@ -72,7 +72,7 @@ async def test_the_same_command_id_is_executed_once(bus: RedisBus) -> None:
         first = await bus.send_command(command)
         again = await bus.send_command(command)  # a retry: answered from the kept result
         for _ in range(3):  # raw duplicates straight onto the channel
-            await bus.redis.publish(bus.topics.bot_commands("alpha"), encode(command))
+            await bus.clients.publish(bus.topics.bot_commands("alpha"), encode(command))
         other = await bus.send_command(StopBot(bot_id="alpha", actor="ops"))  # in order after the duplicates
     assert first == again
     assert other.command == "stop_bot"
@@ -103,9 +103,9 @@ async def test_a_malformed_command_is_rejected_with_the_reason(bus: RedisBus) ->
             "actor": "ops",
             "extra": 1,
         }
-        await bus.redis.publish(channel, json.dumps(bad))
-        await bus.redis.publish(channel, b"stop please")
-        await bus.redis.publish(channel, json.dumps({"type": "self_destruct", "command_id": bad["command_id"]}))
+        await bus.clients.publish(channel, json.dumps(bad))
+        await bus.clients.publish(channel, b"stop please")
+        await bus.clients.publish(channel, json.dumps({"type": "self_destruct", "command_id": bad["command_id"]}))
         first = await asyncio.wait_for(anext(events), 5)
         second = await asyncio.wait_for(anext(events), 5)
         await bus.send_command(StopBot(bot_id="alpha", actor="ops"))  # the inbox is still alive
@@ -120,7 +120,7 @@ async def test_a_malformed_command_is_rejected_with_the_reason(bus: RedisBus) ->
 async def test_a_command_for_another_bot_is_refused(bus: RedisBus) -> None:
     executed: list[Command] = []
     async with responder(bus, "alpha", executed), bus.subscribe(bots=["alpha"]) as events:
-        await bus.redis.publish(bus.topics.bot_commands("alpha"), encode(StopBot(bot_id="beta", actor="ops")))
+        await bus.clients.publish(bus.topics.bot_commands("alpha"), encode(StopBot(bot_id="beta", actor="ops")))
         item = await asyncio.wait_for(anext(events), 5)
     assert isinstance(item.event, CommandResult) and "addressed to 'beta'" in item.event.message  # type: ignore[union-attr]
     assert executed == []

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from tradewire_bus import RedisBus
 from tradewire_bus.publisher import PUBLISH_SCRIPT, split_for_seq
 from tradewire_schemas import SCHEMA_VERSION, CommandResult, Envelope, Event, StatusChanged, StopBot
@@ -32,6 +34,7 @@ async def publish_as_newer_writer(bus: RedisBus, event: Event) -> None:
     await bus.redis.eval(PUBLISH_SCRIPT, len(keys), *keys, head, tail, "", 1000, 0, "e", channel, event.bot_id, 60)
 
 
+@pytest.mark.one_redis("it runs the one-Redis publish script by hand")
 async def test_a_subscriber_receives_a_newer_writers_event_live(bus: RedisBus) -> None:
     async with bus.subscribe(bots=["alpha"]) as events:
         await bus.publish(price(iteration=0))
@@ -46,6 +49,7 @@ async def test_a_subscriber_receives_a_newer_writers_event_live(bus: RedisBus) -
     assert bus.stats.garbage == 0
 
 
+@pytest.mark.one_redis("it runs the one-Redis publish script by hand")
 async def test_a_command_result_from_a_newer_trader_is_the_answer(bus: RedisBus) -> None:
     command = StopBot(bot_id="alpha", actor="ops")
 

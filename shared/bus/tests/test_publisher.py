@@ -87,6 +87,7 @@ async def test_in_memory_publisher_follows_the_same_seq_rules() -> None:
     assert publisher.events() == [first.event, second.event]
 
 
+@pytest.mark.one_redis("a plain SUBSCRIBE; the cluster's SSUBSCRIBE is in test_redis_cluster_facts.py")
 async def test_publish_is_visible_to_redis_cli_subscribers(bus: RedisBus, redis_server: RedisServer) -> None:
     raw = Redis.from_url(redis_server.url)
     pubsub = raw.pubsub()

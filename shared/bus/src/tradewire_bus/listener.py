@@ -25,7 +25,7 @@ from redis.backoff import NoBackoff
 from redis.crc import key_slot
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from tradewire_bus.reads import next_message
+from tradewire_bus.reads import next_message, raise_if_cancelling
 
 Message = dict[str, Any]
 
@@ -87,6 +87,7 @@ class ShardedListener:
 
     async def subscribe(self, *channels: str) -> None:
         await self._cluster.initialize()  # the slot map, if the client has not learnt it yet
+        raise_if_cancelling()
         by_node: dict[str, dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
         nodes = {}
         for channel in channels:
@@ -99,6 +100,7 @@ class ShardedListener:
             pubsub = self._pubsub_for(name, nodes[name].connection_class, nodes[name].connection_kwargs)
             for group in slots.values():  # one SSUBSCRIBE per slot: Redis refuses a cross-slot one
                 await pubsub.ssubscribe(*group)
+                raise_if_cancelling()
             self._start_reader(name, pubsub)
 
     async def psubscribe(self, pattern: str) -> None:
@@ -106,9 +108,11 @@ class ShardedListener:
 
     async def broadcast_subscribe(self, channel: str) -> None:
         await self._cluster.initialize()
+        raise_if_cancelling()
         node = self._cluster.get_random_node()
         pubsub = self._pubsub_for(self._broadcast_name, node.connection_class, node.connection_kwargs)
         await pubsub.subscribe(channel)
+        raise_if_cancelling()
         self._start_reader(self._broadcast_name, pubsub)
 
     def _pubsub_for(self, name: str, connection_class: Any, connection_kwargs: dict[str, Any]) -> PubSub:
@@ -149,9 +153,8 @@ class ShardedListener:
     async def aclose(self) -> None:
         for reader in self._readers:
             reader.cancel()
-        for reader in self._readers:
-            with contextlib.suppress(BaseException):
-                await reader
+        if self._readers:  # wait, without swallowing a cancellation of our own caller
+            await asyncio.wait(self._readers)
         for pubsub in self._pubsubs.values():
             with contextlib.suppress(Exception):
                 await pubsub.aclose()

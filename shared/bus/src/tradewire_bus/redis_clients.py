@@ -20,6 +20,7 @@ from redis.exceptions import ResponseError
 
 from tradewire_bus.config import BusConfig
 from tradewire_bus.listener import Listener, PlainListener, ShardedListener
+from tradewire_bus.reads import raise_if_cancelling
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_bus.topics import Topics
 from tradewire_runtime.redis_url import without_password
@@ -54,6 +55,7 @@ class RedisClients:
         taken over, or a slot moved). Nothing to do on one Redis."""
         if isinstance(self.redis, RedisCluster):
             await self.redis.nodes_manager.initialize()
+            raise_if_cancelling()
 
     async def publish(self, channel: str, message: str | bytes) -> int:
         """PUBLISH on one Redis, SPUBLISH (to the channel's shard) on a cluster: the receiver count."""

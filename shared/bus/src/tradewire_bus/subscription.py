@@ -26,7 +26,7 @@ from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.listener import Listener
 from tradewire_bus.publisher import new_epoch_candidate
-from tradewire_bus.reads import bot_ids, read_stream
+from tradewire_bus.reads import bot_ids, raise_if_cancelling, read_stream
 from tradewire_bus.redis_clients import RedisClients
 from tradewire_bus.redis_errors import CONNECTION_ERRORS, UNAVAILABLE_OR_REFUSING
 from tradewire_bus.stats import BusStats
@@ -59,6 +59,7 @@ async def current_epoch(redis: Redis | RedisCluster, topics: Topics, bot_id: str
     """The data epoch (of the bot, on a cluster), creating it if Redis has none (fresh, or it lost its data)."""
     await redis.set(topics.epoch(bot_id), new_epoch_candidate(), nx=True)
     value = await redis.get(topics.epoch(bot_id))
+    raise_if_cancelling()  # redis-py can swallow a cancel (tradewire_bus.reads)
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
@@ -189,6 +190,7 @@ class Subscription:
             await self._check_epoch()
         if self._joined_at is None:
             seconds, micros = await self._redis.time()
+            raise_if_cancelling()
             self._joined_at = f"{seconds * 1000 + micros // 1000 - 1}-0"
         if reconnecting:
             self._stats.reconnects += 1

@@ -142,6 +142,10 @@ def test_nothing_at_or_before_the_point_a_client_resumed_after_is_handed_out_unt
     ]
 
 
+@pytest.mark.one_redis(
+    "it assumes the fast client never lags 8 events; on the cluster's slower reads deliveries come in"
+    " bigger bursts and its prices are conflated, by design"
+)
 async def test_a_stalled_client_does_not_hold_back_a_fast_one(bus: RedisBus, hub: Hub) -> None:
     async with hub.attach() as stalled, hub.attach() as fast:
         received = []

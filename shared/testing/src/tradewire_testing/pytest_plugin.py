@@ -58,3 +58,30 @@ def redis_cluster() -> Iterator[LocalCluster]:
         raise
     with cluster:
         yield cluster
+
+
+@pytest.fixture(scope="session")
+def shared_redis_cluster() -> Iterator[LocalCluster]:
+    """One Redis Cluster for a whole test session, for tests that leave it whole (`redis_topology`)."""
+    try:
+        cluster = LocalCluster()
+    except RedisServerMissing as missing:
+        _missing(missing)
+        raise
+    with cluster:
+        yield cluster
+
+
+@pytest.fixture(params=["single", "cluster"])
+def any_redis_url(request: pytest.FixtureRequest) -> str:
+    """The URL of a fresh one-Redis server, then (second run of the test) of the session's Redis Cluster,
+    emptied: a test written once runs on both. A test that breaks its Redis (restarts, kills) uses
+    `redis_server` or `redis_cluster` instead."""
+    if request.param == "single":
+        server: RedisServer = request.getfixturevalue("redis_server")
+        return server.url
+    if (marker := request.node.get_closest_marker("one_redis")) is not None:
+        pytest.skip(f"one Redis only: {marker.args[0] if marker.args else 'see the test'}")
+    cluster: LocalCluster = request.getfixturevalue("shared_redis_cluster")
+    cluster.flush()
+    return cluster.url
