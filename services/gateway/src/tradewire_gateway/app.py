@@ -20,7 +20,9 @@ from tradewire_gateway.frames import event_frame_text
 from tradewire_gateway.metrics import GatewayMetrics
 from tradewire_gateway.routes import bots, commands, operations
 from tradewire_gateway.runtime import Runtime
+from tradewire_gateway.send_watchdog import SendWatchdog
 from tradewire_gateway.settings import Settings
+from tradewire_gateway.websocket import KeepRawSend
 from tradewire_gateway.websocket import router as websocket_router
 from tradewire_runtime.rate_limit import RateLimiter
 from tradewire_runtime.redis_url import without_password
@@ -52,21 +54,25 @@ def create_app(settings: Settings) -> FastAPI:
                 metrics=metrics,
                 frames=RenderedCache(event_frame_text),
                 commander=Commander(bus, limiter, metrics, settings.command_timeout_s),
+                watchdog=SendWatchdog(settings.ws_send_timeout_s),
             )
             # Hub.run restarts its own subscription after a failure; it ends only when cancelled here.
             hub_task = asyncio.create_task(hub.run(), name="gateway-hub")
+            watchdog_task = asyncio.create_task(app.state.runtime.watchdog.run(), name="gateway-send-watchdog")
             log.info("gateway serving the bus at %s", without_password(settings.redis_url))
             try:
                 yield
             finally:
-                hub_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await hub_task
+                for task in (hub_task, watchdog_task):
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
                 metrics.watch_bus(lambda: None)
 
     app = FastAPI(title="tradewire gateway", version="1", description=DESCRIPTION, lifespan=lifespan)
     app.state.tokens = tokens
     app.add_middleware(BodyLimit)
+    app.add_middleware(KeepRawSend)
     app.include_router(operations.router)
     app.include_router(bots.bots_router(settings.events_page_limit))
     app.include_router(commands.router)

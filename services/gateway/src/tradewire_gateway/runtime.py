@@ -9,6 +9,7 @@ from tradewire_bus.fanout import RenderedCache
 from tradewire_gateway.auth import TokenRegistry
 from tradewire_gateway.commander import Commander
 from tradewire_gateway.metrics import GatewayMetrics
+from tradewire_gateway.send_watchdog import SendWatchdog
 from tradewire_gateway.settings import Settings
 
 
@@ -21,3 +22,4 @@ class Runtime:
     tokens: TokenRegistry
     metrics: GatewayMetrics
     frames: RenderedCache[str]  # each event's frame text, encoded once for every socket
+    watchdog: SendWatchdog  # one for every socket's sends

@@ -103,8 +103,13 @@ class ClientQueue:
         return self._overflow is not None
 
     def offer(self, item: Item) -> None:
-        """Called by the hub for every live item; never blocks."""
-        if self._overflow is not None or not self.interest.wants(item):
+        """Called for every live item; never blocks."""
+        if self.interest.wants(item):
+            self.offer_wanted(item)
+
+    def offer_wanted(self, item: Item) -> None:
+        """`offer` of an item the hub already knows this client's interest wants (it asks once per interest)."""
+        if self._overflow is not None:
             return
         if self._held is not None:
             if len(self._held) >= self.max_pending:
