@@ -26,7 +26,7 @@ from tradewire_trader.settings import Settings
 
 pytestmark = pytest.mark.redis
 
-STRATEGY = ["--strategy", "sma_crossover", "--fast", "5", "--slow", "20", "--symbol", "BTC/USDT"]
+STRATEGY = ["--strategy", "sma_crossover", "--fast", "7", "--slow", "25", "--symbol", "BTC/USDT", "--stoploss-pct", "1"]
 # What differs between two runs of the same trades: identity and wall time, not what happened.
 NOT_COMPARED = {"event_id", "ts", "seq", "bot_id"}
 
@@ -52,18 +52,25 @@ def test_backtest_and_paper_replay_make_the_same_trades(tmp_path: Path, redis_se
     paper = paper_trades(redis_server.url, "paper-twin")
     assert len(paper) > 20
 
-    settings = Settings(bot_id="backtest", strategy="sma_crossover", fast=5, slow=20, symbol="BTC/USDT")
+    settings = Settings(
+        bot_id="backtest", strategy="sma_crossover", strategy_params={"fast": "7", "slow": "25"}, symbol="BTC/USDT",
+        stoploss_pct=Decimal("1"),
+    )  # fmt: skip
     fills, _ = asyncio.run(run_engine(settings, read_candles(data)))
     assert len(fills) == len(paper)
     for ours, theirs in zip(fills, paper, strict=True):
         assert ours.model_dump(exclude=NOT_COMPARED) == theirs.model_dump(exclude=NOT_COMPARED)
     assert all(f.market_time is not None for f in fills), "fills carry the candle's time, not wall time"
+    assert {f.reason for f in fills if f.side == "sell"} == {"signal", "stoploss"}
 
     backtest = [sys.executable, "-m", "tradewire_trader", "backtest", "run", "--data", str(data), "--name", "twin"]
-    backtest += ["--reports-dir", str(tmp_path), "--param", "fast=5", "--param", "slow=20", "--no-progress"]
+    backtest += ["--reports-dir", str(tmp_path), "--param", "fast=7", "--param", "slow=25", "--no-progress"]
+    backtest += ["--param", "stoploss_pct=1"]
     subprocess.run(backtest, capture_output=True, text=True, timeout=120, check=True)
     report = json.loads((tmp_path / "twin.json").read_text())
     expected = closed_trades(paper)
-    assert [(t["exit_ms"], t["profit"], t["amount"]) for t in report["trades"]] == [
-        (t.exit_ms, str(t.profit), str(t.amount)) for t in expected
+    assert [(t["exit_ms"], t["profit"], t["amount"], t["reason"]) for t in report["trades"]] == [
+        (t.exit_ms, str(t.profit), str(t.amount), t.reason) for t in expected
     ]
+    reasons = {row["key"] for row in report["per_exit_reason"]}
+    assert reasons == {"signal", "stoploss"}

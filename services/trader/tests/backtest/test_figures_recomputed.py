@@ -21,10 +21,14 @@ MINUTE = 60_000
 
 def test_drawdown_sharpe_win_rate_and_profit_factor_match_a_recomputation() -> None:
     candles = CandleTable.from_candles(itertools.islice(synthetic_series(21, Decimal("42000"), 60), 12_000))
-    settings = Settings(bot_id="recompute", strategy="sma_crossover", fast=8, slow=40, order_size=Decimal("0.05"))
+    settings = Settings(
+        bot_id="recompute", strategy="sma_crossover", strategy_params={"fast": "8", "slow": "40"},
+        order_size=Decimal("0.05"), stoploss_pct=Decimal("1"),
+    )  # fmt: skip
     result = run_backtest(settings, candles, MINUTE)
     figures = result.figures
     assert figures.trades > 20
+    assert {t.reason for t in result.trades} == {"signal", "stoploss"}  # exits of both kinds are counted
 
     # Equity at each candle's close: the balances after the fills of that candle and before, at its close.
     quote, base = settings.starting_quote, settings.starting_base

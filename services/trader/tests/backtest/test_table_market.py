@@ -10,13 +10,10 @@ from tradewire_trader.backtest.candle_table import CandleTable
 from tradewire_trader.backtest.table_market import exact_column
 
 
-def test_floats_become_the_decimals_their_repr_spells() -> None:
-    column = np.array([42000.12, 0.1, 3.0, 1e-8, 12345.6789, 0.0])
-    assert exact_column(column) == [Decimal(repr(v)) for v in column.tolist()]
-
-
-def test_values_with_many_places_fall_back_to_repr() -> None:
-    assert exact_column(np.array([1 / 3, 2.0])) == [Decimal(repr(1 / 3)), Decimal(2)]
+def test_floats_become_the_decimals_their_repr_spells_digit_for_digit() -> None:
+    column = np.array([42000.12, 41003.7, 3.0, 1e-8, 1 / 3])
+    spelled = [str(d) for d in exact_column(column)]
+    assert spelled == ["42000.12", "41003.7", "3.0", "1E-8", "0.3333333333333333"]
 
 
 async def test_the_market_yields_every_candle_from_the_start_index_and_reports_progress() -> None:

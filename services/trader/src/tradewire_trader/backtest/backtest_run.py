@@ -24,9 +24,10 @@ from tradewire_trader.components import build_paper_trader
 from tradewire_trader.settings import Settings
 from tradewire_trader.state_store import StateStore
 
-# Nobody watches a backtest live: price updates and periodic stats would only cost time. Trades, their
-# stats and status changes are published as always.
-QUIET = {"price_every": 10**9, "stats_every_s": 1e9}
+# Nobody watches a backtest live: price updates, candles for charts and periodic stats would only cost
+# time (speed 0 is "as fast as possible", which is what tells the engine not to publish candles).
+# Trades, their stats and status changes are published as always.
+QUIET = {"price_every": 10**9, "stats_every_s": 1e9, "speed": 0}
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,10 @@ async def run_engine(
     """Every fill the engine made over these candles, as published, and how many orders it refused."""
     store = StateStore(Path(":memory:"))
     publisher = InMemoryPublisher()
-    trader = build_paper_trader(settings.model_copy(update=QUIET), store, publisher)
+    width = (
+        {"candle_seconds": int(candles.timestamp_ms[1] - candles.timestamp_ms[0]) // 1000} if len(candles) > 1 else {}
+    )
+    trader = build_paper_trader(settings.model_copy(update={**QUIET, **width}), store, publisher)
     trader.status = "running"
     drainer = asyncio.create_task(trader.outbox.run())
     try:

@@ -37,6 +37,14 @@ def strategy_parameters(result: BacktestResult) -> dict[str, Any]:
     return {**{name: str(value) for name, value in params.items()}, "order_size": str(settings.order_size)}
 
 
+def risk_rules(result: BacktestResult) -> dict[str, Any]:
+    """The exits and limits in force: the strategy's declaration with the settings put over it."""
+    from tradewire_trader.components import build_strategy, risk_of
+
+    risk = risk_of(result.settings, build_strategy(result.settings)).model_dump(mode="json")
+    return {name: value for name, value in risk.items() if value not in (None, {}, 0)}
+
+
 def build_report(
     result: BacktestResult, *, name: str, timeframe: str, notes: list[str] | None = None
 ) -> dict[str, Any]:
@@ -48,6 +56,7 @@ def build_report(
         "run": {
             "strategy": settings.strategy,
             "parameters": strategy_parameters(result),
+            "risk": risk_rules(result),
             "symbols": [settings.symbol],
             "timeframe": timeframe,
             "data": result.candles.source,

@@ -5,27 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 
-import numpy as np
 import pandas as pd
 
 from tradewire_trader.backtest.candle_table import CandleTable, Floats
 from tradewire_trader.candles import Candle
 
 PROGRESS_EVERY = 8192  # candles between progress callbacks
-MAX_PLACES = 8
 
 
 def exact_column(column: Floats) -> list[Decimal]:
-    """Each float as the Decimal its shortest repr spells (42000.1 -> 42000.1), computed fast.
-
-    Prices and volumes come with a few decimal places: as scaled integers they convert ~2.5x faster than
-    through repr (which matters over a year of one-minute candles). Columns that need more places than
-    MAX_PLACES go through repr.
-    """
-    for places in range(MAX_PLACES + 1):
-        scaled = np.round(column * 10**places)
-        if np.array_equal(scaled / 10**places, column):
-            return [Decimal(i).scaleb(-places) for i in scaled.astype(np.int64).tolist()]
+    """Each float as the Decimal its shortest repr spells: 42000.1 -> Decimal('42000.1'), digit for digit
+    what a paper replay parses from the same CSV (a scaled-integer shortcut gave 42000.10: the same value,
+    but a strategy that prints a price in its tag would print it differently)."""
     return [Decimal(repr(value)) for value in column.tolist()]
 
 
