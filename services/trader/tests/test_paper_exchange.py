@@ -13,13 +13,15 @@ from tradewire_trader.orders import Balances
 from tradewire_trader.paper_exchange import PaperExchange
 
 
-def exchange(usdt: str = "10000", btc: str = "0") -> PaperExchange:
+def exchange(usdt: str = "10000", btc: str = "0", **model: D) -> PaperExchange:
+    """Flat slippage and no volume cap unless a test asks: the hand-computed figures below stay simple."""
     return PaperExchange(
         MarketRules.from_fixture("BTC/USDT"),
         Balances(free={"USDT": D(usdt), "BTC": D(btc)}),
         taker_fee=D("0.001"),
         maker_fee=D("0.0005"),
         slippage=D("0.0005"),
+        **{"impact": D(0), "volume_share": D(0), **model},  # type: ignore[arg-type]
     )
 
 
@@ -43,8 +45,8 @@ async def test_market_sell_fills_below_next_open_by_the_slippage() -> None:
     paper = exchange(usdt="0", btc="0.5")
     paper.match(candle("42000", "42000", "42000", "42000"))
     await paper.create_order("BTC/USDT", "market", "sell", D("0.5"))
-    [fill] = paper.match(candle("40000", "40000", "40000", "40000"))
-    # 40000 x 0.9995 = 39980.00; cost 19990; fee 19.99; proceeds 19970.01
+    [fill] = paper.match(candle("40000", "40100", "39900", "40000"))
+    # 40000 x 0.9995 = 39980.00 (inside the candle's 39900-40100); cost 19990; fee 19.99; proceeds 19970.01
     assert (fill.price, fill.cost, fill.fee) == (D("39980.00"), D("19990.0000"), D("19.990000000"))
     assert paper.balances.total("USDT") == D("19970.01")
     assert paper.balances.total("BTC") == 0
@@ -128,11 +130,13 @@ async def test_canceling_releases_the_reservation() -> None:
 
 
 async def test_a_market_buy_the_market_gapped_past_is_rejected_without_touching_balances() -> None:
-    paper = exchange(usdt="425")
+    paper = exchange(usdt="425", max_slippage=D("0.0005"))  # holds 0.01 x 42000 x 1.0005 x 1.001 = 420.63
     paper.match(candle("42000", "42000", "42000", "42000"))
     await paper.create_order("BTC/USDT", "market", "buy", D("0.01"))
     assert paper.match(candle("50000", "50000", "50000", "50000")) == []
     assert paper.balances.free["USDT"] == D("425") and not paper.open_orders
+    [refused] = paper.take_rejections()  # kept for the engine to publish: never silent
+    assert refused.status == "rejected" and "needs 500.50000 USDT at 50000" in refused.reason
 
 
 async def test_orders_are_ccxt_shaped_and_hold_their_funds() -> None:
@@ -189,3 +193,56 @@ async def test_with_fee_side_get_fees_are_charged_in_the_coin_received_as_binanc
     assert (sold.fee, sold.fee_currency) == (D("0.52210681"), "USDT")
     book.apply(sold)
     assert book.position == paper.balances.total("BTC") == D("0.00000766")
+
+
+async def test_a_market_fill_never_leaves_the_candles_range() -> None:
+    paper = exchange(usdt="0", btc="0.5")
+    paper.match(candle("42000", "42000", "42000", "42000"))
+    await paper.create_order("BTC/USDT", "market", "sell", D("0.5"))
+    [fill] = paper.match(candle("40000", "40000", "40000", "40000"))  # no room below the open: no slippage
+    assert fill.price == D("40000")
+
+
+async def test_slippage_grows_with_the_share_of_the_candles_volume_up_to_its_cap() -> None:
+    paper = exchange(impact=D("0.05"), max_slippage=D("0.003"))
+    paper.match(candle("42000", "42000", "42000", "42000"))
+    await paper.create_order("BTC/USDT", "market", "buy", D("0.1"))
+    [small] = paper.match(Candle(60_000, D(42000), D(43000), D(41000), D(42000), D(10)))
+    # 1 % of the volume: 0.0005 + 0.05 x 0.01 = 0.001 -> 42042
+    assert small.price == D("42042.00")
+    await paper.create_order("BTC/USDT", "market", "buy", D("0.1"))
+    [big] = paper.match(Candle(120_000, D(42000), D(43000), D(41000), D(42000), D("0.5")))
+    # 20 % of the volume: 0.0005 + 0.01 = 0.0105, capped at 0.003 -> 42126
+    assert big.price == D("42126.00")
+
+
+async def test_an_order_too_big_for_the_candle_fills_in_parts() -> None:
+    paper = exchange(usdt="200000", impact=D("0.05"), volume_share=D("0.25"))
+    paper.match(candle("42000", "42000", "42000", "42000"))
+    await paper.create_order("BTC/USDT", "market", "buy", D("3"))
+    fills = []
+    for minute in range(1, 5):
+        fills += paper.match(Candle(minute * 60_000, D(42000), D(43000), D(41000), D(42000), D(4)))
+    # a quarter of each candle's 4 BTC: 1 + 1 + 1, then nothing is left open
+    assert [f.amount for f in fills] == [D(1), D(1), D(1)] and not paper.open_orders
+    assert all(f.price == D("42000") * (1 + D("0.0005") + D("0.05") * D("0.25")) for f in fills)
+    assert paper.balances.total("BTC") == D(3) and paper.balances.used["USDT"] == 0
+
+
+async def test_a_marketable_limit_takes_at_market_with_the_taker_fee_but_never_beyond_its_limit() -> None:
+    paper = exchange()
+    paper.match(candle("42000", "42000", "42000", "42000"))
+    order = await paper.create_order("BTC/USDT", "limit", "buy", D("0.01"), D("42010"))  # above the last price
+    [fill] = paper.match(candle("42000", "42100", "41900", "42050", ts=60_000))
+    # at market 42000 x 1.0005 = 42021, but the limit is 42010: it takes at 42010, as a taker
+    assert (fill.price, fill.taker, fill.fee) == (D("42010"), True, D("42010") * D("0.01") * D("0.001"))
+    assert order["id"] == fill.order_id
+
+
+async def test_limits_are_checked_again_at_the_fill_price() -> None:
+    paper = exchange(usdt="0", btc="0.00013")
+    paper.match(candle("42000", "42000", "42000", "42000"))
+    await paper.create_order("BTC/USDT", "market", "sell", D("0.00013"))  # 5.46 USDT at 42000: accepted
+    assert paper.match(candle("38000", "38000", "38000", "38000")) == []  # 4.94 USDT at the fill: refused
+    [refused] = paper.take_rejections()
+    assert "below the minimum 5" in refused.reason and paper.balances.total("BTC") == D("0.00013")

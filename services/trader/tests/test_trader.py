@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
@@ -188,3 +189,26 @@ async def test_a_hanging_bus_never_blocks_trading_and_new_orders_pause_at_the_ou
     assert len(store.trades()) == 8 and trader.book.position == 0 and not trader.exchange.open_orders
     assert trader.outbox.durable_backlog == 1 + len(store.trades())
     assert len(store.pending()) == trader.outbox.durable_backlog
+
+
+async def test_a_state_file_of_another_bot_is_refused_naming_both(
+    tmp_path: Path, settings_for: SettingsFor, run_to_end: Runner
+) -> None:
+    btc = settings_for(tmp_path)
+    store = StateStore(btc.state_path)
+    trader = build_paper_trader(btc, store, InMemoryPublisher())
+    trader.status = "running"
+    await run_to_end(trader, CandleList(list(itertools.islice(synthetic_series(1, D(42000), 60), 30))))
+    store.close()
+    eth = settings_for(tmp_path, symbol="ETH/USDT", strategy="rsi_reversion")
+    store = StateStore(eth.state_path)
+    other = build_paper_trader(eth, store, InMemoryPublisher())
+    with pytest.raises(ValueError) as refused:
+        other.restore()
+    message = str(refused.value)
+    assert "belongs to bot_id demo, symbol BTC/USDT, strategy sma_crossover, exchange paper" in message
+    assert "not to bot_id demo, symbol ETH/USDT, strategy rsi_reversion, exchange paper" in message
+    store.close()
+    same = StateStore(btc.state_path)
+    assert build_paper_trader(btc, same, InMemoryPublisher()).restore()  # its own bot reads it as before
+    same.close()

@@ -57,6 +57,9 @@ def build_paper_exchange(settings: Settings) -> PaperExchange:
         maker_fee=settings.maker_fee,
         slippage=settings.slippage,
         fee_side=settings.fee_side,
+        impact=settings.impact,
+        max_slippage=settings.max_slippage,
+        volume_share=settings.volume_share,
     )
 
 
@@ -99,6 +102,7 @@ def build_trader(
         timeframe=timeframe(settings.candle_seconds),
         # Candles are for charts, at a pace a person watches; a replay as fast as possible skips them.
         publish_candles=settings.speed > 0 or settings.source == "live",
+        exchange_name="paper" if settings.mode == "paper" else f"{settings.exchange} (live)",
     )
 
 

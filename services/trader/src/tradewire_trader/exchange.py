@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from tradewire_trader.candles import Candle
 from tradewire_trader.markets import MarketRules
-from tradewire_trader.orders import Balances, Fill, OrderSide, OrderType
+from tradewire_trader.orders import Balances, Fill, Order, OrderSide, OrderType
 
 
 class Exchange(Protocol):
@@ -30,6 +30,10 @@ class Exchange(Protocol):
 
     async def settle(self, candle: Candle) -> list[Fill]:
         """The fills that happened up to this candle (paper: simulated; live: read from the exchange)."""
+        ...
+
+    def take_rejections(self) -> list[Order]:
+        """Orders refused when they came to fill, since the last call (paper; live refuses when placing)."""
         ...
 
     async def follow_orders(self) -> list[Fill]:

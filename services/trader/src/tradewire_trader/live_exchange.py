@@ -24,7 +24,7 @@ from tradewire_trader.candles import Candle
 from tradewire_trader.live_client import READ_ATTEMPTS, decimal, new_client, point_at, with_retries
 from tradewire_trader.live_orders import REFUSED, TrackedOrder, client_id_prefix, retry_after_s
 from tradewire_trader.markets import MarketRules
-from tradewire_trader.orders import Balances, Fill, OrderSide, OrderType
+from tradewire_trader.orders import Balances, Fill, Order, OrderSide, OrderType
 from tradewire_trader.settings import Settings
 
 log = logging.getLogger("tradewire.trader.live")
@@ -123,6 +123,9 @@ class LiveExchange:
             free={c: decimal(v) for c, v in raw["free"].items() if v is not None},
             used={c: decimal(v) for c, v in raw["used"].items() if v is not None},
         )
+
+    def take_rejections(self) -> list[Order]:
+        return []  # the exchange refuses when an order is sent (create_order raises)
 
     def bid_ask(self, last: Decimal) -> tuple[Decimal, Decimal]:
         # Live, the published bid/ask are the last price: the book of the real exchange is not read.

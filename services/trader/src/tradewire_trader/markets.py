@@ -67,6 +67,21 @@ class MarketRules:
             return self.price(price)
         return price.quantize(self._tick, rounding=ROUND_HALF_EVEN)
 
+    def price_within(self, price: Decimal, low: Decimal, high: Decimal) -> Decimal:
+        """The price on the tick, kept inside [low, high] (rounding must not push a fill out of the candle)."""
+        rounded = self.price(price)
+        return rounded if low <= rounded <= high else min(max(price, low), high)
+
+    def problem_at_fill(self, amount: Decimal, price: Decimal) -> str | None:
+        """What the exchange would refuse about this fill, checked at the price it fills at, or None."""
+        try:
+            if amount < self.min_amount:
+                raise ccxt.InvalidOrder(f"amount {amount} of {self.symbol} is below the minimum {self.min_amount}")
+            self.check_cost(amount, price)
+        except ccxt.InvalidOrder as error:
+            return str(error)
+        return None
+
     def check_cost(self, amount: Decimal, price: Decimal) -> None:
         if self.max_amount and amount > self.max_amount:
             raise ccxt.InvalidOrder(f"amount {amount} of {self.symbol} is above the maximum {self.max_amount}")

@@ -28,6 +28,7 @@ class Order:
     fee: Decimal = Decimal(0)
     fee_currency: str = ""
     reason: str = ""
+    taker: bool = False  # a market order, or a limit that was marketable when placed
 
     def to_ccxt(self) -> dict[str, Any]:
         """The unified ccxt order structure (numbers as exact Decimals instead of floats)."""

@@ -1,10 +1,16 @@
 """The paper exchange: ccxt's method names, order and balance structures and exception classes.
 
-Market orders fill at the next candle's open plus slippage, with the taker fee. Limit orders fill at
-their limit once a candle trades through it, with the maker fee. Funds are held while an order is
-open. Orders fill completely or not at all. Fees are charged in the quote currency on both sides, or, with
-`fee_side="get"`, in the coin received (base on a buy, quote on a sell, rounded down to 8 decimals) as
-Binance charges them, so paper and live books differ only by the market.
+The fill model (docs/trader.md, "Paper exchange", states it with its sources):
+- A market order fills on the next candle at its open, moved against the order by `slippage` plus
+  `impact` x (amount / candle volume), at most `max_slippage`, and never outside the candle's low-high.
+- At most `volume_share` of a candle's volume fills per candle; the rest stays open for the next ones.
+- A limit order that is marketable when placed takes at market (as above, never beyond its limit) with
+  the taker fee; otherwise it rests and fills at its limit with the maker fee once a candle reaches it.
+- Minimum and maximum amount and order value are checked again at the fill price; a refusal at fill time
+  is kept in `rejections` for the engine to publish. Funds are held while an order is open.
+- Fees are charged in the quote currency on both sides, or, with `fee_side="get"`, in the coin received
+  (base on a buy, quote on a sell, rounded down to 8 decimals) as Binance charges them, so paper and live
+  books differ only by the market.
 """
 
 from __future__ import annotations
@@ -36,6 +42,9 @@ class PaperExchange:
         maker_fee: Decimal,
         slippage: Decimal,
         fee_side: Literal["quote", "get"] = "quote",
+        impact: Decimal = Decimal("0.05"),
+        max_slippage: Decimal = Decimal("0.03"),
+        volume_share: Decimal = Decimal("0.25"),
         orders: list[Order] | None = None,
         next_order_number: int = 1,
         last_price: Decimal | None = None,
@@ -45,6 +54,8 @@ class PaperExchange:
         self.taker_fee = taker_fee
         self.maker_fee = maker_fee
         self.slippage = slippage
+        self.impact, self.max_slippage, self.volume_share = impact, max(max_slippage, slippage), volume_share
+        self.rejections: list[Order] = []
         self.fee_side = fee_side
         self.open_orders: dict[str, Order] = {order.id: order for order in orders or []}
         self.next_order_number = next_order_number
@@ -98,19 +109,24 @@ class PaperExchange:
         if type not in ("market", "limit") or side not in ("buy", "sell"):
             raise ccxt.InvalidOrder(f"unsupported order {type} {side}")
         amount = self.rules.amount(Decimal(amount))
+        taker = type == "market"
         if type == "limit":
             if price is None or Decimal(price) <= 0:
                 raise ccxt.InvalidOrder("a limit order needs a positive price")
             price = self.rules.price(Decimal(price))
             reference = price
+            # Marketable when placed (a buy at or above the last price, a sell at or below): it takes
+            # liquidity at market, with the taker fee, as on an exchange; otherwise it rests as a maker.
+            last = self.last_price
+            taker = last is not None and (price >= last if side == "buy" else price <= last)
         else:
             if self.last_price is None:
                 raise ccxt.InvalidOrder("no market price yet: a market order needs at least one candle")
             price, reference = None, self.last_price
         self.rules.check_cost(amount, reference)
         if side == "buy":
-            fee_rate = self.maker_fee if type == "limit" else self.taker_fee
-            worst = reference if type == "limit" else reference * (1 + self.slippage)
+            fee_rate = self.taker_fee if taker else self.maker_fee
+            worst = reference if type == "limit" else reference * (1 + self.max_slippage)
             reserved, currency = amount * worst * (1 + fee_rate), self.quote_currency
         else:
             reserved, currency = amount, self.base
@@ -131,6 +147,7 @@ class PaperExchange:
             price=price,
             reserved=reserved,
             timestamp_ms=self.last_timestamp_ms,
+            taker=taker,
         )
         self.next_order_number += 1
         self.open_orders[order.id] = order
@@ -151,52 +168,96 @@ class PaperExchange:
     async def settle(self, candle: Candle) -> list[Fill]:
         return self.match(candle)
 
-    def _try_fill(self, order: Order, candle: Candle) -> Fill | None:
-        if order.type == "market":
-            direction = 1 if order.side == "buy" else -1
-            price = self.rules.price(candle.open * (1 + direction * self.slippage))
-            rate, taker = self.taker_fee, True
-        else:
+    def _fill_terms(self, order: Order, candle: Candle) -> tuple[Decimal, Decimal, bool] | None:
+        """(amount, price, taker) this candle fills of the order, or None when it does not reach it."""
+        remaining = order.amount - order.filled
+        buy = order.side == "buy"
+        if order.type == "limit" and not order.taker:  # resting: at the limit, only if the range reaches it
             assert order.price is not None
-            crossed = candle.low <= order.price if order.side == "buy" else candle.high >= order.price
-            if not crossed:
+            if not (candle.low <= order.price if buy else candle.high >= order.price):
                 return None
-            price, rate, taker = order.price, self.maker_fee, False
-        cost = price * order.amount
+            return self._capped(remaining, candle), order.price, False
+        amount = self._capped(remaining, candle)
+        if amount <= 0:
+            return None
+        share = amount / candle.volume if candle.volume else Decimal(1)
+        slip = min(self.slippage + self.impact * share, self.max_slippage)
+        price = candle.open * (1 + slip) if buy else candle.open * (1 - slip)
+        price = min(max(price, candle.low), candle.high)  # a market fill is never outside the candle's range
+        if order.price is not None:  # a marketable limit takes at market, but never beyond its limit
+            if (buy and candle.low > order.price) or (not buy and candle.high < order.price):
+                return None
+            price = min(price, order.price) if buy else max(price, order.price)
+        return amount, self.rules.price_within(price, candle.low, candle.high), True
+
+    def _capped(self, remaining: Decimal, candle: Candle) -> Decimal:
+        """At most `volume_share` of the candle's volume fills per candle; the rest waits for the next."""
+        if self.volume_share <= 0 or remaining <= candle.volume * self.volume_share:
+            return remaining
+        return self.rules.floor_amount(candle.volume * self.volume_share)
+
+    def _try_fill(self, order: Order, candle: Candle) -> Fill | None:
+        terms = self._fill_terms(order, candle)
+        if terms is None:
+            return None
+        amount, price, taker = terms
+        if amount <= 0:
+            return None
+        rate = self.taker_fee if taker else self.maker_fee
+        cost = price * amount
         fee = cost * rate
         base_fee = ZERO  # with fee_side "get" a buy's fee comes out of the coins it brings
         if self.fee_side == "get" and order.side == "buy":
-            fee = base_fee = (order.amount * rate).quantize(EIGHT, rounding=ROUND_DOWN)
+            fee = base_fee = (amount * rate).quantize(EIGHT, rounding=ROUND_DOWN)
         elif self.fee_side == "get":
             fee = fee.quantize(EIGHT, rounding=ROUND_DOWN)
         fee_currency = self.base if base_fee else self.quote_currency
         quote_fee = ZERO if base_fee else fee
-        del self.open_orders[order.id]
-        self._release(order)
+        last_part = order.filled + amount >= order.amount
+        held = order.reserved if last_part else (order.reserved * amount / (order.amount - order.filled))
+        self._release(order, held)
+        problem = self.rules.problem_at_fill(amount, price)  # the exchange checks its limits at the fill price
+        free_quote = self.balances.free.get(self.quote_currency, ZERO)
+        if problem is None and order.side == "buy" and free_quote < cost + quote_fee:
+            # the market gapped past what was held: refuse, as an exchange would
+            problem = f"needs {cost + quote_fee} {self.quote_currency} at {price}, {free_quote} available"
+        if problem is not None:
+            self._reject(order, problem)
+            return None
         if order.side == "buy":
-            free_quote = self.balances.free.get(self.quote_currency, ZERO)
-            if free_quote < cost + quote_fee:  # the market gapped past what was held: refuse, as an exchange would
-                order.status, order.reason = (
-                    "rejected",
-                    f"needs {cost + quote_fee} {self.quote_currency}, {free_quote} available",
-                )
-                log.warning("paper order %s rejected at fill: %s", order.id, order.reason)
-                return None
             self.balances.free[self.quote_currency] = free_quote - cost - quote_fee
-            self.balances.free[self.base] = self.balances.free.get(self.base, ZERO) + order.amount - base_fee
+            self.balances.free[self.base] = self.balances.free.get(self.base, ZERO) + amount - base_fee
         else:
-            self.balances.free[self.base] = self.balances.free.get(self.base, ZERO) - order.amount
+            self.balances.free[self.base] = self.balances.free.get(self.base, ZERO) - amount
             self.balances.free[self.quote_currency] = self.balances.free.get(self.quote_currency, ZERO) + cost - fee
-        order.status, order.filled, order.average = "closed", order.amount, price
-        order.fee, order.fee_currency = fee, fee_currency
-        return Fill(
-            order.id, order.symbol, order.side, price, order.amount, fee, fee_currency, candle.timestamp_ms, taker
-        )
+        before = (order.average or ZERO) * order.filled
+        order.average = (before + cost) / (order.filled + amount)
+        order.filled += amount
+        order.fee, order.fee_currency = order.fee + fee, fee_currency
+        if last_part:
+            order.status = "closed"
+            del self.open_orders[order.id]
+        return Fill(order.id, order.symbol, order.side, price, amount, fee, fee_currency, candle.timestamp_ms, taker)
 
-    def _release(self, order: Order) -> None:
+    def _reject(self, order: Order, reason: str) -> None:
+        self._release(order, order.reserved)
+        del self.open_orders[order.id]
+        order.status, order.reason = "rejected", reason
+        log.warning("paper order %s rejected at fill: %s", order.id, reason)
+        self.rejections.append(order)
+
+    def take_rejections(self) -> list[Order]:
+        """Orders refused at fill time since the last call (the engine publishes each)."""
+        taken, self.rejections = self.rejections, []
+        return taken
+
+    def _release(self, order: Order, amount: Decimal | None = None) -> None:
+        """Give back what the order holds (all of it, or `amount` of it after a partial fill)."""
+        amount = order.reserved if amount is None else amount
         currency = self.quote_currency if order.side == "buy" else self.base
-        self.balances.used[currency] = self.balances.used.get(currency, ZERO) - order.reserved
-        self.balances.free[currency] = self.balances.free.get(currency, ZERO) + order.reserved
+        self.balances.used[currency] = self.balances.used.get(currency, ZERO) - amount
+        self.balances.free[currency] = self.balances.free.get(currency, ZERO) + amount
+        order.reserved -= amount
 
     def state(self) -> dict[str, Any]:
         return {

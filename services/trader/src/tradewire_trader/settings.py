@@ -78,6 +78,15 @@ class Settings(BaseSettings):
     taker_fee: Decimal = Field(Decimal("0.001"), ge=0, lt=1)
     maker_fee: Decimal = Field(Decimal("0.001"), ge=0, lt=1)
     slippage: Decimal = Field(Decimal("0.0005"), ge=0, lt=1, description="Fraction added against a market order.")
+    impact: Decimal = Field(
+        Decimal("0.05"), ge=0, lt=1, description="Paper: extra slippage per unit of the candle's volume an order takes."
+    )
+    max_slippage: Decimal = Field(
+        Decimal("0.03"), ge=0, lt=1, description="Paper: slippage never exceeds this fraction."
+    )
+    volume_share: Decimal = Field(
+        Decimal("0.25"), ge=0, le=1, description="Paper: most of a candle's volume one order fills (0: no cap)."
+    )
     fee_side: Literal["quote", "get"] = Field(
         "quote", description="Paper: fees in the quote coin, or in the coin received (get), as Binance charges them."
     )

@@ -41,12 +41,16 @@ TRADER = "trader"
 YIELD_EVERY = 64  # candles between yields to the event loop when data comes as fast as possible
 
 
+def describe(identity: dict[str, str]) -> str:
+    return ", ".join(f"{key} {identity.get(key)}" for key in ("bot_id", "symbol", "strategy", "exchange"))
+
+
 class Trader:
     def __init__(
         self, *, bot_id: str, mode: Mode, exchange: Exchange, strategy: Strategy, store: StateStore, outbox: Outbox,
         price_every: int = 10, stats_every_s: float = 10.0, outbox_limit: int = 10_000,
         reconcile_every_s: float = 300.0, risk: Risk | None = None, sizing: Sizing | None = None,
-        timeframe: str = "1m", publish_candles: bool = True,
+        timeframe: str = "1m", publish_candles: bool = True, exchange_name: str = "paper",
     ) -> None:  # fmt: skip
         self.bot_id, self.mode, self.exchange, self.strategy = bot_id, mode, exchange, strategy
         self.symbol = exchange.rules.symbol
@@ -57,6 +61,11 @@ class Trader:
         self.sizing = sizing or Sizing("amount", Decimal("0.01"))
         self.timeframe, self.publish_candles = timeframe, publish_candles
         self.facts = Facts(bot_id, mode, self.symbol, self.quote)
+        # What the state file belongs to: a file of another bot, market, strategy or exchange is refused.
+        self.identity = {
+            "bot_id": bot_id, "symbol": self.symbol, "strategy": strategy.name or type(strategy).__name__,
+            "exchange": exchange_name,
+        }  # fmt: skip
         self.feed = IndicatorFeed(strategy)
         self.book = Book(position=exchange.balances.total(self.base))
         self.positions: dict[str, Position] = {}
@@ -84,6 +93,12 @@ class Trader:
         saved = self.store.load()
         if saved is None:
             return False
+        owner = saved.get("identity", self.identity)  # files from before identities are adopted
+        if owner != self.identity:
+            raise ValueError(
+                f"the state file {self.store.path} belongs to {describe(owner)}, not to {describe(self.identity)}: "
+                "give this bot its own --state-file (or move that one away)"
+            )
         self.exchange.restore(saved["exchange"])
         self.book = Book.from_json(saved["book"])
         self.iteration = saved["iteration"]
@@ -105,6 +120,7 @@ class Trader:
             "positions": [p.to_json() for p in self.positions.values()],
             "notes": {k: n.to_json() for k, n in self.notes.items()},
             "cooldown_until": self.cooldown_until,
+            "identity": self.identity,
         }
 
     def _save(self) -> None:
@@ -168,6 +184,10 @@ class Trader:
                     self.symbol, self.book.position, candle.close, candle.timestamp_ms, candle.close
                 )
         self.book_fills(await self.exchange.settle(candle))
+        for order in self.exchange.take_rejections():  # refused at fill time: said, counted, never silent
+            note = self.notes.pop(order.id, None)
+            intent = Intent(order.side, order.amount, "" if note is None else note.tag, order.price)
+            self.refused(intent, order.amount, order.price or candle.open, f"refused at fill: {order.reason}")
         if self.mode == "live":
             report_exchange_trouble(self)
             if time.monotonic() >= self._reconcile_due:
@@ -295,7 +315,10 @@ class Trader:
     def on_fill(self, fill: Fill) -> TradeExecuted:
         realized = self.book.apply(fill)
         self.fills[fill.side] += 1
-        note = self.notes.pop(fill.order_id, None) if fill.amount else None
+        # An order may fill in parts: its note stays until the last part.
+        note = self.notes.get(fill.order_id)
+        if fill.order_id not in self.exchange.open_orders:
+            self.notes.pop(fill.order_id, None)
         position, closed = self.positions.get(fill.symbol), None
         if fill.side == "buy":
             if position is None:
