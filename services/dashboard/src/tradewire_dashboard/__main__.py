@@ -65,6 +65,7 @@ def serve(settings: Settings) -> None:
         log_level=settings.log_level,
         ws_max_size=settings.max_frame_bytes,
         ws="websockets-sansio",
+        ws_per_message_deflate=False,  # as the gateway: 18 KB of zlib state per browser for little gain
         proxy_headers=False,
         log_config=None,  # Django's LOGGING (tradewire_runtime.logs) already formats every logger, uvicorn's too
     )

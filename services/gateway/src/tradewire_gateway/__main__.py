@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         port=settings.port,
         log_level=settings.log_level.lower(),
         ws_max_size=settings.ws_max_message_bytes,
+        # No permessage-deflate: a browser offers it, and its zlib state cost 18 KB per idle socket (32
+        # without, 50 with, 300 clients) for frames of a few hundred bytes that gain little from it.
+        ws_per_message_deflate=False,
         lifespan="on",
         log_config=None,  # keep our handlers: one format for uvicorn's lines and ours
     )

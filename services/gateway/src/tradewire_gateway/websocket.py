@@ -119,7 +119,8 @@ class EventSocket:
         self._commands: set[asyncio.Task[None]] = set()
         self._conflated_seen = 0
         self._send_timeout_s = runtime.settings.ws_send_timeout_s
-        self._stuck = asyncio.Event()
+        # Set by the watchdog when a send stalled: a future, not a task waiting on an event (memory per socket).
+        self._stuck: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         # The send in progress, if any: (its task, when it began). Checked by the runtime's SendWatchdog.
         self._sending: tuple[asyncio.Task[Any], float] | None = None
 
@@ -173,7 +174,7 @@ class EventSocket:
     async def _converse(self, queue: ClientQueue, attached_ms: float) -> Close:
         relay = asyncio.create_task(self._relay(queue, attached_ms))
         listen = asyncio.create_task(self._listen())
-        stuck = asyncio.create_task(self._stuck.wait())
+        stuck: asyncio.Future[Any] = self._stuck
         try:
             done, _ = await asyncio.wait({relay, listen, stuck}, return_when=asyncio.FIRST_COMPLETED)
             if stuck in done:
@@ -181,7 +182,7 @@ class EventSocket:
             ending: Close = (relay if relay in done else listen).result()
             return ending
         finally:
-            pending = [relay, listen, stuck, *self._commands]
+            pending: list[asyncio.Future[Any]] = [relay, listen, stuck, *self._commands]
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
@@ -246,7 +247,7 @@ class EventSocket:
                     self._sending = None
             return True
         except asyncio.CancelledError:
-            if self._stuck.is_set() and task.cancelling() == 1:
+            if self._stuck.done() and task.cancelling() == 1:
                 task.uncancel()  # our watchdog's cancel, not the server's: end as too slow
                 raise _Stuck from None
             raise
@@ -262,7 +263,8 @@ class EventSocket:
             return False
         self._metrics.dropped.inc()
         log.warning("closing a client of %s: it took no frame for %ss", self._principal.name, timeout_s)
-        self._stuck.set()
+        if not self._stuck.done():
+            self._stuck.set_result(None)
         sending[0].cancel()
         return True
 
