@@ -34,7 +34,7 @@ from tradewire_schemas import (
     StatusChanged,
     TradeExecuted,
 )
-from tradewire_testing import RedisServer, eventually_sync, free_port
+from tradewire_testing import eventually_sync, free_port
 
 TOKENS = {
     "ops": ("ops-token-0123456789abcdef", ["read", "control"]),
@@ -87,13 +87,14 @@ class _ServerThread:
 
 
 @pytest.fixture
-def gateway_factory(redis_server: RedisServer) -> Iterator[Callable[..., RunningGateway]]:
-    """Start a gateway with setting overrides; waits until /readyz says the hub is subscribed."""
+def gateway_factory(any_redis_url: str) -> Iterator[Callable[..., RunningGateway]]:
+    """Start a gateway with setting overrides; waits until /readyz says the hub is subscribed. Every test
+    using it runs on one Redis, then again on a Redis Cluster (tradewire_testing's `any_redis_url`)."""
     with contextlib.ExitStack() as stack:
 
         def start(**overrides: Any) -> RunningGateway:
             values: dict[str, Any] = {
-                "redis_url": redis_server.url,
+                "redis_url": any_redis_url,
                 "port": free_port(),
                 "tokens": [
                     {"name": name, "token": token, "scopes": scopes} for name, (token, scopes) in TOKENS.items()
@@ -121,8 +122,8 @@ async def http(gateway: RunningGateway) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def bus(redis_server: RedisServer) -> AsyncIterator[RedisBus]:
-    async with RedisBus.connect(redis_server.url) as connected:
+async def bus(any_redis_url: str) -> AsyncIterator[RedisBus]:
+    async with RedisBus.connect(any_redis_url) as connected:
         yield connected
 
 

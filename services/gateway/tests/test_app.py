@@ -6,11 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 
 from tradewire_bus import RedisBus
 from tradewire_testing import RedisServer, eventually
 
 
+@pytest.mark.one_redis("it kills or restarts its one Redis")
 async def test_while_redis_is_away_reads_and_commands_are_503_and_sockets_close_with_1013(
     http: httpx.AsyncClient, gateway: Any, ws: Callable[..., Any], redis_server: RedisServer
 ) -> None:
@@ -24,6 +26,7 @@ async def test_while_redis_is_away_reads_and_commands_are_503_and_sockets_close_
     assert (code, reason) == (1013, "event bus unreachable; retry shortly")
 
 
+@pytest.mark.one_redis("it kills or restarts its one Redis")
 async def test_a_connected_socket_is_told_to_resync_when_redis_loses_its_data_and_then_gets_new_events(
     http: httpx.AsyncClient, ws: Callable[..., Any], redis_server: RedisServer, make: Any
 ) -> None:

@@ -48,7 +48,10 @@ async def test_garbage_on_the_bus_is_counted_and_skipped(
 ) -> None:
     async with ws("snapshot=false") as client:
         await client.receive()  # subscribed
-        await bus.redis.publish(bus.topics.bot_events("alpha"), b"{not an envelope")
+        # The bot exists first: on a cluster, its channel is listened on only once the bot is known.
+        await bus.publish(make.trade("alpha"))
+        await client.receive()
+        await bus.clients.publish(bus.topics.bot_events("alpha"), b"{not an envelope")
         published = await bus.publish(make.trade("alpha"))
         frame = await client.receive()
     assert frame["offset"] == published.offset

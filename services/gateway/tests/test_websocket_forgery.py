@@ -24,7 +24,7 @@ async def test_forged_envelopes_neither_silence_a_bot_nor_reach_a_client(
         assert (await client.receive())["offset"] == first.offset
         for seq, order in ((1_000_000_000, "silence"), (first.event.seq + 1, "replace")):
             forged_event = first.event.model_copy(update={"seq": seq, "order_id": order})
-            await bus.redis.publish(channel, first.model_copy(update={"event": forged_event}).model_dump_json())
+            await bus.clients.publish(channel, first.model_copy(update={"event": forged_event}).model_dump_json())
 
         async def both_forgeries_counted() -> bool:
             return _value((await http.get("/metrics")).text, "tradewire_gateway_bus_forged_total") == 2

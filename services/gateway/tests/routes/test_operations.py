@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tradewire_testing import RedisServer, eventually
 
@@ -17,6 +18,7 @@ async def test_readyz_reports_redis_and_hub_ready(http: httpx.AsyncClient) -> No
     assert response.json() == {"status": "ready", "redis": True, "hub": True}
 
 
+@pytest.mark.one_redis("it kills and restarts its one Redis")
 async def test_readyz_turns_503_when_redis_goes_away_and_recovers(
     http: httpx.AsyncClient, redis_server: RedisServer
 ) -> None:
