@@ -7,7 +7,7 @@ from uuid import uuid4
 
 import pytest
 
-from tradewire_bus import BusUnavailable, RedisBus
+from tradewire_bus import FROM_START, BusUnavailable, RedisBus
 from tradewire_testing import RedisServer
 from tradewire_testing.factories import price, trade
 
@@ -47,3 +47,11 @@ async def test_reads_raise_bus_unavailable_while_redis_is_down(redis_server: Red
                     await read
         finally:
             redis_server.start()
+
+
+async def test_resume_points_keep_a_cursor_only_from_this_epoch_and_well_formed(bus: RedisBus) -> None:
+    sent = await bus.publish(price("alpha"))
+    await bus.publish(price("beta"))
+    await bus.publish(price("gamma"))
+    cursors = {"alpha": (sent.epoch, sent.offset), "beta": ("an older epoch", sent.offset), "gamma": (sent.epoch, "x")}
+    assert await bus.resume_points(cursors) == {"alpha": sent.offset, "beta": FROM_START, "gamma": FROM_START}

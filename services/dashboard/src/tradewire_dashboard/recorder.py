@@ -19,7 +19,7 @@ from tradewire_bus import FROM_START, ClientTooSlow, Hub, RedisBus, Resync
 from tradewire_dashboard.models import RecorderCursor
 from tradewire_dashboard.storage import store
 from tradewire_runtime.backoff import Backoff
-from tradewire_schemas import Envelope, TradeExecuted, is_stream_offset, policy
+from tradewire_schemas import Envelope, TradeExecuted, policy
 
 log = logging.getLogger("tradewire.dashboard.recorder")
 
@@ -48,11 +48,6 @@ def stored_cursors() -> dict[str, tuple[str, str]]:
     return {c.bot.bot_id: (c.epoch, c.offset) for c in RecorderCursor.objects.select_related("bot")}
 
 
-def well_formed(offset: str) -> bool:
-    # A cursor stored before envelopes were validated could be anything (a forged "garbage" once was).
-    return is_stream_offset(offset)
-
-
 class Recorder:
     def __init__(self, bus: RedisBus, hub: Hub) -> None:
         self._bus = bus
@@ -64,14 +59,7 @@ class Recorder:
 
     async def resume_points(self) -> dict[str, str]:
         """Each bot on the bus -> the offset after which to read; FROM_START when Redis lost its data."""
-        cursors = await database_sync_to_async(stored_cursors)()
-        after = {}
-        for bot in await self._bus.bots():
-            epoch = (await self._bus.snapshot(bot)).epoch
-            stored = cursors.get(bot)
-            usable = stored is not None and stored[0] == epoch and well_formed(stored[1])
-            after[bot] = stored[1] if usable and stored is not None else FROM_START
-        return after
+        return await self._bus.resume_points(await database_sync_to_async(stored_cursors)())
 
     async def run(self) -> None:
         while True:

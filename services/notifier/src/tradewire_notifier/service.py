@@ -30,7 +30,7 @@ from tradewire_notifier.settings import Destination, Settings, TelegramDestinati
 from tradewire_notifier.store import Store
 from tradewire_notifier.telegram_commands import TelegramCommands
 from tradewire_runtime.backoff import Backoff
-from tradewire_schemas import Envelope, is_stream_offset
+from tradewire_schemas import Envelope
 
 log = logging.getLogger("tradewire.notifier")
 
@@ -94,14 +94,7 @@ class Notifier:
 
     async def resume_points(self) -> dict[str, str]:
         """Each bot on the bus -> the offset after which to read; its whole history if we have no cursor."""
-        stored = self._store.cursors()
-        after = {}
-        for bot in await self._bus.bots():
-            epoch = (await self._bus.snapshot(bot)).epoch
-            cursor = stored.get(bot)
-            usable = cursor is not None and cursor[0] == epoch and is_stream_offset(cursor[1])
-            after[bot] = cursor[1] if usable and cursor is not None else FROM_START
-        return after
+        return await self._bus.resume_points(self._store.cursors())
 
     async def _read_forever(self) -> None:
         while True:

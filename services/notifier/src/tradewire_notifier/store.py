@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tradewire_notifier.messages import Notice
+from tradewire_runtime.sqlite import immediate_transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cursor (bot_id TEXT PRIMARY KEY, epoch TEXT NOT NULL, offset TEXT NOT NULL);
@@ -87,7 +88,7 @@ class Store:
 
         Returns the destinations that got a new message (a message queued before is left as it is)."""
         now = _now()
-        with self._transaction():
+        with immediate_transaction(self._db):
             new = []
             for destination, notice, due in messages:
                 inserted = self._db.execute(
@@ -123,21 +124,21 @@ class Store:
 
     def sent(self, destination: str, event_ids: list[str]) -> None:
         now = _now()
-        with self._transaction():
+        with immediate_transaction(self._db):
             self._db.executemany(
                 "UPDATE outbox SET status = 'sent', sent = ?, error = NULL WHERE destination = ? AND event_id = ?",
                 [(now, destination, e) for e in event_ids],
             )
 
     def retry(self, destination: str, event_ids: list[str], due: float, error: str) -> None:
-        with self._transaction():
+        with immediate_transaction(self._db):
             self._db.executemany(
                 "UPDATE outbox SET attempts = attempts + 1, due = ?, error = ? WHERE destination = ? AND event_id = ?",
                 [(due, error, destination, e) for e in event_ids],
             )
 
     def dead(self, destination: str, event_ids: list[str], error: str) -> None:
-        with self._transaction():
+        with immediate_transaction(self._db):
             self._db.executemany(
                 "UPDATE outbox SET status = 'dead', attempts = attempts + 1, error = ? "
                 "WHERE destination = ? AND event_id = ?",
@@ -162,24 +163,10 @@ class Store:
 
     def requeue_dead(self, destination: str) -> int:
         """Dead letters of `destination` back to pending, due now, their attempts counted from zero."""
-        with self._transaction():
+        with immediate_transaction(self._db):
             changed = self._db.execute(
                 "UPDATE outbox SET status = 'pending', attempts = 0, due = ?, created = ? "
                 "WHERE destination = ? AND status = 'dead'",
                 (_now(), _now(), destination),
             )
         return changed.rowcount
-
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
-
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind: object, *rest: object) -> None:
-        self._db.execute("COMMIT" if kind is None else "ROLLBACK")

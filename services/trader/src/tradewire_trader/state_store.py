@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from tradewire_runtime.sqlite import immediate_transaction
 from tradewire_schemas import Event, TradeExecuted, decode_event, encode
 
 SCHEMA = """
@@ -49,7 +50,7 @@ class StateStore:
     def save(self, state: dict[str, Any], events: Iterable[Event] = ()) -> list[int]:
         """Write the state and append events to the outbox (trades also to the ledger), atomically."""
         ids: list[int] = []
-        with self._transaction():
+        with immediate_transaction(self._db):
             self._db.execute(
                 "INSERT INTO meta (key, value) VALUES ('state', ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -68,12 +69,12 @@ class StateStore:
 
     def confirm(self, outbox_id: int, seq: int) -> None:
         """The event is on the bus with this seq: drop it from the outbox and remember the seq."""
-        with self._transaction():
+        with immediate_transaction(self._db):
             self._db.execute("DELETE FROM outbox WHERE id = ?", (outbox_id,))
             self._remember_seq(seq)
 
     def remember_seq(self, seq: int) -> None:
-        with self._transaction():
+        with immediate_transaction(self._db):
             self._remember_seq(seq)
 
     def _remember_seq(self, seq: int) -> None:
@@ -91,17 +92,3 @@ class StateStore:
     def trades(self) -> list[TradeExecuted]:
         rows = self._db.execute("SELECT event FROM trades ORDER BY id").fetchall()
         return [event for row in rows if isinstance(event := decode_event(row[0]), TradeExecuted)]
-
-    def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
-
-
-class _Transaction:
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
-    def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self._db.execute("ROLLBACK" if exc_type is not None else "COMMIT")

@@ -27,7 +27,16 @@ from tradewire_bus.redis_errors import CONNECTION_ERRORS, unavailable_as_bus_err
 from tradewire_bus.snapshot import BotSnapshot
 from tradewire_bus.stats import BusStats
 from tradewire_bus.subscription import FROM_START, Resync, Subscription
-from tradewire_schemas import CandleClosed, Command, CommandResult, Envelope, Event, MessageRejected, decode_event
+from tradewire_schemas import (
+    CandleClosed,
+    Command,
+    CommandResult,
+    Envelope,
+    Event,
+    MessageRejected,
+    decode_event,
+    is_stream_offset,
+)
 
 log = logging.getLogger("tradewire.bus")
 
@@ -162,6 +171,18 @@ class RedisBus:
         epoch = await self.redis.get(self.topics.epoch(bot_id))
         offset, event = found
         return Envelope(epoch=epoch.decode() if isinstance(epoch, bytes) else epoch or "", offset=offset, event=event)
+
+    async def resume_points(self, cursors: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+        """Each bot on the bus -> the offset after which a durable reader (recorder, notifier) reads on,
+        from the (epoch, offset) cursors it stored: FROM_START where it has none, where Redis lost its data
+        since (another epoch), or where the stored offset is not one (a forged "garbage" once was)."""
+        after = {}
+        for bot in await self.bots():
+            epoch = (await self.snapshot(bot)).epoch
+            stored = cursors.get(bot)
+            usable = stored is not None and stored[0] == epoch and is_stream_offset(stored[1])
+            after[bot] = stored[1] if usable and stored is not None else FROM_START
+        return after
 
     async def replay(self, bot_id: str, after: str = FROM_START) -> AsyncGenerator[Envelope | Resync, None]:
         """Every retained event after `after`, read in pages; a `Resync` first if that offset is gone."""

@@ -7,10 +7,10 @@ schema version (`v` greater than ours). Then the unknown fields are an additive 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from tradewire_schemas.commands import Command, commands
 from tradewire_schemas.events import Event, events
@@ -59,7 +59,10 @@ def _drop_unknown(raw: dict[str, Any], error: ValidationError) -> dict[str, Any]
     return cleaned
 
 
-def _decode(adapter: Any, kind: str, raw: bytes | str) -> Any:
+SecondChance = Callable[[Any, str, Any, ValidationError], Any]
+
+
+def _decode(adapter: Any, kind: str, raw: bytes | str, second_chance: SecondChance | None = None) -> Any:
     try:
         return adapter.validate_json(raw)
     except ValidationError as strict_error:
@@ -67,7 +70,7 @@ def _decode(adapter: Any, kind: str, raw: bytes | str) -> Any:
             parsed = json.loads(raw)
         except ValueError:
             raise MessageRejected(kind, describe(strict_error)) from None
-        return _decode_newer(adapter, kind, parsed, strict_error)
+        return (second_chance or _decode_newer)(adapter, kind, parsed, strict_error)
 
 
 def _decode_newer(adapter: Any, kind: str, parsed: Any, strict_error: ValidationError) -> Any:
@@ -80,33 +83,32 @@ def _decode_newer(adapter: Any, kind: str, parsed: Any, strict_error: Validation
     raise MessageRejected(kind, describe(strict_error)) from None
 
 
+def _envelope_of_newer_event(adapter: Any, kind: str, parsed: Any, strict_error: ValidationError) -> Any:
+    """The envelope itself is ours and strict; only the event inside may come from a newer writer."""
+    if not (isinstance(parsed, dict) and _newer_writer(parsed.get("event"))):
+        raise MessageRejected(kind, describe(strict_error)) from None
+    try:
+        event = events.validate_python(parsed["event"])
+    except ValidationError as event_error:
+        event = _decode_newer(events, "event", parsed["event"], event_error)
+    try:
+        return adapter.validate_python({**parsed, "event": event})
+    except ValidationError as error:
+        raise MessageRejected(kind, describe(error)) from None
+
+
+_envelopes: TypeAdapter[Envelope] = TypeAdapter(Envelope)
+
+
 def decode_event(raw: bytes | str) -> Event:
     result: Event = _decode(events, "event", raw)
     return result
 
 
 def decode_envelope(raw: bytes | str) -> Envelope:
-    """An envelope as the bus PUBLISHes it; its event is read by the same rule as `decode_event`.
-
-    The envelope itself is ours and strict; only the event inside may come from a newer writer.
-    """
-    try:
-        return Envelope.model_validate_json(raw)
-    except ValidationError as strict_error:
-        try:
-            parsed = json.loads(raw)
-        except ValueError:
-            raise MessageRejected("envelope", describe(strict_error)) from None
-        if not (isinstance(parsed, dict) and _newer_writer(parsed.get("event"))):
-            raise MessageRejected("envelope", describe(strict_error)) from None
-        try:
-            event = events.validate_python(parsed["event"])
-        except ValidationError as event_error:
-            event = _decode_newer(events, "event", parsed["event"], event_error)
-        try:
-            return Envelope.model_validate({**parsed, "event": event})
-        except ValidationError as error:
-            raise MessageRejected("envelope", describe(error)) from None
+    """An envelope as the bus PUBLISHes it; its event is read by the same rule as `decode_event`."""
+    result: Envelope = _decode(_envelopes, "envelope", raw, _envelope_of_newer_event)
+    return result
 
 
 def decode_command(raw: bytes | str) -> Command:
