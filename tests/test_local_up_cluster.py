@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import re
@@ -76,6 +77,19 @@ async def test_up_cluster_runs_every_service_on_a_local_redis_cluster(tmp_path: 
                 async for item in events:
                     if isinstance(item, Envelope) and item.event.type == "trade_executed":
                         break
+            # ./tw watch follows the cluster too (through the bus: no pattern hears SPUBLISHed events).
+            watch = subprocess.Popen(
+                [str(TW), "watch", "--type", "trade_executed"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, start_new_session=True,
+            )  # fmt: skip
+            try:
+                assert watch.stdout is not None
+                line = await asyncio.wait_for(asyncio.to_thread(watch.stdout.readline), 90)
+                envelope = json.loads(line)
+                assert envelope["event"]["type"] == "trade_executed" and envelope["event"]["bot_id"] == "demo"
+            finally:
+                os.killpg(watch.pid, signal.SIGINT)
+                assert await asyncio.to_thread(watch.wait, 20) == 0
             result = await bus.send_command(StopBot(bot_id="demo", actor="cluster-up-test"), timeout=10)
         assert isinstance(result, CommandResult) and result.outcome == "completed"
     finally:

@@ -4,11 +4,15 @@ Reads the events every bot PUBLISHes (what `redis-cli psubscribe 'tw:events:*'` 
 escaping) on this checkout's Redis: `REDIS_URL`, else the one `./tw up` recorded. Piped, each line is
 the bus's own envelope (`{"epoch", "offset", "event"}`), ready for `jq`; on a terminal it is indented and
 coloured. Ctrl-C ends it.
+
+On a Redis Cluster (`./tw up --cluster`) events are SPUBLISHed on each bot's shard and no pattern hears
+them: there it reads through the bus itself (`RedisBus.subscribe`), which follows every bot's shard.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import re
@@ -71,6 +75,29 @@ def follow(url: str, pattern: str, types: set[str] | None, pretty: bool, out: Te
             out.flush()
 
 
+def is_cluster(url: str) -> bool:
+    with redis.Redis.from_url(url) as client:
+        try:
+            return bool(client.info("cluster").get("cluster_enabled"))
+        except redis.ResponseError:  # the embedded fakeredis has no INFO
+            return False
+
+
+def follow_cluster(url: str, bot: str, namespace: str, types: set[str] | None, pretty: bool, out: TextIO) -> None:
+    from tradewire_bus import BusConfig, RedisBus
+    from tradewire_schemas import Envelope
+
+    async def run() -> None:
+        bots = None if bot == "*" else [bot]
+        async with RedisBus.connect(url, BusConfig(namespace=namespace)) as bus, bus.subscribe(bots=bots) as events:
+            async for item in events:
+                if isinstance(item, Envelope) and (types is None or item.event.type in types):
+                    out.write(render(json.loads(item.model_dump_json()), pretty) + "\n")
+                    out.flush()
+
+    asyncio.run(run())
+
+
 def _interrupted(*_: object) -> None:
     # One Ctrl-C can arrive twice (the terminal signals `uv run` too, which passes it on): end on the
     # first, and let a second copy not interrupt the clean exit with a traceback and status 130.
@@ -86,8 +113,12 @@ def main(argv: list[str] | None = None) -> int:
     pattern = topics.all_bot_events() if args.bot == "*" else topics.bot_events(args.bot)
     pretty = args.pretty if args.pretty is not None else sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     print(f"watching {pattern} on {url} (Ctrl-C ends)", file=sys.stderr, flush=True)
+    types = set(args.types) if args.types else None
     try:
-        follow(url, pattern, set(args.types) if args.types else None, pretty, sys.stdout)
+        if is_cluster(url):
+            follow_cluster(url, args.bot, args.namespace, types, pretty, sys.stdout)
+        else:
+            follow(url, pattern, types, pretty, sys.stdout)
     except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C, or `| head` has read enough
         return 0
     except (redis.ConnectionError, redis.TimeoutError) as error:
