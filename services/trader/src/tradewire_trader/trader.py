@@ -71,6 +71,7 @@ class Trader:
         self.positions: dict[str, Position] = {}
         self.notes: dict[str, OrderNote] = {}  # order id -> why it was placed, until it fills
         self._watches: dict[str, ExitWatch] = {}
+        self._stop_moved = False
         self.cooldown_until = 0  # no entry before this iteration (after a losing exit)
         self.status: BotStatus = "stopped"
         self.iteration = 0
@@ -197,7 +198,7 @@ class Trader:
         bar = self.feed.bar(self.iteration - 1, candle)
         position = self.positions.get(self.symbol)
         if position is not None and candle.close > position.peak and self.watch(position).raise_peak(candle.close):
-            self.publish_positions()  # the trailing stop moved up
+            self._stop_moved = True  # published with the next price update, not on every new high
         if self.status == "running" and not self.exchange.open_orders:
             await self.decide(candle, bar, position)
         if self.publish_candles:
@@ -207,6 +208,9 @@ class Trader:
             )
         if self.iteration % self.price_every == 0:
             self.outbox.add_latest(self.price_event(candle.close))
+            if self._stop_moved:
+                self._stop_moved = False
+                self.publish_positions()
         now = time.monotonic()
         if now >= self._stats_due:
             self.publish_stats()

@@ -60,6 +60,7 @@ class IndicatorFeed:
         self._recent: deque[Candle] = deque(maxlen=self.window)
         self._bar: Bar | None = None
         self._precomputed_rows = 0
+        self._first_decision = strategy.warmup - 1
         if history is not None:
             self._bar = Bar(indicator_columns(strategy, history), 0, NO_CANDLE)
             self._precomputed_rows = len(history)
@@ -84,6 +85,6 @@ class IndicatorFeed:
 
     def ready(self, index: int) -> bool:
         """Whether the strategy has had its warm-up by candle `index`."""
-        if self._bar is not None and index < self._precomputed_rows:
-            return index + 1 >= self.strategy.warmup
+        if index < self._precomputed_rows:
+            return index >= self._first_decision
         return len(self._recent) >= self.window

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import talib
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -35,14 +36,18 @@ class SmaCrossover(Strategy):
 
     def indicators(self, frame: pd.DataFrame) -> pd.DataFrame:
         close = frame["close"].to_numpy()
-        frame["sma_fast"] = talib.SMA(close, timeperiod=self.params.fast)
-        frame["sma_slow"] = talib.SMA(close, timeperiod=self.params.slow)
+        fast = talib.SMA(close, timeperiod=self.params.fast)
+        slow = talib.SMA(close, timeperiod=self.params.slow)
+        frame["sma_fast"], frame["sma_slow"] = fast, slow
+        # The cross itself, vectorised: +1 where fast went above slow, -1 where it went below, else 0.
+        above = (fast > slow).astype(np.int8)
+        frame["cross"] = np.diff(above, prepend=above[:1]).astype(float)
         return frame
 
     def decide(self, bar: Bar, position: Position | None) -> Intent | None:
-        above, was_above = bar["sma_fast"] > bar["sma_slow"], bar.previous("sma_fast") > bar.previous("sma_slow")
-        if above and not was_above and position is None:
+        cross = bar["cross"]
+        if cross > 0 and position is None:
             return enter(f"SMA{self.params.fast} crossed above SMA{self.params.slow}")
-        if was_above and not above and position is not None:
+        if cross < 0 and position is not None:
             return exit_(f"SMA{self.params.fast} crossed below SMA{self.params.slow}")
         return None
