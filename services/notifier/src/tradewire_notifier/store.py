@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tradewire_notifier.messages import Notice
-from tradewire_runtime.sqlite import immediate_transaction
+from tradewire_runtime.sqlite import immediate_transaction, open_durable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cursor (bot_id TEXT PRIMARY KEY, epoch TEXT NOT NULL, offset TEXT NOT NULL);
@@ -55,12 +55,8 @@ class Store:
     def __init__(self, path: Path | str) -> None:
         # One connection, used from the event loop's thread only; each call is a short transaction.
         self._path = path
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode survives a crash of the process (the case that matters: a restart); only a
-        # power cut can lose the last commits, and then a message may be sent twice, never lost.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        # After a power cut the last commits may be lost: then a message may be sent twice, never lost.
+        self._db = open_durable(path, SCHEMA)
 
     def close(self) -> None:
         self._db.close()

@@ -9,12 +9,11 @@ depending on the thing that may be down. Redis stays the place where facts are *
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from tradewire_runtime.sqlite import immediate_transaction
+from tradewire_runtime.sqlite import immediate_transaction, open_durable
 from tradewire_schemas import Event, TradeExecuted, decode_event, encode
 
 SCHEMA = """
@@ -28,13 +27,7 @@ class StateStore:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        # autocommit mode: transactions are explicit (BEGIN IMMEDIATE ... COMMIT) below.
-        self._db = sqlite3.connect(path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode: a commit is in the OS once it returns, so it survives kill -9 of the trader;
-        # only an OS crash or power loss could lose the last commits (FULL would fsync each one).
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        self._db = open_durable(path, SCHEMA)  # survives kill -9 of the trader (tradewire_runtime.sqlite)
 
     def close(self) -> None:
         self._db.close()
