@@ -39,7 +39,9 @@ def figures_table(report: dict[str, Any]) -> Table:
     )
     table.add_column("figure")
     table.add_column("value", justify="right")
+    rules = ", ".join(f"{name}={value}" for name, value in run.get("risk", {}).items()) or "none"
     rows = [
+        ("exits and limits", rules),
         (
             "period",
             f"{day(f['start_ms'])} -> {day(f['end_ms'])} UTC ({f['days']:.1f} days, {run['candles']:,} candles)",
