@@ -64,7 +64,9 @@ redis-cli *args:
 # Run every test (pass pytest arguments through, e.g. `./tw test shared -k resume`)
 [group('check')]
 test *args:
-    uv run pytest {{args}}
+    # Compiled once here, the tests' many trader processes import ccxt in 0.5 s instead of 3 s of CPU,
+    # also where PYTHONDONTWRITEBYTECODE is set (CI shells often set it, and then nothing is ever cached).
+    UV_COMPILE_BYTECODE=1 uv run pytest {{args}}
 
 # Build the trader, gateway and dashboard images (a Docker Engine, else a private podman in ~/.cache/tradewire)
 [group('containers')]

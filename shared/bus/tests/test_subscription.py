@@ -52,8 +52,9 @@ async def test_subscribing_to_several_bots_or_all_of_them(bus: RedisBus) -> None
             await bus.publish(price(bot))
         chosen_bots = [i.event.bot_id for i in await take(chosen, 2)]
         all_bots = [i.event.bot_id for i in await take(everyone, 3)]
-    assert chosen_bots == ["alpha", "beta"]
-    assert all_bots == ["alpha", "beta", "gamma"]
+    # Order is promised within a bot, not across bots: on a cluster each bot's shard is its own reader.
+    assert sorted(chosen_bots) == ["alpha", "beta"]
+    assert sorted(all_bots) == ["alpha", "beta", "gamma"]
 
 
 async def test_resuming_from_an_offset_misses_nothing_and_repeats_nothing(bus: RedisBus) -> None:
