@@ -22,7 +22,7 @@ from tradewire_bus import Hub, RedisBus
 from tradewire_dashboard.config import Settings
 from tradewire_dashboard.metrics import render
 from tradewire_dashboard.recorder import Recorder
-from tradewire_dashboard.runtime import report_crash, stop_tasks
+from tradewire_dashboard.runtime import running
 from tradewire_runtime.backoff import Backoff
 from tradewire_runtime.redis_url import without_password
 
@@ -97,16 +97,8 @@ async def recorder_runtime(settings: Settings) -> AsyncIterator[RecorderRuntime]
             log.info("recorder started (bus %s)", without_password(settings.redis_url))
             await runtime.recorder.run()
 
-        tasks = [
-            asyncio.create_task(hub.run(), name="tradewire-hub"),
-            asyncio.create_task(run(), name="tradewire-recorder"),
-        ]
-        for task in tasks:
-            task.add_done_callback(report_crash)
-        try:
+        async with running({"tradewire-hub": hub.run(), "tradewire-recorder": run()}):
             yield runtime
-        finally:
-            await stop_tasks(tasks)
 
 
 async def record(settings: Settings) -> None:

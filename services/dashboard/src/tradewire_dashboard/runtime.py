@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -54,13 +54,20 @@ async def dashboard_runtime(settings: Settings) -> AsyncIterator[DashboardRuntim
         hub = Hub(bus, max_pending=settings.client_max_pending, conflate_after=settings.client_conflate_after)
         limiter = RateLimiter(settings.commands_per_minute, settings.command_burst)
         runtime = DashboardRuntime(settings=settings, bus=bus, hub=hub, limiter=limiter)
-        tasks = [asyncio.create_task(hub.run(), name="tradewire-hub")]
-        for task in tasks:
-            task.add_done_callback(report_crash)
-        try:
+        async with running({"tradewire-hub": hub.run()}):
             yield runtime
-        finally:
-            await stop_tasks(tasks)
+
+
+@asynccontextmanager
+async def running(jobs: dict[str, Coroutine[Any, Any, None]]) -> AsyncIterator[None]:
+    """Each coroutine as a named task for the duration of the block (a crash is logged); all stopped after."""
+    tasks = [asyncio.create_task(job, name=name) for name, job in jobs.items()]
+    for task in tasks:
+        task.add_done_callback(report_crash)
+    try:
+        yield
+    finally:
+        await stop_tasks(tasks)
 
 
 async def stop_tasks(tasks: list[asyncio.Task[None]], attempts: int = 3, grace_s: float = 2.0) -> None:
