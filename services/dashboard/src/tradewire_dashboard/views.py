@@ -36,6 +36,8 @@ def trade_message(trade: Trade) -> dict[str, Any]:
             "price": _plain(trade.price),
             "amount": _plain(trade.amount),
             "cost": _plain(trade.cost),
+            "fee": _plain(trade.fee),
+            "fee_currency": trade.fee_currency,
             "realized_profit": _plain(trade.realized_profit),
             "realized_profit_pct": _plain(trade.realized_profit_pct),
             "position": _plain(trade.position),

@@ -1,22 +1,38 @@
 // A bot's open positions (from the trader's `positions_changed` facts), valued at the latest price the
-// trader published for each symbol: unrealized profit (value and %, before fees), how long it has been
+// trader published for each symbol: unrealized profit (value and %, the entry fee counted), how long it has been
 // held (market time), the stoploss and take-profit levels, and a Close button that asks for confirmation.
 "use strict";
 
-// The unrealized profit of a position at a price, as the trader counts it before fees.
-function unrealized(position, price) {
+// The fee rate the bot paid when it bought this symbol: the quote value of the fee over the cost of its
+// latest buy (facts on each trade); 0 when the page holds no such trade.
+function feeRate(state, symbol) {
+  const quote = MarketNumbers.quoteOf(symbol);
+  const inQuote = (trade) => trade.fee_quote ?? (trade.fee_currency === quote ? trade.fee : null);
+  const buy = state.trades.find((trade) => trade.side === "buy" && trade.symbol === symbol && inQuote(trade) !== null);
+  return buy && Number(buy.cost) ? Number(inQuote(buy)) / Number(buy.cost) : 0;
+}
+
+// The unrealized profit of a position at a price, as the trader counts it: its value at that price less
+// what it cost, the entry fee included (no exit fee). % of that cost.
+function unrealized(position, price, rate) {
   if (price === null || price === undefined) return { value: null, pct: null };
-  const entry = Number(position.entry_price);
-  const value = (Number(price) - entry) * Number(position.amount);
-  const pct = entry ? (Number(price) / entry - 1) * 100 : 0;
-  return { value: value.toFixed(8), pct: pct.toFixed(8) };
+  const amount = Number(position.amount);
+  const cost = Number(position.entry_price) * amount * (1 + rate);
+  const value = Number(price) * amount - cost;
+  return { value: value.toFixed(8), pct: cost ? ((value / cost) * 100).toFixed(8) : null };
 }
 
 function positionRow(state, position, { blocked, onClose, now }) {
   const N = MarketNumbers;
   const quote = N.quoteOf(position.symbol);
   const price = state.prices[position.symbol] ?? null;
-  const profit = unrealized(position, price);
+  // One open position: the trader's own figure from its stats (which may trail the last price by a few
+  // seconds). Several: each estimated from the last price and the entry fee.
+  const own = state.positions.length === 1 && state.stats ? state.stats.unrealized_profit : null;
+  const profit = own === null ? unrealized(position, price, feeRate(state, position.symbol)) : {
+    value: own,
+    pct: ((Number(own) / (Number(position.entry_price) * Number(position.amount))) * 100).toFixed(8),
+  };
   const row = document.createElement("tr");
   row.dataset.symbol = position.symbol;
   const cells = [
