@@ -72,7 +72,8 @@ async def test_five_traders_for_a_minute_keep_the_page_steady(
                 snapshots = [await bus.snapshot(bot) for bot in BOTS]
                 return all(s.status is not None and s.status.status == "running" for s in snapshots)
 
-            await eventually(all_running, timeout=240, interval=0.5, what="five traders running")  # a shared machine: slow starts
+            # Five start at once on a shared machine: each imports for seconds of CPU.
+            await eventually(all_running, timeout=240, interval=0.5, what="five traders running")
             page = await logged_in(browser, dashboard, BOTS[0], viewport={"width": 1440, "height": 900})
             await page.evaluate("""() => {
                 window.load = { frames: [], longTasks: 0, longTaskMs: 0, messages: 0 };

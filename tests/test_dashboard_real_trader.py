@@ -55,7 +55,8 @@ async def test_a_real_traders_candles_trades_and_position_on_the_page(
     bot = "real-view"
     async with RedisBus.connect(redis_for_module.url) as bus:
         with start_trader(redis_for_module.url, bot, "--stats-every-s", "1"):
-            await eventually(lambda: _candles_at_least(bus, bot, 30), timeout=90, interval=0.2, what="30 candles stored")
+            stored_enough = lambda: _candles_at_least(bus, bot, 30)  # noqa: E731
+            await eventually(stored_enough, timeout=90, interval=0.2, what="30 candles stored")
             stored = await bus.candles(bot, limit=300)
             page = await logged_in(browser, dashboard, bot, viewport={"width": 1440, "height": 900})
             chart = f"window.tradewire.bots.get('{bot}').chart"
@@ -96,7 +97,8 @@ async def test_a_real_traders_candles_trades_and_position_on_the_page(
                     return None
                 if snapshot.stats.seq <= asked_at or snapshot.price is None or snapshot.price.seq < snapshot.stats.seq:
                     return None  # not yet the stats and price republished together
-                if snapshot.price is None or _number(shown) != snapshot.price.last.quantize(Decimal("0.01"), ROUND_HALF_UP):
+                cents = Decimal("0.01")
+                if snapshot.price is None or _number(shown) != snapshot.price.last.quantize(cents, ROUND_HALF_UP):
                     return None
                 return snapshot
 
