@@ -71,7 +71,14 @@ def python_launches() -> list[tuple[Path, str, tuple[str | None, ...], int]]:
     return result
 
 
+# One-off programs in a service's package that are not the service and no image runs (a backtest, a
+# candle download): the tests and the bench start them by their own subcommand.
+TOOLS = {"trader": {"backtest", "download"}}
+
+
 def follows_entrypoint(service: str, words: tuple[str | None, ...]) -> bool:
+    if words and words[0] in TOOLS.get(service, set()):
+        return True
     sides = [side for side, (image, _) in entrypoints.SIDE_SERVICES.items() if image == service]
     return any(follows_command(name, words) for name in (service, *sides))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal as D
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from tradewire_trader.exits import ExitWatch
 from tradewire_trader.market_data import CandleList
 from tradewire_trader.positions import Position
 from tradewire_trader.risk import Risk
+from tradewire_trader.settings import Settings
 from tradewire_trader.state_store import StateStore
 from tradewire_trader.strategies import Bar, Intent, Strategy, enter
 from tradewire_trader.trader import Trader
@@ -48,9 +49,9 @@ async def bus(redis_server: RedisServer) -> AsyncIterator[RedisBus]:
         yield connected
 
 
-async def trade_on_bus(tmp_path: Path, bus: RedisBus, candles: list[Candle], **risk: Any) -> tuple[Trader, list[Any]]:
-    from conftest import make_settings
-
+async def trade_on_bus(
+    make_settings: Callable[..., Settings], tmp_path: Path, bus: RedisBus, candles: list[Candle], **risk: Any
+) -> tuple[Trader, list[Any]]:
     # 1 BTC at 100 USDT: above the 5 USDT minimum order value; no slippage, so prices are the closes
     values = {"order_size": D(1), "slippage": D(0), **risk}
     settings = make_settings(tmp_path, bot_id="exits", **values)
@@ -91,9 +92,14 @@ def exits(events: list[Any]) -> list[TradeExecuted]:
     ids=["stoploss", "trailing_stop", "take_profit", "roi", "time_limit"],
 )
 async def test_each_exit_rule_sells_and_the_trade_says_why(
-    tmp_path: Path, bus: RedisBus, risk: dict[str, Any], closes: tuple[Any, ...], reason: str
+    settings_for: Callable[..., Settings],
+    tmp_path: Path,
+    bus: RedisBus,
+    risk: dict[str, Any],
+    closes: tuple[Any, ...],
+    reason: str,
 ) -> None:
-    trader, events = await trade_on_bus(tmp_path, bus, path(*closes), **risk)
+    trader, events = await trade_on_bus(settings_for, tmp_path, bus, path(*closes), **risk)
     sold = exits(events)
     assert sold, f"no exit in {[e.type for e in events]}"
     first = sold[0]
@@ -109,16 +115,22 @@ async def test_each_exit_rule_sells_and_the_trade_says_why(
     assert (positions and positions[-1].positions == []) or trader.positions
 
 
-async def test_the_drawdown_stop_closes_the_position_and_stops_the_bot(tmp_path: Path, bus: RedisBus) -> None:
-    trader, events = await trade_on_bus(tmp_path, bus, path(100, 100, 95, 90, 85, 85, 85), max_drawdown_pct=D("0.05"))
+async def test_the_drawdown_stop_closes_the_position_and_stops_the_bot(
+    settings_for: Callable[..., Settings], tmp_path: Path, bus: RedisBus
+) -> None:
+    trader, events = await trade_on_bus(
+        settings_for, tmp_path, bus, path(100, 100, 95, 90, 85, 85, 85), max_drawdown_pct=D("0.05")
+    )
     assert [e.reason for e in exits(events)] == ["drawdown_stop"]
     stopped = [e for e in events if isinstance(e, StatusChanged) and e.status == "stopped"]
     assert stopped and "max drawdown 0.05% reached" in stopped[0].reason
     assert trader.status == "stopped" and trader.book.position == 0
 
 
-async def test_close_position_sells_at_market_with_reason_manual(tmp_path: Path, bus: RedisBus) -> None:
-    trader, _ = await trade_on_bus(tmp_path, bus, path(100, 100, 100))
+async def test_close_position_sells_at_market_with_reason_manual(
+    settings_for: Callable[..., Settings], tmp_path: Path, bus: RedisBus
+) -> None:
+    trader, _ = await trade_on_bus(settings_for, tmp_path, bus, path(100, 100, 100))
     assert trader.book.position > 0
     result = await CommandHandler(trader, 5).handle(ClosePosition(bot_id=trader.bot_id, actor="ops"))
     assert result.outcome == "completed" and "closing 1.00000 BTC at market" in result.message
@@ -131,9 +143,13 @@ async def test_close_position_sells_at_market_with_reason_manual(tmp_path: Path,
     assert again.outcome == "completed" and "no open position" in again.message
 
 
-async def test_a_refused_entry_is_published_with_the_markets_limits(tmp_path: Path, bus: RedisBus) -> None:
+async def test_a_refused_entry_is_published_with_the_markets_limits(
+    settings_for: Callable[..., Settings], tmp_path: Path, bus: RedisBus
+) -> None:
     # 0.00001 BTC at 100 USDT is worth 0.001 USDT: below the 5 USDT minimum order value
-    trader, events = await trade_on_bus(tmp_path, bus, path(100, 100, 100, 100, 100), order_size=D("0.00001"))
+    trader, events = await trade_on_bus(
+        settings_for, tmp_path, bus, path(100, 100, 100, 100, 100), order_size=D("0.00001")
+    )
     refused = [e for e in events if isinstance(e, OrderRefused)]
     assert refused and "below the minimum 5" in refused[0].reason
     assert refused[0].limits is not None and refused[0].limits.min_cost == D(5)
