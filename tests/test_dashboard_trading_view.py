@@ -198,6 +198,19 @@ async def test_an_open_position_is_valued_at_the_last_price_and_closed_with_conf
         assert await page.get_attribute(f"{row} [data-field=unrealized]", "class") == "num gain"
         await page.screenshot(path=ARTIFACTS / "positions.png", full_page=False)
 
+        # A live update changes the row's figures in place: the Close button under the pointer stays the same
+        # element (a button replaced on every price would swallow the click, as it did on a busy bot).
+        button = await page.query_selector(f"{row} button.close-position")
+        assert button is not None
+        await bus.publish(
+            PriceUpdated(
+                bot_id=bot, symbol="BTC/USDT", last=Decimal("40600"), bid=Decimal("40599"), ask=Decimal("40601"),
+                change_pct=Decimal("1.5"), iteration=4,
+            )
+        )  # fmt: skip
+        await page.wait_for_selector(f"{row} [data-field=current]:text('40,600.00')")
+        assert await button.evaluate("el => el.isConnected"), "the Close button was replaced by a live update"
+
         # Dismissing the confirmation sends nothing; accepting it sends close_position for that market.
         page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
         await page.click(f"{row} button.close-position")

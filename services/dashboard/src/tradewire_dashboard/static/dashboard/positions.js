@@ -22,7 +22,8 @@ function unrealized(position, price, rate) {
   return { value: value.toFixed(8), pct: cost ? ((value / cost) * 100).toFixed(8) : null };
 }
 
-function positionRow(state, position, { blocked, onClose, now }) {
+// The cells of one position's row, in column order: [text, class, field].
+function positionCells(state, position, now) {
   const N = MarketNumbers;
   const quote = N.quoteOf(position.symbol);
   const price = state.prices[position.symbol] ?? null;
@@ -33,9 +34,7 @@ function positionRow(state, position, { blocked, onClose, now }) {
     value: own,
     pct: ((Number(own) / (Number(position.entry_price) * Number(position.amount))) * 100).toFixed(8),
   };
-  const row = document.createElement("tr");
-  row.dataset.symbol = position.symbol;
-  const cells = [
+  return [
     [position.symbol, "", "symbol"],
     [N.amount(position.amount), "num", "amount"],
     [N.price(position.entry_price, position.symbol), "num", "entry"],
@@ -46,24 +45,43 @@ function positionRow(state, position, { blocked, onClose, now }) {
     [position.stoploss ? N.price(position.stoploss, position.symbol) : "–", "num", "stoploss"],
     [position.take_profit ? N.price(position.take_profit, position.symbol) : "–", "num", "take-profit"],
   ];
-  for (const [text, cls, field] of cells) {
-    const cell = row.insertCell();
-    cell.textContent = text;
-    cell.dataset.field = field;
-    if (cls) cell.className = cls;
-  }
+}
+
+// A new, empty row for a symbol: its cells and its Close button are made once and then updated in place, so
+// that a live update never replaces the button under a trader's pointer (a click would miss it).
+function newPositionRow(symbol, onClose) {
+  const row = document.createElement("tr");
+  row.dataset.symbol = symbol;
+  for (let i = 0; i < 9; i += 1) row.insertCell();
   const button = document.createElement("button");
   button.type = "button";
   button.className = "danger close-position";
-  const closing = state.closing.has(position.symbol);
-  button.textContent = closing ? "Closing…" : "Close";
-  button.disabled = Boolean(blocked) || closing;
-  if (closing) button.classList.add("pending");
-  button.title = blocked || `Sell ${N.amount(position.amount)} ${position.symbol.split("/")[0]} at market now`;
-  button.setAttribute("aria-label", `Close the ${position.symbol} position`);
-  button.addEventListener("click", () => onClose(position, button));
+  button.setAttribute("aria-label", `Close the ${symbol} position`);
+  // The row holds the position it shows now: a click closes what the trader sees at that moment.
+  button.addEventListener("click", () => onClose(row.position, button));
   row.insertCell().append(button);
   return row;
+}
+
+function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}
+
+function updatePositionRow(row, state, position, { blocked, now }) {
+  row.position = position;
+  positionCells(state, position, now).forEach(([text, cls, field], index) => {
+    const cell = row.cells[index];
+    setText(cell, text);
+    cell.dataset.field = field;
+    if (cell.className !== cls) cell.className = cls;
+  });
+  const N = MarketNumbers;
+  const button = row.querySelector("button.close-position");
+  const closing = state.closing.has(position.symbol);
+  setText(button, closing ? "Closing…" : "Close");
+  button.disabled = Boolean(blocked) || closing;
+  button.classList.toggle("pending", closing);
+  button.title = blocked || `Sell ${N.amount(position.amount)} ${position.symbol.split("/")[0]} at market now`;
 }
 
 // Market time now for the bot: its newest candle's, or the clock when it has none yet.
@@ -85,7 +103,22 @@ function renderPositions(state, options) {
     return;
   }
   const now = marketNow(state);
-  body.replaceChildren(...positions.map((position) => positionRow(state, position, { ...options, now })));
+  // Rows are keyed by symbol and by bot: another bot's rows, or the empty-table row, are replaced.
+  const kept = new Map();
+  for (const row of body.rows) {
+    if (row.dataset.symbol && row.dataset.bot === state.id) kept.set(row.dataset.symbol, row);
+  }
+  const rows = positions.map((position) => {
+    let row = kept.get(position.symbol);
+    if (!row) {
+      row = newPositionRow(position.symbol, options.onClose);
+      row.dataset.bot = state.id;
+    }
+    updatePositionRow(row, state, position, { ...options, now });
+    return row;
+  });
+  const same = rows.length === body.rows.length && rows.every((row, index) => body.rows[index] === row);
+  if (!same) body.replaceChildren(...rows);
 }
 
 window.renderPositions = renderPositions;
