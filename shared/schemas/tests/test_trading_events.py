@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
@@ -12,12 +13,16 @@ from tradewire_schemas import (
     SCHEMA_VERSION,
     CandleClosed,
     ClosePosition,
+    MarketLimits,
+    MarketsLoaded,
+    MarketTraded,
     OrderRefused,
     PositionsChanged,
     TradeExecuted,
     decode_command,
     decode_event,
     encode,
+    events,
 )
 
 OPENED = datetime(2023, 3, 1, 12, 0, tzinfo=UTC)
@@ -106,3 +111,18 @@ def test_close_position_names_a_market_or_none_for_all() -> None:
     assert ClosePosition(bot_id="alpha", actor="ops").symbol is None
     with pytest.raises(ValidationError, match="symbol"):
         ClosePosition(bot_id="alpha", actor="ops", symbol="eth-usdt")
+
+
+def test_markets_loaded_carries_each_markets_precision_and_limits() -> None:
+    described = MarketsLoaded(
+        bot_id="alpha",
+        markets=[
+            MarketTraded(
+                symbol="ETH/USDT", base="ETH", quote="USDT", price_tick=Decimal("0.01"),
+                amount_step=Decimal("0.0001"), limits=MarketLimits(min_amount=Decimal("0.0001"), min_cost=Decimal(5)),
+            )
+        ],
+    )  # fmt: skip
+    decoded = events.validate_json(described.model_dump_json())
+    assert isinstance(decoded, MarketsLoaded) and decoded.markets[0].price_tick == Decimal("0.01")
+    assert decoded.markets[0].limits.min_cost == Decimal(5) and MarketsLoaded.state_field == "markets"

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from tradewire_schemas import (
     Heartbeat,
     MessageRejected,
+    MarketsLoaded,
     PositionsChanged,
     PriceUpdated,
     StatsUpdated,
@@ -46,6 +47,7 @@ class BotSnapshot(BaseModel):
     stats: StatsUpdated | None = None
     heartbeat: Heartbeat | None = None
     positions: PositionsChanged | None = None
+    markets: MarketsLoaded | None = None
 
     def liveness(self, now: datetime | None = None) -> Liveness:
         if self.heartbeat is None:

@@ -282,6 +282,30 @@ class OrderRefused(EventBase):
     tag: Tag | None = None
 
 
+class MarketTraded(BaseModel):
+    """One market a bot trades, with the exchange's rules for it (ccxt's `precision` and `limits`)."""
+
+    model_config = MESSAGE_CONFIG
+
+    symbol: Symbol
+    base: str
+    quote: str
+    price_tick: ExactDecimal = Field(description="Smallest price step, e.g. 0.01: show prices to this many decimals.")
+    amount_step: ExactDecimal = Field(description="Smallest amount step, e.g. 0.00001.")
+    limits: MarketLimits = Field(description="Minimum and maximum amount and order value (cost, in quote).")
+
+
+class MarketsLoaded(EventBase):
+    """The markets the bot trades and their precision and limits; sent at start, latest wins (v3)."""
+
+    type: Literal["markets_loaded"] = "markets_loaded"
+    conflatable = True
+    state_field = "markets"
+    browser_name = "markets"
+
+    markets: list[MarketTraded] = Field(description="One per symbol the bot trades, in the bot's order.")
+
+
 Event = Annotated[
     TradeExecuted
     | StatusChanged
@@ -291,7 +315,8 @@ Event = Annotated[
     | Heartbeat
     | CandleClosed
     | PositionsChanged
-    | OrderRefused,
+    | OrderRefused
+    | MarketsLoaded,
     Field(discriminator="type"),
 ]
 EventType = Literal[
@@ -304,6 +329,7 @@ EventType = Literal[
     "candle_closed",
     "positions_changed",
     "order_refused",
+    "markets_loaded",
 ]
 
 events: TypeAdapter[Event] = TypeAdapter(Event)

@@ -15,6 +15,8 @@ from tradewire_schemas import (
     CommandResult,
     Heartbeat,
     MarketLimits,
+    MarketsLoaded,
+    MarketTraded,
     OpenPosition,
     OrderRefused,
     PositionsChanged,
@@ -144,7 +146,18 @@ refusals = st.builds(
     refusals_in_a_row=st.integers(min_value=1, max_value=10**6),
     tag=st.none() | st.text(max_size=64),
 )
-events = st.one_of(trades, statuses, prices, stats, results, heartbeats, candles, positions, refusals)
+markets = st.builds(
+    MarketsLoaded,
+    **common,
+    markets=st.lists(
+        st.builds(
+            MarketTraded, symbol=symbols, base=st.just("BTC"), quote=st.just("USDT"), price_tick=positive,
+            amount_step=positive, limits=st.builds(MarketLimits, min_amount=st.none() | positive),
+        ),
+        max_size=3,
+    ),
+)  # fmt: skip
+events = st.one_of(trades, statuses, prices, stats, results, heartbeats, candles, positions, refusals, markets)
 
 
 @st.composite
