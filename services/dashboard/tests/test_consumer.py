@@ -97,10 +97,14 @@ async def connected(runtime: DashboardRuntime, user: Any, path: str = "/ws/contr
         await communicator.disconnect(timeout=5)
 
 
-async def receive(communicator: WebsocketCommunicator, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+async def receive(
+    communicator: WebsocketCommunicator, *, skip: tuple[str, ...] = (), performance: bool = False
+) -> dict[str, Any]:
+    """The next message not in `skip`; the recorded-history figures each connect sends (`performance`,
+    tested in test_trade_performance.py) are skipped too unless asked for."""
     while True:
         message: dict[str, Any] = json.loads(await communicator.receive_from(timeout=5))
-        if message["type"] not in skip:
+        if message["type"] not in skip and (performance or message["type"] != "performance"):
             return message
 
 

@@ -88,7 +88,7 @@ def for_candles(bot_id: str, candles: Sequence[CandleClosed]) -> Message:
 
 
 def for_snapshot(snapshot: BotSnapshot) -> Message:
-    """The initial `status`: status, position, balance, price and stats from the bot's latest state."""
+    """The initial `status`: status, position, balance, price, stats and markets from the bot's latest state."""
     trade = snapshot.trade
     return {
         "type": "status",
@@ -101,6 +101,7 @@ def for_snapshot(snapshot: BotSnapshot) -> Message:
             "position": format(trade.position, "f") if trade else None,
             "balances": {currency: format(value, "f") for currency, value in trade.balances.items()} if trade else {},
             "positions": _event_data(snapshot.positions)["positions"] if snapshot.positions else None,
+            "markets": _event_data(snapshot.markets)["markets"] if snapshot.markets else None,
             "price": _event_data(snapshot.price) if snapshot.price else None,
             "stats": _event_data(snapshot.stats) if snapshot.stats else None,
             "heartbeat": _event_data(snapshot.heartbeat) if snapshot.heartbeat else None,

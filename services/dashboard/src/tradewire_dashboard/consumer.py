@@ -19,6 +19,7 @@ from tradewire_bus import BusError, ClientTooSlow, CommandTimeout, NoTraderListe
 from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.browser_messages import BadBrowserInput, BrowserCommand, parse_browser_command
 from tradewire_dashboard.runtime import DashboardRuntime
+from tradewire_dashboard.trade_performance import bot_performance
 from tradewire_runtime.logs import trace
 from tradewire_runtime.rate_limit import RateLimited
 from tradewire_schemas import commands, is_bot_id, is_stream_offset
@@ -104,15 +105,18 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_BUS_FAILED)
 
     async def _send_initial_status(self, resume: dict[str, str]) -> dict[str, str]:
-        """Per bot its recent candles (the chart's history) and one `status` from its snapshot; returns
-        where the live relay must continue. A candle closing meanwhile arrives live, after them."""
+        """Per bot its recent candles (the chart's history), one `status` from its snapshot and what its
+        recorded trades add up to (`performance`); returns where the live relay must continue. A candle
+        closing meanwhile arrives live, after them."""
         after = dict(resume)
         history = self.runtime.settings.chart_candles
         for bot in await self.runtime.bus.bots():
             if history and (candles := await self.runtime.bus.candles(bot, limit=history)):
                 await self.push(out.for_candles(bot, candles))
+            recorded = await database_sync_to_async(bot_performance)(bot)  # read first: sent right after
             snapshot = await self.runtime.bus.snapshot(bot)
             await self.push(out.for_snapshot(snapshot))
+            await self.push(recorded)
             if bot not in after and snapshot.offset is not None:
                 after[bot] = snapshot.offset
         return after

@@ -55,7 +55,7 @@ class CandleChart {
   fitPrices(chart) {
     const last = chart.candles[chart.candles.length - 1];
     if (!last) return;
-    const decimals = MarketNumbers.priceDecimals(String(last.close), MarketNumbers.quoteOf(chart.symbol));
+    const decimals = MarketNumbers.priceDecimalsOf(String(last.close), chart.symbol);
     if (decimals === this.decimals) return;
     this.decimals = decimals;
     this.candles.applyOptions({ priceFormat: { type: "price", precision: decimals, minMove: 10 ** -decimals } });
@@ -169,7 +169,7 @@ class CandleChart {
         : ` · ${MarketNumbers.money(trade.realized_profit, quote, { signed: true })} (${MarketNumbers.percent(trade.realized_profit_pct)})`;
       const why = [trade.reason, trade.tag].filter(Boolean).join(": ");
       line.className = `side-${trade.side}`;
-      line.textContent = `${trade.side.toUpperCase()} ${MarketNumbers.amount(trade.amount)} @ ${MarketNumbers.price(trade.price, trade.symbol)}${profit}${why ? ` · ${why}` : ""}`;
+      line.textContent = `${trade.side.toUpperCase()} ${MarketNumbers.amount(trade.amount, trade.symbol)} @ ${MarketNumbers.price(trade.price, trade.symbol)}${profit}${why ? ` · ${why}` : ""}`;
       return line;
     }));
     this.tooltip.hidden = false;

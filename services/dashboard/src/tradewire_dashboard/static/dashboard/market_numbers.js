@@ -9,6 +9,14 @@ const MarketNumbers = (() => {
   const SMALL_PRICE_DIGITS = 4;
   const DASH = "–";
   const formats = new Map();
+  // symbol -> {price, amount}: decimals of the market's price tick and amount step, from the trader's
+  // `markets_loaded` fact. A market the page has not heard of is written by the rules below (a guess
+  // from the quote currency).
+  const markets = new Map();
+  const decimalsOf = (step) => {
+    const [, fraction = ""] = String(step).split(".");
+    return Number(step) >= 1 ? 0 : fraction.replace(/0+$/, "").length;
+  };
 
   const missing = (value) => value === null || value === undefined || value === "";
   const text = (value) => (typeof value === "number" ? value.toFixed(12) : String(value).trim());
@@ -49,11 +57,24 @@ const MarketNumbers = (() => {
   return {
     quoteOf,
     priceDecimals,
-    price(value, symbol) {
-      return missing(value) ? DASH : grouped(value, priceDecimals(value, quoteOf(symbol)));
+    setMarket(symbol, market) {
+      markets.set(symbol, { price: decimalsOf(market.price_tick), amount: decimalsOf(market.amount_step) });
     },
-    amount(value) {
-      return missing(value) ? DASH : grouped(value, COIN_DECIMALS, true);
+    market: (symbol) => markets.get(symbol) || null,
+    // The price axis and tables: the market's tick when known.
+    priceDecimalsOf(value, symbol) {
+      const market = markets.get(symbol);
+      return market ? market.price : priceDecimals(value, quoteOf(symbol));
+    },
+    price(value, symbol) {
+      return missing(value) ? DASH : grouped(value, this.priceDecimalsOf(value, symbol));
+    },
+    // An amount of the market's base coin: to its amount step when known (so a column lines up),
+    // else up to 8 decimals with trailing zeros dropped.
+    amount(value, symbol) {
+      if (missing(value)) return DASH;
+      const market = symbol ? markets.get(symbol) : null;
+      return market ? grouped(value, market.amount) : grouped(value, COIN_DECIMALS, true);
     },
     money(value, currency, { signed = false } = {}) {
       if (missing(value)) return DASH;

@@ -36,7 +36,7 @@ function positionCells(state, position, now) {
   };
   return [
     [position.symbol, "", "symbol"],
-    [N.amount(position.amount), "num", "amount"],
+    [N.amount(position.amount, position.symbol), "num", "amount"],
     [N.price(position.entry_price, position.symbol), "num", "entry"],
     [price === null ? "–" : N.price(price, position.symbol), "num", "current"],
     [N.money(profit.value, quote, { signed: true }), `num ${N.tone(profit.value)}`, "unrealized"],
@@ -63,18 +63,9 @@ function newPositionRow(symbol, onClose) {
   return row;
 }
 
-function setText(element, text) {
-  if (element.textContent !== text) element.textContent = text;
-}
-
 function updatePositionRow(row, state, position, { blocked, now }) {
   row.position = position;
-  positionCells(state, position, now).forEach(([text, cls, field], index) => {
-    const cell = row.cells[index];
-    setText(cell, text);
-    cell.dataset.field = field;
-    if (cell.className !== cls) cell.className = cls;
-  });
+  fillCells(row, positionCells(state, position, now));
   const N = MarketNumbers;
   const button = row.querySelector("button.close-position");
   const closing = state.closing.has(position.symbol);

@@ -1,0 +1,81 @@
+// Every bot at a glance: status, realized profit and trades, with totals across bots per quote currency
+// (profits in USDT and in BTC are not added together). Rows are kept by bot and updated in place.
+"use strict";
+
+function badgeState(state) {
+  if (!state || !state.status) return "unknown";
+  if (state.offline) return "offline";
+  return state.status;
+}
+
+function newFleetRow(state, onPick) {
+  const row = document.createElement("tr");
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "link-button";
+  button.textContent = state.id;
+  button.setAttribute("aria-label", `Show bot ${state.id}`);
+  button.addEventListener("click", () => onPick(state.id));
+  row.insertCell().append(button);
+  row.insertCell().append(document.createElement("span"));
+  for (const field of ["profit", "trades"]) {
+    const cell = row.insertCell();
+    cell.dataset.field = field;
+  }
+  return row;
+}
+
+function updateFleetRow(row, state, selected) {
+  const N = MarketNumbers;
+  setClass(row, state.id === selected ? "selected" : "");
+  const badge = row.cells[1].firstChild;
+  setClass(badge, `badge badge-${badgeState(state)}`);
+  setText(badge, badgeState(state));
+  const stats = state.stats;
+  setClass(row.cells[2], `num ${stats ? N.tone(stats.realized_profit) : ""}`.trim());
+  setText(row.cells[2], stats ? N.money(stats.realized_profit, stats.quote_currency, { signed: true }) : "–");
+  setClass(row.cells[3], "num");
+  setText(row.cells[3], stats ? String(stats.trades) : String(state.trades.length));
+}
+
+function renderFleet(bots, selected, onPick) {
+  const ordered = [...bots.values()].sort((a, b) => a.id.localeCompare(b.id));
+  if (ordered.length) {
+    syncRows(document.getElementById("fleet").tBodies[0], ordered, {
+      keyName: "bot",
+      keyOf: (state) => state.id,
+      make: (state) => newFleetRow(state, onPick),
+      update: (row, state) => updateFleetRow(row, state, selected),
+    });
+  }
+  renderFleetTotals(ordered);
+}
+
+function renderFleetTotals(ordered) {
+  const N = MarketNumbers;
+  const totals = new Map();
+  for (const state of ordered) {
+    if (!state.stats) continue;
+    const total = totals.get(state.stats.quote_currency) || { profit: 0, equity: 0, trades: 0 };
+    total.profit += Number(state.stats.realized_profit);
+    total.equity += Number(state.stats.equity);
+    total.trades += state.stats.trades;
+    totals.set(state.stats.quote_currency, total);
+  }
+  const out = document.getElementById("fleet-totals");
+  out.replaceChildren();
+  if (!ordered.length) return;
+  const running = ordered.filter((state) => badgeState(state) === "running").length;
+  out.append(`${running} of ${ordered.length} running`);
+  for (const [quote, total] of totals) {
+    const profit = total.profit.toFixed(8);
+    const shown = document.createElement("span");
+    shown.className = N.tone(profit);
+    shown.dataset.field = "fleet-profit";
+    shown.textContent = N.money(profit, quote, { signed: true });
+    out.append(" · ", shown, ` profit · ${N.money(total.equity.toFixed(8), quote)} equity · ${total.trades} trades`);
+  }
+}
+
+window.badgeState = badgeState;
+window.renderFleet = renderFleet;
