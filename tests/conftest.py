@@ -1,4 +1,5 @@
-"""Fixtures shared by the cross-service scenarios."""
+"""Fixtures shared by the cross-service scenarios. A module's Redis and real dashboard process
+(`redis_for_module`, `dashboard`) come from tradewire_testing's pytest plugin."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,9 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from tradewire_testing.chromium import CHROMIUM, CHROMIUM_ARGS, chromium_found
+from tradewire_bus import RedisBus
+from tradewire_testing import RedisServer
+from tradewire_testing.chromium import CHROMIUM, CHROMIUM_ARGS, LoggedIn, chromium_found
 from tradewire_testing.dashboard_process import DashboardProcess
 from tradewire_testing.processes import stop_gracefully
 
@@ -78,6 +81,13 @@ async def log_in(browser: Browser, dashboard: DashboardProcess, bot_id: str, **c
 
 
 @pytest.fixture
-def logged_in() -> Callable[..., Awaitable[Page]]:
+async def bus(redis_for_module: RedisServer) -> AsyncIterator[RedisBus]:
+    """A bus client on the module's Redis, the one its `dashboard` reads."""
+    async with RedisBus.connect(redis_for_module.url) as connected:
+        yield connected
+
+
+@pytest.fixture
+def logged_in() -> LoggedIn:
     """`page = await logged_in(browser, dashboard, bot_id, viewport=...)`."""
     return log_in

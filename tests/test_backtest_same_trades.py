@@ -26,7 +26,8 @@ from tradewire_trader.settings import Settings
 
 pytestmark = pytest.mark.redis
 
-STRATEGY = ["--strategy", "sma_crossover", "--fast", "7", "--slow", "25", "--symbol", "BTC/USDT", "--stoploss-pct", "1"]
+STRATEGY = ["--strategy", "sma_crossover", "--fast", "7", "--slow", "25", "--symbol", "BTC/USDT"]
+STRATEGY += ["--stoploss-pct", "0.3"]  # minutes move ~0.1 %: a tight stop fires beside the signal exits
 # What differs between two runs of the same trades: identity and wall time, not what happened.
 NOT_COMPARED = {"event_id", "ts", "seq", "bot_id"}
 
@@ -54,7 +55,7 @@ def test_backtest_and_paper_replay_make_the_same_trades(tmp_path: Path, redis_se
 
     settings = Settings(
         bot_id="backtest", strategy="sma_crossover", strategy_params={"fast": "7", "slow": "25"}, symbol="BTC/USDT",
-        stoploss_pct=Decimal("1"),
+        stoploss_pct=Decimal("0.3"),
     )  # fmt: skip
     fills, _ = asyncio.run(run_engine(settings, read_candles(data)))
     assert len(fills) == len(paper)
@@ -65,7 +66,7 @@ def test_backtest_and_paper_replay_make_the_same_trades(tmp_path: Path, redis_se
 
     backtest = [sys.executable, "-m", "tradewire_trader", "backtest", "run", "--data", str(data), "--name", "twin"]
     backtest += ["--reports-dir", str(tmp_path), "--param", "fast=7", "--param", "slow=25", "--no-progress"]
-    backtest += ["--param", "stoploss_pct=1"]
+    backtest += ["--param", "stoploss_pct=0.3"]
     subprocess.run(backtest, capture_output=True, text=True, timeout=120, check=True)
     report = json.loads((tmp_path / "twin.json").read_text())
     expected = closed_trades(paper)

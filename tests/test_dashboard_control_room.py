@@ -8,7 +8,7 @@ Run alone with `uv run pytest tests/test_dashboard_control_room.py`. Screenshots
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from playwright.async_api import Browser, Page
 from tradewire_bus import RedisBus
 from tradewire_schemas import Heartbeat, StatsUpdated, StatusChanged, TradeExecuted
 from tradewire_testing import RedisServer, eventually
+from tradewire_testing.chromium import LoggedIn
 from tradewire_testing.dashboard_process import DashboardProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
@@ -26,25 +27,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.redis]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
-LoggedIn = Callable[..., Awaitable[Page]]
-
-
-@pytest.fixture(scope="module")
-def redis_for_module() -> Iterator[RedisServer]:
-    with RedisServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def dashboard(redis_for_module: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardProcess]:
-    with DashboardProcess(redis_for_module.url, tmp_path_factory.mktemp("dashboard")) as process:
-        yield process
-
-
-@pytest.fixture
-async def bus(redis_for_module: RedisServer) -> Any:
-    async with RedisBus.connect(redis_for_module.url) as connected:
-        yield connected
 
 
 async def _status_is(bus: RedisBus, bot: str, status: str) -> bool:

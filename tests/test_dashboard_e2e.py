@@ -6,13 +6,9 @@ Run alone with `uv run pytest tests/test_dashboard_e2e.py`. Screenshots go to ar
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import re
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +19,7 @@ from playwright.async_api import Browser, Page
 from tradewire_bus import RedisBus
 from tradewire_schemas import CommandResult, Heartbeat, StatsUpdated, StatusChanged, TradeExecuted
 from tradewire_testing import RedisServer, eventually
+from tradewire_testing.chromium import LoggedIn
 from tradewire_testing.dashboard_process import DashboardProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
@@ -31,75 +28,9 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @pytest.fixture(scope="module")
-def redis_for_module() -> Iterator[RedisServer]:
-    with RedisServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def dashboard(redis_for_module: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardProcess]:
+def dashboard_env() -> dict[str, str]:
     # Reconnect within a second of the server coming back, rather than the production 15 s at worst.
-    env = {"DASHBOARD_BROWSER_RECONNECT_MAX_S": "1"}
-    process = DashboardProcess(redis_for_module.url, tmp_path_factory.mktemp("dashboard"), extra_env=env)
-    with process:
-        yield process
-
-
-@pytest.fixture
-async def bus(redis_for_module: RedisServer) -> AsyncIterator[RedisBus]:
-    async with RedisBus.connect(redis_for_module.url) as connected:
-        yield connected
-
-
-@contextlib.contextmanager
-def trader(redis_url: str, bot_id: str, state_dir: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A real trader on fast synthetic data, so trades come within seconds."""
-    log = (state_dir / f"trader-{bot_id}.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tradewire_trader",
-            "run",
-            "--bot-id",
-            bot_id,
-            "--speed",
-            "1200",
-            "--fast",
-            "2",
-            "--slow",
-            "3",
-            "--price-every",
-            "1",
-            "--heartbeat-s",
-            "1",
-            "--state-file",
-            str(state_dir / f"{bot_id}.db"),
-        ],
-        env={**os.environ, "REDIS_URL": redis_url},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
-
-
-async def logged_in_page(browser: Browser, dashboard: DashboardProcess, bot_id: str, **context: Any) -> Page:
-    page = await (await browser.new_context(**context)).new_page()
-    page.console_messages_seen = []  # type: ignore[attr-defined]
-    page.on("console", lambda message: page.console_messages_seen.append(message.text))  # type: ignore[attr-defined]
-    await page.add_init_script(f"localStorage.setItem('tradewire.bot', {bot_id!r});")
-    await page.goto(f"{dashboard.url}/")
-    await page.fill("#id_username", dashboard.username)
-    await page.fill("#id_password", dashboard.password)
-    await page.click("button[type=submit]")
-    await page.wait_for_url(f"{dashboard.url}/")
-    await page.wait_for_selector("#connection[data-state=live]")
-    return page
+    return {"DASHBOARD_BROWSER_RECONNECT_MAX_S": "1"}
 
 
 async def badge(page: Page) -> str | None:
@@ -126,7 +57,12 @@ def trade(bot_id: str, n: int) -> TradeExecuted:
 
 
 async def test_a_real_traders_trade_appears_as_toast_and_row_within_a_second(
-    browser: Browser, dashboard: DashboardProcess, bus: RedisBus, redis_for_module: RedisServer, tmp_path: Path
+    browser: Browser,
+    dashboard: DashboardProcess,
+    bus: RedisBus,
+    redis_for_module: RedisServer,
+    start_trader: Callable[..., Any],
+    logged_in: LoggedIn,
 ) -> None:
     bot = "e2e-live"
     published_at: dict[str, float] = {}  # event id -> wall-clock ms when the bus delivered it to us
@@ -141,9 +77,9 @@ async def test_a_real_traders_trade_appears_as_toast_and_row_within_a_second(
 
     watcher = asyncio.create_task(watch_publications())
     try:
-        with trader(redis_for_module.url, bot, tmp_path):
+        with start_trader(redis_for_module.url, bot):
             await eventually(lambda: _status_is(bus, bot, "running"), timeout=20, what="the trader started")
-            page = await logged_in_page(browser, dashboard, bot)
+            page = await logged_in(browser, dashboard, bot)
             assert await badge(page) == "running"  # the initial status, before any trade
             await page.evaluate("""() => {
                 window.rowSeenAt = {};
@@ -190,12 +126,17 @@ async def _rows_seen_after_publication(page: Page, published_at: dict[str, float
 
 
 async def test_stop_shows_pending_then_turns_the_badge_to_stopped(
-    browser: Browser, dashboard: DashboardProcess, bus: RedisBus, redis_for_module: RedisServer, tmp_path: Path
+    browser: Browser,
+    dashboard: DashboardProcess,
+    bus: RedisBus,
+    redis_for_module: RedisServer,
+    start_trader: Callable[..., Any],
+    logged_in: LoggedIn,
 ) -> None:
     bot = "e2e-stop"
-    with trader(redis_for_module.url, bot, tmp_path):
+    with start_trader(redis_for_module.url, bot):
         await eventually(lambda: _status_is(bus, bot, "running"), timeout=20, what="the trader started")
-        page = await logged_in_page(browser, dashboard, bot)
+        page = await logged_in(browser, dashboard, bot)
         await page.wait_for_selector("#status-badge[data-status=running]")
         await page.click("#stop-button")
         await page.wait_for_selector("#status-badge[data-status=stopped]", timeout=5000)
@@ -206,7 +147,7 @@ async def test_stop_shows_pending_then_turns_the_badge_to_stopped(
 
 
 async def test_start_button_stays_pending_until_the_bot_control_answer(
-    browser: Browser, dashboard: DashboardProcess, bus: RedisBus
+    browser: Browser, dashboard: DashboardProcess, bus: RedisBus, logged_in: LoggedIn
 ) -> None:
     bot = "e2e-pending"
     await bus.publish(StatusChanged(bot_id=bot, status="stopped", reason="test", actor="trader"))
@@ -229,7 +170,7 @@ async def test_start_button_stays_pending_until_the_bot_control_answer(
 
     answering = asyncio.create_task(slow_trader())
     try:
-        page = await logged_in_page(browser, dashboard, bot)
+        page = await logged_in(browser, dashboard, bot)
         await page.wait_for_selector("#status-badge[data-status=stopped]")
         await page.click("#start-button")
         await page.wait_for_selector("#start-button.pending[aria-busy=true]")
@@ -242,12 +183,12 @@ async def test_start_button_stays_pending_until_the_bot_control_answer(
 
 
 async def test_dropped_connection_reconnects_and_backfills_missed_trades_in_order(
-    browser: Browser, dashboard: DashboardProcess, bus: RedisBus
+    browser: Browser, dashboard: DashboardProcess, bus: RedisBus, logged_in: LoggedIn
 ) -> None:
     bot = "e2e-gap"
     await bus.publish(StatusChanged(bot_id=bot, status="running", reason="test", actor="trader"))
     before = [await bus.publish(trade(bot, n)) for n in (1, 2)]
-    page = await logged_in_page(browser, dashboard, bot)
+    page = await logged_in(browser, dashboard, bot)
     await page.evaluate("""() => {
         window.tradeArrivals = [];
         const original = window.tradewire.socket.onMessage;
@@ -285,12 +226,17 @@ async def test_dropped_connection_reconnects_and_backfills_missed_trades_in_orde
 
 
 async def test_the_page_sends_nothing_while_pushes_arrive(
-    browser: Browser, dashboard: DashboardProcess, bus: RedisBus, redis_for_module: RedisServer, tmp_path: Path
+    browser: Browser,
+    dashboard: DashboardProcess,
+    bus: RedisBus,
+    redis_for_module: RedisServer,
+    start_trader: Callable[..., Any],
+    logged_in: LoggedIn,
 ) -> None:
     bot = "e2e-quiet"
-    with trader(redis_for_module.url, bot, tmp_path):
+    with start_trader(redis_for_module.url, bot):
         await eventually(lambda: _status_is(bus, bot, "running"), timeout=20, what="the trader started")
-        page = await logged_in_page(browser, dashboard, bot)
+        page = await logged_in(browser, dashboard, bot)
         await page.wait_for_selector("#status-badge[data-status=running]")
         await page.wait_for_load_state("networkidle")
         requests: list[str] = []
@@ -309,11 +255,11 @@ async def test_the_page_sends_nothing_while_pushes_arrive(
 
 
 async def test_the_badge_shows_offline_when_heartbeats_stop(
-    browser: Browser, dashboard: DashboardProcess, bus: RedisBus
+    browser: Browser, dashboard: DashboardProcess, bus: RedisBus, logged_in: LoggedIn
 ) -> None:
     bot = "e2e-silent"
     await bus.publish(StatusChanged(bot_id=bot, status="running", reason="test", actor="trader"))
-    page = await logged_in_page(browser, dashboard, bot)
+    page = await logged_in(browser, dashboard, bot)
     await bus.publish(Heartbeat(bot_id=bot, status="running", interval_s=0.3))
     await page.wait_for_selector("#status-badge[data-status=running]")
     # Three missed heartbeats (0.9 s) later, with nothing pushed, the page says so by itself.
@@ -323,7 +269,7 @@ async def test_the_badge_shows_offline_when_heartbeats_stop(
 
 
 async def test_each_bots_figures_are_kept_apart_and_chosen_with_the_keyboard(
-    browser: Browser, dashboard: DashboardProcess, bus: RedisBus
+    browser: Browser, dashboard: DashboardProcess, bus: RedisBus, logged_in: LoggedIn
 ) -> None:
     first, second = "e2e-fleet-a", "e2e-fleet-b"
     trade_ids: dict[str, set[str]] = {}
@@ -331,7 +277,7 @@ async def test_each_bots_figures_are_kept_apart_and_chosen_with_the_keyboard(
         await bus.publish(StatusChanged(bot_id=bot, status="running", reason="test", actor="trader"))
         trade_ids[bot] = {str((await bus.publish(trade(bot, n))).event.event_id) for n in range(trades)}
         await bus.publish(stats_for(bot, trades))
-    page = await logged_in_page(browser, dashboard, first)
+    page = await logged_in(browser, dashboard, first)
     await page.wait_for_selector(f'#fleet tr[data-bot="{second}"]')
     assert await page.text_content("#stat-trades") == "3"
 
@@ -363,9 +309,9 @@ def stats_for(bot_id: str, trades: int) -> StatsUpdated:
 
 
 async def test_a_page_whose_session_ended_goes_to_the_login_page_instead_of_retrying(
-    browser: Browser, dashboard: DashboardProcess, bus: RedisBus
+    browser: Browser, dashboard: DashboardProcess, bus: RedisBus, logged_in: LoggedIn
 ) -> None:
-    page = await logged_in_page(browser, dashboard, "e2e-session")
+    page = await logged_in(browser, dashboard, "e2e-session")
     await page.context.clear_cookies()  # as if the session expired or the user logged out elsewhere
     await page.evaluate("window.tradewire.socket.drop()")
     await page.wait_for_url(f"{dashboard.url}/accounts/login/?next=%2F", timeout=10_000)

@@ -10,7 +10,7 @@ Run alone with `uv run pytest tests/test_dashboard_page_load.py -s`.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,25 +18,13 @@ from playwright.async_api import Browser, Page
 
 from tradewire_bus import RedisBus
 from tradewire_testing import RedisServer, eventually
+from tradewire_testing.chromium import LoggedIn
 from tradewire_testing.dashboard_process import DashboardProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 
 BOTS = [f"load-{n}" for n in range(5)]
 WINDOW_S = 60
-LoggedIn = Callable[..., Awaitable[Page]]
-
-
-@pytest.fixture(scope="module")
-def redis_for_module() -> Iterator[RedisServer]:
-    with RedisServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def dashboard(redis_for_module: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardProcess]:
-    with DashboardProcess(redis_for_module.url, tmp_path_factory.mktemp("dashboard")) as process:
-        yield process
 
 
 async def _heap_after_collection(page: Page) -> float:

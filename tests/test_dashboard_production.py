@@ -38,15 +38,9 @@ PROXIED = {"Host": HOST, "X-Forwarded-Proto": "https"}
 
 
 @pytest.fixture(scope="module")
-def module_redis() -> Iterator[RedisServer]:
-    with RedisServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def behind_tls(module_redis: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardProcess]:
+def behind_tls(redis_for_module: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardProcess]:
     extra = {**PRODUCTION, "DASHBOARD_LOGIN_FAILURES_PER_USER": "3"}
-    with DashboardProcess(module_redis.url, tmp_path_factory.mktemp("tls"), extra_env=extra) as process:
+    with DashboardProcess(redis_for_module.url, tmp_path_factory.mktemp("tls"), extra_env=extra) as process:
         yield process
 
 
@@ -109,8 +103,8 @@ async def test_wrong_passwords_are_throttled_per_user(behind_tls: DashboardProce
     assert other.status_code == 302  # another user name is not locked out
 
 
-def test_production_has_no_demo_user_and_prints_no_password(module_redis: RedisServer, tmp_path: Path) -> None:
-    with DashboardProcess(module_redis.url, tmp_path, extra_env={"DASHBOARD_DEMO": "false"}) as served:
+def test_production_has_no_demo_user_and_prints_no_password(redis_for_module: RedisServer, tmp_path: Path) -> None:
+    with DashboardProcess(redis_for_module.url, tmp_path, extra_env={"DASHBOARD_DEMO": "false"}) as served:
         with pytest.raises(RuntimeError, match="refused the demo user"):
             served.log_in()
         log = served.log_path.read_text(errors="replace")
@@ -121,11 +115,11 @@ def test_production_has_no_demo_user_and_prints_no_password(module_redis: RedisS
 
 @pytest.mark.browser
 async def test_the_pages_pass_their_content_security_policy_in_chromium(
-    browser: Browser, module_redis: RedisServer, tmp_path: Path
+    browser: Browser, redis_for_module: RedisServer, tmp_path: Path
 ) -> None:
-    async with RedisBus.connect(module_redis.url) as bus:
+    async with RedisBus.connect(redis_for_module.url) as bus:
         await bus.publish(StatusChanged(bot_id="csp-bot", status="running", reason="test", actor="trader"))
-    with DashboardProcess(module_redis.url, tmp_path) as dashboard:
+    with DashboardProcess(redis_for_module.url, tmp_path) as dashboard:
         page = await (await browser.new_context()).new_page()
         violations: list[str] = []
         page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)

@@ -8,34 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser
 
 from tradewire_bus import RedisBus
 from tradewire_testing import RedisServer, eventually
+from tradewire_testing.chromium import LoggedIn
 from tradewire_testing.dashboard_process import DashboardProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-LoggedIn = Callable[..., Awaitable[Page]]
-
-
-@pytest.fixture(scope="module")
-def redis_for_module() -> Iterator[RedisServer]:
-    with RedisServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def dashboard(redis_for_module: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardProcess]:
-    with DashboardProcess(redis_for_module.url, tmp_path_factory.mktemp("dashboard")) as process:
-        yield process
 
 
 def _number(text: str | None) -> Decimal:

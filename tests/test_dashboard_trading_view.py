@@ -9,14 +9,13 @@ runs the same views against a real trader process). Screenshots go to artifacts/
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser
 
 from tradewire_bus import RedisBus
 from tradewire_schemas import (
@@ -29,7 +28,7 @@ from tradewire_schemas import (
     TradeEntry,
     TradeExecuted,
 )
-from tradewire_testing import RedisServer
+from tradewire_testing.chromium import LoggedIn
 from tradewire_testing.dashboard_process import DashboardProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.redis]
@@ -38,25 +37,6 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 START = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-LoggedIn = Callable[..., Awaitable[Page]]
-
-
-@pytest.fixture(scope="module")
-def redis_for_module() -> Iterator[RedisServer]:
-    with RedisServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def dashboard(redis_for_module: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardProcess]:
-    with DashboardProcess(redis_for_module.url, tmp_path_factory.mktemp("dashboard")) as process:
-        yield process
-
-
-@pytest.fixture
-async def bus(redis_for_module: RedisServer) -> Any:
-    async with RedisBus.connect(redis_for_module.url) as connected:
-        yield connected
 
 
 def candle(bot: str, n: int) -> CandleClosed:

@@ -112,7 +112,11 @@ def test_the_recorders_health_check_turns_healthy_once_it_records(
     # The recorder runs the dashboard's image with its own command and health check (compose).
     project = load_script(ROOT / "deploy" / "compose_project.py").load(ROOT / "deploy" / "compose.yaml")
     spec = project.services["recorder"].spec
-    check = [sys.executable, *spec["healthcheck"]["test"][2:]]
+    test = spec["healthcheck"]["test"]
+    assert test[:2] == ["CMD", "python"]
+    # What podman's Docker API runs (it joins the words and splits them at blanks): the same command.
+    assert as_podman_runs_it(test) == test
+    check = [sys.executable, *test[2:]]
     env = clean_environment(
         tmp_path,
         REDIS_URL=redis_server.url,
@@ -135,6 +139,41 @@ def test_the_recorders_health_check_turns_healthy_once_it_records(
     start("dashboard", env, tmp_path, started)  # `serve` migrates; the recorder waits for it
     eventually_sync(recorder_healthy, timeout=60, interval=0.2, what="recorder health check passing")
     assert started[0].poll() is None, log_of("recorder", tmp_path)
+
+
+def as_podman_runs_it(test: list[str]) -> list[str]:
+    """An exec-form compose health check as podman's Docker-compatible API stores it (podman 4 and 5:
+    `strings.Join(Test, " ")`, then `strings.Fields` when the first word is CMD)."""
+    joined = " ".join(test)
+    return joined.split() if test[0] == "CMD" else test
+
+
+def test_every_compose_health_check_runs_the_same_under_podman() -> None:
+    # The recorder's check was `python -c "import urllib.request; ..."`: podman ran `python -c import`,
+    # so the recorder never turned healthy in the container stack although it recorded.
+    compose = load_script(ROOT / "deploy" / "compose_project.py")
+    checked = 0
+    for file in ("compose.yaml", "compose.cluster.yaml"):
+        for name, service in compose.load(ROOT / "deploy" / file).services.items():
+            test = service.spec.get("healthcheck", {}).get("test")
+            if isinstance(test, list) and test[0] == "CMD":
+                checked += 1
+                assert as_podman_runs_it(test) == test, f"{file} {name}: a word of its health check holds a blank"
+    assert checked, "no exec-form health check found: the recorder's is one"
+
+
+def test_the_recorders_probe_says_why_it_is_unhealthy(tmp_path: Path) -> None:
+    env = clean_environment(tmp_path, DASHBOARD_RECORDER_PORT=str(free_port()))
+    result = subprocess.run(
+        [sys.executable, "-m", "tradewire_dashboard.probe", "recorder"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "recorder unhealthy" in result.stderr and "/healthz" in result.stderr
 
 
 def test_trader_health_check_follows_the_heartbeats_on_the_bus(

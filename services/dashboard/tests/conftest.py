@@ -1,5 +1,6 @@
 """Fixtures for the dashboard's tests: Django configured once against a temporary SQLite file, and a
-private Redis for the bus and the channel layer."""
+private Redis for the bus and the channel layer. A module's real dashboard process (`dashboard`, on
+`redis_for_module`) comes from tradewire_testing's pytest plugin."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from tradewire_dashboard.config import Settings
 from tradewire_dashboard.django_config import configure_django
 from tradewire_dashboard.runtime import DashboardRuntime, dashboard_runtime
 from tradewire_testing import RedisServer, free_port
-from tradewire_testing.dashboard_process import DashboardProcess
 
 # Django is configured while this file is imported, before test modules import models. Its settings
 # (the channel layer's Redis among them) are fixed from then on, so the session's one Redis gets a
@@ -103,17 +103,3 @@ async def controller(settings: Settings) -> Any:
 @pytest.fixture
 async def viewer(settings: Settings) -> Any:
     return await database_sync_to_async(_user)("victor", can_control=False)
-
-
-@pytest.fixture(scope="module")
-def module_redis() -> Iterator[RedisServer]:
-    """One private Redis for a module's real dashboard process."""
-    with RedisServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def dashboard(module_redis: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardProcess]:
-    """A real dashboard server process, for a module's tests over HTTP and WebSocket."""
-    with DashboardProcess(module_redis.url, tmp_path_factory.mktemp("served")) as process:
-        yield process

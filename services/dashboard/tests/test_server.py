@@ -37,9 +37,9 @@ def test_serve_prints_the_demo_credentials(dashboard: DashboardProcess) -> None:
 
 
 async def test_a_logged_in_browser_from_our_origin_gets_the_status(
-    dashboard: DashboardProcess, module_redis: RedisServer, session_cookie: str
+    dashboard: DashboardProcess, redis_for_module: RedisServer, session_cookie: str
 ) -> None:
-    async with RedisBus.connect(module_redis.url) as bus:
+    async with RedisBus.connect(redis_for_module.url) as bus:
         await bus.publish(status("running", bot="served"))
     origin = dashboard.url.replace("127.0.0.1", "localhost")
     async with connect(ws_url(dashboard), origin=origin, additional_headers={"Cookie": session_cookie}) as ws:  # type: ignore[arg-type]

@@ -34,9 +34,9 @@ async def status_of(dashboard: DashboardProcess, bot: str, query: str = "") -> d
 
 @pytest.mark.parametrize("offset", ["\u0661\u0662-\u0660", "1-0\n", "9" * 30 + "-0"])
 async def test_a_bad_after_on_the_socket_is_ignored_not_fatal(
-    dashboard: DashboardProcess, module_redis: RedisServer, offset: str
+    dashboard: DashboardProcess, redis_for_module: RedisServer, offset: str
 ) -> None:
-    async with RedisBus.connect(module_redis.url) as bus:
+    async with RedisBus.connect(redis_for_module.url) as bus:
         await bus.publish(status("running", bot="after-bot"))
     message = await status_of(dashboard, "after-bot", f"?after={quote('after-bot:' + offset)}")
     assert message["type"] == "status"
@@ -44,10 +44,10 @@ async def test_a_bad_after_on_the_socket_is_ignored_not_fatal(
 
 
 async def test_malformed_redis_keys_leave_the_other_bots_and_the_socket_alone(
-    dashboard: DashboardProcess, module_redis: RedisServer
+    dashboard: DashboardProcess, redis_for_module: RedisServer
 ) -> None:
     topics = Topics()
-    async with RedisBus.connect(module_redis.url) as bus:
+    async with RedisBus.connect(redis_for_module.url) as bus:
         await bus.publish(status("running", bot="healthy"))
         await bus.redis.sadd(topics.bots(), b"\xff\xfe-not-utf8", "wrongtype")
         await bus.redis.set(topics.bot_state("wrongtype"), "a string, not a hash")

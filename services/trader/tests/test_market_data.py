@@ -4,6 +4,7 @@ import itertools
 from decimal import Decimal as D
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tradewire_trader.__main__ import write_sample
@@ -31,6 +32,41 @@ def test_synthetic_volatility_changes_between_regimes() -> None:
     ranges = [(c.high - c.low) / c.close for c in first(5000, 7)]
     windows = [sum(ranges[i : i + 250]) / 250 for i in range(0, 5000, 250)]
     assert max(windows) > 2 * min(windows)
+
+
+DAY = 1440  # one-minute candles
+
+
+def log_returns(closes: list[D]) -> np.ndarray:
+    return np.diff(np.log(np.array([float(c) for c in closes])))
+
+
+def lag_one_autocorrelation(values: np.ndarray) -> float:
+    return float(np.corrcoef(values[:-1], values[1:])[0, 1])
+
+
+@pytest.mark.parametrize("seed", [11, 7])  # the demo's default seed and the sample's
+def test_synthetic_returns_are_uncorrelated_with_btc_like_daily_volatility_fat_tails_and_clustering(seed: int) -> None:
+    candles = first(100 * DAY, seed)
+    returns = log_returns([c.close for c in candles])
+    # no trend to ride for free: a moving average has nothing to exploit
+    assert abs(lag_one_autocorrelation(returns)) < 0.05
+    daily = np.diff(np.log([float(c.close) for c in candles[::DAY]]))
+    assert 0.02 < float(daily.std()) < 0.05, "BTC moves a few percent a day"
+    kurtosis = float(((returns - returns.mean()) ** 4).mean() / returns.var() ** 2)
+    assert kurtosis > 4, "fat tails: more large minutes than a normal distribution gives (3)"
+    assert lag_one_autocorrelation(np.abs(returns)) > 0.1, "volatility clusters: a big move follows a big move"
+    volumes = np.array([float(c.volume) for c in candles])
+    assert volumes.min() > 0 and 2 < float(np.median(volumes)) < 50  # BTC/USDT: some BTC a minute
+    assert all(c.low <= min(c.open, c.close) and c.high >= max(c.open, c.close) for c in candles)
+
+
+def test_the_committed_sample_reads_like_a_market_not_a_trend() -> None:
+    candles = list(read_ohlcv_csv(sample_csv()))
+    returns = log_returns([c.close for c in candles])
+    assert abs(lag_one_autocorrelation(returns)) < 0.05
+    assert 0.01 < float(returns.std()) * DAY**0.5 < 0.06  # a day's volatility at this minute's pace
+    assert max(c.high for c in candles) / min(c.low for c in candles) < D("1.1")  # no 50 % swing in a day
 
 
 async def test_synthetic_market_resumes_at_a_given_index() -> None:

@@ -9,7 +9,8 @@ import pytest
 
 from tradewire_testing.binance_stub import BinanceStub
 from tradewire_trader.live_exchange import point_at
-from tradewire_trader.markets import MarketRules
+from tradewire_trader import markets_file
+from tradewire_trader.markets import MarketRules, known_symbols
 
 
 async def test_fixture_rules_match_ccxts_parse_of_binance_exchange_info() -> None:
@@ -33,8 +34,25 @@ async def test_fixture_rules_match_ccxts_parse_of_binance_exchange_info() -> Non
 
 
 def test_unknown_symbols_are_refused_with_the_known_ones_listed() -> None:
-    with pytest.raises(ValueError, match=r"DOGE/USDT is not in the markets \(.*BTC/USDT"):
-        MarketRules.from_fixture("DOGE/USDT")
+    with pytest.raises(ValueError, match=r"PEPE/USDT is not a known market: the markets file has .*DOGE/USDT"):
+        MarketRules.from_fixture("PEPE/USDT")
+
+
+def test_the_shipped_markets_file_is_ccxts_parse_of_its_recorded_source() -> None:
+    assert markets_file.main(["--check"]) == 0, "run python -m tradewire_trader.markets_file"
+    assert len(known_symbols()) >= 8 and {"BTC/USDT", "ETH/USDT", "DOGE/USDT", "XRP/USDT"} <= set(known_symbols())
+
+
+def test_each_market_rounds_and_limits_by_its_own_precision() -> None:
+    doge, xrp, ada = (MarketRules.from_fixture(s) for s in ("DOGE/USDT", "XRP/USDT", "ADA/USDT"))
+    assert doge.amount(D("123.9")) == D("123") and doge.price_tick == D("0.00001") and doge.base == "DOGE"
+    assert ada.amount(D("10.19")) == D("10.1") and ada.price(D("0.123456")) == D("0.1235")
+    with pytest.raises(ccxt.InvalidOrder, match="XRP/USDT must be greater than minimum amount precision of 1"):
+        xrp.amount(D("0.5"))
+    with pytest.raises(ccxt.InvalidOrder, match="outside the market's limits"):
+        xrp.limit_price(D("20000"))
+    with pytest.raises(ccxt.InvalidOrder, match="above the maximum 9000000"):
+        doge.check_cost(D("9000001"), D("0.1"))
 
 
 def test_amounts_below_the_minimum_raise_invalid_order() -> None:

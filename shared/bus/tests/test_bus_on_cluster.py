@@ -12,9 +12,10 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from tradewire_bus import BusConfig, BusUnavailable, NoTraderListening, RedisBus, Resync
-from tradewire_schemas import CommandResult, Envelope, PriceUpdated, StopBot
+from tradewire_schemas import Envelope, PriceUpdated, StopBot
 from tradewire_testing import LocalCluster, RedisServerMissing, eventually, slot_of
 from tradewire_testing.factories import price
+from tradewire_testing.responder import responder
 
 FAST = BusConfig(reconnect_min_s=0.02, reconnect_max_s=0.3, command_timeout_s=3.0)
 
@@ -109,31 +110,12 @@ async def test_an_every_bot_subscriber_learns_of_new_bots_on_every_shard(
 async def test_a_command_reaches_the_traders_inbox_on_the_bots_shard_and_its_result_comes_back(bus: RedisBus) -> None:
     with pytest.raises(NoTraderListening):
         await bus.send_command(StopBot(bot_id="alpha", actor="ops"))
-    ready = asyncio.Event()
-
-    async def trader() -> None:
-        async with bus.commands("alpha") as inbox:
-            ready.set()
-            async for command in inbox:
-                result = CommandResult(
-                    bot_id="alpha",
-                    command_id=command.command_id,
-                    command=command.type,
-                    outcome="completed",
-                    message="ok",
-                )
-                await bus.publish(result)
-
-    task = asyncio.create_task(trader())
-    try:
-        await asyncio.wait_for(ready.wait(), 5)
+    async with responder(bus, "alpha"):
         command = StopBot(bot_id="alpha", actor="ops")
         result = await bus.send_command(command)
         assert (result.command_id, result.outcome) == (command.command_id, "completed")
         # A retry of the same id gets the kept answer (kept in the bot's slot) without running again.
         assert (await bus.send_command(command)).event_id == result.event_id
-    finally:
-        task.cancel()
 
 
 async def publish_until(bus: RedisBus, event: PriceUpdated, deadline_s: float = 30) -> Envelope:

@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 from uuid import uuid4
 
@@ -11,36 +9,7 @@ import pytest
 
 from tradewire_bus import CommandTimeout, NoTraderListening, RedisBus
 from tradewire_schemas import Command, CommandResult, RequestStatus, StartBot, StopBot, encode, utc_now
-
-
-@asynccontextmanager
-async def responder(bus: RedisBus, bot_id: str, executed: list[Command], answer: bool = True) -> AsyncIterator[None]:
-    """A minimal trader: executes each admitted command by recording it, then reports completion."""
-
-    async def serve() -> None:
-        async with bus.commands(bot_id) as inbox:
-            ready.set()
-            async for command in inbox:
-                executed.append(command)
-                if answer:
-                    await bus.publish(
-                        CommandResult(
-                            bot_id=bot_id,
-                            command_id=command.command_id,
-                            command=command.type,
-                            outcome="completed",
-                            message="done",
-                        )
-                    )
-
-    ready = asyncio.Event()
-    task = asyncio.create_task(serve())
-    await asyncio.wait_for(ready.wait(), 5)
-    try:
-        yield
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+from tradewire_testing.responder import responder
 
 
 async def test_a_command_returns_the_traders_result(bus: RedisBus) -> None:

@@ -10,8 +10,9 @@ import pytest
 
 from tradewire_bus import RedisBus
 from tradewire_bus.publisher import PUBLISH_SCRIPT, split_for_seq
-from tradewire_schemas import SCHEMA_VERSION, CommandResult, Envelope, Event, StatusChanged, StopBot
+from tradewire_schemas import SCHEMA_VERSION, Envelope, Event, StatusChanged, StopBot
 from tradewire_testing.factories import price
+from tradewire_testing.responder import responder
 
 NEWER = SCHEMA_VERSION + 1
 
@@ -53,25 +54,6 @@ async def test_a_subscriber_receives_a_newer_writers_event_live(bus: RedisBus) -
 async def test_a_command_result_from_a_newer_trader_is_the_answer(bus: RedisBus) -> None:
     command = StopBot(bot_id="alpha", actor="ops")
 
-    async def newer_trader() -> None:
-        async with bus.commands("alpha") as inbox:
-            ready.set()
-            async for received in inbox:
-                result = CommandResult(
-                    bot_id="alpha",
-                    command_id=received.command_id,
-                    command=received.type,
-                    outcome="completed",
-                    message="ok",
-                )
-                await publish_as_newer_writer(bus, result)
-
-    ready = asyncio.Event()
-    task = asyncio.create_task(newer_trader())
-    try:
-        await asyncio.wait_for(ready.wait(), 5)
+    async with responder(bus, "alpha", publish=lambda result: publish_as_newer_writer(bus, result)):
         result = await bus.send_command(command, timeout=5)
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
     assert (result.command_id, result.outcome, result.v) == (command.command_id, "completed", NEWER)

@@ -1,4 +1,4 @@
-"""Market data sources behind one interface: seeded synthetic candles and OHLCV CSV replay.
+"""Market data sources behind one interface: seeded synthetic candles (synthetic.py) and OHLCV CSV replay.
 
 Live polling through ccxt lives in `live_market.py`. Every source yields candles from a given index,
 so a restarted trader resumes where its state file says it stopped instead of trading old candles again.
@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import math
-import random
 import time
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
@@ -20,8 +18,8 @@ from typing import Protocol
 import pandas as pd
 
 from tradewire_trader.candles import Candle
+from tradewire_trader.synthetic import synthetic_series
 
-CENT = Decimal("0.01")
 SAMPLE_CSV = "btc_usdt_1m_sample.csv"
 
 
@@ -34,49 +32,6 @@ class MarketData(Protocol):
         """Every candle this source will yield, as floats, when known up front (replays, backtests); None
         for endless or live sources. Indicators are then computed once over it (strategies/feed.py)."""
         ...
-
-
-# Volatility regimes (per-candle standard deviation of returns) and how likely each is to persist.
-REGIMES = (0.0008, 0.002, 0.006)
-STAY_PROBABILITY = 0.985
-
-
-def synthetic_series(
-    seed: int,
-    start_price: Decimal,
-    candle_seconds: int,
-    start_ms: int = 1_700_000_000_000,
-) -> Iterator[Candle]:
-    """An endless random walk with volatility regimes and slow trends; the same seed, the same series."""
-    rng = random.Random(seed)
-    price = anchor = float(start_price)
-    regime = 1
-    trend = 0.0
-    ts = start_ms
-    while True:
-        if rng.random() > STAY_PROBABILITY:
-            regime = rng.randrange(len(REGIMES))
-        sigma = REGIMES[regime]
-        # The trend wanders and decays, so moving averages cross now and then, as in real markets; a weak
-        # pull towards the start price keeps a long series in a plausible range.
-        trend = 0.97 * trend + rng.gauss(0.0, sigma * 0.05) - 0.0005 * math.log(price / anchor)
-        opening = price
-        path = [opening]
-        for _ in range(3):
-            path.append(path[-1] * math.exp(trend + rng.gauss(0.0, sigma / 2)))
-        price = path[-1]
-        high = max(path) * (1 + abs(rng.gauss(0.0, sigma / 4)))
-        low = min(path) * (1 - abs(rng.gauss(0.0, sigma / 4)))
-        volume = abs(rng.gauss(5.0, 2.0)) * (1 + 10 * sigma / REGIMES[-1])
-        yield Candle(
-            ts,
-            Decimal(repr(round(opening, 2))).quantize(CENT),
-            Decimal(repr(round(high, 2))).quantize(CENT),
-            Decimal(repr(round(low, 2))).quantize(CENT),
-            Decimal(repr(round(price, 2))).quantize(CENT),
-            Decimal(repr(round(volume, 4))),
-        )
-        ts += candle_seconds * 1000
 
 
 def read_ohlcv_csv(path: Path) -> Iterator[Candle]:

@@ -1,15 +1,32 @@
-"""Market rules (precision, minimums) from the committed fixture, applied through ccxt's own helpers."""
+"""Market rules (precision, limits) from the shipped markets file, applied through ccxt's own helpers.
+
+`fixtures/markets.json` is ccxt's `load_markets()` structure for Binance spot markets (markets_file.py
+makes it offline from recorded exchangeInfo answers); any symbol in it can be traded on paper.
+"""
 
 from __future__ import annotations
 
 import json
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from importlib import resources
+from functools import cache
 from typing import Any
 
 import ccxt  # type: ignore[import-untyped]
 
 MARKETS_FIXTURE = "markets.json"
+
+
+@cache
+def _fixture_exchange() -> ccxt.Exchange:
+    exchange = ccxt.binance()  # offline: markets come from the file, never from the network
+    exchange.set_markets(fixture_markets())
+    return exchange
+
+
+def known_symbols() -> list[str]:
+    """Every symbol the shipped markets file describes."""
+    return [market["symbol"] for market in fixture_markets()]
 
 
 def fixture_markets() -> list[dict[str, Any]]:
@@ -23,7 +40,9 @@ class MarketRules:
 
     def __init__(self, exchange: ccxt.Exchange, symbol: str) -> None:
         if symbol not in exchange.markets:
-            raise ValueError(f"{symbol} is not in the markets ({', '.join(sorted(exchange.markets))})")
+            raise ValueError(
+                f"{symbol} is not a known market: the markets file has {', '.join(sorted(exchange.markets))}"
+            )
         self._exchange = exchange
         self.symbol = symbol
         market = exchange.markets[symbol]
@@ -32,17 +51,18 @@ class MarketRules:
         self.min_cost = Decimal(str(limits["cost"]["min"] or 0))
         self.max_amount = Decimal(str(limits["amount"].get("max") or 0))
         self.max_cost = Decimal(str(limits["cost"].get("max") or 0))
-        step = Decimal(str(market["precision"]["amount"]))
+        self.min_price = Decimal(str((limits.get("price") or {}).get("min") or 0))
+        self.max_price = Decimal(str((limits.get("price") or {}).get("max") or 0))
+        self.base, self.quote = market["base"], market["quote"]
+        step = self.amount_step = Decimal(str(market["precision"]["amount"]))
         self._step = step if step.as_tuple().digits == (1,) else None
-        tick = Decimal(str(market["precision"]["price"]))
+        tick = self.price_tick = Decimal(str(market["precision"]["price"]))
         # A power-of-ten tick (e.g. 0.01) rounds with one quantize, far cheaper than ccxt's string helpers.
         self._tick = tick if tick.as_tuple().digits == (1,) else None
 
     @classmethod
     def from_fixture(cls, symbol: str) -> MarketRules:
-        exchange = ccxt.binance()  # offline: markets come from the fixture, never from the network
-        exchange.set_markets(fixture_markets())
-        return cls(exchange, symbol)
+        return cls(_fixture_exchange(), symbol)
 
     def amount(self, amount: Decimal) -> Decimal:
         rounded = Decimal(self._exchange.amount_to_precision(self.symbol, str(amount)))
@@ -60,6 +80,15 @@ class MarketRules:
 
     def price(self, price: Decimal) -> Decimal:
         return Decimal(self._exchange.price_to_precision(self.symbol, str(price)))
+
+    def limit_price(self, price: Decimal) -> Decimal:
+        """A limit order's price on the tick, refused outside the market's price limits."""
+        rounded = self.price(price)
+        if (self.min_price and rounded < self.min_price) or (self.max_price and rounded > self.max_price):
+            raise ccxt.InvalidOrder(
+                f"price {price} of {self.symbol} is outside the market's limits {self.min_price}-{self.max_price}"
+            )
+        return rounded
 
     def display_price(self, price: Decimal) -> Decimal:
         """The price rounded to the tick, for published quotes (orders go through `price`)."""

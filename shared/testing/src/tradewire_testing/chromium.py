@@ -4,7 +4,12 @@ refuses."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # playwright is a dev dependency of the root, not of this package
+    from playwright.async_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -17,6 +22,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+# What the root tests' `logged_in` fixture gives: `page = await logged_in(browser, dashboard, bot_id, viewport=...)`.
+LoggedIn = Callable[..., Awaitable["Page"]]
 
 
 def chromium_found() -> bool:

@@ -14,7 +14,6 @@ import secrets
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -72,6 +71,15 @@ class DashboardProcess:
         return f"sessionid={session}"
 
     def start(self, timeout: float = 30.0) -> None:
+        """Both processes answering; if either fails to, neither is left running (`with` never reaches
+        `__exit__` when `__enter__` raises, so a failed start would otherwise leak `serve`)."""
+        try:
+            self._start(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, timeout: float) -> None:
         env = {
             **os.environ,
             "DASHBOARD_REDIS_URL": self.redis_url,
@@ -105,7 +113,7 @@ class DashboardProcess:
                 with urllib.request.urlopen(url, timeout=1) as response:
                     if response.status == 200:
                         return
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset, or accepted but unanswered (a timeout): not up yet
                 pass
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{url} did not answer within {timeout}s:\n{self.log()}")

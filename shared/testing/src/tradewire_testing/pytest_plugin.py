@@ -1,5 +1,6 @@
 """pytest fixtures for tradewire: `redis_server` and `persistent_redis_server` start a private Redis;
-`redis_cluster` a private Redis Cluster (three masters, three replicas) that a test may break.
+`redis_cluster` a private Redis Cluster (three masters, three replicas) that a test may break;
+`redis_for_module` and `dashboard` one Redis and one real dashboard process for a whole test module.
 
 In CI (CI=true) a missing redis-server binary fails the test; on a developer machine it skips.
 """
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tradewire_testing.dashboard_process import DashboardProcess
 from tradewire_testing.redis_cluster import LocalCluster
 from tradewire_testing.redis_server import RedisServer, RedisServerMissing
 
@@ -41,6 +43,28 @@ def redis_server() -> Iterator[RedisServer]:
 def persistent_redis_server() -> Iterator[RedisServer]:
     """A fresh redis-server with the append-only file on, so restart() keeps the data."""
     yield from _server(persistence=True)
+
+
+@pytest.fixture(scope="module")
+def redis_for_module() -> Iterator[RedisServer]:
+    """One private Redis for all the tests of a module (a real dashboard process starts once per module)."""
+    yield from _server(persistence=False)
+
+
+@pytest.fixture(scope="module")
+def dashboard_env() -> dict[str, str]:
+    """Extra environment for the module's `dashboard`; a test module overrides this fixture to change it."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def dashboard(
+    redis_for_module: RedisServer, dashboard_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DashboardProcess]:
+    """A real dashboard server process (and its recorder) on `redis_for_module`, one for a module's tests."""
+    data_dir = tmp_path_factory.mktemp("dashboard")
+    with DashboardProcess(redis_for_module.url, data_dir, extra_env=dashboard_env) as process:
+        yield process
 
 
 @pytest.fixture
