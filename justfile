@@ -114,7 +114,7 @@ schemas:
 # Regenerate docs/settings.md from every service's Settings (commit the result)
 [group('dev')]
 settings-docs:
-    uv run python deploy/settings_reference.py
+    uv run python -m tradewire_stack.settings_reference
 
 # Refresh the vendored chart library (TradingView lightweight-charts, from npm) in the dashboard's static files
 [group('dev')]

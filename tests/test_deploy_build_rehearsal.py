@@ -17,11 +17,10 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from tradewire_testing.scripts import load_script
+from tradewire_stack import dockerfile, entrypoints
 
 ROOT = Path(__file__).resolve().parents[1]
 OTHERS = {
@@ -30,15 +29,6 @@ OTHERS = {
     "dashboard": {"fastapi", "ccxt"},
     "notifier": {"django", "fastapi", "ccxt"},
 }
-
-
-def deploy_module(name: str) -> ModuleType:
-    """deploy/ holds scripts, not a package: load one of its modules by path (once)."""
-    return load_script(ROOT / "deploy" / f"{name}.py")
-
-
-dockerfile = deploy_module("dockerfile")
-entrypoints = deploy_module("entrypoints")
 
 
 def copy_into(workdir: Path, words: list[str]) -> None:

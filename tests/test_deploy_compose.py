@@ -13,7 +13,6 @@ import importlib.util
 import json
 import re
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,7 +20,7 @@ import jsonschema
 import pytest
 import yaml
 
-from tradewire_testing.scripts import load_script
+from tradewire_stack import compose_project, dockerfile, settings_reference
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -30,16 +29,6 @@ SETTINGS_MODULES = {"gateway": "tradewire_gateway.settings", "dashboard": "trade
 # The example committed for each real (gitignored) env file; the default is `<name>.example` beside it.
 EXAMPLES = {DEPLOY / "tradewire.env": DEPLOY / "env.example"}
 PREFIXES = {"TRADER_": "trader", "GATEWAY_": "gateway", "DASHBOARD_": "dashboard", "NOTIFIER_": "notifier"}
-
-
-def deploy_module(name: str) -> ModuleType:
-    """deploy/ holds scripts, not a package: load one of its modules by path (once)."""
-    return load_script(DEPLOY / f"{name}.py")
-
-
-compose_project = deploy_module("compose_project")
-dockerfile = deploy_module("dockerfile")
-settings_reference = deploy_module("settings_reference")
 
 
 @pytest.fixture(scope="module")

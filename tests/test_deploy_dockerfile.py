@@ -14,22 +14,13 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from tradewire_testing.scripts import load_script
+from tradewire_stack import dockerfile
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("trader", "gateway", "dashboard", "notifier")
-
-
-def deploy_module(name: str) -> ModuleType:
-    """deploy/ holds scripts, not a package: load one of its modules by path (once)."""
-    return load_script(ROOT / "deploy" / f"{name}.py")
-
-
-dockerfile = deploy_module("dockerfile")
 
 
 def hadolint() -> str:

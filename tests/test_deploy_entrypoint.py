@@ -1,4 +1,4 @@
-"""Each image runs the very command the test suite runs natively (deploy/entrypoints.py is the table).
+"""Each image runs the very command the test suite runs natively (tradewire_stack.entrypoints is the table).
 
 Both sides are read from the source: the Dockerfiles' CMD, and every place in the code and tests that
 starts a service process (`[python, "-m", "tradewire_trader", "run", ...]`, `_spawn(["tradewire_gateway"])`,
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from tradewire_stack import compose_project, dockerfile, entrypoints
 from tradewire_testing.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,13 +21,6 @@ ROOT = Path(__file__).resolve().parents[1]
 LAUNCH_SITES = ("services", "tests", "deploy/local", "bench", "shared/testing")
 
 
-def deploy_module(name: str) -> ModuleType:
-    """deploy/ holds scripts, not a package: load one of its modules by path (once)."""
-    return load_script(ROOT / "deploy" / f"{name}.py")
-
-
-entrypoints = deploy_module("entrypoints")
-dockerfile = deploy_module("dockerfile")
 SERVICES = tuple(entrypoints.ENTRYPOINTS)
 SIDE_SERVICES = tuple(entrypoints.SIDE_SERVICES)
 MODULES = {entrypoints.module(service): service for service in SERVICES}  # side services share an image's module
@@ -104,7 +97,7 @@ def test_image_command_is_the_entrypoint(service: str) -> None:
 @pytest.mark.parametrize("service", SIDE_SERVICES)
 def test_a_side_service_runs_its_command_in_the_image_it_shares(service: str) -> None:
     image_service, command = entrypoints.SIDE_SERVICES[service]
-    compose = load_script(ROOT / "deploy" / "compose_project.py").load(ROOT / "deploy" / "compose.yaml")
+    compose = compose_project.load(ROOT / "deploy" / "compose.yaml")
     spec = compose.services[service].spec
     assert tuple(spec["command"]) == command
     assert spec["image"] == compose.services[image_service].spec["image"]

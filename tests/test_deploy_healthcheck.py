@@ -14,24 +14,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
+from tradewire_stack import compose_project, dockerfile
 from tradewire_testing import RedisServer, eventually_sync, free_port
-from tradewire_testing.scripts import load_script
 
 pytestmark = pytest.mark.redis
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def deploy_module(name: str) -> ModuleType:
-    """deploy/ holds scripts, not a package: load one of its modules by path (once)."""
-    return load_script(ROOT / "deploy" / f"{name}.py")
-
-
-dockerfile = deploy_module("dockerfile")
 
 
 def native(service: str, keyword: str) -> list[str]:
@@ -110,7 +101,7 @@ def test_the_recorders_health_check_turns_healthy_once_it_records(
     redis_server: RedisServer, tmp_path: Path, started: list[subprocess.Popen[bytes]]
 ) -> None:
     # The recorder runs the dashboard's image with its own command and health check (compose).
-    project = load_script(ROOT / "deploy" / "compose_project.py").load(ROOT / "deploy" / "compose.yaml")
+    project = compose_project.load(ROOT / "deploy" / "compose.yaml")
     spec = project.services["recorder"].spec
     test = spec["healthcheck"]["test"]
     assert test[:2] == ["CMD", "python"]
@@ -151,10 +142,9 @@ def as_podman_runs_it(test: list[str]) -> list[str]:
 def test_every_compose_health_check_runs_the_same_under_podman() -> None:
     # The recorder's check was `python -c "import urllib.request; ..."`: podman ran `python -c import`,
     # so the recorder never turned healthy in the container stack although it recorded.
-    compose = load_script(ROOT / "deploy" / "compose_project.py")
     checked = 0
     for file in ("compose.yaml", "compose.cluster.yaml"):
-        for name, service in compose.load(ROOT / "deploy" / file).services.items():
+        for name, service in compose_project.load(ROOT / "deploy" / file).services.items():
             test = service.spec.get("healthcheck", {}).get("test")
             if isinstance(test, list) and test[0] == "CMD":
                 checked += 1

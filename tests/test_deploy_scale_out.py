@@ -1,7 +1,7 @@
 """Scale-out on one Redis: two gateways, and two dashboards, each deliver every event to their own
 clients, and a command runs once (docs/deployment.md, "Scale-out").
 
-Real processes started with the images' commands (deploy/entrypoints.py), a real redis-server, real
+Real processes started with the images' commands (tradewire_stack.entrypoints), a real redis-server, real
 WebSocket clients. Only trades and status changes are compared: they are never conflated, so every
 client of every process must see exactly the same ones, in the same order.
 """
@@ -14,7 +14,6 @@ import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
@@ -22,10 +21,10 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from tradewire_bus import RedisBus
+from tradewire_stack import entrypoints
 from tradewire_testing import RedisServer, eventually_sync, free_port
 from tradewire_testing.dashboard_process import DashboardProcess
 from tradewire_testing.processes import stop_gracefully
-from tradewire_testing.scripts import load_script
 
 pytestmark = pytest.mark.redis
 
@@ -34,14 +33,6 @@ BOT = "scaled"
 TOKEN = "scale-out-test-control-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TRADES_TO_COMPARE = 5
-
-
-def deploy_module(name: str) -> ModuleType:
-    """deploy/ holds scripts, not a package: load one of its modules by path (once)."""
-    return load_script(ROOT / "deploy" / f"{name}.py")
-
-
-entrypoints = deploy_module("entrypoints")
 
 
 def base_environment(redis_url: str) -> dict[str, str]:

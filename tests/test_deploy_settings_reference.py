@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from tradewire_testing.scripts import load_script
+from tradewire_stack import settings_reference as reference
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def deploy_module(name: str) -> ModuleType:
-    """deploy/ holds scripts, not a package: load one of its modules by path (once)."""
-    return load_script(ROOT / "deploy" / f"{name}.py")
-
-
-reference = deploy_module("settings_reference")
 
 
 def test_committed_settings_reference_is_up_to_date() -> None:
@@ -29,7 +20,9 @@ def test_committed_settings_reference_is_up_to_date() -> None:
             committed.splitlines(True), generated.splitlines(True), "docs/settings.md (committed)", "generated"
         )
     )
-    assert not diff, f"docs/settings.md is out of date; run `uv run python deploy/settings_reference.py`:\n{diff}"
+    assert not diff, (
+        f"docs/settings.md is out of date; run `uv run python -m tradewire_stack.settings_reference`:\n{diff}"
+    )
 
 
 @pytest.mark.parametrize("service", list(reference.SERVICES))

@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
@@ -24,9 +23,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tradewire_bus import RedisBus
 from tradewire_schemas import StatusChanged, StopBot, TradeExecuted
+from tradewire_stack import entrypoints
 from tradewire_testing import RedisServer, eventually, free_port
 from tradewire_testing.processes import stop_gracefully
-from tradewire_testing.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services" / "notifier" / "tests"))
@@ -38,13 +37,6 @@ pytestmark = pytest.mark.redis
 BOT = "notified"
 SECRET = "notifier-test-webhook-secret"
 ALLOWED_CHAT, STRANGER_CHAT = 42, 666
-
-
-def deploy_module(name: str) -> ModuleType:
-    return load_script(ROOT / "deploy" / f"{name}.py")
-
-
-entrypoints = deploy_module("entrypoints")
 
 
 def base_environment(redis_url: str) -> dict[str, str]:
@@ -145,7 +137,7 @@ class Notifier:
         self.process: subprocess.Popen[bytes] | None = None
 
     async def start(self) -> None:
-        # The image's command (deploy/entrypoints.py; tests/test_deploy_entrypoint.py compares the two).
+        # The image's command (tradewire_stack.entrypoints; tests/test_deploy_entrypoint.py compares the two).
         self.process = spawn([sys.executable, "-m", "tradewire_notifier"], self.env, self.tmp_path, "notifier")
         await eventually(lambda: self.metric("tradewire_notifier_bus_subscribed") == 1, timeout=40, what="subscribed")
 

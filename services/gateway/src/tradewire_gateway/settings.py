@@ -31,7 +31,7 @@ class Settings(BaseSettings):
         env_prefix="GATEWAY_", env_nested_delimiter="__", extra="ignore", frozen=True, validate_by_name=True
     )
 
-    # docs/settings.md is generated from these fields (deploy/settings_reference.py); change both together.
+    # docs/settings.md is generated from these fields (tradewire_stack.settings_reference); change both together.
     host: str = "127.0.0.1"
     port: int = Field(default=8002, ge=0, le=65535)
     log_level: str = "info"

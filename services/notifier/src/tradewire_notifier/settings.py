@@ -128,7 +128,7 @@ class Settings(BaseSettings):
         env_prefix="NOTIFIER_", env_nested_delimiter="__", extra="ignore", frozen=True, validate_by_name=True
     )
 
-    # docs/settings.md is generated from these fields (deploy/settings_reference.py); change both together.
+    # docs/settings.md is generated from these fields (tradewire_stack.settings_reference); change both together.
     log_level: str = "info"
     log_format: LogFormat = Field(default="text", description="text for people, json for log collectors.")
     redis_url: str = Field(

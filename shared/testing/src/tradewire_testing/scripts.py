@@ -1,4 +1,4 @@
-"""Load a script that is not part of a package (deploy/*.py, deploy/local/*.py) as a module, once."""
+"""Load a script that is not part of a package (deploy/local/*.py, which `./tw` runs by path) as a module, once."""
 
 from __future__ import annotations
 
