@@ -8,7 +8,6 @@ serves, and (for the trader) unhealthy again once its heartbeats stop.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import pytest
 
 from tradewire_stack import compose_project, dockerfile
 from tradewire_testing import RedisServer, eventually_sync, free_port
+from tradewire_testing.processes import service_environment, spawn
 
 pytestmark = pytest.mark.redis
 
@@ -40,14 +40,6 @@ def native(service: str, keyword: str) -> list[str]:
     return [sys.executable, *(copied.get(word, word) for word in command[1:])]
 
 
-def clean_environment(tmp_path: Path, **settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRADER_", "GATEWAY_", "DASHBOARD_"))}
-    env.pop("REDIS_URL", None)
-    env.pop("DATABASE_URL", None)
-    env.update(settings)
-    return env
-
-
 def healthy(service: str, env: dict[str, str], cwd: Path) -> bool:
     result = subprocess.run(native(service, "HEALTHCHECK"), env=env, cwd=cwd, capture_output=True, timeout=30)
     return result.returncode == 0
@@ -64,10 +56,7 @@ def started() -> Iterator[list[subprocess.Popen[bytes]]]:
 
 
 def start(service: str, env: dict[str, str], cwd: Path, processes: list[subprocess.Popen[bytes]]) -> None:
-    with (cwd / f"{service}.log").open("wb") as log:
-        processes.append(
-            subprocess.Popen(native(service, "CMD"), env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
-        )
+    processes.append(spawn(native(service, "CMD"), env, cwd / f"{service}.log"))
 
 
 def log_of(service: str, cwd: Path) -> str:
@@ -79,8 +68,7 @@ def test_http_health_check_turns_healthy_when_the_service_serves(
     service: str, redis_server: RedisServer, tmp_path: Path, started: list[subprocess.Popen[bytes]]
 ) -> None:
     prefix = service.upper()
-    env = clean_environment(
-        tmp_path,
+    env = service_environment(
         REDIS_URL=redis_server.url,
         **{
             f"{prefix}_PORT": str(free_port()),
@@ -108,8 +96,7 @@ def test_the_recorders_health_check_turns_healthy_once_it_records(
     # What podman's Docker API runs (it joins the words and splits them at blanks): the same command.
     assert as_podman_runs_it(test) == test
     check = [sys.executable, *test[2:]]
-    env = clean_environment(
-        tmp_path,
+    env = service_environment(
         REDIS_URL=redis_server.url,
         DASHBOARD_PORT=str(free_port()),
         DASHBOARD_RECORDER_PORT=str(free_port()),
@@ -120,12 +107,7 @@ def test_the_recorders_health_check_turns_healthy_once_it_records(
     def recorder_healthy() -> bool:
         return subprocess.run(check, env=env, cwd=tmp_path, capture_output=True, timeout=30).returncode == 0
 
-    with (tmp_path / "recorder.log").open("wb") as log:
-        started.append(
-            subprocess.Popen(
-                [sys.executable, *spec["command"][1:]], env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT
-            )
-        )
+    started.append(spawn([sys.executable, *spec["command"][1:]], env, tmp_path / "recorder.log"))
     assert not recorder_healthy(), "healthy before the dashboard migrated the database"
     start("dashboard", env, tmp_path, started)  # `serve` migrates; the recorder waits for it
     eventually_sync(recorder_healthy, timeout=60, interval=0.2, what="recorder health check passing")
@@ -153,7 +135,7 @@ def test_every_compose_health_check_runs_the_same_under_podman() -> None:
 
 
 def test_the_recorders_probe_says_why_it_is_unhealthy(tmp_path: Path) -> None:
-    env = clean_environment(tmp_path, DASHBOARD_RECORDER_PORT=str(free_port()))
+    env = service_environment(DASHBOARD_RECORDER_PORT=str(free_port()))
     result = subprocess.run(
         [sys.executable, "-m", "tradewire_dashboard.probe", "recorder"],
         env=env,
@@ -169,8 +151,7 @@ def test_the_recorders_probe_says_why_it_is_unhealthy(tmp_path: Path) -> None:
 def test_trader_health_check_follows_the_heartbeats_on_the_bus(
     redis_server: RedisServer, tmp_path: Path, started: list[subprocess.Popen[bytes]]
 ) -> None:
-    env = clean_environment(
-        tmp_path,
+    env = service_environment(
         REDIS_URL=redis_server.url,
         TRADER_BOT_ID="healthy",
         TRADER_HEARTBEAT_S="0.3",
@@ -195,7 +176,7 @@ def test_trader_health_check_follows_the_heartbeats_on_the_bus(
 
 
 def test_trader_health_check_fails_when_redis_is_unreachable(tmp_path: Path) -> None:
-    env = clean_environment(tmp_path, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", TRADER_BOT_ID="nobody")
+    env = service_environment(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0", TRADER_BOT_ID="nobody")
     result = subprocess.run(
         native("trader", "HEALTHCHECK"), env=env, cwd=tmp_path, capture_output=True, text=True, timeout=30
     )
@@ -206,8 +187,7 @@ def test_trader_health_check_fails_when_redis_is_unreachable(tmp_path: Path) -> 
 def test_notifier_health_check_turns_healthy_when_it_serves_its_metrics(
     redis_server: RedisServer, tmp_path: Path, started: list[subprocess.Popen[bytes]]
 ) -> None:
-    env = clean_environment(
-        tmp_path,
+    env = service_environment(
         REDIS_URL=redis_server.url,
         NOTIFIER_METRICS_PORT=str(free_port()),
         NOTIFIER_STATE_FILE=str(tmp_path / "notifier.sqlite3"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,9 +21,9 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from tradewire_bus import RedisBus
 from tradewire_stack import entrypoints
-from tradewire_testing import RedisServer, eventually_sync, free_port
+from tradewire_testing import RedisServer, answers_ok, eventually_sync, free_port
 from tradewire_testing.dashboard_process import DashboardProcess
-from tradewire_testing.processes import stop_gracefully
+from tradewire_testing.processes import fast_trader_settings, service_environment, spawn, stop_gracefully
 
 pytestmark = pytest.mark.redis
 
@@ -35,32 +34,10 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TRADES_TO_COMPARE = 5
 
 
-def base_environment(redis_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRADER_", "GATEWAY_", "DASHBOARD_"))}
-    env.pop("DATABASE_URL", None)
-    env["REDIS_URL"] = redis_url
-    return env
-
-
-def spawn(service: str, env: dict[str, str], cwd: Path, name: str) -> subprocess.Popen[bytes]:
-    with (cwd / f"{name}.log").open("wb") as log:
-        return subprocess.Popen(
-            entrypoints.native_argv(service), env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT
-        )
-
-
 @pytest.fixture
 def trader(redis_server: RedisServer, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    # Fast market time and short SMA windows: a trade every few candles, so there is traffic to compare.
-    env = base_environment(redis_server.url) | {
-        "TRADER_BOT_ID": BOT,
-        "TRADER_SPEED": "3000",
-        "TRADER_FAST": "2",
-        "TRADER_SLOW": "3",
-        "TRADER_HEARTBEAT_S": "0.5",
-        "TRADER_STATE_FILE": str(tmp_path / f"{BOT}.sqlite3"),
-    }
-    process = spawn("trader", env, tmp_path, "trader")
+    env = service_environment(redis_server.url, **fast_trader_settings(BOT, tmp_path))
+    process = spawn(entrypoints.native_argv("trader"), env, tmp_path / "trader.log")
     yield process
     stop_gracefully(process)
 
@@ -111,19 +88,12 @@ def gateways(redis_server: RedisServer, tmp_path: Path) -> Iterator[list[str]]:
     processes, urls = [], []
     for name in ("gateway-1", "gateway-2"):
         port = free_port()
-        env = base_environment(redis_server.url) | {"GATEWAY_PORT": str(port), "GATEWAY_TOKENS": tokens}
-        processes.append(spawn("gateway", env, tmp_path, name))
+        env = service_environment(redis_server.url, GATEWAY_PORT=str(port), GATEWAY_TOKENS=tokens)
+        processes.append(spawn(entrypoints.native_argv("gateway"), env, tmp_path / f"{name}.log"))
         urls.append(f"http://127.0.0.1:{port}")
     try:
         for url in urls:
-
-            def ready(url: str = url) -> bool:
-                try:
-                    return httpx.get(f"{url}/readyz").status_code == 200
-                except httpx.TransportError:
-                    return False
-
-            eventually_sync(ready, timeout=30, interval=0.1, what=f"{url} ready")
+            eventually_sync(lambda url=url: answers_ok(f"{url}/readyz"), timeout=30, interval=0.1, what=f"{url} ready")
         yield urls
     finally:
         for process in processes:

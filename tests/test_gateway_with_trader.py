@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,8 +14,8 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from tradewire_testing import RedisServer, eventually, eventually_sync, free_port
-from tradewire_testing.processes import stop_gracefully
+from tradewire_testing import RedisServer, answers_ok, eventually, eventually_sync, free_port
+from tradewire_testing.processes import service_environment, spawn, stop_gracefully
 
 pytestmark = pytest.mark.redis
 
@@ -24,41 +23,32 @@ TOKEN = "ops-token-for-the-cross-service-test"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-def _spawn(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as sink:
-        return subprocess.Popen([sys.executable, "-m", *args], cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
-
-
 @pytest.fixture
 def services(tmp_path: Path, redis_server: RedisServer) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TRADER_", "GATEWAY_"))}
-    base["REDIS_URL"] = redis_server.url
+    base = service_environment(redis_server.url)
     port = free_port()
     gateway_env = base | {
         "GATEWAY_PORT": str(port),
         "GATEWAY_TOKENS": json.dumps([{"name": "ops", "token": TOKEN, "scopes": ["read", "control"]}]),
     }
-    trader = _spawn(
-        ["tradewire_trader", "run", "--bot-id", "alpha", "--heartbeat-s", "0.5"],
+    trader = spawn(
+        [sys.executable, "-m", "tradewire_trader", "run", "--bot-id", "alpha", "--heartbeat-s", "0.5"],
         base,
-        tmp_path,
         tmp_path / "trader.log",
     )
-    gateway = _spawn(["tradewire_gateway"], gateway_env, tmp_path, tmp_path / "gateway.log")
+    gateway = spawn([sys.executable, "-m", "tradewire_gateway"], gateway_env, tmp_path / "gateway.log")
     url = f"http://127.0.0.1:{port}"
     try:
-
-        def ready() -> bool:
-            try:
-                return httpx.get(f"{url}/readyz").status_code == 200
-            except httpx.TransportError:
-                return False
-
-        eventually_sync(ready, timeout=20, interval=0.1, what="gateway ready")
+        eventually_sync(lambda: answers_ok(f"{url}/readyz"), timeout=20, interval=0.1, what="gateway ready")
         yield url, trader
     finally:
         stop_gracefully(trader)
         stop_gracefully(gateway)
+
+
+async def alpha_is_live(http: httpx.AsyncClient) -> bool:
+    bots = (await http.get("/api/v1/bots")).json()["bots"]
+    return any(bot["bot_id"] == "alpha" and bot["liveness"] == "live" for bot in bots)
 
 
 class Frames:
@@ -90,12 +80,9 @@ async def test_commands_through_the_gateway_drive_a_real_trader_and_its_events_s
 ) -> None:
     url, trader = services
     async with httpx.AsyncClient(base_url=url, headers=AUTH, timeout=15) as http:
-
-        async def alpha_is_live() -> bool:
-            bots = (await http.get("/api/v1/bots")).json()["bots"]
-            return any(bot["bot_id"] == "alpha" and bot["liveness"] == "live" for bot in bots)
-
-        await eventually(alpha_is_live, timeout=30, interval=0.1, what="trader alpha live through the gateway")
+        await eventually(
+            lambda: alpha_is_live(http), timeout=30, interval=0.1, what="trader alpha live through the gateway"
+        )
 
         ws_url = url.replace("http://", "ws://") + "/ws?bots=alpha&types=status_change,trade_executed"
         async with connect(ws_url, additional_headers=AUTH) as ws:
@@ -147,12 +134,9 @@ async def test_commands_through_the_gateway_drive_a_real_trader_and_its_events_s
 async def test_the_kill_switch_over_http_halts_a_real_trader(services: tuple[str, subprocess.Popen[bytes]]) -> None:
     url, _ = services
     async with httpx.AsyncClient(base_url=url, headers=AUTH, timeout=15) as http:
-
-        async def alpha_is_live() -> bool:
-            bots = (await http.get("/api/v1/bots")).json()["bots"]
-            return any(bot["bot_id"] == "alpha" and bot["liveness"] == "live" for bot in bots)
-
-        await eventually(alpha_is_live, timeout=30, interval=0.1, what="trader alpha live through the gateway")
+        await eventually(
+            lambda: alpha_is_live(http), timeout=30, interval=0.1, what="trader alpha live through the gateway"
+        )
         answer = await http.post("/api/v1/bots/alpha/commands", json={"command": "halt_bot"})
         assert answer.status_code == 200, answer.text
         result = answer.json()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,17 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tradewire_testing import RedisServer, eventually_sync, free_port
-from tradewire_testing.processes import stop_gracefully
+from tradewire_testing import RedisServer, answers_ok, eventually_sync, free_port
+from tradewire_testing.processes import service_environment, spawn, stop_gracefully
 
 pytestmark = pytest.mark.redis
 
 TOKEN = "ops-token-for-the-log-trail-test"
-
-
-def spawn(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as sink:
-        return subprocess.Popen([sys.executable, "-m", *args], cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
 
 
 def json_lines(log: Path) -> list[dict[str, Any]]:
@@ -44,9 +37,7 @@ def mentions(log: Path, field: str, value: str) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def system(tmp_path: Path, redis_server: RedisServer) -> Iterator[tuple[str, Path]]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("TRADER_", "GATEWAY_", "DASHBOARD_"))}
-    base |= {
-        "REDIS_URL": redis_server.url,
+    base = service_environment(redis_server.url) | {
         "TRADER_LOG_FORMAT": "json",
         "GATEWAY_LOG_FORMAT": "json",
         "DASHBOARD_LOG_FORMAT": "json",
@@ -55,29 +46,35 @@ def system(tmp_path: Path, redis_server: RedisServer) -> Iterator[tuple[str, Pat
     gateway_port, dashboard_port = free_port(), free_port()
     processes = [
         spawn(
-            ["tradewire_trader", "run", "--bot-id", "trail", "--state-file", str(tmp_path / "trail.sqlite3")],
+            [
+                sys.executable,
+                "-m",
+                "tradewire_trader",
+                "run",
+                "--bot-id",
+                "trail",
+                "--state-file",
+                str(tmp_path / "trail.sqlite3"),
+            ],
             base,
-            tmp_path,
             tmp_path / "trader.log",
         ),
         spawn(
-            ["tradewire_gateway"],
+            [sys.executable, "-m", "tradewire_gateway"],
             base
             | {
                 "GATEWAY_PORT": str(gateway_port),
                 "GATEWAY_TOKENS": json.dumps([{"name": "ops", "token": TOKEN, "scopes": ["read", "control"]}]),
             },
-            tmp_path,
             tmp_path / "gateway.log",
         ),
         spawn(
-            ["tradewire_dashboard", "serve"],
+            [sys.executable, "-m", "tradewire_dashboard", "serve"],
             base
             | {
                 "DASHBOARD_PORT": str(dashboard_port),
                 "DASHBOARD_DATA_DIR": str(tmp_path / "dashboard"),
             },
-            tmp_path,
             tmp_path / "dashboard.log",
         ),
     ]
@@ -85,13 +82,7 @@ def system(tmp_path: Path, redis_server: RedisServer) -> Iterator[tuple[str, Pat
     try:
 
         def ready() -> bool:
-            try:
-                return (
-                    httpx.get(f"{url}/readyz").status_code == 200
-                    and httpx.get(f"http://127.0.0.1:{dashboard_port}/accounts/login/").status_code == 200
-                )
-            except httpx.TransportError:
-                return False
+            return answers_ok(f"{url}/readyz") and answers_ok(f"http://127.0.0.1:{dashboard_port}/accounts/login/")
 
         eventually_sync(ready, timeout=30, interval=0.1, what="gateway and dashboard ready")
         yield url, tmp_path

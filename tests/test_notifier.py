@@ -7,7 +7,6 @@ and an SMTP server (aiosmtpd). Nothing in the trader knows the notifier exists.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -25,7 +24,7 @@ from tradewire_bus import RedisBus
 from tradewire_schemas import StatusChanged, StopBot, TradeExecuted
 from tradewire_stack import entrypoints
 from tradewire_testing import RedisServer, eventually, free_port
-from tradewire_testing.processes import stop_gracefully
+from tradewire_testing.processes import fast_trader_settings, service_environment, spawn, stop_gracefully
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "services" / "notifier" / "tests"))
@@ -37,17 +36,6 @@ pytestmark = pytest.mark.redis
 BOT = "notified"
 SECRET = "notifier-test-webhook-secret"
 ALLOWED_CHAT, STRANGER_CHAT = 42, 666
-
-
-def base_environment(redis_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRADER_", "GATEWAY_", "DASHBOARD_", "NOTIFIER_"))}
-    env["REDIS_URL"] = redis_url
-    return env
-
-
-def spawn(argv: list[str], env: dict[str, str], cwd: Path, name: str) -> subprocess.Popen[bytes]:
-    with (cwd / f"{name}.log").open("ab") as log:
-        return subprocess.Popen(argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
 
 
 @dataclass
@@ -126,7 +114,7 @@ async def destinations() -> AsyncIterator[Destinations]:
 class Notifier:
     def __init__(self, redis_url: str, tmp_path: Path, destinations: list[dict[str, Any]]) -> None:
         self.metrics_port = free_port()
-        self.env = base_environment(redis_url) | {
+        self.env = service_environment(redis_url) | {
             "NOTIFIER_DESTINATIONS": json.dumps(destinations),
             "NOTIFIER_STATE_FILE": str(tmp_path / "notifier.sqlite3"),
             "NOTIFIER_METRICS_PORT": str(self.metrics_port),
@@ -138,7 +126,7 @@ class Notifier:
 
     async def start(self) -> None:
         # The image's command (tradewire_stack.entrypoints; tests/test_deploy_entrypoint.py compares the two).
-        self.process = spawn([sys.executable, "-m", "tradewire_notifier"], self.env, self.tmp_path, "notifier")
+        self.process = spawn([sys.executable, "-m", "tradewire_notifier"], self.env, self.tmp_path / "notifier.log")
         await eventually(lambda: self.metric("tradewire_notifier_bus_subscribed") == 1, timeout=40, what="subscribed")
 
     def stop(self) -> None:
@@ -175,19 +163,11 @@ async def notifier(redis_url: str, tmp_path: Path, config: list[dict[str, Any]])
 
 @pytest.fixture
 def start_trader(redis_server: RedisServer, tmp_path: Path) -> Iterator[Callable[[], None]]:
-    # Fast market time and short SMA windows: a trade every few candles (as in test_deploy_scale_out).
-    env = base_environment(redis_server.url) | {
-        "TRADER_BOT_ID": BOT,
-        "TRADER_SPEED": "3000",
-        "TRADER_FAST": "2",
-        "TRADER_SLOW": "3",
-        "TRADER_HEARTBEAT_S": "0.5",
-        "TRADER_STATE_FILE": str(tmp_path / f"{BOT}.sqlite3"),
-    }
+    env = service_environment(redis_server.url, **fast_trader_settings(BOT, tmp_path))
     processes = []
 
     def start() -> None:
-        processes.append(spawn(entrypoints.native_argv("trader"), env, tmp_path, "trader"))
+        processes.append(spawn(entrypoints.native_argv("trader"), env, tmp_path / "trader.log"))
 
     yield start
     for process in processes:

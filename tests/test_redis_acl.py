@@ -17,10 +17,11 @@ from redis.exceptions import AuthenticationError, NoPermissionError, ResponseErr
 from websockets.asyncio.client import connect
 
 from tradewire_bus import BusUnavailable, RedisBus
-from tradewire_schemas import CommandResult, RequestStatus, StatusChanged
+from tradewire_schemas import RequestStatus, StatusChanged
 from tradewire_testing import RedisServer
 from tradewire_testing.dashboard_process import DashboardProcess
 from tradewire_testing.redis_acl import ServiceUsers, service_users
+from tradewire_testing.responder import responder
 
 pytestmark = pytest.mark.redis
 
@@ -47,30 +48,8 @@ def url(server: RedisServer, users: ServiceUsers, user: str) -> str:
 @contextlib.asynccontextmanager
 async def trader(server: RedisServer, users: ServiceUsers) -> AsyncIterator[RedisBus]:
     """The trader's side with the trader's credentials: publishes, and answers every command."""
-    async with RedisBus.connect(url(server, users, "trader")) as bus:
-        ready = asyncio.Event()
-
-        async def answer() -> None:
-            async with bus.commands(BOT, bus.publisher) as inbox:
-                ready.set()
-                async for command in inbox:
-                    result = CommandResult(
-                        bot_id=BOT,
-                        command_id=command.command_id,
-                        command=command.type,
-                        outcome="completed",
-                        message="ok",
-                    )
-                    await bus.publish(result)
-
-        task = asyncio.create_task(answer())
-        await asyncio.wait_for(ready.wait(), 5)
-        try:
-            yield bus
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    async with RedisBus.connect(url(server, users, "trader")) as bus, responder(bus, BOT):
+        yield bus
 
 
 @pytest.mark.parametrize("reader", READERS)

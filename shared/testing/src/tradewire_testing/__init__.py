@@ -2,6 +2,15 @@
 
 from tradewire_testing.redis_cluster import LocalCluster, slot_of
 from tradewire_testing.redis_server import RedisServer, RedisServerMissing, free_port
-from tradewire_testing.waiting import eventually, eventually_sync
+from tradewire_testing.waiting import answers_ok, eventually, eventually_sync
 
-__all__ = ["LocalCluster", "RedisServer", "RedisServerMissing", "eventually", "eventually_sync", "free_port", "slot_of"]
+__all__ = [
+    "LocalCluster",
+    "RedisServer",
+    "RedisServerMissing",
+    "answers_ok",
+    "eventually",
+    "eventually_sync",
+    "free_port",
+    "slot_of",
+]

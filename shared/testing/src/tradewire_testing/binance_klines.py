@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from tradewire_trader.candles import Candle
-from tradewire_trader.market_data import synthetic_series
+from tradewire_trader.synthetic import synthetic_series
 
 INTERVAL_MS = {
     "1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000, "1h": 3_600_000,

@@ -29,7 +29,7 @@ from aiohttp import web
 from tradewire_testing.binance_account import BinanceAccount, BinanceError, StubOrder
 from tradewire_testing.binance_klines import KlineHistory, KlinesRefused
 from tradewire_trader.candles import Candle
-from tradewire_trader.market_data import synthetic_series
+from tradewire_trader.synthetic import synthetic_series
 
 INSUFFICIENT = (400, -2010, "Account has insufficient balance for requested action.")
 UNKNOWN_EXECUTION = (500, -1006, "An unexpected response was received from the message bus. Execution status unknown.")

@@ -8,7 +8,8 @@ In CI (CI=true) a missing redis-server binary fails the test; on a developer mac
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import pytest
 
@@ -23,14 +24,22 @@ def _missing(missing: RedisServerMissing) -> None:
     pytest.skip(str(missing))
 
 
-def _server(persistence: bool) -> Iterator[RedisServer]:
+Started = TypeVar("Started", RedisServer, LocalCluster)
+
+
+def _started(start: Callable[[], Started]) -> Iterator[Started]:
+    """Start a server (or cluster) for the fixture's lifetime; a missing redis-server skips or fails."""
     try:
-        server = RedisServer(persistence=persistence)
+        running = start()
     except RedisServerMissing as missing:
         _missing(missing)
         raise
-    with server:
-        yield server
+    with running:
+        yield running
+
+
+def _server(persistence: bool) -> Iterator[RedisServer]:
+    return _started(lambda: RedisServer(persistence=persistence))
 
 
 @pytest.fixture
@@ -75,25 +84,13 @@ def redis_url(redis_server: RedisServer) -> str:
 @pytest.fixture
 def redis_cluster() -> Iterator[LocalCluster]:
     """A fresh Redis Cluster (3 masters, 3 replicas, node timeout 1 s) on free ports, killed after the test."""
-    try:
-        cluster = LocalCluster()
-    except RedisServerMissing as missing:
-        _missing(missing)
-        raise
-    with cluster:
-        yield cluster
+    yield from _started(LocalCluster)
 
 
 @pytest.fixture(scope="session")
 def shared_redis_cluster() -> Iterator[LocalCluster]:
     """One Redis Cluster for a whole test session, for tests that leave it whole (`redis_topology`)."""
-    try:
-        cluster = LocalCluster()
-    except RedisServerMissing as missing:
-        _missing(missing)
-        raise
-    with cluster:
-        yield cluster
+    yield from _started(LocalCluster)
 
 
 @pytest.fixture(params=["single", "cluster"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, overload
 
@@ -43,3 +45,13 @@ def eventually_sync(check: Callable[[], T], *, timeout: float = 5.0, interval: f
         if time.monotonic() > deadline:
             raise AssertionError(f"not true within {timeout}s: {what or check!r} (last result: {last!r})")
         time.sleep(interval)
+
+
+def answers_ok(url: str) -> bool:
+    """True once `url` answers 200 (a service's /readyz, say); False while nothing listens or it answers
+    otherwise. For `eventually_sync(lambda: answers_ok(url), ...)`."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):  # an HTTP error status is a URLError too
+        return False
