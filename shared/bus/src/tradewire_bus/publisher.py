@@ -28,11 +28,9 @@ log = logging.getLogger("tradewire.bus.publisher")
 
 PUBLISH_SCRIPT = """
 local epoch = redis.call('GET', KEYS[5])
-local fresh = false
 if not epoch then
   epoch = ARGV[6]
   redis.call('SET', KEYS[5], epoch)
-  fresh = true
 end
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local exact = tonumber(ARGV[12] or '0')
@@ -47,7 +45,7 @@ if exact > 0 then
   seq = exact
 else
   local floor = tonumber(ARGV[5])
-  if current < floor and ARGV[13] == 'strict' and not fresh then
+  if current < floor and ARGV[13] == 'strict' then
     return {0, current, epoch}
   end
   seq = math.max(current, floor) + 1
@@ -75,9 +73,9 @@ return {seq, id, epoch}
 # script's slot covers it), epoch, and a command's kept result or the candle stream.
 # ARGV: 1-2 the event JSON around its seq, 3 state field, 4 stream length, 5 the publisher's floor,
 # 6 an epoch candidate, 7 channel, 8 bot id, 9 result memory, 10-11 candle flag and length,
-# 12 an exact seq to publish again (0: the next), 13 'strict' (refuse when Redis is behind the floor
-# in the same epoch: it lost events) or 'force', 14 PUBLISH or SPUBLISH, 15 '0' not to add the bot to
-# the set. 12-15 may be left out (a caller of the older layout): the next seq, force, PUBLISH, add.
+# 12 an exact seq to publish again (0: the next), 13 'strict' (refuse when Redis is behind the floor:
+# it lost events, maybe the epoch key too) or 'force', 14 PUBLISH or SPUBLISH, 15 '0' not to add the
+# bot to the set. 12-15 may be left out (a caller of the older layout): the next seq, force, PUBLISH, add.
 # Replies {seq, offset, epoch}; {0, redis_seq, epoch} when Redis is behind; {-1, ...} when an exact
 # seq is already there.
 
@@ -132,7 +130,6 @@ class RedisPublisher:
             assert isinstance(self._redis, Redis)
             self._run_script = ScriptRunner(self._redis, PUBLISH_SCRIPT)
         self._floors: dict[str, int] = {}
-        self._epochs: dict[str, bytes] = {}  # the epoch of each bot's last publish, to tell loss from reset
         self._recent = RecentEvents(config.republish_window)
         self._names: dict[str, tuple[list[bytes], bytes, bytes]] = {}
         self._announced: set[str] = set()
@@ -185,7 +182,7 @@ class RedisPublisher:
             if isinstance(reply, Envelope):
                 return reply
             if int(reply[0]) == 0:  # Redis is behind this publisher: it lost our latest events
-                reply = await self._recover(event, keys, args, int(reply[1]), bytes(reply[2]))
+                reply = await self._recover(event, keys, args, int(reply[1]))
                 if isinstance(reply, Envelope):
                     return reply
         except CONNECTION_ERRORS as error:
@@ -194,7 +191,6 @@ class RedisPublisher:
             raise BusUnavailable(f"Redis refused to publish {event.type} for {bot_id}: {error}") from error
         seq, offset, epoch = int(reply[0]), reply[1], reply[2]
         self._floors[bot_id] = seq
-        self._epochs[bot_id] = bytes(epoch)
         self._recent.add(bot_id, Published(seq, keys, args))
         return Envelope(epoch=_text(epoch), offset=_text(offset), event=event.model_copy(update={"seq": seq}))
 
@@ -208,13 +204,15 @@ class RedisPublisher:
                 return landed
             return await self._run_script(keys, call)
 
-    async def _recover(self, event: Event, keys: list[bytes], args: list[bytes], behind: int, epoch: bytes) -> Any:
-        """Redis's seq for the bot is `behind` ours in the same epoch: publish the lost events again from
-        memory, then this one. If they are not all in memory (or the epoch changed: Redis lost
-        everything and readers resync anyway), accept the gap: readers are told to resync that bot."""
+    async def _recover(self, event: Event, keys: list[bytes], args: list[bytes], behind: int) -> Any:
+        """Redis's seq for the bot is `behind` ours: publish the lost events again from memory, then this
+        one. That holds when Redis lost the bot's epoch too (a failover to a replica that had nothing of
+        the bot yet): they go out in the new epoch, so a reader that never saw the old one still gets
+        every event, and one that did is told to resync anyway. If they are not all in memory (a trader
+        restarted), accept the gap: readers are told to resync that bot."""
         bot_id = event.bot_id
         floor = self._floors.get(bot_id, 0)
-        lost = self._recent.between(bot_id, behind, floor) if self._epochs.get(bot_id) == epoch else None
+        lost = self._recent.between(bot_id, behind, floor)
         if lost is not None:
             log.warning(
                 "Redis lost events %d..%d of %s (a failover?); publishing them again", behind + 1, floor, bot_id

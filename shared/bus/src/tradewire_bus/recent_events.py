@@ -1,10 +1,10 @@
 """What a publisher published lately, per bot, so it can publish again what Redis lost.
 
-Redis replicates asynchronously: when a master dies, its replica may be promoted without the last
-events the master acknowledged. The publish script notices (the bot's `seq` counter in Redis is behind
-what this publisher last assigned, in the same epoch) and refuses; the publisher then publishes those
-events again, with their original `seq`, from here. Readers that got them from the dead master drop
-them as duplicates (same `seq`); the others get them in order.
+Redis replicates asynchronously: when a master dies, its replica may be promoted without the last events
+the master acknowledged, or without anything of the bot (not even its epoch key). The publish script
+notices (the bot's `seq` counter in Redis is behind what this publisher last assigned) and refuses; the
+publisher then publishes those events again, with their original `seq`, from here. Readers that got them
+from the dead master drop them as duplicates (same `seq`); the others get them in order.
 """
 
 from __future__ import annotations

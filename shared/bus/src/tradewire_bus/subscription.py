@@ -1,58 +1,41 @@
 """Gap-free subscription: live pub/sub for speed, the per-bot stream for completeness.
 
-Per bot we remember the last delivered `seq` and stream offset (the cursor). A live message is only a
-doorbell: anyone who may PUBLISH can put a well-formed envelope on a channel (one with `seq` 1e9 once
-made every reader drop a bot's real events as duplicates), so what we deliver is what we read from
-the stream after the cursor, and a live envelope the stream does not confirm is counted as forged and
-skipped. One we already delivered is dropped without a read. After a reconnect we read everything
-after each cursor before going live again. If Redis lost its data (its epoch token changed) or the stream no
-longer holds what we need (trimmed), the caller gets a `Resync` instead of a silent hole.
+Per bot we remember the last delivered `seq` and stream offset (the cursor, `tradewire_bus.cursors`). A
+live message is only a doorbell: anyone who may PUBLISH can put a well-formed envelope on a channel (one
+with `seq` 1e9 once made every reader drop a bot's real events as duplicates), so what we deliver is
+what we read from the stream after the cursor, and a live envelope the stream does not confirm is
+counted as forged and skipped. One we already delivered is dropped without a read. After a reconnect we
+read everything after each cursor before going live again. If Redis lost its data (its epoch token
+changed) or the stream no longer holds what we need (trimmed), the caller gets a `Resync` instead of a
+silent hole.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
 from redis.asyncio import Redis, RedisCluster
-from redis.exceptions import ResponseError
 
 from tradewire_bus.config import BusConfig
+from tradewire_bus.cursors import FROM_START, Cursors, Resync
 from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.listener import Listener
 from tradewire_bus.publisher import new_epoch_candidate
-from tradewire_bus.reads import bot_ids, raise_if_cancelling, read_stream
+from tradewire_bus.reads import bot_ids, raise_if_cancelling
 from tradewire_bus.redis_clients import RedisClients
 from tradewire_bus.redis_errors import CONNECTION_ERRORS, UNAVAILABLE_OR_REFUSING
 from tradewire_bus.stats import BusStats
 from tradewire_bus.topics import Topics
 from tradewire_runtime.backoff import Backoff
-from tradewire_schemas import Envelope, Event, MessageRejected, decode_envelope, decode_event, is_bot_id
+from tradewire_schemas import Envelope, decode_envelope, is_bot_id
 
 log = logging.getLogger("tradewire.bus.subscription")
 
-FROM_START = "0-0"
 _SUBSCRIBE_CONFIRM_TIMEOUT_S = 5.0
-
-
-@dataclass(frozen=True)
-class Resync:
-    """History was lost: reload the snapshot. `bot_id` None means every bot (Redis lost its data)."""
-
-    bot_id: str | None
-    reason: str
-
-
-@dataclass
-class _Cursor:
-    seq: int | None  # None: accept the next event as the baseline
-    offset: str  # read the stream after this entry id
-    verify: bool = False  # offset came from the caller: check it still exists before trusting it
 
 
 async def current_epoch(redis: Redis | RedisCluster, topics: Topics, bot_id: str | None = None) -> str:
@@ -81,11 +64,8 @@ class Subscription:
         self._topics = clients.topics
         self._stats = stats
         self._bots = None if bots is None else frozenset(bots)
-        self._cursors: dict[str, _Cursor] = {
-            bot: _Cursor(seq=None, offset=offset, verify=offset != FROM_START) for bot, offset in (after or {}).items()
-        }
+        self._cursors = Cursors(self._redis, self._topics, config, stats, after)
         self._backoff = Backoff(config.reconnect_min_s, config.reconnect_max_s)
-        self._ready: deque[Envelope | Resync] = deque()
         self._pubsub: Listener | None = None
         # The data epoch per scope: "" for the whole Redis, or each bot on a cluster (Topics.epoch).
         self._epochs: dict[str, str] = {}
@@ -103,7 +83,7 @@ class Subscription:
 
     def offsets(self) -> dict[str, str]:
         """Where to resume each bot from, e.g. after a restart of the caller."""
-        return {bot: cursor.offset for bot, cursor in self._cursors.items()}
+        return self._cursors.offsets()
 
     async def __aenter__(self) -> Self:
         await self._connect_with_backoff()
@@ -118,8 +98,8 @@ class Subscription:
 
     async def __anext__(self) -> Envelope | Resync:
         while True:
-            if self._ready:
-                return self._ready.popleft()
+            if self._cursors.ready:
+                return self._cursors.ready.popleft()
             if self._closed:
                 raise StopAsyncIteration
             if self._pubsub is None:
@@ -197,10 +177,9 @@ class Subscription:
             # Bots we never heard from may have published while we were away.
             known = self._bots if self._bots is not None else await bot_ids(self._redis, self._topics.bots())
             for bot in known:
-                self._cursors.setdefault(bot, _Cursor(seq=None, offset=self._joined_at))
-        for bot, cursor in list(self._cursors.items()):
-            await self._ensure_epoch(bot)
-            await self._backfill(bot, cursor, until="+")
+                self._cursors.start(bot, self._joined_at)
+        for bot, _ in self._cursors.items():
+            await self._cursors.backfill(bot, await self._ensure_epoch(bot))
 
     @property
     def _fleet(self) -> bytes:
@@ -211,9 +190,8 @@ class Subscription:
         epoch = await current_epoch(self._redis, self._topics)
         known = self._epochs.get("")
         if known is not None and epoch != known:
-            self._resync(None, "Redis lost its data (its epoch changed); reload the snapshot")
-            for cursor in self._cursors.values():
-                cursor.seq, cursor.offset, cursor.verify = None, FROM_START, False
+            self._cursors.resync(None, "Redis lost its data (its epoch changed); reload the snapshot")
+            self._cursors.start_over()
             self._joined_at = FROM_START
         self._epochs[""] = epoch
 
@@ -224,10 +202,9 @@ class Subscription:
         for bot, known in list(self._epochs.items()):
             epoch = await current_epoch(self._redis, self._topics, bot)
             if epoch != known:
-                self._resync(bot, f"the shard of {bot!r} lost its data (its epoch changed); reload the snapshot")
-                cursor = self._cursors.get(bot)
-                if cursor is not None:
-                    cursor.seq, cursor.offset, cursor.verify = None, FROM_START, False
+                reason = f"the shard of {bot!r} lost its data (its epoch changed); reload the snapshot"
+                self._cursors.resync(bot, reason)
+                self._cursors.start_over(bot)
             self._epochs[bot] = epoch
 
     async def _ensure_epoch(self, bot: str) -> str:
@@ -241,7 +218,7 @@ class Subscription:
         """Cluster, every bot: a publisher named a bot; subscribe on its shard if it is new to us."""
         bot = bytes(raw).decode(errors="replace") if isinstance(raw, bytes) else str(raw)
         if not is_bot_id(bot):
-            self._garbage(raw, "not a bot id on the fleet channel")
+            self._cursors.garbage(raw, "not a bot id on the fleet channel")
             return
         channel = self._topics.bot_events(bot)
         if bot in self._cursors or channel in self._joining.values() or self._pubsub is None:
@@ -255,9 +232,8 @@ class Subscription:
         bot = self._joining.pop(channel, None)
         if bot is None:
             return
-        cursor = self._cursors.setdefault(bot, _Cursor(seq=None, offset=self._joined_at or FROM_START))
-        await self._ensure_epoch(bot)
-        await self._backfill(bot, cursor, until="+")
+        self._cursors.start(bot, self._joined_at or FROM_START)
+        await self._cursors.backfill(bot, await self._ensure_epoch(bot))
 
     async def _drop_connection(self) -> None:
         pubsub, self._pubsub = self._pubsub, None
@@ -273,18 +249,22 @@ class Subscription:
         try:
             envelope = decode_envelope(message["data"])
         except ValueError as error:
-            self._garbage(message["data"], str(error))
+            self._cursors.garbage(message["data"], str(error))
             return
         channel = bytes(message["channel"]).decode(errors="replace")
         bot = envelope.event.bot_id
         if self._topics.bot_id_from_channel(channel) != bot:
-            self._garbage(message["data"], f"event for bot {bot!r} on channel {channel!r}")
+            self._cursors.garbage(message["data"], f"event for bot {bot!r} on channel {channel!r}")
             return
         known = await self._ensure_epoch(bot)
         if envelope.epoch != known:
             current = await self._redis.get(self._topics.epoch(self._scope(bot) or None))
             if (current.decode() if isinstance(current, bytes) else current) == known:
-                self._forged(envelope, "its epoch is not Redis's")
+                if self._cursors.delivered_nothing(bot):
+                    # Nothing of the bot delivered yet: an event the shard lost, published again in `known`.
+                    self._stats.stale += 1
+                else:
+                    self._cursors.forged(envelope, "its epoch is not Redis's")
                 return
             # Redis was reset under us without the connection dropping: start over cleanly.
             await self._drop_connection()
@@ -294,94 +274,11 @@ class Subscription:
             self._stats.duplicates += 1  # already read from the stream (or a stale forgery: harmless)
             return
         if cursor is None:
-            seen = await self._baseline(bot, envelope.offset)
+            seen = await self._cursors.baseline(bot, known, envelope.offset)
         else:
-            seen = await self._backfill(bot, cursor, until="+", look_for=envelope.offset)
+            seen = await self._cursors.backfill(bot, known, look_for=envelope.offset)
         if seen != envelope.event:
-            self._forged(envelope, "the stream holds no such event at its offset")
-
-    async def _baseline(self, bot: str, offset: str) -> Event | None:
-        """A bot we have no cursor for: start at the stream entry the live envelope names, if it exists."""
-        try:
-            found = await read_stream(self._redis, self._topics.bot_stream(bot), offset, offset, 1)
-            event = decode_event(found[0][1][b"event"]) if found else None
-        except (ResponseError, MessageRejected, KeyError) as error:
-            self._garbage(bot, f"cannot read the stream of {bot!r} at {offset}: {error}")
-            return None
-        if event is not None:
-            self._accept(Envelope(epoch=await self._ensure_epoch(bot), offset=offset, event=event))
-        return event
-
-    async def _backfill(self, bot: str, cursor: _Cursor, *, until: str, look_for: str | None = None) -> Event | None:
-        """Read the stream after the cursor; returns the event found at `look_for`, if any."""
-        try:
-            return await self._read_after(bot, cursor, until, look_for)
-        except ResponseError as error:
-            # The stream key was overwritten by hand with another type, or similar: skip, don't die.
-            self._garbage(bot, f"cannot read the stream of {bot!r}: {error}")
-            self._resync(bot, f"the stream of {bot!r} cannot be read: {error}")
-            return None
-
-    async def _read_after(self, bot: str, cursor: _Cursor, until: str, look_for: str | None) -> Event | None:
-        stream = self._topics.bot_stream(bot)
-        epoch = await self._ensure_epoch(bot)
-        seen = None
-        if cursor.verify:
-            cursor.verify = False
-            found = await read_stream(self._redis, stream, cursor.offset, cursor.offset, 1)
-            if found:
-                cursor.seq = decode_event(found[0][1][b"event"]).seq
-            else:
-                self._resync(bot, f"offset {cursor.offset} is no longer in the stream; reload the snapshot")
-                cursor.offset = FROM_START
-        while True:
-            entries = await read_stream(self._redis, stream, f"({cursor.offset}", until, self._config.backfill_batch)
-            for offset, fields in entries:
-                try:
-                    event = decode_event(fields[b"event"])
-                except (MessageRejected, KeyError) as error:
-                    self._garbage(fields, f"stream entry {offset}: {error}")
-                    cursor.offset = offset
-                    continue
-                if offset == look_for:
-                    seen = event
-                self._stats.backfilled += 1
-                self._accept(Envelope(epoch=epoch, offset=offset, event=event))
-            if len(entries) < self._config.backfill_batch:
-                return seen
-
-    def _accept(self, envelope: Envelope) -> None:
-        bot, seq = envelope.event.bot_id, envelope.event.seq
-        cursor = self._cursors.get(bot)
-        if cursor is None:
-            cursor = self._cursors[bot] = _Cursor(seq=None, offset=envelope.offset)
-        elif cursor.seq is not None and seq <= cursor.seq:
-            self._stats.duplicates += 1
-            return
-        elif cursor.seq is not None and seq > cursor.seq + 1:
-            self._resync(bot, f"events {cursor.seq + 1}..{seq - 1} are no longer in the stream")
-        cursor.seq, cursor.offset = seq, envelope.offset
-        self._stats.delivered += 1
-        self._ready.append(envelope)
-
-    def _resync(self, bot: str | None, reason: str) -> None:
-        log.warning("resync needed for %s: %s", bot or "every bot", reason)
-        self._stats.resyncs += 1
-        self._ready.append(Resync(bot_id=bot, reason=reason))
-
-    def _forged(self, envelope: Envelope, reason: str) -> None:
-        self._stats.forged += 1
-        log.warning(
-            "skipped a forged live envelope for %s (seq %d, offset %s): %s",
-            envelope.event.bot_id,
-            envelope.event.seq,
-            envelope.offset,
-            reason,
-        )
-
-    def _garbage(self, raw: object, reason: str) -> None:
-        self._stats.garbage += 1
-        log.warning("skipped garbage on the bus (%s): %.200r", reason, raw)
+            self._cursors.forged(envelope, "the stream holds no such event at its offset")
 
 
 __all__ = ["FROM_START", "BusUnavailable", "Resync", "Subscription", "current_epoch"]
