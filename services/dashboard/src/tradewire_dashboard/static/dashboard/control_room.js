@@ -159,7 +159,8 @@ const handlers = {
     state.prices[message.data.symbol] = message.data.last;
     const now = Number(message.data.last);
     if (state.id === selected && before !== null && now !== before) priceMove = now > before ? "up" : "down";
-    changed(state, "price", ...(state.positions.length ? ["positions"] : []));
+    // The fleet shows no price: only the shown bot's panels are dirty.
+    if (state.id === selected) loop.mark("price", ...(state.positions.length ? ["positions"] : []));
   },
   stats(message, state) {
     state.stats = message.data;
@@ -181,7 +182,7 @@ const handlers = {
   },
   positions(message, state) {
     state.positions = message.data.positions;
-    changed(state, "positions");
+    if (state.id === selected) loop.mark("positions");
   },
   performance(message, state) {
     state.performance = performanceFrom(message.data);
