@@ -6,6 +6,7 @@ schema. Market time (the candle's) and wall time (`ts`) are both carried: a repl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -99,31 +100,33 @@ class Facts:
     def price(
         self, last: Decimal, quote: tuple[Decimal, Decimal], iteration: int, first: Decimal | None
     ) -> PriceUpdated:
+        return self.price_later(last, quote, iteration, first)()
+
+    def price_later(
+        self, last: Decimal, quote: tuple[Decimal, Decimal], iteration: int, first: Decimal | None
+    ) -> Callable[[], PriceUpdated]:
+        """The figures read now, the event built only when it is sent: the outbox replaces most price and
+        stats updates of a fast replay unseen, and validating an event costs more than the figures."""
         bid, ask = quote
-        return PriceUpdated(
-            bot_id=self.bot_id,
-            symbol=self.symbol,
-            last=last,
-            bid=bid,
-            ask=ask,
-            iteration=iteration,
-            change_pct=percent(last - (first or last), first or last),
-        )
+        fields = {
+            "bot_id": self.bot_id, "symbol": self.symbol, "last": last, "bid": bid, "ask": ask,
+            "iteration": iteration, "change_pct": percent(last - (first or last), first or last),
+        }  # fmt: skip
+        return lambda: PriceUpdated(**fields)
 
     def stats(self, book: Book, price: Decimal, equity: Decimal) -> StatsUpdated:
-        return StatsUpdated(
-            bot_id=self.bot_id,
-            trades=book.trades,
-            wins=book.wins,
-            losses=book.losses,
-            win_rate=book.win_rate,
-            realized_profit=book.realized_profit,
-            unrealized_profit=book.unrealized(price),
-            equity=equity,
-            max_drawdown=book.max_drawdown.quantize(PERCENT_STEP),
-            fees_paid=book.fees_paid,
-            quote_currency=self.quote,
-        )
+        return self.stats_later(book, price, equity)()
+
+    def stats_later(self, book: Book, price: Decimal, equity: Decimal) -> Callable[[], StatsUpdated]:
+        """As `price_later`: the book's figures now, the event when sent."""
+        fields = {
+            "bot_id": self.bot_id, "trades": book.trades, "wins": book.wins, "losses": book.losses,
+            "win_rate": book.win_rate, "realized_profit": book.realized_profit,
+            "unrealized_profit": book.unrealized(price), "equity": equity,
+            "max_drawdown": book.max_drawdown.quantize(PERCENT_STEP), "fees_paid": book.fees_paid,
+            "quote_currency": self.quote,
+        }  # fmt: skip
+        return lambda: StatsUpdated(**fields)
 
     def candle(self, candle: Candle, width: str, plots: dict[str, float | None]) -> CandleClosed:
         return CandleClosed(

@@ -25,6 +25,7 @@ from tradewire_trader.candles import Candle
 from tradewire_trader.exchange import Exchange
 from tradewire_trader.exits import ExitWatch, drawdown_breached
 from tradewire_trader.facts import Facts, OrderNote
+from tradewire_trader.gc_tuning import settle_long_lived
 from tradewire_trader.live_rails import report_exchange_trouble
 from tradewire_trader.market_data import MarketData
 from tradewire_trader.orders import Fill
@@ -159,6 +160,7 @@ class Trader:
     async def run(self, market: MarketData) -> None:
         """Trade every candle the market yields, until it ends or the task is cancelled."""
         self.feed = IndicatorFeed(self.strategy, market.history())
+        settle_long_lived()
         resume_at = self.iteration
         index = max(0, resume_at - self.feed.window)
         if self.mode == "live":
@@ -207,7 +209,9 @@ class Trader:
                 lambda: self.facts.candle(candle, self.timeframe, plots()), key=f"candle:{self.symbol}"
             )
         if self.iteration % self.price_every == 0:
-            self.outbox.add_latest(self.price_event(candle.close))
+            last, first = candle.close, self.first_price
+            quote = self.exchange.bid_ask(last)
+            self.outbox.add_latest(self.facts.price_later(last, quote, self.iteration, first), key="price_update")
             if self._stop_moved:
                 self._stop_moved = False
                 self.publish_positions()
@@ -365,7 +369,8 @@ class Trader:
         return self.facts.stats(self.book, price, self.equity(price))
 
     def publish_stats(self) -> None:
-        self.outbox.add_latest(self.stats_event())
+        price = self.exchange.last_price or self.first_price or Decimal(0)
+        self.outbox.add_latest(self.facts.stats_later(self.book, price, self.equity(price)), key="stats_update")
 
     def watch(self, position: Position) -> ExitWatch:
         """The position's exit thresholds (rebuilt after a restart or a new entry fill)."""
