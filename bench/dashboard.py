@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import statistics
 import tempfile
 import time
@@ -24,19 +23,13 @@ from pathlib import Path
 import httpx
 from websockets.asyncio.client import connect
 
-from bench.sample import percentile, trade
+from bench.sample import cpu_seconds, percentile, trade
 from tradewire_bus import RedisBus
 from tradewire_schemas import StatusChanged
 from tradewire_testing import RedisServer
 from tradewire_testing.dashboard_process import DashboardProcess
 
 BOT = "bench"
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 async def http_latency(client: httpx.AsyncClient, requests: int) -> dict[str, float]:

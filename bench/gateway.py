@@ -29,20 +29,15 @@ from pathlib import Path
 import httpx
 from websockets.asyncio.client import connect
 
-from bench.sample import percentile, trade
+from bench.sample import cpu_seconds, percentile, trade
 from tradewire_bus import RedisBus, Topics
-from tradewire_schemas import CommandResult, RequestStatus, StatusChanged
+from tradewire_schemas import RequestStatus, StatusChanged
 from tradewire_testing import RedisServer, free_port
+from tradewire_testing.responder import responder
 
 BOT = "bench"
 TOKEN = "bench-token-0123456789abcdef"
 HERE = Path(__file__).resolve().parent
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 @contextlib.contextmanager
@@ -143,29 +138,12 @@ async def fan_out(
     }
 
 
-async def responder(bus: RedisBus, ready: asyncio.Event) -> None:
-    async with bus.commands(BOT) as inbox:
-        ready.set()
-        async for command in inbox:
-            await bus.publish(
-                CommandResult(
-                    bot_id=BOT,
-                    command_id=command.command_id,
-                    command=command.type,
-                    outcome="completed",
-                    message="bench",
-                )
-            )
-
-
 async def commands(port: int, bus: RedisBus, count: int) -> dict[str, float]:
-    ready = asyncio.Event()
-    answering = asyncio.create_task(responder(bus, ready))
-    await ready.wait()
     direct, via_gateway = [], []
-    async with httpx.AsyncClient(
-        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}
-    ) as http:
+    async with (
+        responder(bus, BOT),
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {TOKEN}"}) as http,
+    ):
         for _ in range(count):
             start = time.perf_counter()
             await bus.send_command(RequestStatus(bot_id=BOT, actor="bench"))
@@ -174,8 +152,6 @@ async def commands(port: int, bus: RedisBus, count: int) -> dict[str, float]:
             response = await http.post(f"/api/v1/bots/{BOT}/commands", json={"command": "request_status"})
             assert response.status_code == 200, response.text
             via_gateway.append((time.perf_counter() - start) * 1000)
-    answering.cancel()
-    await asyncio.gather(answering, return_exceptions=True)
     return {
         "bus_p50_ms": statistics.median(direct),
         "bus_p99_ms": percentile(direct, 0.99),

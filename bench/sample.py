@@ -1,10 +1,25 @@
-"""What the stand-alone service benches share: the trade they publish and how they read a percentile."""
+"""What the benches share: the trade they publish, how they read a percentile, and a child process's CPU
+time and memory from /proc (CPU time, not wall-clock: the machine is shared)."""
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
+from pathlib import Path
 
 from tradewire_schemas import TradeExecuted
+
+TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def rss_bytes(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
 
 
 def percentile(values: list[float], share: float) -> float:

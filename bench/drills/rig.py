@@ -17,7 +17,8 @@ from pathlib import Path
 
 import redis as redis_sync
 
-from bench.e2e.servers import ChildProcess, Dashboard, Gateway, rss_bytes, wait_until
+from bench.e2e.servers import ChildProcess, Dashboard, Gateway, wait_until
+from bench.sample import rss_bytes
 from tradewire_bus import Topics
 from tradewire_testing import LocalCluster, RedisServer
 

@@ -32,8 +32,8 @@ from bench.e2e import targets as goals
 from bench.e2e.clients import ClientGroup, Tally
 from bench.e2e.load import LoadWatch
 from bench.e2e.results import FULL, QUICK, Cell, Memory, Result
-from bench.e2e.servers import DESIGNS, Design, cpu_seconds, rss_bytes, scratch_dir
-from bench.sample import percentile
+from bench.e2e.servers import DESIGNS, Design, scratch_dir
+from bench.sample import cpu_seconds, percentile, rss_bytes
 from tradewire_bus import RedisBus, Topics
 from tradewire_schemas import StatusChanged, TradeExecuted
 from tradewire_testing import RedisServer

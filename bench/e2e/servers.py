@@ -15,26 +15,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tradewire_testing import free_port
+from tradewire_testing import answers_ok, free_port
 from tradewire_testing.dashboard_process import DashboardProcess
 
 BASELINES = Path(__file__).resolve().parents[1] / "baselines"
-TICKS = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def rss_bytes(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def wait_until(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
@@ -50,14 +37,6 @@ def port_open(port: int) -> bool:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):
             return True
     except OSError:
-        return False
-
-
-def http_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return bool(response.status == 200)
-    except (urllib.error.URLError, ConnectionError, OSError):
         return False
 
 
@@ -148,7 +127,7 @@ class Gateway(Design):
 
     def start(self) -> None:
         self.child.start()
-        wait_until(lambda: http_ok(f"http://127.0.0.1:{self.port}/readyz") or not self.child.alive(), 30, "gateway")
+        wait_until(lambda: answers_ok(f"http://127.0.0.1:{self.port}/readyz") or not self.child.alive(), 30, "gateway")
         if not self.child.alive():
             raise RuntimeError(f"gateway exited:\n{self.child.log()}")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar, overload
@@ -53,5 +52,5 @@ def answers_ok(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
             return bool(response.status == 200)
-    except (urllib.error.URLError, ConnectionError, TimeoutError):  # an HTTP error status is a URLError too
+    except OSError:  # refused, reset, timed out, or an HTTP error status (urllib's errors are OSErrors)
         return False
