@@ -21,8 +21,8 @@ from tradewire_trader.backtest.backtest_run import run_engine
 from tradewire_trader.backtest.candle_file import read_candles, write_candles
 from tradewire_trader.backtest.candle_table import CandleTable
 from tradewire_trader.backtest.closed_trade import closed_trades
-from tradewire_trader.market_data import synthetic_series
 from tradewire_trader.settings import Settings
+from tradewire_trader.synthetic import synthetic_series
 
 pytestmark = pytest.mark.redis
 

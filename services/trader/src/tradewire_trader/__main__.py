@@ -23,10 +23,10 @@ from pydantic import ValidationError
 
 from tradewire_runtime.logs import configure_logging
 from tradewire_trader.components import build_strategy
-from tradewire_trader.market_data import synthetic_series
 from tradewire_trader.settings import DataSource, Settings
 from tradewire_trader.strategies import BUILT_IN, Strategy, StrategyNotLoaded, load_strategy_class
 from tradewire_trader.strategies.loader import params_model
+from tradewire_trader.synthetic import synthetic_series
 
 FLAGS: dict[str, dict[str, Any]] = {
     "bot_id": {"help": "bot id"},

@@ -13,7 +13,7 @@ import pytest
 
 from tradewire_trader.backtest.candle_file import FORMATS, file_name, read_candles, write_candles
 from tradewire_trader.backtest.candle_table import BadCandleData, CandleTable
-from tradewire_trader.market_data import synthetic_series
+from tradewire_trader.synthetic import synthetic_series
 
 MINUTE = 60_000
 

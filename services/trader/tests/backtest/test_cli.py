@@ -13,8 +13,8 @@ from tradewire_trader.__main__ import main
 from tradewire_trader.backtest.candle_table import CandleTable
 from tradewire_trader.backtest.parallel_runs import Candidate, run_all
 from tradewire_trader.backtest.report import OVERFIT_WARNING
-from tradewire_trader.market_data import synthetic_series
 from tradewire_trader.settings import Settings
+from tradewire_trader.synthetic import synthetic_series
 
 
 def test_run_prints_the_report_and_stores_json_and_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,8 +13,8 @@ import pytest
 
 from tradewire_trader.backtest.backtest_run import run_backtest
 from tradewire_trader.backtest.candle_table import CandleTable
-from tradewire_trader.market_data import synthetic_series
 from tradewire_trader.settings import Settings
+from tradewire_trader.synthetic import synthetic_series
 
 MINUTE = 60_000
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from tradewire_trader.market_data import synthetic_series
 from tradewire_trader.strategies.bollinger import BollingerParams, BollingerReversion
 from tradewire_trader.strategies.rsi_reversion import RsiParams, RsiReversion
 from tradewire_trader.strategies.sma_crossover import SmaCrossover, SmaParams
+from tradewire_trader.synthetic import synthetic_series
 
 sys.path.insert(0, str(Path(__file__).parent))
 from strategy_runs import closes, decisions

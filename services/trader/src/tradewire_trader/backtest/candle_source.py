@@ -13,7 +13,7 @@ import numpy as np
 
 from tradewire_trader.backtest.candle_file import read_candles
 from tradewire_trader.backtest.candle_table import CandleTable, timeframe_ms
-from tradewire_trader.market_data import synthetic_series
+from tradewire_trader.synthetic import synthetic_series
 
 TIMEFRAMES = {60_000: "1m", 300_000: "5m", 900_000: "15m", 3_600_000: "1h", 14_400_000: "4h", 86_400_000: "1d"}
 
