@@ -123,6 +123,10 @@ async def test_performance_covers_the_whole_recorded_history_then_counts_live_tr
     assert await page.text_content(f"{row} [data-field=closed]") == str(len(btc_closed))
     assert await page.text_content(f"{row} [data-field=profit]") == f"+{Decimal('1.5') * len(btc_closed):.2f} USDT"
     assert await page.evaluate(f"() => {perf}.daily.size") == len(days)
+    # The fleet, before the bot's first stats: its recorded trades and realized profit, not the 50 held.
+    fleet = f'#fleet tr[data-bot="{bot}"]'
+    assert await page.text_content(f"{fleet} [data-field=trades]") == str(len(trades))
+    assert await page.text_content(f"{fleet} [data-field=profit]") == f"+{Decimal('1.5') * len(closed):.2f} USDT"
     total = await page.evaluate(f"() => {perf}.equity[{perf}.equity.length - 1].value")
     assert total == pytest.approx(1.5 * len(closed))
 

@@ -31,11 +31,24 @@ function updateFleetRow(row, state, selected) {
   const badge = row.cells[1].firstChild;
   setClass(badge, `badge badge-${badgeState(state)}`);
   setText(badge, badgeState(state));
-  const stats = state.stats;
-  setClass(row.cells[2], `num ${stats ? N.tone(stats.realized_profit) : ""}`.trim());
-  setText(row.cells[2], stats ? N.money(stats.realized_profit, stats.quote_currency, { signed: true }) : "–");
+  // The trader's own figures; before its first stats, what its recorded history adds up to.
+  const figures = state.stats ? {
+    profit: state.stats.realized_profit, quote: state.stats.quote_currency, trades: state.stats.trades,
+  } : recordedFigures(state);
+  setClass(row.cells[2], `num ${figures ? N.tone(figures.profit) : ""}`.trim());
+  setText(row.cells[2], figures && figures.quote !== null ? N.money(figures.profit, figures.quote, { signed: true }) : "–");
   setClass(row.cells[3], "num");
-  setText(row.cells[3], stats ? String(stats.trades) : String(state.trades.length));
+  setText(row.cells[3], String(figures ? figures.trades : state.trades.length));
+}
+
+// Realized profit and trades of the recorded history (`performance`); profit only when every symbol is
+// quoted in one currency (USDT and BTC profits are not added together).
+function recordedFigures(state) {
+  if (!state.performance) return null;
+  const rows = [...state.performance.symbols.values()];
+  const quotes = new Set(rows.map((row) => MarketNumbers.quoteOf(row.symbol)));
+  const profit = rows.reduce((sum, row) => sum + row.profit, 0).toFixed(8);
+  return { profit, quote: quotes.size === 1 ? [...quotes][0] : null, trades: rows.reduce((sum, row) => sum + row.trades, 0) };
 }
 
 function renderFleet(bots, selected, onPick) {
