@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import redis
 
-from tradewire_bus import Topics
-from tradewire_schemas import Event, StatusChanged, TradeExecuted, decode_event
+from tradewire_schemas import StatusChanged, TradeExecuted
 from tradewire_testing import RedisServer, eventually_sync
+from tradewire_testing.streams import stream_events
 
 pytestmark = pytest.mark.redis
 
@@ -28,14 +27,6 @@ def ledger(path: Path) -> list[TradeExecuted]:
         except sqlite3.OperationalError:  # the trader is still creating its tables
             return []
     return [TradeExecuted.model_validate_json(row[0]) for row in rows]
-
-
-def stream(url: str, bot_id: str) -> list[Event]:
-    client = redis.Redis.from_url(url)
-    try:
-        return [decode_event(fields[b"event"]) for _, fields in client.xrange(Topics().bot_stream(bot_id))]
-    finally:
-        client.close()
 
 
 def start_trader(url: str, state: Path) -> subprocess.Popen[bytes]:
@@ -77,7 +68,7 @@ def test_kill_9_and_restart_loses_no_trade_publishes_none_twice_and_seq_continue
     _, stderr = process.communicate(timeout=20)
     assert process.returncode == 0, stderr.decode()[-2000:]
 
-    events = stream(redis_server.url, "crashy")
+    events = stream_events(redis_server.url, "crashy")
     trades = [e for e in events if isinstance(e, TradeExecuted)]
     assert [t.event_id for t in trades] == [t.event_id for t in ledger(state)], "every trade, once, in order"
     seqs = [e.seq for e in events]

@@ -3,34 +3,25 @@ and a second trader with another bot id runs beside it on the same bus."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import redis
 
-from tradewire_bus import Topics
-from tradewire_schemas import Event, StatusChanged, TradeExecuted, decode_event
+from tradewire_schemas import StatusChanged, TradeExecuted
 from tradewire_testing import RedisServer, eventually_sync
+from tradewire_testing.processes import service_environment
+from tradewire_testing.streams import stream_events
 
 pytestmark = pytest.mark.redis
-
-
-def events_of(url: str, bot_id: str) -> list[Event]:
-    client = redis.Redis.from_url(url)
-    try:
-        return [decode_event(fields[b"event"]) for _, fields in client.xrange(Topics().bot_stream(bot_id))]
-    finally:
-        client.close()
 
 
 def test_the_default_trader_trades_within_half_a_minute_beside_another_bot(
     tmp_path: Path, redis_server: RedisServer
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADER_")} | {"REDIS_URL": redis_server.url}
+    env = service_environment(redis_server.url)
     demo = subprocess.Popen(
         [sys.executable, "-m", "tradewire_trader", "run"],
         cwd=tmp_path,
@@ -60,24 +51,24 @@ def test_the_default_trader_trades_within_half_a_minute_beside_another_bot(
     )
     try:
         eventually_sync(
-            lambda: any(isinstance(e, TradeExecuted) for e in events_of(redis_server.url, "demo")),
+            lambda: any(isinstance(e, TradeExecuted) for e in stream_events(redis_server.url, "demo")),
             timeout=30,
             interval=0.2,
             what="a demo trade within half a minute",
         )
-        eventually_sync(lambda: len(events_of(redis_server.url, "beta")) > 3, timeout=10, what="beta publishing")
+        eventually_sync(lambda: len(stream_events(redis_server.url, "beta")) > 3, timeout=10, what="beta publishing")
     finally:
         for process in (demo, beta):
             process.send_signal(signal.SIGTERM)
         output, _ = demo.communicate(timeout=20)
         beta.wait(timeout=20)
     assert demo.returncode == 0 and beta.returncode == 0
-    demo_events = events_of(redis_server.url, "demo")
+    demo_events = stream_events(redis_server.url, "demo")
     statuses = [(e.status, e.reason) for e in demo_events if isinstance(e, StatusChanged)]
     assert statuses[0] == ("running", "started") and statuses[-1] == ("stopped", "received SIGTERM")
     trade = next(e for e in demo_events if isinstance(e, TradeExecuted))
     assert (trade.bot_id, trade.symbol, trade.mode) == ("demo", "BTC/USDT", "paper")
-    assert {e.bot_id for e in events_of(redis_server.url, "beta")} == {"beta"}
+    assert {e.bot_id for e in stream_events(redis_server.url, "beta")} == {"beta"}
     log = output.decode()
     assert "status running: started" in log and f"{trade.side} {trade.amount} BTC at {trade.price}" in log
     assert (tmp_path / "trader-state" / "demo.sqlite3").exists()

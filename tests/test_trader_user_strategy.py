@@ -3,18 +3,17 @@ its parameters from a flag and the environment, its tag and its exits on the pub
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
-import redis
 
-from tradewire_bus import Topics
-from tradewire_schemas import Event, StatusChanged, TradeExecuted, decode_event
+from tradewire_schemas import StatusChanged, TradeExecuted
 from tradewire_testing import RedisServer
+from tradewire_testing.processes import service_environment
+from tradewire_testing.streams import stream_events
 
 pytestmark = pytest.mark.redis
 
@@ -58,20 +57,11 @@ USER_STRATEGY = textwrap.dedent(
 )
 
 
-def events_of(url: str, bot_id: str) -> list[Event]:
-    client = redis.Redis.from_url(url)
-    try:
-        return [decode_event(fields[b"event"]) for _, fields in client.xrange(Topics().bot_stream(bot_id))]
-    finally:
-        client.close()
-
-
 def test_a_strategy_from_a_users_own_file_trades_through_the_bus(tmp_path: Path, redis_server: RedisServer) -> None:
     home = tmp_path / "my_strategies"
     home.mkdir()
     (home / "dips.py").write_text(USER_STRATEGY)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRADER_")}
-    env |= {"REDIS_URL": redis_server.url, "TRADER_EMA": "20"}  # a parameter from the environment
+    env = service_environment(redis_server.url, TRADER_EMA="20")  # a parameter from the environment
     command = [
         sys.executable, "-m", "tradewire_trader", "run", "--bot-id", "mine", "--source", "replay", "--speed", "0",
         "--strategy", f"{home / 'dips.py'}:DipBuyer", "--dip-pct", "0.3", "--order-size", "0.001",
@@ -79,7 +69,7 @@ def test_a_strategy_from_a_users_own_file_trades_through_the_bus(tmp_path: Path,
     finished = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
     assert finished.returncode == 0, finished.stderr[-3000:]
     assert "strategy dip_buyer {'ema': 20, 'dip_pct': 0.3}" in finished.stderr
-    events = events_of(redis_server.url, "mine")
+    events = stream_events(redis_server.url, "mine")
     statuses = [e for e in events if isinstance(e, StatusChanged)]
     assert (statuses[0].reason, statuses[-1].reason) == ("started", "market data ended")
     trades = [e for e in events if isinstance(e, TradeExecuted)]

@@ -177,6 +177,16 @@ class WebhookReceiver(_Server):
     def url(self) -> str:
         return f"{self.base}/hook"
 
+    def destination(self, **delivery: float) -> dict[str, Any]:
+        """The notifier's configuration of a webhook destination named "hook" that posts here."""
+        return {
+            "kind": "webhook",
+            "name": "hook",
+            "url": self.url,
+            "secret": self.secret.decode(),
+            "delivery": delivery,
+        }
+
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/hook", self._hook)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -17,8 +16,6 @@ from tradewire_notifier.settings import Settings
 from tradewire_notifier.store import Store
 from tradewire_schemas import StatsUpdated
 from tradewire_testing import eventually
-
-SECRET = "daily-test-webhook-secret"
 
 
 def stats(trades: int, wins: int, profit: str) -> StatsUpdated:
@@ -43,25 +40,11 @@ def test_the_next_run_is_today_if_still_ahead_else_tomorrow_in_the_chosen_zone()
     assert next_run(time(19), "Europe/Berlin", now) == datetime(2026, 12, 2, 18, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-async def receiver() -> AsyncIterator[WebhookReceiver]:
-    server = WebhookReceiver(SECRET)
-    await server.up()
-    yield server
-    await server.down()
-
-
 @pytest.mark.redis
 async def test_each_bots_day_is_summed_up_once_from_the_previous_summary(
     redis_url: str, tmp_path: Path, receiver: WebhookReceiver
 ) -> None:
-    destination = {
-        "kind": "webhook",
-        "name": "hook",
-        "url": receiver.url,
-        "secret": SECRET,
-        "delivery": {"batch_window_s": 0},
-    }
+    destination = receiver.destination(batch_window_s=0)
     settings = Settings(
         redis_url=redis_url,
         state_file=tmp_path / "n.sqlite3",

@@ -19,26 +19,10 @@ from tradewire_testing import eventually
 
 pytestmark = pytest.mark.redis
 
-SECRET = "service-test-webhook-secret"
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[WebhookReceiver]:
-    server = WebhookReceiver(SECRET)
-    await server.up()
-    yield server
-    await server.down()
-
 
 @asynccontextmanager
 async def running(redis_url: str, state: Path, receiver: WebhookReceiver) -> AsyncIterator[NotifierMetrics]:
-    destination = {
-        "kind": "webhook",
-        "name": "hook",
-        "url": receiver.url,
-        "secret": SECRET,
-        "delivery": {"batch_window_s": 0, "retry_min_s": 0.05},
-    }
+    destination = receiver.destination(batch_window_s=0, retry_min_s=0.05)
     settings = Settings(redis_url=redis_url, state_file=state, destinations=[destination])  # type: ignore[list-item]
     metrics = NotifierMetrics()
     store = Store(state)
