@@ -103,7 +103,7 @@ def test_an_unknown_symbol_is_refused_before_anything_runs(capsys: pytest.Captur
         [
             "run",
             "--symbol",
-            "DOGE/USDT",
+            "PEPE/USDT",
             "--state-file",
             str(tmp_path / "s.sqlite3"),
             "--redis-url",
@@ -111,7 +111,7 @@ def test_an_unknown_symbol_is_refused_before_anything_runs(capsys: pytest.Captur
         ]
     )
     assert code == 2
-    assert "DOGE/USDT is not in the markets" in capsys.readouterr().err
+    assert "PEPE/USDT is not a known market" in capsys.readouterr().err
 
 
 def _run_flags() -> list[argparse.Action]:

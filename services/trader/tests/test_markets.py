@@ -8,8 +8,8 @@ import ccxt
 import pytest
 
 from tradewire_testing.binance_stub import BinanceStub
-from tradewire_trader.live_exchange import point_at
 from tradewire_trader import markets_file
+from tradewire_trader.live_exchange import point_at
 from tradewire_trader.markets import MarketRules, known_symbols
 
 

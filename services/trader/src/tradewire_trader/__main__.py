@@ -31,6 +31,7 @@ from tradewire_trader.synthetic import synthetic_series
 FLAGS: dict[str, dict[str, Any]] = {
     "bot_id": {"help": "bot id"},
     "symbol": {"help": "market, e.g. BTC/USDT"},
+    "symbols": {"help": "several markets, one wallet, comma-separated: BTC/USDT,ETH/USDT (paper; default: --symbol)"},
     "mode": {"choices": ["paper", "live"], "help": "paper trades on a simulated exchange; live through ccxt"},
     "source": {"choices": list(get_args(DataSource)), "help": "market data source"},
     "replay_file": {"type": Path, "help": "OHLCV CSV for --source replay (default: the bundled sample)"},
@@ -189,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         "trader %s: %s %s on %s data, %s, speed %s, state %s",
         settings.bot_id,
         settings.mode if settings.mode == "paper" else f"live ({'sandbox' if settings.sandbox else 'REAL MONEY'})",
-        settings.symbol,
+        ",".join(settings.markets),
         settings.source,
         settings.strategy,
         settings.speed,

@@ -15,6 +15,7 @@ class Candle:
     low: Decimal
     close: Decimal
     volume: Decimal
+    symbol: str = ""  # the market, when a bot trades several ("" for a one-symbol bot's candles)
 
     def __post_init__(self) -> None:
         if not (self.low <= min(self.open, self.close) and self.high >= max(self.open, self.close)):
@@ -25,4 +26,5 @@ class Candle:
         """From ccxt's `[timestamp, open, high, low, close, volume]` row (numbers or strings)."""
         ts, o, h, low, c, v = row[:6]
         timestamp = int(ts) if isinstance(ts, int) or (isinstance(ts, str) and ts.isdigit()) else int(float(ts))
-        return cls(timestamp, *(Decimal(x if isinstance(x, str) else str(x)) for x in (o, h, low, c, v)))
+        exact = [Decimal(x if isinstance(x, str) else str(x)) for x in (o, h, low, c, v)]
+        return cls(timestamp, exact[0], exact[1], exact[2], exact[3], exact[4])

@@ -102,16 +102,25 @@ class CommandHandler:
         It acts on a stopped bot too (closing is how a person gets out), and a bot with nothing to close
         answers so. The sell fills like any market order (paper: on the next candle)."""
         trader = self.trader
-        if command.symbol is not None and command.symbol != trader.symbol:
-            return "rejected", f"{trader.bot_id} trades {trader.symbol}, not {command.symbol}; nothing closed"
+        if command.symbol is not None and command.symbol not in trader.by_symbol:
+            trades = ", ".join(trader.symbols)
+            return "rejected", f"{trader.bot_id} trades {trades}, not {command.symbol}; nothing closed"
+        lanes = trader.lanes if command.symbol is None else [trader.by_symbol[command.symbol]]
         canceled = await trader.cancel_open_orders()
-        held = trader.sellable()
-        if held <= 0:
-            return "completed", f"{trader.bot_id} has no open position in {trader.symbol}; {canceled} order(s) canceled"
-        order_id = await trader.place(Intent("sell", tag=f"closed by {command.actor}"), "manual", force=True)
-        if order_id is None:
-            return "rejected", f"{trader.bot_id} could not close {held} {trader.base}: the order was refused"
-        return "completed", f"{trader.bot_id} closing {held} {trader.base} at market (order {order_id})"
+        closing = []
+        for lane in lanes:
+            held = trader.sellable(lane)
+            if held <= 0:
+                continue
+            intent = Intent("sell", tag=f"closed by {command.actor}")
+            order_id = await trader.place(intent, "manual", lane, force=True)
+            if order_id is None:
+                return "rejected", f"{trader.bot_id} could not close {held} {lane.base}: the order was refused"
+            closing.append(f"{held} {lane.base} at market (order {order_id})")
+        if not closing:
+            where = ", ".join(lane.symbol for lane in lanes)
+            return "completed", f"{trader.bot_id} has no open position in {where}; {canceled} order(s) canceled"
+        return "completed", f"{trader.bot_id} closing {'; '.join(closing)}"
 
     async def request_status(self, command: RequestStatus) -> tuple[Outcome, str]:
         # Re-publish the current picture so every reader's snapshot is fresh.
@@ -127,8 +136,10 @@ class CommandHandler:
         stats = trader.stats_event()
         trader.outbox.add_latest(stats)
         trader.outbox.add_latest(Heartbeat(bot_id=trader.bot_id, status=trader.status, interval_s=self.heartbeat_s))
-        if trader.exchange.last_price is not None:
-            trader.outbox.add_latest(trader.price_event(trader.exchange.last_price))
+        for lane in trader.lanes:
+            if lane.last_price is not None:
+                trader.outbox.add_latest(trader.price_event(lane.last_price, lane), key=f"price:{lane.symbol}")
+        trader.publish_markets()
         return "completed", (
             f"{trader.bot_id} is {trader.status}: position {trader.book.position} {trader.base}, "
             f"equity {stats.equity} {trader.quote}, {stats.trades} trades, realized {stats.realized_profit}"

@@ -8,11 +8,14 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
+from decimal import Decimal
+from pathlib import Path
 
 from tradewire_trader.exchange import Exchange
 from tradewire_trader.facts import timeframe
 from tradewire_trader.market_data import CsvReplay, MarketData, Pacer, SyntheticMarket, sample_csv
 from tradewire_trader.markets import MarketRules
+from tradewire_trader.multi_market import START_PRICES, MultiMarket, SyntheticSymbol, symbol_seed
 from tradewire_trader.orders import Balances
 from tradewire_trader.outbox import Outbox, PublishedLookup, SeqPublisher
 from tradewire_trader.paper_exchange import PaperExchange
@@ -51,7 +54,7 @@ def sizing_of(settings: Settings) -> Sizing:
 def build_paper_exchange(settings: Settings) -> PaperExchange:
     balances = Balances(free={settings.quote: settings.starting_quote, settings.base: settings.starting_base})
     return PaperExchange(
-        MarketRules.from_fixture(settings.symbol),
+        [MarketRules.from_fixture(symbol) for symbol in settings.markets],
         balances,
         taker_fee=settings.taker_fee,
         maker_fee=settings.maker_fee,
@@ -72,6 +75,8 @@ async def build_exchange(settings: Settings) -> Exchange:
 
 
 def build_market(settings: Settings, exchange: Exchange | None = None) -> MarketData:
+    if len(settings.markets) > 1:
+        return build_multi_market(settings)
     pacer = Pacer(settings.speed, settings.candle_seconds)
     if settings.source == "synthetic":
         return SyntheticMarket(settings.seed, settings.start_price, settings.candle_seconds, pacer)
@@ -80,6 +85,35 @@ def build_market(settings: Settings, exchange: Exchange | None = None) -> Market
     from tradewire_trader.live_market import LiveMarket
 
     return LiveMarket.from_settings(settings, exchange)
+
+
+def replay_path(settings: Settings, symbol: str) -> Path:
+    """The replay file of one of several symbols: `{pair}` in --replay-file stands for BTC_USDT."""
+    path = str(settings.replay_file or "")
+    if "{pair}" not in path:
+        raise ValueError(
+            f"{len(settings.markets)} symbols replay one file each: give --replay-file with {{pair}} in it, "
+            "e.g. data/{pair}-1m.csv for data/BTC_USDT-1m.csv"
+        )
+    return Path(path.replace("{pair}", symbol.replace("/", "_")))
+
+
+def build_multi_market(settings: Settings) -> MultiMarket:
+    """One source per symbol (distinct seeded synthetic series, or one replay file each), merged."""
+    if settings.source not in ("synthetic", "replay"):
+        raise ValueError(f"several symbols trade on synthetic or replayed candles, not on {settings.source} data")
+    sources: dict[str, MarketData] = {}
+    for position, symbol in enumerate(settings.markets):
+        pacer = Pacer(settings.speed, settings.candle_seconds)
+        if settings.source == "replay":
+            sources[symbol] = CsvReplay(replay_path(settings, symbol), pacer)
+            continue
+        base = symbol.split("/")[0]
+        seed = settings.seed if position == 0 else symbol_seed(settings.seed, symbol)
+        start = settings.start_price if position == 0 else START_PRICES.get(base, Decimal(100))
+        tick = MarketRules.from_fixture(symbol).price_tick
+        sources[symbol] = SyntheticSymbol(seed, start, tick, settings.candle_seconds, pacer)
+    return MultiMarket(sources)
 
 
 def build_trader(

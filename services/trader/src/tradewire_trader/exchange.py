@@ -40,7 +40,7 @@ class Exchange(Protocol):
         """Fills not yet booked (live: after a cancel, what filled before it; paper: none)."""
         ...
 
-    def bid_ask(self, last: Decimal) -> tuple[Decimal, Decimal]:
+    def bid_ask(self, last: Decimal, symbol: str | None = None) -> tuple[Decimal, Decimal]:
         """(bid, ask): what a market sell and buy would get now, for the published price."""
         ...
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from tradewire_schemas import (
     CandleClosed,
     MarketLimits,
+    MarketTraded,
     Mode,
     OpenPosition,
     OrderRefused,
@@ -32,6 +33,27 @@ from tradewire_trader.positions import Position
 
 def market_time(timestamp_ms: int) -> datetime:
     return datetime.fromtimestamp(timestamp_ms / 1000, UTC)
+
+
+def market_limits(rules: MarketRules) -> MarketLimits:
+    return MarketLimits(
+        min_amount=rules.min_amount or None,
+        max_amount=rules.max_amount or None,
+        min_cost=rules.min_cost or None,
+        max_cost=rules.max_cost or None,
+    )
+
+
+def market_fact(rules: MarketRules) -> MarketTraded:
+    """A market as the `markets_loaded` fact describes it (the dashboard shows prices to its tick)."""
+    return MarketTraded(
+        symbol=rules.symbol,
+        base=rules.base,
+        quote=rules.quote,
+        price_tick=rules.price_tick,
+        amount_step=rules.amount_step,
+        limits=market_limits(rules),
+    )
 
 
 @dataclass(frozen=True)
@@ -114,15 +136,15 @@ class Facts:
         }  # fmt: skip
         return lambda: PriceUpdated(**fields)
 
-    def stats(self, book: Book, price: Decimal, equity: Decimal) -> StatsUpdated:
-        return self.stats_later(book, price, equity)()
+    def stats(self, book: Book, unrealized: Decimal, equity: Decimal) -> StatsUpdated:
+        return self.stats_later(book, unrealized, equity)()
 
-    def stats_later(self, book: Book, price: Decimal, equity: Decimal) -> Callable[[], StatsUpdated]:
+    def stats_later(self, book: Book, unrealized: Decimal, equity: Decimal) -> Callable[[], StatsUpdated]:
         """As `price_later`: the book's figures now, the event when sent."""
         fields = {
             "bot_id": self.bot_id, "trades": book.trades, "wins": book.wins, "losses": book.losses,
             "win_rate": book.win_rate, "realized_profit": book.realized_profit,
-            "unrealized_profit": book.unrealized(price), "equity": equity,
+            "unrealized_profit": unrealized, "equity": equity,
             "max_drawdown": book.max_drawdown.quantize(PERCENT_STEP), "fees_paid": book.fees_paid,
             "quote_currency": self.quote,
         }  # fmt: skip
@@ -165,12 +187,6 @@ class Facts:
         self, side: str, order_type: str, amount: Decimal, price: Decimal | None, reason: str, rules: MarketRules,
         in_a_row: int, tag: str,
     ) -> OrderRefused:  # fmt: skip
-        limits = MarketLimits(
-            min_amount=rules.min_amount or None,
-            max_amount=rules.max_amount or None,
-            min_cost=rules.min_cost or None,
-            max_cost=rules.max_cost or None,
-        )
         return OrderRefused(
             bot_id=self.bot_id,
             symbol=self.symbol,
@@ -179,7 +195,7 @@ class Facts:
             amount=amount,
             price=price,
             reason=reason[:500],
-            limits=limits,
+            limits=market_limits(rules),
             refusals_in_a_row=in_a_row,
             tag=tag[:64] or None,
         )

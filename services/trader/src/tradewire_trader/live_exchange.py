@@ -127,7 +127,7 @@ class LiveExchange:
     def take_rejections(self) -> list[Order]:
         return []  # the exchange refuses when an order is sent (create_order raises)
 
-    def bid_ask(self, last: Decimal) -> tuple[Decimal, Decimal]:
+    def bid_ask(self, last: Decimal, symbol: str | None = None) -> tuple[Decimal, Decimal]:
         # Live, the published bid/ask are the last price: the book of the real exchange is not read.
         return last, last
 

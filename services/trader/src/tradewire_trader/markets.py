@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
-from importlib import resources
 from functools import cache
+from importlib import resources
 from typing import Any
 
 import ccxt  # type: ignore[import-untyped]
@@ -53,7 +53,8 @@ class MarketRules:
         self.max_cost = Decimal(str(limits["cost"].get("max") or 0))
         self.min_price = Decimal(str((limits.get("price") or {}).get("min") or 0))
         self.max_price = Decimal(str((limits.get("price") or {}).get("max") or 0))
-        self.base, self.quote = market["base"], market["quote"]
+        self.base: str = market["base"]
+        self.quote: str = market["quote"]
         step = self.amount_step = Decimal(str(market["precision"]["amount"]))
         self._step = step if step.as_tuple().digits == (1,) else None
         tick = self.price_tick = Decimal(str(market["precision"]["price"]))

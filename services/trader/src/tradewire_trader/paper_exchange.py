@@ -8,6 +8,8 @@ The fill model (docs/trader.md, "Paper exchange", states it with its sources):
   the taker fee; otherwise it rests and fills at its limit with the maker fee once a candle reaches it.
 - Minimum and maximum amount and order value are checked again at the fill price; a refusal at fill time
   is kept in `rejections` for the engine to publish. Funds are held while an order is open.
+- Any market of the shipped markets file may be traded, several at once from one wallet (one quote
+  currency); each order is rounded and checked against its own market's precision and limits.
 - Fees are charged in the quote currency on both sides, or, with `fee_side="get"`, in the coin received
   (base on a buy, quote on a sell, rounded down to 8 decimals) as Binance charges them, so paper and live
   books differ only by the market.
@@ -35,7 +37,7 @@ EIGHT = Decimal("0.00000001")
 class PaperExchange:
     def __init__(
         self,
-        rules: MarketRules,
+        rules: MarketRules | list[MarketRules],
         balances: Balances,
         *,
         taker_fee: Decimal,
@@ -49,7 +51,11 @@ class PaperExchange:
         next_order_number: int = 1,
         last_price: Decimal | None = None,
     ) -> None:
-        self.rules = rules
+        markets = rules if isinstance(rules, list) else [rules]
+        self.markets = {market.symbol: market for market in markets}
+        self.rules = markets[0]  # the first market: what a one-symbol bot trades
+        if len({market.quote for market in markets}) > 1:
+            raise ValueError(f"one wallet, one quote currency: {', '.join(self.markets)} do not share one")
         self.balances = balances
         self.taker_fee = taker_fee
         self.maker_fee = maker_fee
@@ -59,10 +65,10 @@ class PaperExchange:
         self.fee_side = fee_side
         self.open_orders: dict[str, Order] = {order.id: order for order in orders or []}
         self.next_order_number = next_order_number
-        self.last_price = last_price
+        self.last_price = last_price  # of the first market; every market's is in last_prices
+        self.last_prices: dict[str, Decimal] = {} if last_price is None else {self.rules.symbol: last_price}
         self.last_timestamp_ms = 0
-        base, quote = rules.symbol.split("/")
-        self.base, self.quote_currency = base, quote
+        self.base, self.quote_currency = self.rules.base, self.rules.quote
         self.checkpoint: Callable[[], None] = lambda: None  # paper orders need no save of their own
 
     # --- ccxt's interface -------------------------------------------------------------------------
@@ -89,10 +95,9 @@ class PaperExchange:
     async def follow_orders(self) -> list[Fill]:
         return []  # paper fills happen in `settle`, never in between
 
-    def bid_ask(self, last: Decimal) -> tuple[Decimal, Decimal]:
-        return self.rules.display_price(last * (1 - self.slippage)), self.rules.display_price(
-            last * (1 + self.slippage)
-        )
+    def bid_ask(self, last: Decimal, symbol: str | None = None) -> tuple[Decimal, Decimal]:
+        rules = self.rules if symbol is None else self.markets[symbol]
+        return rules.display_price(last * (1 - self.slippage)), rules.display_price(last * (1 + self.slippage))
 
     # --- the simulation ---------------------------------------------------------------------------
     def place(
@@ -104,36 +109,38 @@ class PaperExchange:
         price: Decimal | None = None,
         client_order_id: str | None = None,
     ) -> Order:
-        if symbol != self.rules.symbol:
-            raise ccxt.BadSymbol(f"this paper exchange trades {self.rules.symbol}, not {symbol}")
+        rules = self.markets.get(symbol)
+        if rules is None:
+            raise ccxt.BadSymbol(f"this paper exchange trades {', '.join(self.markets)}, not {symbol}")
         if type not in ("market", "limit") or side not in ("buy", "sell"):
             raise ccxt.InvalidOrder(f"unsupported order {type} {side}")
-        amount = self.rules.amount(Decimal(amount))
+        amount = rules.amount(Decimal(amount))
         taker = type == "market"
         if type == "limit":
             if price is None or Decimal(price) <= 0:
                 raise ccxt.InvalidOrder("a limit order needs a positive price")
-            price = self.rules.price(Decimal(price))
+            price = rules.limit_price(Decimal(price))
             reference = price
             # Marketable when placed (a buy at or above the last price, a sell at or below): it takes
             # liquidity at market, with the taker fee, as on an exchange; otherwise it rests as a maker.
-            last = self.last_price
+            last = self.last_prices.get(symbol)
             taker = last is not None and (price >= last if side == "buy" else price <= last)
         else:
-            if self.last_price is None:
-                raise ccxt.InvalidOrder("no market price yet: a market order needs at least one candle")
-            price, reference = None, self.last_price
-        self.rules.check_cost(amount, reference)
+            last = self.last_prices.get(symbol)
+            if last is None:
+                raise ccxt.InvalidOrder(f"no {symbol} price yet: a market order needs at least one candle")
+            price, reference = None, last
+        rules.check_cost(amount, reference)
         if side == "buy":
             fee_rate = self.taker_fee if taker else self.maker_fee
             worst = reference if type == "limit" else reference * (1 + self.max_slippage)
             reserved, currency = amount * worst * (1 + fee_rate), self.quote_currency
         else:
-            reserved, currency = amount, self.base
+            reserved, currency = amount, rules.base
         free = self.balances.free.get(currency, ZERO)
         if free < reserved:
             raise ccxt.InsufficientFunds(
-                f"{side} {amount} {self.base} needs {reserved} {currency} free, only {free} available"
+                f"{side} {amount} {rules.base} needs {reserved} {currency} free, only {free} available"
             )
         self.balances.free[currency] = free - reserved
         self.balances.used[currency] = self.balances.used.get(currency, ZERO) + reserved
@@ -154,14 +161,18 @@ class PaperExchange:
         return order
 
     def match(self, candle: Candle) -> list[Fill]:
-        """Fill the open orders this candle reaches; then remember its close as the last price."""
+        """Fill the open orders of the candle's market it reaches; then remember its close as the last price."""
         fills: list[Fill] = []
+        symbol = candle.symbol or self.rules.symbol
         if self.open_orders:
             for order in list(self.open_orders.values()):
-                fill = self._try_fill(order, candle)
-                if fill is not None:
-                    fills.append(fill)
-        self.last_price = candle.close
+                if order.symbol == symbol:
+                    fill = self._try_fill(order, candle)
+                    if fill is not None:
+                        fills.append(fill)
+        self.last_prices[symbol] = candle.close
+        if symbol == self.rules.symbol:
+            self.last_price = candle.close
         self.last_timestamp_ms = candle.timestamp_ms
         return fills
 
@@ -188,13 +199,13 @@ class PaperExchange:
             if (buy and candle.low > order.price) or (not buy and candle.high < order.price):
                 return None
             price = min(price, order.price) if buy else max(price, order.price)
-        return amount, self.rules.price_within(price, candle.low, candle.high), True
+        return amount, self.markets[order.symbol].price_within(price, candle.low, candle.high), True
 
     def _capped(self, remaining: Decimal, candle: Candle) -> Decimal:
         """At most `volume_share` of the candle's volume fills per candle; the rest waits for the next."""
         if self.volume_share <= 0 or remaining <= candle.volume * self.volume_share:
             return remaining
-        return self.rules.floor_amount(candle.volume * self.volume_share)
+        return self.markets[candle.symbol or self.rules.symbol].floor_amount(candle.volume * self.volume_share)
 
     def _try_fill(self, order: Order, candle: Candle) -> Fill | None:
         terms = self._fill_terms(order, candle)
@@ -204,6 +215,8 @@ class PaperExchange:
         if amount <= 0:
             return None
         rate = self.taker_fee if taker else self.maker_fee
+        rules = self.markets[order.symbol]
+        base = rules.base
         cost = price * amount
         fee = cost * rate
         base_fee = ZERO  # with fee_side "get" a buy's fee comes out of the coins it brings
@@ -211,12 +224,12 @@ class PaperExchange:
             fee = base_fee = (amount * rate).quantize(EIGHT, rounding=ROUND_DOWN)
         elif self.fee_side == "get":
             fee = fee.quantize(EIGHT, rounding=ROUND_DOWN)
-        fee_currency = self.base if base_fee else self.quote_currency
+        fee_currency = base if base_fee else self.quote_currency
         quote_fee = ZERO if base_fee else fee
         last_part = order.filled + amount >= order.amount
         held = order.reserved if last_part else (order.reserved * amount / (order.amount - order.filled))
         self._release(order, held)
-        problem = self.rules.problem_at_fill(amount, price)  # the exchange checks its limits at the fill price
+        problem = rules.problem_at_fill(amount, price)  # the exchange checks its limits at the fill price
         free_quote = self.balances.free.get(self.quote_currency, ZERO)
         if problem is None and order.side == "buy" and free_quote < cost + quote_fee:
             # the market gapped past what was held: refuse, as an exchange would
@@ -226,9 +239,9 @@ class PaperExchange:
             return None
         if order.side == "buy":
             self.balances.free[self.quote_currency] = free_quote - cost - quote_fee
-            self.balances.free[self.base] = self.balances.free.get(self.base, ZERO) + amount - base_fee
+            self.balances.free[base] = self.balances.free.get(base, ZERO) + amount - base_fee
         else:
-            self.balances.free[self.base] = self.balances.free.get(self.base, ZERO) - amount
+            self.balances.free[base] = self.balances.free.get(base, ZERO) - amount
             self.balances.free[self.quote_currency] = self.balances.free.get(self.quote_currency, ZERO) + cost - fee
         before = (order.average or ZERO) * order.filled
         order.average = (before + cost) / (order.filled + amount)
@@ -254,7 +267,7 @@ class PaperExchange:
     def _release(self, order: Order, amount: Decimal | None = None) -> None:
         """Give back what the order holds (all of it, or `amount` of it after a partial fill)."""
         amount = order.reserved if amount is None else amount
-        currency = self.quote_currency if order.side == "buy" else self.base
+        currency = self.quote_currency if order.side == "buy" else self.markets[order.symbol].base
         self.balances.used[currency] = self.balances.used.get(currency, ZERO) - amount
         self.balances.free[currency] = self.balances.free.get(currency, ZERO) + amount
         order.reserved -= amount
@@ -265,6 +278,7 @@ class PaperExchange:
             "orders": [order.to_json() for order in self.open_orders.values()],
             "next_order_number": self.next_order_number,
             "last_price": None if self.last_price is None else str(self.last_price),
+            "last_prices": {symbol: str(price) for symbol, price in self.last_prices.items()},
         }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -272,3 +286,6 @@ class PaperExchange:
         self.open_orders = {o["id"]: Order.from_json(o) for o in state["orders"]}
         self.next_order_number = state["next_order_number"]
         self.last_price = None if state["last_price"] is None else Decimal(state["last_price"])
+        self.last_prices = {symbol: Decimal(price) for symbol, price in state.get("last_prices", {}).items()}
+        if self.last_price is not None:
+            self.last_prices.setdefault(self.rules.symbol, self.last_price)

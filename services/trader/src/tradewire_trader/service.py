@@ -145,6 +145,7 @@ async def trade(
     # Served before the bot reports itself running: a metrics port that cannot be bound stops the start.
     async with optional_metrics_server(settings, metrics):
         trader.change_status("running", reason)
+        trader.publish_markets()
         market = build_market(settings, exchange)
         inbox = bus.commands(settings.bot_id, bus.publisher)
         helpers = (outbox.run(), answer_commands(inbox, handler), heartbeats(trader, settings.heartbeat_s))

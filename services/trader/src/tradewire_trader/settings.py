@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tradewire_bus import BusConfig
 from tradewire_runtime.logs import LogFormat
 
 DataSource = Literal["synthetic", "replay", "live"]
+SYMBOL_PATTERN = r"^[A-Z0-9]{1,20}/[A-Z0-9]{1,20}$"
 RISK_FIELDS = (
     "stoploss_pct", "trailing_stop_pct", "take_profit_pct", "roi", "time_limit_minutes", "max_open_positions",
     "max_drawdown_pct", "cooldown_candles",
@@ -30,7 +31,12 @@ class Settings(BaseSettings):
     )
 
     bot_id: str = Field("demo", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-    symbol: str = Field("BTC/USDT", pattern=r"^[A-Z0-9]{1,20}/[A-Z0-9]{1,20}$")
+    symbol: str = Field("BTC/USDT", pattern=SYMBOL_PATTERN)
+    # NoDecode: a comma-separated list (BTC/USDT,ETH/USDT) in the environment as on the command line.
+    symbols: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Several markets for one bot and one wallet, comma-separated; the first becomes `symbol`.",
+    )
     mode: Literal["paper", "live"] = "paper"
 
     # market data
@@ -38,7 +44,9 @@ class Settings(BaseSettings):
     seed: int = Field(11, description="Synthetic data: the same seed gives the same series.")
     start_price: Decimal = Field(Decimal("42000"), gt=0)
     candle_seconds: int = Field(60, ge=1, description="Width of one candle in market time.")
-    replay_file: Path | None = Field(None, description="OHLCV CSV; default: the committed sample.")
+    replay_file: Path | None = Field(
+        None, description="OHLCV CSV; default: the committed sample. Several symbols: {pair} stands for BTC_USDT."
+    )
     speed: float = Field(
         600.0, ge=0, description="Market seconds per wall second; 0 = as fast as possible, 1 = real time."
     )
@@ -132,6 +140,28 @@ class Settings(BaseSettings):
     redis_url: str = Field("redis://127.0.0.1:6379/0", validation_alias=AliasChoices("TRADER_REDIS_URL", "REDIS_URL"))
     bus: BusConfig = BusConfig()
 
+    @field_validator("symbols", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _symbols_are_markets(self) -> Self:
+        import re
+
+        for symbol in self.symbols:
+            if not re.match(SYMBOL_PATTERN, symbol):
+                raise ValueError(f"symbols: {symbol!r} is not a market like BTC/USDT")
+        if len(set(self.symbols)) != len(self.symbols):
+            raise ValueError(f"symbols: {','.join(self.symbols)} names a market twice")
+        if self.symbols:
+            self.symbol = self.symbols[0]
+            if len({s.split("/")[1] for s in self.symbols}) > 1:
+                raise ValueError(f"symbols: {','.join(self.symbols)} must share one quote currency (one wallet)")
+            if len(self.symbols) > 1 and self.mode == "live":
+                raise ValueError("several symbols trade on paper only for now; a live bot trades one --symbol")
+        return self
+
     @model_validator(mode="after")
     def _one_way_of_sizing(self) -> Self:
         if self.stake_quote is not None and self.stake_pct is not None:
@@ -150,6 +180,11 @@ class Settings(BaseSettings):
     @property
     def state_path(self) -> Path:
         return self.state_file or Path("trader-state") / f"{self.bot_id}.sqlite3"
+
+    @property
+    def markets(self) -> list[str]:
+        """Every symbol this bot trades, the first being `symbol`."""
+        return self.symbols or [self.symbol]
 
     @property
     def base(self) -> str:

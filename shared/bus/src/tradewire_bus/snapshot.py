@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict
 
 from tradewire_schemas import (
     Heartbeat,
-    MessageRejected,
     MarketsLoaded,
+    MessageRejected,
     PositionsChanged,
     PriceUpdated,
     StatsUpdated,
