@@ -229,3 +229,21 @@ async def test_a_failover_that_lost_a_bots_whole_history_is_published_again_in_t
     async with RedisBus.connect(redis_cluster.url, FAST) as reader:
         history = await reader.history("alpha", limit=100)
     assert [e.event.seq for e in history] == list(range(1, 11))
+
+
+async def test_an_every_bot_subscriber_hears_of_a_bot_announced_while_it_subscribes(
+    bus: RedisBus, shared_cluster: LocalCluster
+) -> None:
+    # A bot announced between the subscriber's read of the bots set and its fleet subscription (or while
+    # it waits for its channels to be confirmed) was once never heard of: the gateway missed its trades.
+    async with RedisBus.connect(shared_cluster.url, FAST) as publisher_bus:
+        for round_ in range(40):
+            bot = f"new-{round_}"
+            publishing = asyncio.create_task(publisher_bus.publish(price(bot_id=bot, iteration=0)))
+            async with bus.subscribe() as events:
+                await publishing  # maybe before the subscriber joined: only what comes after must arrive
+                await publisher_bus.publish(price(bot_id=bot, iteration=1))  # no second announcement
+                async with asyncio.timeout(10):
+                    async for item in events:
+                        if isinstance(item, Envelope) and item.event.bot_id == bot:
+                            break

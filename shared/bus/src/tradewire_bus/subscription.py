@@ -142,27 +142,22 @@ class Subscription:
         pubsub = self._clients.listener()
         self._pubsub = pubsub
         self._joining.clear()
+        announced: list[object] = []  # fleet messages heard while subscribing: handled once connected
         if self._bots is None and not self._topics.sharded:
             await pubsub.psubscribe(self._topics.all_bot_events())
-            expected = 1
+            await self._confirmed(pubsub, 1, announced)
         else:
             # On a cluster, sharded pub/sub has no patterns: "every bot" is each known bot's channel on
-            # its shard, plus the broadcast fleet channel that names new bots (docs/bus.md).
-            bots = self._bots if self._bots is not None else await bot_ids(self._redis, self._topics.bots())
-            expected = len(bots)
+            # its shard, plus the broadcast fleet channel that names new bots (docs/bus.md). The fleet
+            # channel first: a bot announced after it is confirmed is heard there, one announced before
+            # is already in the bots set (a publisher adds it before announcing).
             if self._bots is None:
                 await pubsub.broadcast_subscribe(self._topics.fleet())
-                expected += 1
+                await self._confirmed(pubsub, 1, announced)
+            bots = self._bots if self._bots is not None else await bot_ids(self._redis, self._topics.bots())
             if bots:
                 await pubsub.subscribe(*(self._topics.bot_events(bot) for bot in sorted(bots)))
-        # Only once Redis confirms the subscription is every later publish sure to reach us; reading
-        # the stream before that could miss an event published in between.
-        async with asyncio.timeout(_SUBSCRIBE_CONFIRM_TIMEOUT_S):
-            confirmed = 0
-            while confirmed < expected:
-                message = await pubsub.next_message()
-                if message is not None and message["type"] in ("subscribe", "psubscribe"):
-                    confirmed += 1
+                await self._confirmed(pubsub, len(bots), announced)
 
         if self._topics.sharded:
             await self._check_bot_epochs(reconnecting)
@@ -180,6 +175,23 @@ class Subscription:
                 self._cursors.start(bot, self._joined_at)
         for bot, _ in self._cursors.items():
             await self._cursors.backfill(bot, await self._ensure_epoch(bot))
+        for raw in announced:
+            await self._on_fleet(raw)
+
+    async def _confirmed(self, pubsub: Listener, expected: int, announced: list[object]) -> None:
+        """Wait until Redis confirms `expected` subscriptions: only then is every later publish sure to
+        reach us, so reading a stream before could miss an event published in between. Live events
+        heard meanwhile are read from the streams later; bots announced meanwhile are kept."""
+        async with asyncio.timeout(_SUBSCRIBE_CONFIRM_TIMEOUT_S):
+            confirmed = 0
+            while confirmed < expected:
+                message = await pubsub.next_message()
+                if message is None:
+                    continue
+                if message["type"] in ("subscribe", "psubscribe"):
+                    confirmed += 1
+                elif self._topics.sharded and message["type"] == "message" and message["channel"] == self._fleet:
+                    announced.append(message["data"])
 
     @property
     def _fleet(self) -> bytes:
