@@ -16,7 +16,7 @@ from playwright.async_api import Browser, Page, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from tradewire_bus import RedisBus
-from tradewire_testing import RedisServer
+from tradewire_testing import RedisServer, eventually
 from tradewire_testing.chromium import CHROMIUM, CHROMIUM_ARGS, LoggedIn, chromium_found
 from tradewire_testing.dashboard_process import DashboardProcess
 from tradewire_testing.processes import stop_gracefully
@@ -78,6 +78,29 @@ async def log_in(browser: Browser, dashboard: DashboardProcess, bot_id: str, **c
     except PlaywrightTimeoutError:
         raise AssertionError(f"the page never went live; its errors: {page.errors_seen}") from None  # type: ignore[attr-defined]
     return page
+
+
+@pytest.fixture
+def running_trader(
+    start_trader: Callable[..., contextlib.AbstractContextManager[subprocess.Popen[bytes]]],
+    redis_for_module: RedisServer,
+) -> Callable[..., contextlib.AbstractAsyncContextManager[subprocess.Popen[bytes]]]:
+    """`async with running_trader(bot_id, *extra):` a real trader on the module's Redis, entered once the
+    bus holds its status `running` (the page then opens on a live bot)."""
+
+    @contextlib.asynccontextmanager
+    async def run(bot_id: str, *extra: str) -> AsyncIterator[subprocess.Popen[bytes]]:
+        with start_trader(redis_for_module.url, bot_id, *extra) as process:
+            async with RedisBus.connect(redis_for_module.url) as bus:
+                await eventually(lambda: status_is(bus, bot_id, "running"), timeout=20, what=f"trader {bot_id} running")
+            yield process
+
+    return run
+
+
+async def status_is(bus: RedisBus, bot_id: str, status: str) -> bool:
+    snapshot = await bus.snapshot(bot_id)
+    return snapshot.status is not None and snapshot.status.status == status
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Page
 
 from tradewire_bus import RedisBus
 from tradewire_schemas import Heartbeat, StatsUpdated, StatusChanged, TradeExecuted
-from tradewire_testing import RedisServer, eventually
+from tradewire_testing import eventually
 from tradewire_testing.chromium import LoggedIn
 from tradewire_testing.dashboard_process import DashboardProcess
 
@@ -27,11 +27,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.redis]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-async def _status_is(bus: RedisBus, bot: str, status: str) -> bool:
-    snapshot = await bus.snapshot(bot)
-    return snapshot.status is not None and snapshot.status.status == status
 
 
 async def _box(page: Page, selector: str) -> dict[str, float]:
@@ -50,15 +45,12 @@ def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
 async def test_the_chart_keeps_its_size_while_a_real_trader_publishes(
     browser: Browser,
     dashboard: DashboardProcess,
-    bus: RedisBus,
-    redis_for_module: RedisServer,
-    start_trader: Callable[..., Any],
+    running_trader: Callable[..., Any],
     logged_in: LoggedIn,
 ) -> None:
     # Issue 16: at 1440x900 the chart grew from 334 px to 3,072 px in 60 s while prices arrived.
     bot = "layout-chart"
-    with start_trader(redis_for_module.url, bot):
-        await eventually(lambda: _status_is(bus, bot, "running"), timeout=20, what="the trader started")
+    async with running_trader(bot):
         page = await logged_in(browser, dashboard, bot, viewport=DESKTOP)
         await page.evaluate("""() => {
             window.pricesSeen = 0;

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Page
 
 from tradewire_bus import RedisBus
 from tradewire_schemas import CommandResult, Heartbeat, StatsUpdated, StatusChanged, TradeExecuted
-from tradewire_testing import RedisServer, eventually
+from tradewire_testing import eventually
 from tradewire_testing.chromium import LoggedIn
 from tradewire_testing.dashboard_process import DashboardProcess
 
@@ -60,8 +60,7 @@ async def test_a_real_traders_trade_appears_as_toast_and_row_within_a_second(
     browser: Browser,
     dashboard: DashboardProcess,
     bus: RedisBus,
-    redis_for_module: RedisServer,
-    start_trader: Callable[..., Any],
+    running_trader: Callable[..., Any],
     logged_in: LoggedIn,
 ) -> None:
     bot = "e2e-live"
@@ -77,8 +76,7 @@ async def test_a_real_traders_trade_appears_as_toast_and_row_within_a_second(
 
     watcher = asyncio.create_task(watch_publications())
     try:
-        with start_trader(redis_for_module.url, bot):
-            await eventually(lambda: _status_is(bus, bot, "running"), timeout=20, what="the trader started")
+        async with running_trader(bot):
             page = await logged_in(browser, dashboard, bot)
             assert await badge(page) == "running"  # the initial status, before any trade
             await page.evaluate("""() => {
@@ -114,11 +112,6 @@ async def test_a_real_traders_trade_appears_as_toast_and_row_within_a_second(
     assert any(line.startswith("📊 New trade pushed from bot:") for line in logs)
 
 
-async def _status_is(bus: RedisBus, bot: str, status: str) -> bool:
-    snapshot = await bus.snapshot(bot)
-    return snapshot.status is not None and snapshot.status.status == status
-
-
 async def _rows_seen_after_publication(page: Page, published_at: dict[str, float], at_least: int) -> Any:
     seen: dict[str, float] = await page.evaluate("() => window.rowSeenAt")
     matched = {event_id: at for event_id, at in seen.items() if event_id in published_at}
@@ -129,19 +122,18 @@ async def test_stop_shows_pending_then_turns_the_badge_to_stopped(
     browser: Browser,
     dashboard: DashboardProcess,
     bus: RedisBus,
-    redis_for_module: RedisServer,
-    start_trader: Callable[..., Any],
+    running_trader: Callable[..., Any],
     logged_in: LoggedIn,
 ) -> None:
     bot = "e2e-stop"
-    with start_trader(redis_for_module.url, bot):
-        await eventually(lambda: _status_is(bus, bot, "running"), timeout=20, what="the trader started")
+    async with running_trader(bot):
         page = await logged_in(browser, dashboard, bot)
         await page.wait_for_selector("#status-badge[data-status=running]")
         await page.click("#stop-button")
         await page.wait_for_selector("#status-badge[data-status=stopped]", timeout=5000)
         await page.wait_for_selector("#stop-button:not(.pending)")
-        assert await _status_is(bus, bot, "stopped")
+        snapshot = await bus.snapshot(bot)
+        assert snapshot.status is not None and snapshot.status.status == "stopped"
         assert await page.is_enabled("#start-button")
         assert await page.is_disabled("#stop-button")
 
@@ -228,14 +220,11 @@ async def test_dropped_connection_reconnects_and_backfills_missed_trades_in_orde
 async def test_the_page_sends_nothing_while_pushes_arrive(
     browser: Browser,
     dashboard: DashboardProcess,
-    bus: RedisBus,
-    redis_for_module: RedisServer,
-    start_trader: Callable[..., Any],
+    running_trader: Callable[..., Any],
     logged_in: LoggedIn,
 ) -> None:
     bot = "e2e-quiet"
-    with start_trader(redis_for_module.url, bot):
-        await eventually(lambda: _status_is(bus, bot, "running"), timeout=20, what="the trader started")
+    async with running_trader(bot):
         page = await logged_in(browser, dashboard, bot)
         await page.wait_for_selector("#status-badge[data-status=running]")
         await page.wait_for_load_state("networkidle")
