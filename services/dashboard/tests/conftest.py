@@ -61,13 +61,14 @@ def settings(django_ready: Settings, dashboard_redis: RedisServer) -> Settings:
     """Settings on a Redis emptied for this test, with a database emptied of trades."""
     import redis
 
-    from tradewire_dashboard.models import Bot, RecorderCursor, Trade
+    from tradewire_dashboard.models import Bot, Market, RecorderCursor, Trade
 
     client = redis.Redis.from_url(dashboard_redis.url)
     client.flushall()
     client.close()
     RecorderCursor.objects.all().delete()
     Trade.objects.all().delete()
+    Market.objects.all().delete()
     Bot.objects.all().delete()
     return django_ready
 

@@ -1,14 +1,23 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.html import format_html
 
 from tradewire_dashboard import market_numbers
-from tradewire_dashboard.models import Bot, QuarantinedTrade, RecorderCursor, Trade
+from tradewire_dashboard.market_precision import with_precision
+from tradewire_dashboard.models import Bot, Market, QuarantinedTrade, RecorderCursor, Trade
 
 
 @admin.register(Bot)
 class BotAdmin(admin.ModelAdmin):
     list_display = ["bot_id", "first_seen", "last_trade_at"]
     search_fields = ["bot_id"]
+
+
+@admin.register(Market)
+class MarketAdmin(admin.ModelAdmin):
+    list_display = ["symbol", "price_tick", "amount_step", "updated_at"]
+    search_fields = ["symbol"]
 
 
 @admin.register(Trade)
@@ -42,6 +51,9 @@ class TradeAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Trade]:
+        return with_precision(super().get_queryset(request))  # each market's tick and step, in one query
+
     def has_add_permission(self, request: object) -> bool:
         return False
 
@@ -51,11 +63,11 @@ class TradeAdmin(admin.ModelAdmin):
     # Written by the market's rules, as the pages write them (the CSV has the exact values).
     @admin.display(description="price", ordering="price")
     def shown_price(self, trade: Trade) -> str:
-        return market_numbers.price(trade.price, trade.symbol)
+        return market_numbers.price(trade.price, trade.symbol, getattr(trade, "price_tick", None))
 
     @admin.display(description="amount", ordering="amount")
     def shown_amount(self, trade: Trade) -> str:
-        return market_numbers.amount(trade.amount)
+        return market_numbers.amount(trade.amount, getattr(trade, "amount_step", None))
 
     @admin.display(description="cost")
     def shown_cost(self, trade: Trade) -> str:
@@ -71,7 +83,7 @@ class TradeAdmin(admin.ModelAdmin):
 
     @admin.display(description="position")
     def shown_position(self, trade: Trade) -> str:
-        return market_numbers.amount(trade.position)
+        return market_numbers.amount(trade.position, getattr(trade, "amount_step", None))
 
     @admin.display(description="realized profit", ordering="realized_profit")
     def shown_profit(self, trade: Trade) -> str:

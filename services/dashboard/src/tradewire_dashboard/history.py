@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from tradewire_dashboard.market_numbers import plain
+from tradewire_dashboard.market_precision import with_precision
 from tradewire_dashboard.models import Bot, Trade
 
 CSV_COLUMNS = [
@@ -55,7 +56,7 @@ def filtered_trades(request: HttpRequest) -> tuple[QuerySet[Trade], str]:
 @login_required
 def trade_history(request: HttpRequest) -> HttpResponse:
     trades, bot_id = filtered_trades(request)
-    page = Paginator(trades, settings.TRADEWIRE.history_page_size).get_page(request.GET.get("page"))
+    page = Paginator(with_precision(trades), settings.TRADEWIRE.history_page_size).get_page(request.GET.get("page"))
     return render(
         request,
         "dashboard/trade_history.html",

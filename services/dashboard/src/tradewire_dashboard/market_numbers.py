@@ -53,15 +53,24 @@ def grouped(value: Decimal, decimals: int, *, trim: bool = False) -> str:
     return text
 
 
-def price(value: Decimal | None, symbol: str) -> str:
-    if value is None:
-        return DASH
-    return grouped(value, price_decimals(value, quote_of(symbol)))
+def step_decimals(step: Decimal) -> int:
+    """A market's tick or step as decimals: 0.01 -> 2, 0.00001 -> 5, 0.5 -> 1, 5 -> 0."""
+    return max(0, -step.normalize().as_tuple().exponent)  # type: ignore[operator]
 
 
-def amount(value: Decimal | None) -> str:
+def price(value: Decimal | None, symbol: str, tick: Decimal | None = None) -> str:
+    """To the market's tick when known (`markets_loaded`), else by the rules above."""
     if value is None:
         return DASH
+    return grouped(value, price_decimals(value, quote_of(symbol)) if tick is None else step_decimals(tick))
+
+
+def amount(value: Decimal | None, step: Decimal | None = None) -> str:
+    """To the market's amount step when known (so a column lines up), else up to 8 decimals, trimmed."""
+    if value is None:
+        return DASH
+    if step is not None:
+        return grouped(value, step_decimals(step))
     return grouped(value, COIN_DECIMALS, trim=True)
 
 

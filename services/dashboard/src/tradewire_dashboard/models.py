@@ -62,6 +62,19 @@ class Trade(models.Model):
         return f"{self.bot_id} {self.side} {shown_amount} {self.symbol} @ {shown_price}"
 
 
+class Market(models.Model):
+    """A market's precision as a trader published it (`markets_loaded`): the history and the admin write
+    its prices to `price_tick` and its amounts to `amount_step`. The latest published wins."""
+
+    symbol = models.CharField(max_length=64, unique=True)
+    price_tick = models.DecimalField(**MONEY)
+    amount_step = models.DecimalField(**MONEY)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.symbol}: tick {self.price_tick.normalize()}, step {self.amount_step.normalize()}"
+
+
 class RecorderCursor(models.Model):
     """Where the recorder resumes reading one bot's stream; valid only within the same Redis epoch."""
 

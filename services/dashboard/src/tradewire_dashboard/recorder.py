@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from contextlib import aclosing
 from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
 
 from tradewire_bus import FROM_START, ClientTooSlow, Hub, RedisBus, Resync
+from tradewire_dashboard.market_precision import store_markets
 from tradewire_dashboard.models import RecorderCursor
 from tradewire_dashboard.storage import store
 from tradewire_runtime.backoff import Backoff
@@ -32,6 +34,8 @@ BATCH = 20
 # catch-up for good. Now history is taken in batches (`get_many`), and live trades are stored at most
 # once per window (a burst shares one transaction); browsers are not delayed, only the history page.
 BATCH_WINDOW_S = 0.02
+# Trades, and the markets' precision for the history and the admin (`market_precision`).
+RECORDED_TYPES = policy.RECORDED | {"markets_loaded"}
 
 
 @dataclass
@@ -83,7 +87,8 @@ class Recorder:
         known = set(after)
         log.info("recorder resuming %d bot(s): %s", len(after), after)
         loop = asyncio.get_running_loop()
-        async with self._hub.attach(types=policy.RECORDED, after=after) as queue:
+        await self._latest_markets(after)
+        async with self._hub.attach(types=RECORDED_TYPES, after=after) as queue:
             self.healthy = True
             while True:
                 batch = await queue.get_many(BATCH)
@@ -112,6 +117,20 @@ class Recorder:
                 self.stats.quarantined += stored.quarantined
                 self.healthy = True
                 self._backoff.reset()
+
+    async def _latest_markets(self, bots: Iterable[str]) -> None:
+        """Each bot's latest markets from its snapshot: published before the stored cursor, they would
+        not be read again."""
+        events = []
+        for bot in bots:
+            try:
+                snapshot = await self._bus.snapshot(bot)
+            except Exception as error:  # a malformed bot's state must not stop the recording of the others
+                log.warning("recorder: no snapshot of %s for its markets (%s)", bot, error)
+                continue
+            if snapshot.markets is not None:
+                events.append(snapshot.markets)
+        await database_sync_to_async(store_markets)(events)
 
     async def _earlier_trades(self, bot: str, envelopes: list[Envelope]) -> list[Envelope]:
         first = min(compare_key(e.offset) for e in envelopes if e.event.bot_id == bot)

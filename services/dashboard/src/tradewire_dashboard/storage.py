@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import DecimalField, Q
 
+from tradewire_dashboard.market_precision import store_markets
 from tradewire_dashboard.models import Bot, QuarantinedTrade, RecorderCursor, Trade
-from tradewire_schemas import Envelope, TradeExecuted
+from tradewire_schemas import Envelope, MarketsLoaded, TradeExecuted
 
 log = logging.getLogger("tradewire.dashboard.recorder")
 
@@ -101,6 +102,7 @@ def quarantine(envelope: Envelope, reason: str) -> None:
 def store(envelopes: list[Envelope]) -> Stored:
     """Store a batch of trade envelopes and advance each bot's cursor; a row the database refuses
     makes the batch go again one trade at a time, quarantining the one refused."""
+    store_markets(envelope.event for envelope in envelopes if isinstance(envelope.event, MarketsLoaded))
     try:
         return _store(envelopes)
     except ROW_ERRORS as error:

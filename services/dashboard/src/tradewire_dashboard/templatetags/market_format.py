@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import template
 
@@ -17,8 +18,14 @@ def price(value: Decimal | None, symbol: str) -> str:
 
 
 @register.filter
-def amount(value: Decimal | None) -> str:
-    return market_numbers.amount(value)
+def amount(value: Decimal | None, step: Decimal | None = None) -> str:
+    return market_numbers.amount(value, step)
+
+
+@register.filter
+def trade_price(trade: Any) -> str:
+    """A trade's price to its market's tick when the queryset carries it (`with_precision`)."""
+    return market_numbers.price(trade.price, trade.symbol, getattr(trade, "price_tick", None))
 
 
 @register.filter
