@@ -93,7 +93,7 @@ bench *args:
 lint:
     uv run ruff check .
     uv run ruff format --check .
-    uv run hadolint --failure-threshold warning deploy/trader/Dockerfile deploy/gateway/Dockerfile deploy/dashboard/Dockerfile
+    uv run hadolint --failure-threshold warning deploy/*/Dockerfile
 
 # Type-check with mypy
 [group('check')]
