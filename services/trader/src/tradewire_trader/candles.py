@@ -18,7 +18,9 @@ class Candle:
     symbol: str = ""  # the market, when a bot trades several ("" for a one-symbol bot's candles)
 
     def __post_init__(self) -> None:
-        if not (self.low <= min(self.open, self.close) and self.high >= max(self.open, self.close)):
+        # Four comparisons, not min()/max(): this runs for every candle of a year-long backtest.
+        low, high, opening, close = self.low, self.high, self.open, self.close
+        if not (low <= opening and low <= close and high >= opening and high >= close):
             raise ValueError(f"inconsistent candle at {self.timestamp_ms}: low/high do not bound open/close")
 
     @classmethod
