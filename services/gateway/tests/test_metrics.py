@@ -40,6 +40,7 @@ async def test_metrics_count_clients_relayed_events_and_bus_to_socket_latency(
     assert _value(text, "tradewire_gateway_events_conflated_total") == 0
     assert _value(text, "tradewire_gateway_clients_dropped_total") == 0
     assert _value(text, "tradewire_gateway_bus_garbage_total") == 0
+    assert _value(text, "tradewire_gateway_bus_stale_total") == 0
     assert (await http.get("/metrics")).headers["content-type"].startswith("text/plain")
 
 

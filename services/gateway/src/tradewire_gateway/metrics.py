@@ -28,6 +28,7 @@ class _BusStatsCollector(Collector):
         for name, help_text in (
             ("garbage", "Undecodable or invalid bus messages skipped"),
             ("forged", "Well-formed live bus envelopes the stream did not confirm, skipped"),
+            ("stale", "Live bus envelopes of an epoch a failover lost, heard before the bot's first event, skipped"),
             ("duplicates", "Bus events seen twice (live and backfill) and delivered once"),
             ("backfilled", "Bus events read from a stream (live messages only announce them)"),
             ("reconnects", "Bus subscription reconnects"),

@@ -29,7 +29,7 @@ class _StateCollector(Collector):
         yield family
         stats = self._bus()
         if stats is not None:
-            for name in ("garbage", "forged", "duplicates", "reconnects", "resyncs"):
+            for name in ("garbage", "forged", "stale", "duplicates", "reconnects", "resyncs"):
                 yield CounterMetricFamily(f"tradewire_notifier_bus_{name}", f"Bus {name}", value=getattr(stats, name))
 
 
