@@ -45,3 +45,29 @@ async def test_no_cookie_or_an_unknown_session_is_anonymous(settings: Settings) 
     for cookie in (None, f"{django_settings.SESSION_COOKIE_NAME}=not-a-session", "other=1"):
         scope, _ = await _scope_seen(cookie)
         assert not scope["user"].is_authenticated, cookie
+
+
+async def test_the_session_is_not_kept_in_the_scope_once_the_user_is_known(settings: Settings) -> None:
+    cookie = await database_sync_to_async(_logged_in_cookie)("ws-carol")
+    scope, _ = await _scope_seen(cookie)
+    assert scope["user"].username == "ws-carol"
+    assert "session" not in scope and "cookies" not in scope  # an idle socket keeps its scope for its life
+
+
+def _granted_and_denied() -> tuple[bool, bool, set[str]]:
+    from django.contrib.auth.models import Permission
+
+    from tradewire_dashboard.websocket_auth import has_perm_uncached
+
+    allowed = User.objects.create_user("ws-dave", password="correct horse battery")
+    allowed.user_permissions.add(Permission.objects.get(codename="control_bot"))
+    denied = User.objects.create_user("ws-erin", password="correct horse battery")
+    granted = has_perm_uncached(User.objects.get(pk=allowed.pk), "dashboard.control_bot")
+    refused = has_perm_uncached(denied, "dashboard.control_bot")
+    return granted, refused, {name for name in vars(denied) if name.endswith("perm_cache")}
+
+
+async def test_a_permission_is_checked_without_leaving_the_caches_on_the_user(settings: Settings) -> None:
+    granted, refused, caches = await database_sync_to_async(_granted_and_denied)()
+    assert granted and not refused
+    assert caches == set()

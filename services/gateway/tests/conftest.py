@@ -22,7 +22,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from tradewire_bus import RedisBus
-from tradewire_gateway.app import create_app
+from tradewire_gateway.app import create_app, server_options
 from tradewire_gateway.settings import Settings
 from tradewire_schemas import (
     BotStatus,
@@ -65,12 +65,7 @@ class _ServerThread:
     def __init__(self, settings: Settings) -> None:
         self.app = create_app(settings)
         config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=settings.port,
-            log_level="warning",
-            lifespan="on",
-            ws_max_size=settings.ws_max_message_bytes,
+            self.app, host="127.0.0.1", port=settings.port, log_level="warning", **server_options(settings)
         )
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self.server.run, name="gateway-under-test", daemon=True)

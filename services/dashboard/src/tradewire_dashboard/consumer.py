@@ -20,6 +20,7 @@ from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.browser_messages import BadBrowserInput, BrowserCommand, parse_browser_command
 from tradewire_dashboard.runtime import DashboardRuntime
 from tradewire_dashboard.trade_performance import bot_performance
+from tradewire_dashboard.websocket_auth import has_perm_uncached
 from tradewire_runtime.logs import trace
 from tradewire_runtime.rate_limit import RateLimited
 from tradewire_schemas import commands, is_bot_id, is_stream_offset
@@ -60,7 +61,7 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
             return
         self.runtime = self.scope["tradewire"]
         self.actor = user.get_username()[:128]
-        self.can_control = await database_sync_to_async(user.has_perm)(CONTROL_PERMISSION)
+        self.can_control = await database_sync_to_async(has_perm_uncached)(user, CONTROL_PERMISSION)
         self._tasks: set[asyncio.Task[None]] = set()
         await self.accept()
         self.runtime.stats.connections += 1

@@ -115,7 +115,9 @@ class RuntimeApp:
             await self._lifespan(receive, send)
             return
         runtime = self.runtime or await self.start()
-        await self.inner({**scope, "tradewire": runtime}, receive, send)
+        # Into the scope itself, not a copy: an idle socket keeps every copy made on its way in.
+        scope["tradewire"] = runtime
+        await self.inner(scope, receive, send)
 
     async def _lifespan(self, receive: Any, send: Any) -> None:
         while True:

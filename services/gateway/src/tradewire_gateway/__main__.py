@@ -12,7 +12,7 @@ import sys
 import uvicorn
 from pydantic import ValidationError
 
-from tradewire_gateway.app import create_app
+from tradewire_gateway.app import create_app, server_options
 from tradewire_gateway.settings import Settings
 from tradewire_runtime.heap import prepare_for_serving
 from tradewire_runtime.logs import configure_logging
@@ -48,12 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
-        ws_max_size=settings.ws_max_message_bytes,
-        # No permessage-deflate: a browser offers it, and its zlib state cost 18 KB per idle socket (32
-        # without, 50 with, 300 clients) for frames of a few hundred bytes that gain little from it.
-        ws_per_message_deflate=False,
-        lifespan="on",
         log_config=None,  # keep our handlers: one format for uvicorn's lines and ours
+        **server_options(settings),
     )
     return 0
 
