@@ -15,12 +15,13 @@ import pytest
 import redis
 
 from tradewire_bus import Topics
-from tradewire_schemas import TradeExecuted, decode_event
+from tradewire_schemas import MarketsLoaded, TradeExecuted, decode_event
 from tradewire_testing import RedisServer
 from tradewire_trader.backtest.backtest_run import run_engine
 from tradewire_trader.backtest.candle_file import read_candles, write_candles
 from tradewire_trader.backtest.candle_table import CandleTable
 from tradewire_trader.backtest.closed_trade import closed_trades
+from tradewire_trader.multi_market import symbol_candles
 from tradewire_trader.settings import Settings
 from tradewire_trader.synthetic import synthetic_series
 
@@ -75,3 +76,48 @@ def test_backtest_and_paper_replay_make_the_same_trades(tmp_path: Path, redis_se
     ]
     reasons = {row["key"] for row in report["per_exit_reason"]}
     assert reasons == {"signal", "stoploss"}
+
+
+def test_two_symbols_backtest_and_paper_replay_make_the_same_trades(tmp_path: Path, redis_server: RedisServer) -> None:
+    symbols = ["BTC/USDT", "ETH/USDT"]
+    for position, symbol in enumerate(symbols):  # each symbol its own seeded series, in Freqtrade's file naming
+        series = itertools.islice(symbol_candles(5, symbol, position, Decimal("42000"), 60), 3000)
+        write_candles(CandleTable.from_candles(series), tmp_path / f"{symbol.replace('/', '_')}-1m.csv")
+    pattern = str(tmp_path / "{pair}-1m.csv")
+    two = ["--strategy", "sma_crossover", "--fast", "7", "--slow", "25", "--stake-quote", "500"]
+    command = [sys.executable, "-m", "tradewire_trader", "run", "--bot-id", "paper-pair", "--source", "replay"]
+    command += ["--symbols", ",".join(symbols), "--replay-file", pattern, "--speed", "0", "--price-every", "1"]
+    command += ["--state-file", str(tmp_path / "paper.sqlite3"), "--redis-url", redis_server.url, *two]
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        events = [decode_event(f[b"event"]) for _, f in client.xrange(Topics().bot_stream("paper-pair"))]
+    finally:
+        client.close()
+    paper = [e for e in events if isinstance(e, TradeExecuted)]
+    assert {t.symbol for t in paper} == set(symbols) and len(paper) > 20
+    (markets,) = [e for e in events if isinstance(e, MarketsLoaded)][-1:]
+    assert [m.symbol for m in markets.markets] == symbols
+
+    settings = Settings(
+        bot_id="backtest", strategy="sma_crossover", strategy_params={"fast": "7", "slow": "25"},
+        symbols=",".join(symbols), stake_quote=Decimal(500),
+    )  # fmt: skip
+    tables = {s: read_candles(Path(pattern.replace("{pair}", s.replace("/", "_")))) for s in symbols}
+    fills, _ = asyncio.run(run_engine(settings, tables))
+    assert len(fills) == len(paper)
+    for ours, theirs in zip(fills, paper, strict=True):
+        assert ours.model_dump(exclude=NOT_COMPARED) == theirs.model_dump(exclude=NOT_COMPARED)
+
+    backtest = [sys.executable, "-m", "tradewire_trader", "backtest", "run", "--data", pattern, "--name", "pair"]
+    backtest += ["--symbols", ",".join(symbols), "--reports-dir", str(tmp_path), "--no-progress"]
+    backtest += ["--param", "fast=7", "--param", "slow=25", "--param", "stake_quote=500"]
+    subprocess.run(backtest, capture_output=True, text=True, timeout=120, check=True)
+    report = json.loads((tmp_path / "pair.json").read_text())
+    assert report["run"]["symbols"] == symbols
+    expected = closed_trades(paper)
+    assert [(t["symbol"], t["exit_ms"], t["profit"]) for t in report["trades"]] == [
+        (t.symbol, t.exit_ms, str(t.profit)) for t in expected
+    ]
+    assert {row["key"] for row in report["per_symbol"]} == set(symbols)

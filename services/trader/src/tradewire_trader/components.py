@@ -8,14 +8,13 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Mapping
-from decimal import Decimal
 from pathlib import Path
 
 from tradewire_trader.exchange import Exchange
 from tradewire_trader.facts import timeframe
 from tradewire_trader.market_data import CsvReplay, MarketData, Pacer, SyntheticMarket, sample_csv
 from tradewire_trader.markets import MarketRules
-from tradewire_trader.multi_market import START_PRICES, MultiMarket, SyntheticSymbol, symbol_seed
+from tradewire_trader.multi_market import MultiMarket, SyntheticSymbol, symbol_candles
 from tradewire_trader.orders import Balances
 from tradewire_trader.outbox import Outbox, PublishedLookup, SeqPublisher
 from tradewire_trader.paper_exchange import PaperExchange
@@ -108,11 +107,8 @@ def build_multi_market(settings: Settings) -> MultiMarket:
         if settings.source == "replay":
             sources[symbol] = CsvReplay(replay_path(settings, symbol), pacer)
             continue
-        base = symbol.split("/")[0]
-        seed = settings.seed if position == 0 else symbol_seed(settings.seed, symbol)
-        start = settings.start_price if position == 0 else START_PRICES.get(base, Decimal(100))
-        tick = MarketRules.from_fixture(symbol).price_tick
-        sources[symbol] = SyntheticSymbol(seed, start, tick, settings.candle_seconds, pacer)
+        series = symbol_candles(settings.seed, symbol, position, settings.start_price, settings.candle_seconds)
+        sources[symbol] = SyntheticSymbol(series, pacer)
     return MultiMarket(sources)
 
 

@@ -13,7 +13,7 @@ the market's tick: distinct, and the same every run.
 from __future__ import annotations
 
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import pandas as pd
@@ -37,37 +37,55 @@ def symbol_seed(seed: int, symbol: str) -> int:
     return seed + zlib.crc32(symbol.encode())
 
 
-class SyntheticSymbol:
-    """The synthetic generator for one symbol, at its price level and on its market's tick."""
+def symbol_series(seed: int, start_price: Decimal, tick: Decimal, candle_seconds: int) -> Iterator[Candle]:
+    """The synthetic generator at a symbol's price level, on its market's tick: low prices are generated
+    at GENERATED_AT and scaled down (with the volume scaled up, so an order's share of it stays alike)."""
+    scale = max(Decimal(1), (GENERATED_AT / start_price).quantize(Decimal(1)))
+    series = synthetic_series(seed, start_price * scale, candle_seconds)
+    if scale == 1:
+        yield from series
+        return
+    for candle in series:
+        # The same rounding for all four prices keeps their order: low <= open, close <= high.
+        o, h, low, c = (
+            (p / scale).quantize(tick, rounding=ROUND_HALF_EVEN)
+            for p in (candle.open, candle.high, candle.low, candle.close)
+        )
+        yield Candle(candle.timestamp_ms, o, h, low, c, (candle.volume * scale).quantize(Decimal("0.0001")))
 
-    def __init__(self, seed: int, start_price: Decimal, tick: Decimal, candle_seconds: int, pacer: Pacer) -> None:
-        self._seed, self._tick, self._candle_seconds, self._pacer = seed, tick, candle_seconds, pacer
-        self._scale = max(Decimal(1), (GENERATED_AT / start_price).quantize(Decimal(1)))
-        self._start = start_price * self._scale
+
+def symbol_candles(
+    seed: int, symbol: str, position: int, first_price: Decimal, candle_seconds: int
+) -> Iterator[Candle]:
+    """Symbol number `position` of a bot: the first keeps the bot's seed and start price (a one-symbol
+    bot's series), the others get their own seed and a plausible start price."""
+    from tradewire_trader.markets import MarketRules
+
+    base = symbol.split("/")[0]
+    own_seed = seed if position == 0 else symbol_seed(seed, symbol)
+    start = first_price if position == 0 else START_PRICES.get(base, Decimal(100))
+    return symbol_series(own_seed, start, MarketRules.from_fixture(symbol).price_tick, candle_seconds)
+
+
+class SyntheticSymbol:
+    """One symbol's synthetic candles as market data, paced."""
+
+    def __init__(self, series: Iterator[Candle], pacer: Pacer) -> None:
+        self._series, self._pacer = series, pacer
 
     async def candles(self, start: int = 0) -> AsyncIterator[Candle]:
-        scale, tick = self._scale, self._tick
-        series = synthetic_series(self._seed, self._start, self._candle_seconds)
-        for index, candle in enumerate(series):
+        for index, candle in enumerate(self._series):
             if index < start:
                 continue
             await self._pacer.wait()
-            if scale == 1:
-                yield candle
-                continue
-            # The same rounding for all four prices keeps their order: low <= open, close <= high.
-            o, h, low, c = (
-                (p / scale).quantize(tick, rounding=ROUND_HALF_EVEN)
-                for p in (candle.open, candle.high, candle.low, candle.close)
-            )
-            yield Candle(candle.timestamp_ms, o, h, low, c, (candle.volume * scale).quantize(Decimal("0.0001")))
+            yield candle
 
     def history(self) -> pd.DataFrame | None:
         return None  # endless
 
 
 class MultiMarket:
-    def __init__(self, sources: dict[str, MarketData]) -> None:
+    def __init__(self, sources: Mapping[str, MarketData]) -> None:
         self._sources = sources
 
     def history(self) -> pd.DataFrame | None:

@@ -20,13 +20,13 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from tradewire_trader.backtest.backtest_run import run_backtest
+from tradewire_trader.backtest.backtest_run import first_table, rows, run_backtest
 from tradewire_trader.backtest.backtest_settings import BacktestSettings
-from tradewire_trader.backtest.candle_source import CandleSource, load
+from tradewire_trader.backtest.candle_source import CandleSource, load_symbols
 from tradewire_trader.backtest.candle_table import BadCandleData
 from tradewire_trader.backtest.comparison_table import comparison_json, comparison_table
 from tradewire_trader.backtest.parallel_runs import RANKABLE, Candidate, ranked, run_all
-from tradewire_trader.backtest.parameter_grid import apply, grid, label, parse_assignment
+from tradewire_trader.backtest.parameter_grid import apply, label, parse_assignment, sweep_candidates
 from tradewire_trader.backtest.report import OVERFIT_WARNING, build_report, write_json
 from tradewire_trader.backtest.report_store import default_name, save, stored
 from tradewire_trader.backtest.terminal_table import print_report
@@ -35,6 +35,7 @@ from tradewire_trader.settings import Settings
 SIMULATION_FLAGS: dict[str, dict[str, Any]] = {
     "strategy": {"help": "strategy name (docs/strategies.md)"},
     "symbol": {"help": "market, e.g. BTC/USDT"},
+    "symbols": {"help": "several markets, one wallet: BTC/USDT,ETH/USDT (--data with {pair}, or synthetic)"},
     "starting_quote": {"type": Decimal, "help": "quote currency in the account at the start"},
     "starting_base": {"type": Decimal, "help": "base currency in the account at the start"},
     "taker_fee": {"type": Decimal, "help": "fee fraction of a market order"},
@@ -64,7 +65,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     sweep = which.add_parser("sweep", help="every combination of a grid of parameters, on all cores")
     _data_flags(sweep)
     _simulation_flags(sweep)
-    sweep.add_argument("--grid", action="append", required=True, metavar="NAME=V1,V2,...", help="one axis of the grid")
+    sweep.add_argument(
+        "--grid",
+        action="append",
+        metavar="NAME=V1,V2,...",
+        help="one axis of the grid; default: the values the strategy's parameters declare to sweep",
+    )
     sweep.add_argument(
         "--hold-out",
         type=float,
@@ -160,10 +166,11 @@ def main(args: argparse.Namespace) -> int:
             return 0
         settings = base_settings(args)
         source = CandleSource(args.data, args.timeframe, args.start, args.end, args.candles, args.seed)
-        candles, step_ms, timeframe = load(source)
-        show = not args.no_progress and len(candles) >= files.progress_from
+        candles, step_ms, timeframe = load_symbols(source, settings.markets)
+        first = candles[settings.symbol]
+        show = not args.no_progress and len(first) >= files.progress_from
         if args.backtest_command == "run":
-            with progress_bar(len(candles), "backtest", show) as advance:
+            with progress_bar(len(first), "backtest", show) as advance:
                 result = run_backtest(settings, candles, step_ms, advance)
             name = args.name or default_name(settings.strategy, settings.symbol, timeframe)
             report = build_report(result, name=name, timeframe=timeframe)
@@ -194,13 +201,13 @@ def _many(
             overrides = {"strategy": strategy, **{k: v[0] for k, v in map(parse_assignment, assignments)}}
             candidates.append(Candidate(label(strategy, overrides), apply(settings, overrides)))
         sample, held = candles, None
-        title = f"{len(candidates)} runs on {candles.source}"
+        title = f"{len(candidates)} runs on {first_table(candles).source}"
     else:
-        sets = grid(args.grid)
-        candidates = [Candidate(label(settings.strategy, o), apply(settings, o)) for o in sets]
-        cut = int(len(candles) * (1 - args.hold_out)) if args.hold_out > 0 else len(candles)
-        sample, held = candles.rows(0, cut), (candles.rows(cut, len(candles)) if cut < len(candles) else None)
-        title = f"sweep of {len(candidates)} sets on the first {len(sample):,} candles of {candles.source}"
+        candidates = sweep_candidates(settings, args.grid, console)
+        total = len(first_table(candles))
+        cut = int(total * (1 - args.hold_out)) if args.hold_out > 0 else total
+        sample, held = rows(candles, 0, cut), (rows(candles, cut, total) if cut < total else None)
+        title = f"sweep of {len(candidates)} sets on the first {cut:,} candles of {first_table(candles).source}"
     with progress_bar(len(candidates), "runs", not args.no_progress) as advance:
         outcomes = run_all(candidates, sample, step_ms, args.workers, None if advance is None else lambda _: advance(1))
     best_first = ranked(outcomes, args.rank_by)
@@ -218,7 +225,8 @@ def _many(
         held_result = run_backtest(best.settings, held, step_ms)
         f = held_result.figures
         notes.append(
-            f"Held-back period ({len(held):,} candles the sweep never saw): return {f.total_return_pct:.2f} %, "
+            f"Held-back period ({len(first_table(held)):,} candles the sweep never saw): "
+            f"return {f.total_return_pct:.2f} %, "
             f"max drawdown {f.max_drawdown.pct:.2f} %, Sharpe {'-' if f.sharpe is None else f'{f.sharpe:.2f}'}, "
             f"{f.trades} trades. Its own report: {stamp}-held-back."
         )
@@ -229,7 +237,10 @@ def _many(
     if getattr(args, "walk_forward", 0):
         from tradewire_trader.backtest.walk_forward import walk_forward, walk_forward_json, walk_forward_table
 
-        folds = walk_forward(candidates, sample, step_ms, args.walk_forward, args.rank_by, args.workers)
+        if isinstance(sample, dict) and len(sample) > 1:
+            raise ValueError("walk-forward runs on one symbol for now: drop --walk-forward or give one --symbol")
+        one = first_table(sample)
+        folds = walk_forward(candidates, one, step_ms, args.walk_forward, args.rank_by, args.workers)
         console.print(walk_forward_table(folds, args.rank_by))
         write_json(walk_forward_json(folds, args.rank_by), files.reports_dir / f"{stamp}-walk-forward.json")
         notes.append(f"Walk-forward ({args.walk_forward} folds): see {stamp}-walk-forward.json.")

@@ -12,8 +12,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any
 
-from tradewire_trader.backtest.backtest_run import run_backtest
-from tradewire_trader.backtest.candle_table import CandleTable
+from tradewire_trader.backtest.backtest_run import Candles, run_backtest
 from tradewire_trader.backtest.figures import Figures
 from tradewire_trader.settings import Settings
 
@@ -61,11 +60,11 @@ def ranked(outcomes: list[Outcome], by: str) -> list[Outcome]:
     return sorted(outcomes, key=key)
 
 
-_candles: CandleTable | None = None
+_candles: Candles | None = None
 _step_ms = 0
 
 
-def _load(candles: CandleTable, step_ms: int) -> None:
+def _load(candles: Candles, step_ms: int) -> None:
     global _candles, _step_ms  # one worker process's copy of the data, set once by the pool's initializer
     _candles, _step_ms = candles, step_ms
 
@@ -77,7 +76,7 @@ def _run(candidate: Candidate) -> Outcome:
 
 def run_all(
     candidates: Sequence[Candidate],
-    candles: CandleTable,
+    candles: Candles,
     step_ms: int,
     workers: int | None = None,
     done: Callable[[Outcome], Any] | None = None,

@@ -57,7 +57,7 @@ def build_report(
             "strategy": settings.strategy,
             "parameters": strategy_parameters(result),
             "risk": risk_rules(result),
-            "symbols": [settings.symbol],
+            "symbols": settings.markets,
             "timeframe": timeframe,
             "data": result.candles.source,
             "candles": len(result.candles),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tradewire_trader.strategies.bar import Bar
-from tradewire_trader.strategies.base import Intent, NoParams, Strategy, enter, exit_
+from tradewire_trader.strategies.base import Intent, NoParams, Strategy, enter, exit_, sweep
 from tradewire_trader.strategies.loader import BUILT_IN, StrategyNotLoaded, load_strategy_class, read_params
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "exit_",
     "load_strategy_class",
     "read_params",
+    "sweep",
 ]

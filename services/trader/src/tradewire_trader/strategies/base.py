@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -54,6 +54,12 @@ def enter(
 def exit_(tag: str = "", *, amount: Decimal | None = None, limit_price: Decimal | None = None) -> Intent:
     """Close the position (spot: sell it all, or `amount` of it)."""
     return Intent("sell", amount, tag, limit_price)
+
+
+def sweep(*values: Any) -> dict[str, Any]:
+    """A parameter's values for a sweep given no grid: `fast: int = Field(5, json_schema_extra=sweep(3, 5, 8))`
+    (`backtest sweep` tries every combination the parameters declare; docs/backtesting.md)."""
+    return {"sweep": list(values)}
 
 
 class NoParams(BaseModel):

@@ -9,14 +9,19 @@ from pydantic import BaseModel, ConfigDict, Field
 from tradewire_trader.positions import Position
 from tradewire_trader.risk import Risk
 from tradewire_trader.strategies.bar import Bar
-from tradewire_trader.strategies.base import Intent, Strategy, enter, exit_
+from tradewire_trader.strategies.base import Intent, Strategy, enter, exit_, sweep
 
 
 class BollingerParams(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    bb_period: int = Field(20, ge=2, description="Bollinger Bands: moving-average window (candles)")
-    bb_width: float = Field(2.0, gt=0, le=5, description="Bollinger Bands: standard deviations to each band")
+    bb_period: int = Field(
+        20, ge=2, description="Bollinger Bands: moving-average window (candles)", json_schema_extra=sweep(14, 20, 30)
+    )
+    bb_width: float = Field(
+        2.0, gt=0, le=5, description="Bollinger Bands: standard deviations to each band",
+        json_schema_extra=sweep(1.5, 2.0, 2.5),
+    )  # fmt: skip
 
 
 class BollingerReversion(Strategy):

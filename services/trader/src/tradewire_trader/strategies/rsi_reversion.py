@@ -10,15 +10,19 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tradewire_trader.positions import Position
 from tradewire_trader.strategies.bar import Bar
-from tradewire_trader.strategies.base import Intent, Strategy, enter, exit_
+from tradewire_trader.strategies.base import Intent, Strategy, enter, exit_, sweep
 
 
 class RsiParams(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    rsi_period: int = Field(14, ge=2, description="RSI window (candles)")
-    rsi_buy_below: Decimal = Field(Decimal(30), gt=0, lt=100, description="buy when the RSI falls below this")
-    rsi_sell_above: Decimal = Field(Decimal(70), gt=0, lt=100, description="sell when the RSI rises above this")
+    rsi_period: int = Field(14, ge=2, description="RSI window (candles)", json_schema_extra=sweep(7, 14, 21))
+    rsi_buy_below: Decimal = Field(
+        Decimal(30), gt=0, lt=100, description="buy when the RSI falls below this", json_schema_extra=sweep(25, 30)
+    )
+    rsi_sell_above: Decimal = Field(
+        Decimal(70), gt=0, lt=100, description="sell when the RSI rises above this", json_schema_extra=sweep(70, 75)
+    )
 
     @model_validator(mode="after")
     def _bands_are_ordered(self) -> RsiParams:

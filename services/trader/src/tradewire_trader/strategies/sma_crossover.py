@@ -9,14 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tradewire_trader.positions import Position
 from tradewire_trader.strategies.bar import Bar
-from tradewire_trader.strategies.base import Intent, Strategy, enter, exit_
+from tradewire_trader.strategies.base import Intent, Strategy, enter, exit_, sweep
 
 
 class SmaParams(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    fast: int = Field(5, ge=1, description="fast SMA window (candles)")
-    slow: int = Field(20, ge=2, description="slow SMA window (candles)")
+    fast: int = Field(5, ge=1, description="fast SMA window (candles)", json_schema_extra=sweep(3, 5, 8, 13))
+    slow: int = Field(20, ge=2, description="slow SMA window (candles)", json_schema_extra=sweep(20, 30, 50))
 
     @model_validator(mode="after")
     def _fast_is_faster(self) -> SmaParams:
