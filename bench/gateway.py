@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,10 +28,11 @@ from pathlib import Path
 import httpx
 from websockets.asyncio.client import connect
 
+from bench.e2e.servers import port_open
 from bench.sample import cpu_seconds, percentile, trade
 from tradewire_bus import RedisBus, Topics
 from tradewire_schemas import RequestStatus, StatusChanged
-from tradewire_testing import RedisServer, free_port
+from tradewire_testing import RedisServer, answers_ok, eventually_sync, free_port
 from tradewire_testing.responder import responder
 
 BOT = "bench"
@@ -64,17 +64,10 @@ def server(kind: str, redis_url: str) -> Iterator[tuple[subprocess.Popen[bytes],
         ]
     process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if kind != "gateway" or httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
-                    with contextlib.closing(socket.create_connection(("127.0.0.1", port))):
-                        break
-            except (OSError, httpx.TransportError):
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{kind} did not start")
-            time.sleep(0.05)  # polling a process we just started
+        # Polling a process we just started: the gateway says when it is ready, the relay only listens.
+        ready = f"http://127.0.0.1:{port}/readyz"
+        started = lambda: answers_ok(ready) if kind == "gateway" else port_open(port)  # noqa: E731
+        eventually_sync(started, timeout=20, interval=0.05, what=f"{kind} started")
         yield process, port
     finally:
         process.terminate()

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import redis as redis_sync
 
-from bench.e2e.servers import ChildProcess, Dashboard, Gateway, wait_until
+from bench.e2e.servers import ChildProcess, Dashboard, Gateway
 from bench.sample import rss_bytes
 from tradewire_bus import Topics
-from tradewire_testing import LocalCluster, RedisServer
+from tradewire_testing import LocalCluster, RedisServer, eventually_sync
 
 BOT = "drill"
 LOAD_BOT = "drill-load"
@@ -102,7 +102,7 @@ class Rig:
         else:
             self.redis.start()
         self.trader.start()
-        wait_until(self.trader_published, 60, "the trader's first events")
+        eventually_sync(self.trader_published, timeout=60, interval=0.05, what="the trader's first events")
         self.gateway.start()
         self.dashboard.start()
 

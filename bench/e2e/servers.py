@@ -14,22 +14,13 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tradewire_testing import answers_ok, free_port
+from tradewire_testing import answers_ok, eventually_sync, free_port
 from tradewire_testing.dashboard_process import DashboardProcess
 
 BASELINES = Path(__file__).resolve().parents[1] / "baselines"
-
-
-def wait_until(check, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not ready within {timeout}s")
-        time.sleep(0.05)  # polling a child process's port; there is nothing to subscribe to
 
 
 def port_open(port: int) -> bool:
@@ -127,7 +118,12 @@ class Gateway(Design):
 
     def start(self) -> None:
         self.child.start()
-        wait_until(lambda: answers_ok(f"http://127.0.0.1:{self.port}/readyz") or not self.child.alive(), 30, "gateway")
+        eventually_sync(
+            lambda: answers_ok(f"http://127.0.0.1:{self.port}/readyz") or not self.child.alive(),
+            timeout=30,
+            interval=0.05,
+            what="gateway",
+        )
         if not self.child.alive():
             raise RuntimeError(f"gateway exited:\n{self.child.log()}")
 
@@ -193,7 +189,7 @@ class MinimalRelay(Design):
             self.workdir / "relay.log",
         )
         self.child.start()
-        wait_until(lambda: port_open(self.port), 30, "minimal relay")
+        eventually_sync(lambda: port_open(self.port), timeout=30, interval=0.05, what="minimal relay")
 
     def stop(self) -> None:
         self.child.stop()
@@ -223,7 +219,12 @@ class Chained(Design):
         )
         self.upstream.start()
         self.relay.start()
-        wait_until(lambda: port_open(self.upstream_port) and port_open(self.port), 30, "chained baseline")
+        eventually_sync(
+            lambda: port_open(self.upstream_port) and port_open(self.port),
+            timeout=30,
+            interval=0.05,
+            what="chained baseline",
+        )
 
     def stop(self) -> None:
         self.relay.stop()
@@ -246,7 +247,7 @@ class Polling(Design):
             self.workdir / "polling.log",
         )
         self.child.start()
-        wait_until(lambda: port_open(self.port), 30, "polling baseline")
+        eventually_sync(lambda: port_open(self.port), timeout=30, interval=0.05, what="polling baseline")
 
     def stop(self) -> None:
         self.child.stop()
