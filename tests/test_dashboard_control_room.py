@@ -160,7 +160,8 @@ async def test_numbers_are_written_by_the_market_on_the_live_page_and_the_histor
     assert await page.text_content(f'#fleet tr[data-bot="{other}"] [data-field=profit]') == "-29.20 USDT"
     # Other tests' bots share this Redis: the total's form is checked here, its sum in the unit of one quote.
     totals = await page.text_content("#fleet-totals") or ""
-    shape = r"^\d+ of \d+ running · [+-]?[\d,]+\.\d\d USDT profit · [\d,]+\.\d\d USDT equity · \d+ trades$"
+    money = r"[+-]?[\d,]+\.\d\d USDT"
+    shape = rf"^\d+ of \d+ running · {money} profit · {money} unrealized · [\d,]+\.\d\d USDT equity · \d+ trades$"
     assert re.search(shape, totals), totals
 
     async def recorded() -> bool:

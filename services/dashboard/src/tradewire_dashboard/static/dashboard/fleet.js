@@ -69,8 +69,9 @@ function renderFleetTotals(ordered) {
   const totals = new Map();
   for (const state of ordered) {
     if (!state.stats) continue;
-    const total = totals.get(state.stats.quote_currency) || { profit: 0, equity: 0, trades: 0 };
+    const total = totals.get(state.stats.quote_currency) || { profit: 0, unrealized: 0, equity: 0, trades: 0 };
     total.profit += Number(state.stats.realized_profit);
+    total.unrealized += Number(state.stats.unrealized_profit);
     total.equity += Number(state.stats.equity);
     total.trades += state.stats.trades;
     totals.set(state.stats.quote_currency, total);
@@ -86,7 +87,11 @@ function renderFleetTotals(ordered) {
     shown.className = N.tone(profit);
     shown.dataset.field = "fleet-profit";
     shown.textContent = N.money(profit, quote, { signed: true });
-    out.append(" · ", shown, ` profit · ${N.money(total.equity.toFixed(8), quote)} equity · ${total.trades} trades`);
+    const unrealized = document.createElement("span");
+    unrealized.className = N.tone(total.unrealized.toFixed(8));
+    unrealized.dataset.field = "fleet-unrealized";
+    unrealized.textContent = N.money(total.unrealized.toFixed(8), quote, { signed: true });
+    out.append(" · ", shown, " profit · ", unrealized, ` unrealized · ${N.money(total.equity.toFixed(8), quote)} equity · ${total.trades} trades`);
   }
 }
 
