@@ -26,7 +26,7 @@ import annotated_types
 from pydantic import AliasChoices, BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
-from pydantic_settings import BaseSettings
+from pydantic_settings import BaseSettings, NoDecode
 
 from tradewire_stack.project import ROOT
 
@@ -153,6 +153,8 @@ def rows(model: type[BaseModel], prefix: str, delimiter: str) -> list[Row]:
             nested.append((name, annotation))
             continue
         kind = type_name(annotation)
+        if any(item is NoDecode or isinstance(item, NoDecode) for item in field.metadata):  # read as plain text
+            kind = kind.replace("JSON list of", "comma-separated list of")
         bounds = constraints(field)
         result.append(
             Row(

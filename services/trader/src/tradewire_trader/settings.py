@@ -35,7 +35,8 @@ class Settings(BaseSettings):
     # NoDecode: a comma-separated list (BTC/USDT,ETH/USDT) in the environment as on the command line.
     symbols: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="Several markets for one bot and one wallet, comma-separated; the first becomes `symbol`.",
+        description="Several markets for one bot and one wallet, comma-separated (BTC/USDT,ETH/USDT); "
+        "the first becomes `symbol`.",
     )
     mode: Literal["paper", "live"] = "paper"
 
