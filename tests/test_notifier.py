@@ -212,8 +212,13 @@ async def test_trades_reach_each_destination_once_even_across_a_restart(
     assert len(hook.event_ids()) == len(set(hook.event_ids())), "a trade reached the webhook twice"
     assert hook.rejected == 0
     assert len(hook.keys) == len(set(hook.keys))
-    single = next(body for body in hook.accepted if body["kind"] == "notice")
-    assert single["url"] == f"http://127.0.0.1:8001/trades/?bot={BOT}" and "USDT" in single["text"]
+    # Each trade reached the webhook alone or inside a summary (a loaded machine can bunch them into one
+    # window): either way its notice links to the bot's trades and names the money.
+    notices = [body for body in hook.accepted if body["kind"] == "notice"]
+    notices += [notice for body in hook.accepted if body["kind"] == "summary" for notice in body["notices"]]
+    assert len(notices) == len(traded)
+    for notice in notices:
+        assert notice["url"] == f"http://127.0.0.1:8001/trades/?bot={BOT}" and "USDT" in notice["text"]
 
 
 async def trade_count_above(redis_url: str, count: int) -> bool:
