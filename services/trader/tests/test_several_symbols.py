@@ -130,6 +130,12 @@ async def test_each_symbol_trades_with_its_own_positions_and_facts_from_one_wall
     stats = [e for e in events if isinstance(e, StatsUpdated)][-1]
     assert stats.trades == len(trades)
     assert stats.realized_profit == sum((t.realized_profit or D(0) for t in trades), D(0))
+    assert stats.symbols is not None and [share.symbol for share in stats.symbols] == settings.markets
+    for share in stats.symbols:  # each symbol's share, from its own trades
+        mine = [t for t in trades if t.symbol == share.symbol]
+        assert share.trades == len(mine) and share.position == mine[-1].position
+        assert share.realized_profit == sum((t.realized_profit or D(0) for t in mine), D(0))
+    assert sum(share.unrealized_profit for share in stats.symbols) == stats.unrealized_profit
     prices = {e.symbol for e in events if isinstance(e, PriceUpdated)}
     assert prices == set(settings.markets)
     held = {p.symbol for e in events if isinstance(e, PositionsChanged) for p in e.positions}

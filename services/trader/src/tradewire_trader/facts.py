@@ -21,6 +21,7 @@ from tradewire_schemas import (
     PositionsChanged,
     PriceUpdated,
     StatsUpdated,
+    SymbolStats,
     TradeEntry,
     TradeExecuted,
 )
@@ -139,14 +140,16 @@ class Facts:
     def stats(self, book: Book, unrealized: Decimal, equity: Decimal) -> StatsUpdated:
         return self.stats_later(book, unrealized, equity)()
 
-    def stats_later(self, book: Book, unrealized: Decimal, equity: Decimal) -> Callable[[], StatsUpdated]:
-        """As `price_later`: the book's figures now, the event when sent."""
+    def stats_later(
+        self, book: Book, unrealized: Decimal, equity: Decimal, symbols: list[SymbolStats] | None = None
+    ) -> Callable[[], StatsUpdated]:
+        """As `price_later`: the book's figures now, the event when sent. `symbols`: each one's share."""
         fields = {
             "bot_id": self.bot_id, "trades": book.trades, "wins": book.wins, "losses": book.losses,
             "win_rate": book.win_rate, "realized_profit": book.realized_profit,
             "unrealized_profit": unrealized, "equity": equity,
             "max_drawdown": book.max_drawdown.quantize(PERCENT_STEP), "fees_paid": book.fees_paid,
-            "quote_currency": self.quote,
+            "quote_currency": self.quote, "symbols": symbols,
         }  # fmt: skip
         return lambda: StatsUpdated(**fields)
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 
-from tradewire_schemas import MarketsLoaded, PriceUpdated, StatsUpdated
+from tradewire_schemas import MarketsLoaded, PriceUpdated, StatsUpdated, SymbolStats
 from tradewire_trader.accounting import Book
 from tradewire_trader.exchange import Exchange
 from tradewire_trader.exits import ExitWatch
@@ -53,14 +53,23 @@ class Reports:
         return self._stats_later()()
 
     def _stats_later(self) -> Callable[[], StatsUpdated]:
-        """The figures now, the event when sent (see Facts.price_later)."""
-        unrealized = Decimal(0)
+        """The figures now, the event when sent (see Facts.price_later); several symbols: each one's too."""
+        unrealized, shares = Decimal(0), []
         for lane in self.lanes:
             price = lane.last_price or lane.first_price
-            if price is not None:
-                unrealized += lane.book.unrealized(price)
+            mine = Decimal(0) if price is None else lane.book.unrealized(price)
+            unrealized += mine
+            if len(self.lanes) > 1:
+                book = lane.book
+                shares.append(
+                    SymbolStats(
+                        symbol=lane.symbol, trades=book.trades, wins=book.wins, losses=book.losses,
+                        realized_profit=book.realized_profit, unrealized_profit=mine, position=book.position,
+                        fees_paid=book.fees_paid,
+                    )
+                )  # fmt: skip
         book = combined_book([lane.book for lane in self.lanes], self.account)
-        return self.facts.stats_later(book, unrealized, self.equity())
+        return self.facts.stats_later(book, unrealized, self.equity(), shares or None)
 
     def publish_markets(self) -> None:
         """The markets this bot trades, with their precision and limits (for charts and tables)."""

@@ -169,6 +169,21 @@ class PriceUpdated(EventBase):
     iteration: NonNegativeInt
 
 
+class SymbolStats(BaseModel):
+    """One symbol's share of a bot's stats (bots trading several symbols from one wallet)."""
+
+    model_config = MESSAGE_CONFIG
+
+    symbol: Symbol
+    trades: NonNegativeInt
+    wins: NonNegativeInt
+    losses: NonNegativeInt
+    realized_profit: ExactDecimal
+    unrealized_profit: ExactDecimal
+    position: ExactDecimal = Field(description="Base currency held.")
+    fees_paid: ExactDecimal
+
+
 class StatsUpdated(EventBase):
     type: Literal["stats_update"] = "stats_update"
     conflatable = True
@@ -185,6 +200,9 @@ class StatsUpdated(EventBase):
     max_drawdown: ExactDecimal = Field(description="Largest peak-to-trough fall of equity, in percent.")
     fees_paid: ExactDecimal
     quote_currency: str
+    symbols: list[SymbolStats] | None = Field(
+        default=None, description="Per symbol, when the bot trades several (v3); the fields above are the bot's sums."
+    )
 
 
 class CommandResult(EventBase):

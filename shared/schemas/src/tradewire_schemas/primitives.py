@@ -20,7 +20,7 @@ from pydantic import (
 # Bumped for additive changes only (a new optional field, a new event type). A breaking change gets a
 # new `type` name instead, so a reader never mistakes one shape for another. See docs/versioning.md.
 SCHEMA_VERSION = 3  # 2: trade_executed's market time, order type, reason and entry; candles, positions,
-# refusals. 3: markets_loaded (the markets a bot trades, with precision and limits).
+# refusals. 3: markets_loaded (the markets a bot trades, with precision and limits); stats per symbol.
 
 MESSAGE_CONFIG = ConfigDict(frozen=True, extra="forbid", ser_json_timedelta="float")
 
