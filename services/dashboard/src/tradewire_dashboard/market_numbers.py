@@ -66,12 +66,10 @@ def price(value: Decimal | None, symbol: str, tick: Decimal | None = None) -> st
 
 
 def amount(value: Decimal | None, step: Decimal | None = None) -> str:
-    """To the market's amount step when known (so a column lines up), else up to 8 decimals, trimmed."""
+    """Rounded to the market's amount step when known, else to 8 decimals; trailing zeros dropped."""
     if value is None:
         return DASH
-    if step is not None:
-        return grouped(value, step_decimals(step))
-    return grouped(value, COIN_DECIMALS, trim=True)
+    return grouped(value, COIN_DECIMALS if step is None else step_decimals(step), trim=True)
 
 
 def money(value: Decimal | None, currency: str, *, signed: bool = False) -> str:

@@ -69,12 +69,12 @@ const MarketNumbers = (() => {
     price(value, symbol) {
       return missing(value) ? DASH : grouped(value, this.priceDecimalsOf(value, symbol));
     },
-    // An amount of the market's base coin: to its amount step when known (so a column lines up),
-    // else up to 8 decimals with trailing zeros dropped.
+    // An amount of the market's base coin: rounded to its amount step when known, else to 8 decimals;
+    // trailing zeros dropped.
     amount(value, symbol) {
       if (missing(value)) return DASH;
       const market = symbol ? markets.get(symbol) : null;
-      return market ? grouped(value, market.amount) : grouped(value, COIN_DECIMALS, true);
+      return grouped(value, market ? market.amount : COIN_DECIMALS, true);
     },
     money(value, currency, { signed = false } = {}) {
       if (missing(value)) return DASH;
