@@ -22,7 +22,6 @@ from typing import Any, get_args
 from pydantic import ValidationError
 
 from tradewire_runtime.logs import configure_logging
-from tradewire_trader.components import build_strategy
 from tradewire_trader.settings import DataSource, Settings
 from tradewire_trader.strategies import BUILT_IN, Strategy, StrategyNotLoaded, load_strategy_class
 from tradewire_trader.strategies.loader import params_model
@@ -178,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
         return backtest(args)
     try:
         settings = settings_from(args)
+        # Imported here: the engine pulls in ccxt and pandas (~2-3 s), which `sample` and `--help` never need.
+        from tradewire_trader.components import build_strategy
+
         build_strategy(settings)  # its parameters are checked now, before anything starts
     except ValidationError as error:
         print(f"invalid settings: {error}", file=sys.stderr)

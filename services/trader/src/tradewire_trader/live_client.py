@@ -7,14 +7,16 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import ccxt  # type: ignore[import-untyped]
-import ccxt.async_support as ccxt_async  # type: ignore[import-untyped]
 
 from tradewire_trader.live_orders import retry_after_s
 from tradewire_trader.settings import Settings
+
+if TYPE_CHECKING:
+    import ccxt.async_support as ccxt_async  # type: ignore[import-untyped]
 
 log = logging.getLogger("tradewire.trader.live")
 CCXT_LOGGERS = ("ccxt.base.exchange", "ccxt.async_support.base.exchange")
@@ -79,6 +81,8 @@ def new_client(settings: Settings, *, private: bool) -> ccxt_async.Exchange:
             _redacted.add((key, secret))
             for name in CCXT_LOGGERS:  # filters are not inherited: each logger ccxt writes to gets one
                 logging.getLogger(name).addFilter(RedactSecrets(key, secret))
+    import ccxt.async_support as ccxt_async  # here: a second copy of every exchange, ~1-3 s to import
+
     client: ccxt_async.Exchange = getattr(ccxt_async, settings.exchange)(config)
     if settings.sandbox:
         client.set_sandbox_mode(True)

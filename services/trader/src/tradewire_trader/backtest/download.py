@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ccxt  # type: ignore[import-untyped]
-import ccxt.async_support as ccxt_async  # type: ignore[import-untyped]
 import numpy as np
 
 from tradewire_trader.backtest.candle_file import FORMATS, file_name, read_candles, write_candles
@@ -106,6 +105,8 @@ async def fetch_from(
     args: argparse.Namespace, start_ms: int, end_ms: int, progress: Callable[[int], None] | None
 ) -> CandleTable:
     options = {"enableRateLimit": True, "options": {"fetchMarkets": {"types": ["spot"]}}}
+    import ccxt.async_support as ccxt_async  # type: ignore[import-untyped]  # here: few commands download
+
     client = getattr(ccxt_async, args.exchange)(options)
     if args.api_url:
         point_at(client, args.api_url)
