@@ -37,6 +37,7 @@ async def test_metrics_count_clients_relayed_events_and_bus_to_socket_latency(
     assert _value(text, 'tradewire_gateway_events_relayed_total{type="trade_executed"}') == 1
     assert _value(text, 'tradewire_gateway_events_relayed_total{type="price_update"}') == 2
     assert _value(text, "tradewire_gateway_bus_to_socket_seconds_count") == 3
+    assert _value(text, 'tradewire_gateway_bus_to_socket_seconds_bucket{le="+Inf"}') == 3
     assert _value(text, "tradewire_gateway_events_conflated_total") == 0
     assert _value(text, "tradewire_gateway_clients_dropped_total") == 0
     assert _value(text, "tradewire_gateway_bus_garbage_total") == 0
@@ -58,3 +59,23 @@ async def test_garbage_on_the_bus_is_counted_and_skipped(
     assert frame["offset"] == published.offset
     text = (await http.get("/metrics")).text
     assert _value(text, "tradewire_gateway_bus_garbage_total") == 1
+
+
+def test_deliveries_keep_cumulative_latency_buckets_and_leave_replayed_events_out() -> None:
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from tradewire_gateway.metrics import Deliveries
+
+    deliveries = Deliveries()
+    registry = CollectorRegistry()
+    registry.register(deliveries)
+    for latency in (0.0005, 0.003, 20.0, None):  # None: a replayed event, counted but not timed
+        deliveries.count("trade_executed", latency)
+    text = generate_latest(registry).decode()
+    assert _value(text, 'tradewire_gateway_events_relayed_total{type="trade_executed"}') == 4
+    assert _value(text, 'tradewire_gateway_bus_to_socket_seconds_bucket{le="0.001"}') == 1
+    assert _value(text, 'tradewire_gateway_bus_to_socket_seconds_bucket{le="0.005"}') == 2
+    assert _value(text, 'tradewire_gateway_bus_to_socket_seconds_bucket{le="10.0"}') == 2
+    assert _value(text, 'tradewire_gateway_bus_to_socket_seconds_bucket{le="+Inf"}') == 3
+    assert _value(text, "tradewire_gateway_bus_to_socket_seconds_count") == 3
+    assert abs(_value(text, "tradewire_gateway_bus_to_socket_seconds_sum") - 20.0035) < 1e-9

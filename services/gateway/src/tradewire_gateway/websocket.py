@@ -222,10 +222,10 @@ class EventSocket:
                 return None
 
     def _observe(self, envelope: Envelope, attached_ms: float) -> None:
-        self._metrics.count_relayed(envelope.event.type)
         published_ms = int(envelope.offset.partition("-")[0])
-        if published_ms >= attached_ms:  # replayed history would only measure how old it is
-            self._metrics.latency.observe(max(0.0, time.time() - published_ms / 1000))
+        live = published_ms >= attached_ms  # replayed history would only measure how old it is
+        latency = max(0.0, time.time() - published_ms / 1000) if live else None
+        self._metrics.deliveries.count(envelope.event.type, latency)
 
     def _count_conflated(self, queue: ClientQueue) -> None:
         if queue.conflated > self._conflated_seen:
