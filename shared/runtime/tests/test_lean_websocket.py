@@ -11,7 +11,7 @@ import pytest
 import uvicorn
 from websockets.asyncio.client import connect
 
-from tradewire_runtime.lean_websocket import Flag, Inbox, lean_websocket_protocol
+from tradewire_runtime.lean_websocket import Flag, Inbox, frame_bytes, lean_websocket_protocol
 from tradewire_testing import free_port
 from tradewire_testing.waiting import eventually
 
@@ -35,9 +35,16 @@ async def echo(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 @contextlib.asynccontextmanager
-async def serving() -> AsyncIterator[tuple[str, uvicorn.Server]]:
+async def serving(deflate: bool = False) -> AsyncIterator[tuple[str, uvicorn.Server]]:
     port = free_port()
-    config = uvicorn.Config(echo, port=port, ws=lean_websocket_protocol(), lifespan="off", log_level="warning")
+    config = uvicorn.Config(
+        echo,
+        port=port,
+        ws=lean_websocket_protocol(),
+        ws_per_message_deflate=deflate,
+        lifespan="off",
+        log_level="warning",
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     try:
@@ -49,13 +56,15 @@ async def serving() -> AsyncIterator[tuple[str, uvicorn.Server]]:
         await task
 
 
-async def test_messages_sent_at_once_come_back_in_order_and_a_close_reaches_the_app() -> None:
+@pytest.mark.parametrize("deflate", [False, True])  # with permessage-deflate, websockets builds the frames
+async def test_messages_sent_at_once_come_back_in_order_and_a_close_reaches_the_app(deflate: bool) -> None:
     seen.clear()
-    async with serving() as (url, server):
+    async with serving(deflate) as (url, server):
         async with connect(url, additional_headers={"X-Probe": "hello"}) as ws:
             assert await ws.recv() == "hello"  # the handshake's headers reached the app's scope
             (protocol,) = server.server_state.connections
             assert protocol.request is None and protocol.response is None  # not kept for the socket's life
+            assert bool(protocol.conn.extensions) is deflate
             for text in ("a", "b", "c"):
                 await ws.send(text)
             assert [await ws.recv() for _ in range(3)] == ["A", "B", "C"]
@@ -92,3 +101,24 @@ async def test_flag_wakes_every_waiter_when_set_and_cleared_flag_makes_them_wait
         await late
     flag.set()
     assert await flag.wait()
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536, 200_000])
+async def test_texts_of_every_frame_length_arrive_whole(size: int) -> None:
+    # Frames are built here, not by websockets, for an open socket: 7-, 16- and 64-bit lengths.
+    text = ("é" * size)[: size // 2] + "x" * (size - size // 2)
+    async with serving() as (url, _), connect(url, max_size=None) as ws:
+        assert await ws.recv() == "?"
+        await ws.send(text)
+        assert await ws.recv() == text.upper()
+
+
+def test_a_frame_is_made_once_per_text_and_the_cache_stays_bounded() -> None:
+    from tradewire_runtime import lean_websocket
+
+    text = "shared by every socket"
+    assert frame_bytes(text) is frame_bytes(text)
+    assert frame_bytes(text) == b"\x81\x16" + text.encode()
+    for n in range(lean_websocket.FRAMES_KEPT * 2):
+        frame_bytes(f"event {n}")
+    assert len(lean_websocket._frames) == lean_websocket.FRAMES_KEPT
