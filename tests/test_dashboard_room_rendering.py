@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.redis]
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 DESKTOP = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
 DAY_ONE = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
@@ -133,6 +134,11 @@ async def test_performance_covers_the_whole_recorded_history_then_counts_live_tr
     ARTIFACTS.mkdir(exist_ok=True)
     await page.emulate_media(reduced_motion="reduce")
     await page.screenshot(path=ARTIFACTS / "performance.png", full_page=True)
+    await page.set_viewport_size(PHONE)  # one column: the cards stack, the tables scroll inside them
+    # Nothing wider than the phone: wide tables scroll inside their cards, the page does not scroll sideways.
+    await page.wait_for_function("() => document.documentElement.scrollWidth <= window.innerWidth")
+    await page.screenshot(path=ARTIFACTS / "performance-phone.png", full_page=True)
+    await page.set_viewport_size(DESKTOP)
     # A live trade after the page opened is counted once (the recorder storing it changes nothing here).
     await bus.publish(_trade(bot, 60, profit="-0.5"))
     await page.wait_for_function(
