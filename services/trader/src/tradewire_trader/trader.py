@@ -66,6 +66,7 @@ class Trader(Fills):
         self.primary = self.lanes[0]
         self.symbol, self.base, self.quote = self.primary.symbol, self.primary.base, self.primary.rules.quote
         self.symbols = list(self.by_symbol)
+        self.several = len(self.lanes) > 1
         self.store, self.outbox = store, outbox
         self.price_every, self.stats_every_s, self.outbox_limit = price_every, stats_every_s, outbox_limit
         self.risk = risk or strategy.risk
@@ -193,13 +194,13 @@ class Trader(Fills):
             report_exchange_trouble(self)
             if time.monotonic() >= self._reconcile_due:
                 await self.reconcile()
-        if lane.book.position or len(self.lanes) > 1:  # flat: equity has not moved since a fill marked it
+        if lane.book.position or self.several:  # flat: equity has not moved since a fill marked it
             self.account.mark(self.equity())
         bar = lane.feed.bar(lane.count - 1, candle)
         position = self.positions.get(lane.symbol)
         if position is not None and candle.close > position.peak and self.watch(position).raise_peak(candle.close):
             lane.stop_moved = True  # published with the next price update, not on every new high
-        if self.status == "running" and not self.busy(lane):
+        if self.status == "running" and not (self.exchange.open_orders and self.busy(lane)):
             await self.decide(lane, candle, bar, position)
         if self.publish_candles:
             plots = bar.values_at(bar.index, self.strategy.plots)  # read now: the feed's bar moves on
@@ -221,7 +222,7 @@ class Trader(Fills):
     def busy(self, lane: Lane) -> bool:
         """An order of this symbol is open: no new decision until it fills or is canceled."""
         open_orders = self.exchange.open_orders
-        if not open_orders or len(self.lanes) == 1:
+        if not open_orders or not self.several:
             return bool(open_orders)
         return any(getattr(order, "symbol", lane.symbol) == lane.symbol for order in open_orders.values())
 

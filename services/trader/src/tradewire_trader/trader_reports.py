@@ -27,6 +27,7 @@ class Reports:
     outbox: Outbox
     risk: Risk
     lanes: list[Lane]
+    several: bool  # more than one symbol
     by_symbol: dict[str, Lane]
     primary: Lane
     quote: str
@@ -39,6 +40,10 @@ class Reports:
         """Cash plus every symbol's coins at its last price (`lane`'s at `price` when given)."""
         balances = self.exchange.balances
         total = balances.total(self.quote)
+        if not self.several:  # the per-candle case of a one-symbol bot, kept short
+            primary = self.primary
+            at = price if price is not None else primary.last_price or primary.first_price
+            return total if at is None else total + balances.total(primary.base) * at
         for each in self.lanes:
             at = price if each is lane and price is not None else each.last_price or each.first_price
             if at is not None:
