@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
+from decimal import Decimal as D
 from pathlib import Path
 
 import httpx
@@ -98,3 +99,19 @@ async def test_a_taken_port_is_a_clear_error(occupied_port: int) -> None:
     with pytest.raises(MetricsUnavailable, match=rf"cannot serve metrics on 127\.0\.0\.1:{occupied_port}"):
         async with metrics_server(TraderMetrics().registry, "127.0.0.1", occupied_port):
             pass
+
+
+async def test_a_bot_of_several_symbols_shows_each_market_and_position(
+    tmp_path: Path, settings_for: Callable[..., Settings]
+) -> None:
+    settings = settings_for(tmp_path, bot_id="pair", symbols="BTC/USDT,ETH/USDT", starting_base=D("0.5"))
+    metrics, store = TraderMetrics(), StateStore(settings.state_path)
+    trader = build_paper_trader(settings, store, InMemoryPublisher())
+    metrics.watch(trader, CommandHandler(trader, settings.heartbeat_s))
+    async with metrics_server(metrics.registry, "127.0.0.1", 0) as port:
+        _, samples = await scrape(port)
+    store.close()
+    for symbol in ("BTC/USDT", "ETH/USDT"):
+        assert value(samples, "tradewire_trader_info", symbol=symbol, mode="paper", bot="pair") == 1
+    assert value(samples, "tradewire_trader_position", currency="BTC", bot="pair") == 0.5
+    assert value(samples, "tradewire_trader_position", currency="ETH", bot="pair") == 0

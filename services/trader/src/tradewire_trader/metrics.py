@@ -47,7 +47,8 @@ class _TraderCollector(Collector):
         info = GaugeMetricFamily(
             "tradewire_trader_info", "The bot this trader runs (always 1)", labels=["bot", "symbol", "mode"]
         )
-        info.add_metric([bot, trader.symbol, trader.mode], 1)
+        for symbol in trader.symbols:  # one series per market the bot trades
+            info.add_metric([bot, symbol, trader.mode], 1)
         yield info
 
         status = GaugeMetricFamily(
@@ -105,7 +106,8 @@ class _TraderCollector(Collector):
             family.add_metric([bot, stats.quote_currency], float(value))
             yield family
         position = GaugeMetricFamily("tradewire_trader_position", "Base currency held", labels=["bot", "currency"])
-        position.add_metric([bot, trader.base], float(trader.book.position))
+        for lane in trader.lanes:
+            position.add_metric([bot, lane.base], float(lane.book.position))
         yield position
         # Live mode: exchange reads that failed (trading goes on), and what reconciliation could not explain.
         failures = getattr(trader.exchange, "read_failures", 0)
