@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tradewire_bus import BusConfig, RedisBus
+from tradewire_bus import RedisBus
 from tradewire_bus.lru import MISSING, Lru
 from tradewire_schemas import Envelope
 from tradewire_testing import RedisServer
@@ -31,8 +31,7 @@ def test_a_zero_capacity_keeps_nothing() -> None:
 async def test_readers_of_the_same_history_share_decoded_entries_but_never_across_epochs(
     redis_server: RedisServer,
 ) -> None:
-    # A publisher that keeps nothing to publish again: after the loss the stream holds only new events.
-    async with RedisBus.connect(redis_server.url, BusConfig(republish_window=0)) as bus:
+    async with RedisBus.connect(redis_server.url) as bus:
         published = [await bus.publish(trade(order_id=f"o-{n}")) for n in range(5)]
         first = await bus.history("alpha", limit=10)
         second = await bus.history("alpha", limit=10)

@@ -130,6 +130,7 @@ class RedisPublisher:
             assert isinstance(self._redis, Redis)
             self._run_script = ScriptRunner(self._redis, PUBLISH_SCRIPT)
         self._floors: dict[str, int] = {}
+        self._epochs: dict[str, bytes] = {}  # the epoch of each bot's last publish, to tell loss from reset
         self._recent = RecentEvents(config.republish_window)
         self._names: dict[str, tuple[list[bytes], bytes, bytes]] = {}
         self._announced: set[str] = set()
@@ -182,7 +183,7 @@ class RedisPublisher:
             if isinstance(reply, Envelope):
                 return reply
             if int(reply[0]) == 0:  # Redis is behind this publisher: it lost our latest events
-                reply = await self._recover(event, keys, args, int(reply[1]))
+                reply = await self._recover(event, keys, args, int(reply[1]), bytes(reply[2]))
                 if isinstance(reply, Envelope):
                     return reply
         except CONNECTION_ERRORS as error:
@@ -191,6 +192,7 @@ class RedisPublisher:
             raise BusUnavailable(f"Redis refused to publish {event.type} for {bot_id}: {error}") from error
         seq, offset, epoch = int(reply[0]), reply[1], reply[2]
         self._floors[bot_id] = seq
+        self._epochs[bot_id] = bytes(epoch)
         self._recent.add(bot_id, Published(seq, keys, args))
         return Envelope(epoch=_text(epoch), offset=_text(offset), event=event.model_copy(update={"seq": seq}))
 
@@ -204,15 +206,18 @@ class RedisPublisher:
                 return landed
             return await self._run_script(keys, call)
 
-    async def _recover(self, event: Event, keys: list[bytes], args: list[bytes], behind: int) -> Any:
+    async def _recover(self, event: Event, keys: list[bytes], args: list[bytes], behind: int, epoch: bytes) -> Any:
         """Redis's seq for the bot is `behind` ours: publish the lost events again from memory, then this
-        one. That holds when Redis lost the bot's epoch too (a failover to a replica that had nothing of
-        the bot yet): they go out in the new epoch, so a reader that never saw the old one still gets
-        every event, and one that did is told to resync anyway. If they are not all in memory (a trader
-        restarted), accept the gap: readers are told to resync that bot."""
+        one. On a cluster that holds when the shard lost the bot's epoch too (a failover to a replica
+        that had nothing of the bot yet): they go out in the new epoch, so a reader that never saw the
+        old one still gets every event (one that did is told to resync). On one Redis a new epoch means
+        Redis lost everything: every reader resyncs, and the old history is not brought back (readers
+        would get it twice). If they are not all in memory (a trader restarted), accept the gap: readers
+        are told to resync that bot."""
         bot_id = event.bot_id
         floor = self._floors.get(bot_id, 0)
-        lost = self._recent.between(bot_id, behind, floor)
+        same_epoch = self._epochs.get(bot_id) == epoch
+        lost = self._recent.between(bot_id, behind, floor) if same_epoch or self._sharded else None
         if lost is not None:
             log.warning(
                 "Redis lost events %d..%d of %s (a failover?); publishing them again", behind + 1, floor, bot_id
