@@ -10,13 +10,25 @@ engine creates no reference cycles per candle, so collecting rarely loses no mem
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 YOUNG_THRESHOLD = 10_000  # allocations between young collections (CPython's default: 700)
 
 
-def settle_long_lived() -> None:
-    """Once the data is loaded: keep what is alive now out of later collections, and collect less often."""
-    gc.freeze()  # these objects live as long as the process: no collection needs to walk them again
+@contextmanager
+def long_lived_settled() -> Iterator[None]:
+    """While trading: what is alive now (the loaded data) stays out of collections, which run less often.
+
+    Unfrozen at the end: a finished trader is often a cycle (its exchange calls back into it), and a
+    frozen cycle is never collected; a sweep running backtests one after another would keep each one's
+    candles and indicators otherwise.
+    """
+    gc.freeze()
     young, middle, old = gc.get_threshold()
     if young < YOUNG_THRESHOLD:
         gc.set_threshold(YOUNG_THRESHOLD, middle, old)
+    try:
+        yield
+    finally:
+        gc.unfreeze()

@@ -32,7 +32,7 @@ from tradewire_trader.candles import Candle
 from tradewire_trader.exchange import Exchange
 from tradewire_trader.exits import ExitWatch, drawdown_breached
 from tradewire_trader.facts import OrderNote
-from tradewire_trader.gc_tuning import settle_long_lived
+from tradewire_trader.gc_tuning import long_lived_settled
 from tradewire_trader.lanes import Lane, candles_before
 from tradewire_trader.live_rails import report_exchange_trouble
 from tradewire_trader.market_data import MarketData
@@ -156,22 +156,22 @@ class Trader(Fills):
         index = max(0, resume_at - self.primary.feed.window * lanes)
         for position, lane in enumerate(self.lanes):  # where each symbol's candles stand at `index`
             lane.count = candles_before(index, position, lanes)
-        settle_long_lived()
-        if self.mode == "live":
-            await self.reconcile()
-        async for candle in market.candles(index):
-            if index < resume_at:  # warm-up after a restart: the strategy sees it, nothing trades
-                lane = self.by_symbol[candle.symbol] if candle.symbol else self.primary
-                lane.feed.observe(candle)
-                lane.count += 1
+        with long_lived_settled():
+            if self.mode == "live":
+                await self.reconcile()
+            async for candle in market.candles(index):
+                if index < resume_at:  # warm-up after a restart: the strategy sees it, nothing trades
+                    lane = self.by_symbol[candle.symbol] if candle.symbol else self.primary
+                    lane.feed.observe(candle)
+                    lane.count += 1
+                    index += 1
+                    continue
                 index += 1
-                continue
-            index += 1
-            await self.on_candle(candle)
-            if index % YIELD_EVERY == 0 or self.outbox.durable_backlog:
-                # Let the outbox drain and commands arrive. When candles come as fast as possible this is
-                # where price and stats updates conflate; trades make us yield at once.
-                await asyncio.sleep(0)
+                await self.on_candle(candle)
+                if index % YIELD_EVERY == 0 or self.outbox.durable_backlog:
+                    # Let the outbox drain and commands arrive. When candles come as fast as possible this
+                    # is where price and stats updates conflate; trades make us yield at once.
+                    await asyncio.sleep(0)
 
     async def on_candle(self, candle: Candle) -> None:
         lane = self.by_symbol[candle.symbol] if candle.symbol else self.primary
