@@ -59,6 +59,21 @@ async def test_download_pages_through_klines_and_extends_the_file(tmp_path: Path
         await stub.stop()
 
 
+async def test_several_symbols_download_into_one_file_each(tmp_path: Path) -> None:
+    stub = BinanceStub()
+    await stub.start()
+    try:
+        now = int(time.time() * 1000) // MINUTE * MINUTE
+        out = await download(
+            stub, tmp_path, "--symbol", "BTC/USDT,ETH/USDT", "--start", iso(now - 300 * MINUTE), "--end", iso(now)
+        )
+    finally:
+        await stub.stop()
+    btc, eth = (read_candles(tmp_path / "binance" / f"{pair}-1m.feather") for pair in ("BTC_USDT", "ETH_USDT"))
+    assert "BTC_USDT-1m.feather: 300 candles" in out and "ETH_USDT-1m.feather: 300 candles" in out
+    assert np.array_equal(btc.timestamp_ms, eth.timestamp_ms) and btc.close[0] != eth.close[0]
+
+
 async def test_the_stub_refuses_klines_as_binance_does() -> None:
     import aiohttp
 

@@ -29,7 +29,9 @@ PAGE = 1000  # candles per request: Binance's maximum for klines
 
 def add_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--exchange", default="binance", help="ccxt exchange id (default binance)")
-    parser.add_argument("--symbol", default="BTC/USDT", help="market (default BTC/USDT)")
+    parser.add_argument(
+        "--symbol", default="BTC/USDT", help="market, or several comma-separated, one file each (default BTC/USDT)"
+    )
     parser.add_argument("--timeframe", default="1m", help="candle width, ccxt notation (default 1m)")
     parser.add_argument("--start", help="first candle, ISO date/time UTC (default: 1 day ago, or the end of the file)")
     parser.add_argument("--end", help="end (exclusive), ISO date/time UTC (default: now)")
@@ -120,14 +122,16 @@ def main(args: argparse.Namespace, files: BacktestSettings) -> int:
     from tradewire_trader.backtest.cli import progress_bar
 
     folder = args.data_dir or files.data_dir
-    try:
-        with progress_bar(None, f"download {args.symbol} {args.timeframe}", sys.stderr.isatty()) as advance:
-            path = download(args, folder, advance)
-    except ccxt.BaseError as error:
-        print(f"download: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
-    table = read_candles(path)
-    print(f"{path}: {len(table):,} candles" + (f", {_span(table)}" if len(table) else ""))
+    for symbol in (part.strip() for part in str(args.symbol).split(",") if part.strip()):
+        one = argparse.Namespace(**{**vars(args), "symbol": symbol})  # BTC_USDT-1m.feather, ETH_USDT-1m.feather
+        try:
+            with progress_bar(None, f"download {symbol} {args.timeframe}", sys.stderr.isatty()) as advance:
+                path = download(one, folder, advance)
+        except ccxt.BaseError as error:
+            print(f"download {symbol}: {type(error).__name__}: {error}", file=sys.stderr)
+            return 1
+        table = read_candles(path)
+        print(f"{path}: {len(table):,} candles" + (f", {_span(table)}" if len(table) else ""))
     return 0
 
 
