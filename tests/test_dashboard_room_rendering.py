@@ -181,7 +181,14 @@ async def test_prices_and_amounts_follow_the_market_tick_and_step(
         limits=MarketLimits(min_amount=Decimal("0.00001")),
     )
     await bus.publish(MarketsLoaded(bot_id=bot, markets=[market]))
+    # Recorded before the page opens: its row is drawn from the page's recorded trades, before the
+    # socket brings the market's precision, and is written again when it does.
+    earlier = await bus.publish(_trade(bot, 0))
+    cookie = await asyncio.to_thread(dashboard.log_in)
+    await eventually(lambda: _recorded_is(dashboard, bot, cookie, 1), timeout=20, interval=0.2, what="recorded")
     page = await logged_in(browser, dashboard, bot, viewport=DESKTOP)
+    old_row = f'#trades tr[data-event-id="{earlier.event.event_id}"] [data-field=price]'
+    await page.wait_for_function(f"() => document.querySelector('{old_row}')?.textContent === '40,800.9'")
     sell = await bus.publish(_trade(bot, 1))
     cells = f'#trades tr[data-event-id="{sell.event.event_id}"]'
     await page.wait_for_selector(cells)

@@ -130,6 +130,13 @@ function applyTrade(state, trade, { notify, offset = null }) {
   return true;
 }
 
+// A market's precision (tick, step) writes its numbers from now on, the rows already drawn too.
+function learnMarkets(state, markets) {
+  const before = N.version;
+  for (const market of markets) N.setMarket(market.symbol, market);
+  if (N.version !== before) loop.mark("fleet", "trades", "performance", ...SELECTED_PANELS);
+}
+
 const handlers = {
   status(message, state) {
     const data = message.data;
@@ -144,7 +151,7 @@ const handlers = {
     if (data.heartbeat) armWatchdog(state, data.heartbeat);
     if (data.price) state.prices[data.price.symbol] = data.price.last;
     if (data.positions) state.positions = data.positions;
-    for (const market of data.markets || []) N.setMarket(market.symbol, market);
+    learnMarkets(state, data.markets || []);
     // A resumed connection replays the trades in order; a fresh one shows the latest from here.
     if (data.last_trade && !message.resumed) applyTrade(state, data.last_trade, { notify: false });
     changed(state, ...SELECTED_PANELS);
@@ -190,8 +197,7 @@ const handlers = {
     console.log(`📅 Recorded performance of bot ${state.id} through ${message.data.through}`);
   },
   markets(message, state) {
-    for (const market of message.data.markets) N.setMarket(market.symbol, market);
-    changed(state, ...SELECTED_PANELS, "trades", "performance");
+    learnMarkets(state, message.data.markets);
   },
   order_refused(message, state) {
     const data = message.data;

@@ -57,8 +57,14 @@ const MarketNumbers = (() => {
   return {
     quoteOf,
     priceDecimals,
+    // Bumped when a market's precision changes: rows written before are written again.
+    version: 0,
     setMarket(symbol, market) {
-      markets.set(symbol, { price: decimalsOf(market.price_tick), amount: decimalsOf(market.amount_step) });
+      const known = markets.get(symbol);
+      const next = { price: decimalsOf(market.price_tick), amount: decimalsOf(market.amount_step) };
+      if (known && known.price === next.price && known.amount === next.amount) return;
+      markets.set(symbol, next);
+      this.version += 1;
     },
     market: (symbol) => markets.get(symbol) || null,
     // The price axis and tables: the market's tick when known.

@@ -42,10 +42,14 @@ function renderTradesTable(state) {
     make: (trade) => {
       const row = document.createElement("tr");
       row.dataset.seq = trade.seq;
-      fillCells(row, tradeCells(trade)); // a trade never changes: its cells are written once
       return row;
     },
-    update: () => {},
+    // A trade never changes: its cells are written once, and again only when a market's precision arrives.
+    update: (row, trade) => {
+      if (row.numbersVersion === MarketNumbers.version) return;
+      fillCells(row, tradeCells(trade));
+      row.numbersVersion = MarketNumbers.version;
+    },
   });
 }
 
