@@ -91,7 +91,9 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
                     if isinstance(item, Resync):
                         await self.push(out.for_resync(item))
                     elif (text := self.runtime.browser_texts.get(item)) is not None:
-                        await self.send(text_data=text)
+                        # Straight to the server's send (websocket_auth passes it through unwrapped):
+                        # Channels' send(text_data=) adds two awaits and a message dict per delivery.
+                        await self.base_send({"type": "websocket.send", "text": text})
         except ClientTooSlow as slow:
             self.runtime.stats.cut_off += 1
             log.warning("browser of %s fell behind and was cut off: %s", self.actor, slow)
