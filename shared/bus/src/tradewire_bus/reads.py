@@ -11,6 +11,7 @@ from redis.asyncio import Redis, RedisCluster
 from redis.asyncio.client import PubSub
 from redis.exceptions import ResponseError
 
+from tradewire_bus.redis_errors import CONNECTION_ERRORS
 from tradewire_schemas import Event, MessageRejected, decode_event, is_bot_id
 
 log = logging.getLogger("tradewire.bus.reads")
@@ -43,6 +44,10 @@ async def bot_ids(redis: AnyRedis, key: str) -> set[str]:
     try:
         members = cast(set[bytes], await redis.smembers(key))
     except ResponseError as error:
+        if isinstance(error, CONNECTION_ERRORS):
+            # A cluster down during a failover (no master for the slot yet) is Redis away, not a broken key: an empty
+            # answer here made a reconnecting every-bot subscriber listen to no bot, for good.
+            raise
         log.warning("cannot read the bots set %s: %s", key, error)
         return set()
     raise_if_cancelling()
