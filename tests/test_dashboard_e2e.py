@@ -268,17 +268,25 @@ async def test_each_bots_figures_are_kept_apart_and_chosen_with_the_keyboard(
         await bus.publish(stats_for(bot, trades))
     page = await logged_in(browser, dashboard, first)
     await page.wait_for_selector(f'#fleet tr[data-bot="{second}"]')
-    assert await page.text_content("#stat-trades") == "3"
+    # Panels are drawn on the next animation frame after a change: wait for the figure, then compare.
+    await page.wait_for_function("() => document.querySelector('#stat-trades').textContent === '3'")
 
     await page.focus("#bot-select")
     while await page.input_value("#bot-select") != second:
         await page.keyboard.press("ArrowDown")
-    assert await page.text_content("#stat-trades") == "5"
-    shown = await page.eval_on_selector_all("#trades tbody tr", "rows => rows.map(r => r.dataset.eventId)")
+    await page.wait_for_function("() => document.querySelector('#stat-trades').textContent === '5'")
+    rows = "#trades tbody tr[data-event-id]"
+    ids = sorted(trade_ids[second])
+    await page.wait_for_function(
+        "([rows, ids]) => { const shown = [...document.querySelectorAll(rows)].map(r => r.dataset.eventId);"
+        " return shown.length > 0 && shown.every(id => ids.includes(id)); }",
+        arg=[rows, ids],
+    )
+    shown = await page.eval_on_selector_all(rows, "rows => rows.map(r => r.dataset.eventId)")
     assert shown and set(shown) <= trade_ids[second]  # recorded and last trades of this bot only
     await bus.publish(trade(first, 99))  # another bot's trade: a toast, but not in this bot's table
     await page.wait_for_selector("#toasts :text('e2e-fleet-a')")
-    assert len(await page.query_selector_all("#trades tbody tr")) == len(shown)
+    assert len(await page.query_selector_all(rows)) == len(shown)
 
 
 def stats_for(bot_id: str, trades: int) -> StatsUpdated:
