@@ -73,3 +73,16 @@ def test_the_walls_are_checked_where_they_could_be_broken() -> None:
     assert {"trader", "gateway", "dashboard", "notifier"} <= set(SERVICES)
     tree = ast.parse("from redis.asyncio import Redis\nimport tradewire_bus.reads")
     assert [name for name, _ in imported(tree)] == ["redis.asyncio", "tradewire_bus.reads"]
+
+
+def test_no_test_imports_a_conftest_by_name() -> None:
+    """`from conftest import x` finds whichever conftest.py pytest put on sys.path first: alone it is the
+    right one, in a whole run another service's (CI failed on it twice). Fixtures are the way in."""
+    wrong = []
+    for path in sorted(ROOT.glob("**/tests/**/*.py")):
+        if ".venv" in path.parts:
+            continue
+        for name, line in imported(ast.parse(path.read_text(), str(path))):
+            if name.split(".")[0] == "conftest":
+                wrong.append(f"{path.relative_to(ROOT)}:{line}")
+    assert not wrong, wrong

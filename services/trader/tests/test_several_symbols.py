@@ -4,7 +4,7 @@ facts; the state file holds them all and a restart continues exactly as an unint
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -24,6 +24,8 @@ from tradewire_trader.paper_exchange import PaperExchange
 from tradewire_trader.settings import Settings
 from tradewire_trader.state_store import StateStore
 from tradewire_trader.trader import Trader
+
+RunToEnd = Callable[[Trader, MultiMarket], Awaitable[None]]  # the conftest fixture
 
 SYMBOLS = "BTC/USDT,ETH/USDT"
 STRATEGY = {"strategy": "sma_crossover", "strategy_params": {"fast": "5", "slow": "20"}, "stake_quote": D(500)}
@@ -52,10 +54,8 @@ async def per_symbol_lists(settings: Settings, rounds: int) -> dict[str, list[Ca
     return {s: [c for c in merged if c.symbol == s] for s in settings.markets}
 
 
-async def run(trader: Trader, lists: dict[str, list[Candle]], end: int | None = None) -> None:
-    from conftest import _run_to_end
-
-    await _run_to_end(trader, MultiMarket({s: CandleList(c, end) for s, c in lists.items()}))
+def market_of(lists: dict[str, list[Candle]], end: int | None = None) -> MultiMarket:
+    return MultiMarket({s: CandleList(c, end) for s, c in lists.items()})
 
 
 def test_the_paper_exchange_trades_any_listed_market_by_its_own_rules() -> None:
@@ -101,18 +101,18 @@ async def test_synthetic_candles_are_distinct_per_symbol_seeded_and_on_each_mark
     assert times["BTC/USDT"] == times["ETH/USDT"] == times["DOGE/USDT"]
 
 
-async def test_each_symbol_trades_with_its_own_positions_and_facts_from_one_wallet(tmp_path: Path) -> None:
+async def test_each_symbol_trades_with_its_own_positions_and_facts_from_one_wallet(
+    tmp_path: Path, run_to_end: RunToEnd
+) -> None:
     settings = settings_for(tmp_path)
     lists = await per_symbol_lists(settings, 1500)
     publisher = InMemoryPublisher()
     trader = build_paper_trader(settings, StateStore(settings.state_path), publisher)
     trader.status = "running"
     trader.publish_markets()
-    await run(trader, lists)
+    await run_to_end(trader, market_of(lists))
     trader.publish_stats()
-    from conftest import _run_to_end
-
-    await _run_to_end(trader, MultiMarket({s: CandleList([]) for s in lists}))
+    await run_to_end(trader, MultiMarket({s: CandleList([]) for s in lists}))
     events = publisher.events()
     trades = [e for e in events if isinstance(e, TradeExecuted)]
     for symbol in settings.markets:
@@ -148,23 +148,23 @@ async def test_each_symbol_trades_with_its_own_positions_and_facts_from_one_wall
     assert not any(isinstance(e, CandleClosed) for e in events), "a replay as fast as possible sends no candles"
 
 
-async def test_a_restart_resumes_every_symbol_where_it_stopped(tmp_path: Path) -> None:
+async def test_a_restart_resumes_every_symbol_where_it_stopped(tmp_path: Path, run_to_end: RunToEnd) -> None:
     settings = settings_for(tmp_path, "whole")
     lists = await per_symbol_lists(settings, 1200)
     whole = InMemoryPublisher()
     trader = build_paper_trader(settings, StateStore(settings.state_path), whole)
     trader.status = "running"
-    await run(trader, lists)
+    await run_to_end(trader, market_of(lists))
 
     parts, halves = InMemoryPublisher(), settings_for(tmp_path, "halves")
     first_half = build_paper_trader(halves, StateStore(halves.state_path), parts)
     first_half.status = "running"
-    await run(first_half, lists, end=517)  # stops mid-way, positions and cooldowns open or not
+    await run_to_end(first_half, market_of(lists, end=517))  # stops mid-way, positions and cooldowns open or not
     first_half.store.close()  # as a crash would: the state is what the last trade or progress save wrote
     second_half = build_paper_trader(halves, StateStore(halves.state_path), parts)
     assert second_half.restore() and 0 < second_half.iteration <= 2 * 517
     second_half.status = "running"
-    await run(second_half, lists)
+    await run_to_end(second_half, market_of(lists))
 
     def described(publisher: InMemoryPublisher) -> list[tuple[object, ...]]:
         trades = [e for e in publisher.events() if isinstance(e, TradeExecuted)]
