@@ -54,3 +54,20 @@ async def test_malformed_redis_keys_leave_the_other_bots_and_the_socket_alone(
     message = await status_of(dashboard, "healthy")
     assert message["type"] == "status"
     assert "Traceback" not in dashboard.log()
+
+
+async def test_a_browser_that_leaves_during_its_first_messages_is_no_failure(
+    dashboard: DashboardProcess, redis_for_module: RedisServer
+) -> None:
+    async with RedisBus.connect(redis_for_module.url) as bus:
+        for n in range(150):  # many bots: the first messages take long enough to leave in the middle
+            await bus.publish(status("running", bot=f"crowd-{n}"))
+    cookie = await asyncio.to_thread(dashboard.log_in)
+    url = f"ws://127.0.0.1:{dashboard.port}/ws/control/"
+    for _ in range(5):  # gone without a closing handshake, as a killed tab: the server finds out mid-write
+        ws = await connect(url, origin=dashboard.url, additional_headers={"Cookie": cookie})  # type: ignore[arg-type]
+        await ws.recv()
+        ws.transport.abort()
+    # The server still serves a whole first round, and logged no failure for the browsers that left.
+    assert (await status_of(dashboard, "crowd-149"))["type"] == "status"
+    assert "Traceback" not in dashboard.log()

@@ -98,6 +98,10 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
             self.runtime.stats.cut_off += 1
             log.warning("browser of %s fell behind and was cut off: %s", self.actor, slow)
             await self.close(code=CLOSE_TOO_SLOW)
+        except OSError as gone:
+            # The browser left while we wrote to it (a reload during its first messages): the server says
+            # so with ClientDisconnected, an OSError. Not a failure of the relay: no traceback.
+            log.info("browser of %s left while being sent to (%s)", self.actor, type(gone).__name__)
         except BusError as error:  # the bus raises BusUnavailable for Redis away, never redis-py's own
             log.warning("bus failed while serving %s: %s", self.actor, error)
             await self.push(out.error(f"the event bus is unavailable ({error}); reconnecting"))
