@@ -64,7 +64,7 @@ def test_trade_figures_by_hand() -> None:
     trades = [trade("10", "2", 0, 10), trade("-5", "-1", 20, 50), trade("20", "4", 60, 80), trade("-5", "-1", 90, 100)]
     equity = [100.0 + i for i in range(1440 * 8)]  # eight days, only up
     in_market = [i % 2 == 0 for i in range(1440 * 8)]
-    figures = compute_figures(curve(equity, in_market=in_market), trades, np.array(equity), MINUTE, 1.5)
+    figures = compute_figures(curve(equity, in_market=in_market), trades, [np.array(equity)], MINUTE, 1.5)
     assert figures.win_rate_pct == 50
     assert figures.profit_factor == 3  # 30 won / 10 lost
     assert figures.expectancy == 5
@@ -82,7 +82,14 @@ def test_trade_figures_by_hand() -> None:
 
 
 def test_no_losing_trade_has_no_profit_factor_and_a_short_run_uses_hourly_returns() -> None:
-    figures = compute_figures(curve([100, 101, 100.5]), [trade("1", "1")], np.array([1.0, 1.1, 1.2]), MINUTE, 0)
+    figures = compute_figures(curve([100, 101, 100.5]), [trade("1", "1")], [np.array([1.0, 1.1, 1.2])], MINUTE, 0)
     assert figures.profit_factor is None
     assert "sqrt(8760)" in figures.annualisation
+    assert figures.buy_and_hold_pct == pytest.approx(20)
+
+
+def test_buy_and_hold_of_several_symbols_holds_equal_parts_of_each() -> None:
+    closes = [np.array([100.0, 90.0, 130.0]), np.array([10.0, 11.0, 9.0])]  # +30 % and -10 %
+    figures = compute_figures(curve([100, 101, 100.5]), [trade("1", "1")], closes, MINUTE, 0)
+    assert figures.buy_and_hold_pct == pytest.approx(10)
     assert figures.max_drawdown.value == pytest.approx(0.5)

@@ -95,7 +95,7 @@ def run_backtest(
     closes = {symbol: table.close for symbol, table in tables.items()}
     curve = equity_curve(candles.timestamp_ms, closes, settings.quote, starting, fills, trades)
     fees = float(sum((f.fee_quote or Decimal(0) for f in fills), Decimal(0)))
-    figures = compute_figures(curve, trades, candles.close, step_ms, fees)
+    figures = compute_figures(curve, trades, list(closes.values()), step_ms, fees)
     return BacktestResult(settings, candles, step_ms, fills, trades, curve, figures, refused, tables)
 
 

@@ -40,7 +40,7 @@ class Figures:
     final_equity: float
     total_return_pct: float
     annualised_return_pct: float | None  # None when it does not fit a float (a huge gain over hours)
-    buy_and_hold_pct: float  # the first symbol's close-to-close change over the same candles
+    buy_and_hold_pct: float  # close-to-close change over the same candles; several symbols: equal parts of each
     max_drawdown: Drawdown
     sharpe: float | None
     sortino: float | None
@@ -118,7 +118,7 @@ def _annualised(total: float, days: float) -> float | None:
 
 
 def compute_figures(
-    curve: EquityCurve, trades: list[ClosedTrade], first_closes: Floats, step_ms: int, fees_paid: float
+    curve: EquityCurve, trades: list[ClosedTrade], closes: list[Floats], step_ms: int, fees_paid: float
 ) -> Figures:
     start_ms = int(curve.timestamp_ms[0])
     end_ms = int(curve.timestamp_ms[-1]) + step_ms
@@ -140,7 +140,8 @@ def compute_figures(
         final_equity=curve.end,
         total_return_pct=total * 100,
         annualised_return_pct=None if annualised is None else annualised * 100,
-        buy_and_hold_pct=float(first_closes[-1] / first_closes[0] - 1) * 100,
+        # The same money split equally over every symbol traded, bought at the first close, held to the last.
+        buy_and_hold_pct=float(np.mean([c[-1] / c[0] - 1 for c in closes])) * 100,
         max_drawdown=drawdown,
         sharpe=sharpe,
         sortino=sortino,
