@@ -11,7 +11,7 @@ from channels.db import database_sync_to_async
 from tradewire_bus import RedisBus
 from tradewire_dashboard.config import Settings
 from tradewire_dashboard.models import QuarantinedTrade, RecorderCursor, Trade
-from tradewire_dashboard.recorder import Recorder, compare_key
+from tradewire_dashboard.recorder import Recorder
 from tradewire_dashboard.recorder_process import recorder_runtime
 from tradewire_dashboard.runtime import dashboard_runtime
 from tradewire_dashboard.storage import Stored, store
@@ -129,10 +129,6 @@ async def test_a_bot_first_heard_live_has_its_earlier_trades_read_from_its_strea
         recorder = Recorder(runtime.bus, runtime.hub)
         found = await recorder._earlier_trades("late", [first_heard])
     assert [e.offset for e in found] == [e.offset for e in earlier]
-
-
-def test_offsets_compare_as_redis_orders_them() -> None:
-    assert compare_key("1700000000000-10") > compare_key("1700000000000-9") > compare_key("999999999999-99")
 
 
 def _quarantined() -> list[tuple[str, str]]:

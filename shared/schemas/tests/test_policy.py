@@ -15,6 +15,7 @@ from tradewire_schemas import (
     is_bot_id,
     is_stream_offset,
     policy,
+    stream_order,
 )
 
 
@@ -78,3 +79,7 @@ def test_one_stream_offset_rule(value: str, valid: bool) -> None:
 )
 def test_one_bot_id_rule(value: str, valid: bool) -> None:
     assert is_bot_id(value) is valid
+
+
+def test_stream_offsets_sort_as_redis_orders_them() -> None:
+    assert stream_order("1700000000000-10") > stream_order("1700000000000-9") > stream_order("999999999999-99")

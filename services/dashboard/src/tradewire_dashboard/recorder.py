@@ -21,7 +21,7 @@ from tradewire_dashboard.market_precision import store_markets
 from tradewire_dashboard.models import RecorderCursor
 from tradewire_dashboard.storage import store
 from tradewire_runtime.backoff import Backoff
-from tradewire_schemas import Envelope, TradeExecuted, policy
+from tradewire_schemas import Envelope, TradeExecuted, policy, stream_order
 
 log = logging.getLogger("tradewire.dashboard.recorder")
 
@@ -34,8 +34,8 @@ BATCH = 20
 # catch-up for good. Now history is taken in batches (`get_many`), and live trades are stored at most
 # once per window (a burst shares one transaction); browsers are not delayed, only the history page.
 BATCH_WINDOW_S = 0.02
-# Trades, and the markets' precision for the history and the admin (`market_precision`).
-RECORDED_TYPES = policy.RECORDED | {"markets_loaded"}
+# Trades, and the markets' precision for the history and the admin (`market_precision`): each class says.
+RECORDED_TYPES = policy.RECORDED
 
 
 @dataclass
@@ -133,19 +133,13 @@ class Recorder:
         await database_sync_to_async(store_markets)(events)
 
     async def _earlier_trades(self, bot: str, envelopes: list[Envelope]) -> list[Envelope]:
-        first = min(compare_key(e.offset) for e in envelopes if e.event.bot_id == bot)
+        first = min(stream_order(e.offset) for e in envelopes if e.event.bot_id == bot)
         earlier = []
         async with aclosing(self._bus.replay(bot, FROM_START)) as history:
             async for item in history:
                 if isinstance(item, Envelope):
-                    if compare_key(item.offset) >= first:
+                    if stream_order(item.offset) >= first:
                         break
                     if isinstance(item.event, TradeExecuted):
                         earlier.append(item)
         return earlier
-
-
-def compare_key(offset: str) -> tuple[int, int]:
-    """Stream offsets ("1700000000000-3") in the order Redis gives them."""
-    millis, _, sequence = offset.partition("-")
-    return int(millis), int(sequence or 0)

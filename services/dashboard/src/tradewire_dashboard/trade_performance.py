@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce, TruncDay, TruncHour
 
 from tradewire_dashboard.market_numbers import plain
 from tradewire_dashboard.models import Trade
+from tradewire_schemas import stream_order
 
 # The equity curve has one point per hour of market time, or per day beyond this many hours (a long
 # history would otherwise send thousands of points the chart cannot show apart).
@@ -26,11 +27,6 @@ HOUR_S, DAY_S = 3600, 86400
 _NEWEST_ROWS = 200
 
 Message = dict[str, Any]
-
-
-def _offset_key(offset: str) -> tuple[int, int]:
-    millis, _, sequence = offset.partition("-")
-    return int(millis), int(sequence or 0)
 
 
 def _buckets(closed: QuerySet[Trade], trunc: type[TruncDay] | type[TruncHour]) -> list[tuple[Any, Decimal]]:
@@ -52,7 +48,7 @@ def bot_performance(bot_id: str) -> Message:
     if newest:
         # One fixed set of rows for every figure: what the recorder adds meanwhile arrives live instead.
         trades = trades.filter(id__lte=newest[0][0])
-        data["through"] = max((offset for _, offset in newest), key=_offset_key)
+        data["through"] = max((offset for _, offset in newest), key=stream_order)
         closed = trades.filter(realized_profit__isnull=False)
         data["daily"] = [{"day": day.date().isoformat(), "profit": plain(p)} for day, p in _buckets(closed, TruncDay)]
         if len(data["daily"]) * 24 > MAX_HOURLY_POINTS:

@@ -30,19 +30,13 @@ from tradewire_notifier.settings import Destination, Settings, TelegramDestinati
 from tradewire_notifier.store import Store
 from tradewire_notifier.telegram_commands import TelegramCommands
 from tradewire_runtime.backoff import Backoff
-from tradewire_schemas import Envelope
+from tradewire_schemas import Envelope, stream_order
 
 log = logging.getLogger("tradewire.notifier")
 
 # Events that make no message (prices, stats, heartbeats: most of the traffic) move the stored cursor at
 # most this often; re-reading a few of them after a crash costs nothing.
 CURSOR_EVERY_S = 1.0
-
-
-def stream_order(offset: str) -> tuple[int, int]:
-    """Stream offsets ("1700000000000-3") in the order Redis gives them."""
-    millis, _, sequence = offset.partition("-")
-    return int(millis), int(sequence or 0)
 
 
 def outlet_for(destination: Destination) -> Outlet:

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tradewire_bus import BusConfig
 from tradewire_runtime.logs import LogFormat
+from tradewire_schemas import BOT_ID_PATTERN
 
 DataSource = Literal["synthetic", "replay", "live"]
 SYMBOL_PATTERN = r"^[A-Z0-9]{1,20}/[A-Z0-9]{1,20}$"
@@ -30,7 +31,7 @@ class Settings(BaseSettings):
         hide_input_in_errors=True,
     )
 
-    bot_id: str = Field("demo", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    bot_id: str = Field("demo", pattern=BOT_ID_PATTERN)
     symbol: str = Field("BTC/USDT", pattern=SYMBOL_PATTERN)
     # NoDecode: a comma-separated list (BTC/USDT,ETH/USDT) in the environment as on the command line.
     symbols: Annotated[list[str], NoDecode] = Field(

@@ -12,7 +12,7 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import ResponseError
 
 from tradewire_bus.redis_errors import CONNECTION_ERRORS
-from tradewire_schemas import Event, MessageRejected, decode_event, is_bot_id
+from tradewire_schemas import Event, MessageRejected, decode_event, is_bot_id, stream_order
 
 log = logging.getLogger("tradewire.bus.reads")
 
@@ -20,10 +20,7 @@ StreamEntry = tuple[str, dict[bytes, bytes]]  # (offset, fields)
 AnyRedis = Redis | RedisCluster  # one Redis, or a cluster (tradewire_bus.redis_clients)
 
 
-def offset_key(offset: str) -> tuple[int, int]:
-    """A stream offset ("1700000000000-3") as something that sorts the way Redis orders entries."""
-    millis, _, sequence = offset.partition("-")
-    return int(millis), int(sequence or 0)
+offset_key = stream_order  # the schemas' one offset rule, under the name the bus's readers know
 
 
 def stream_entries(raw: object) -> list[StreamEntry]:

@@ -9,7 +9,6 @@ from pydantic import (
     BaseModel,
     Field,
     FiniteFloat,
-    NonNegativeFloat,
     NonNegativeInt,
     PositiveInt,
     StringConstraints,
@@ -26,31 +25,24 @@ from tradewire_schemas.primitives import (
     UtcDatetime,
     utc_now,
 )
-
-Mode = Literal["paper", "live"]
-Side = Literal["buy", "sell"]
-BotStatus = Literal["running", "stopped", "error"]
-CommandName = Literal["start_bot", "stop_bot", "request_status", "halt_bot", "close_position"]
-Outcome = Literal["accepted", "rejected", "completed"]
-OrderKind = Literal["market", "limit"]
-Liquidity = Literal["maker", "taker"]
-
-# Why a trade happened. Entries say "signal"; exits say which rule closed the position. Carried as a
-# plain string, so a newer writer's new reason reaches an older reader as text to show, not an error.
-TRADE_REASONS = (
-    "signal",  # the strategy asked (its own words are in `tag`)
-    "stoploss",
-    "trailing_stop",
-    "take_profit",
-    "roi",  # the minimal-ROI table for the trade's age was reached
-    "time_limit",
-    "drawdown_stop",  # the bot's equity fell past its max drawdown: every position closed, bot stopped
-    "manual",  # a close_position command
+from tradewire_schemas.values import (
+    TRADE_REASONS,
+    BotStatus,
+    CommandName,
+    Liquidity,
+    MarketLimits,
+    MarketTraded,
+    Mode,
+    OpenPosition,
+    OrderKind,
+    Outcome,
+    PlotName,
+    Side,
+    SymbolStats,
+    Tag,
+    TradeEntry,
+    TradeReason,
 )
-TradeReason = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
-Tag = Annotated[str, StringConstraints(max_length=64)]
-PlotName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")]
-
 
 Traced = Literal["info", "debug"]
 
@@ -87,16 +79,6 @@ class EventBase(BaseModel):
         description="Per-bot sequence number assigned by the bus at publish (0 until published).",
     )
     ts: UtcDatetime = Field(default_factory=utc_now, description="When the fact happened (UTC).")
-
-
-class TradeEntry(BaseModel):
-    """The entry an exit closed: where and when the position was opened."""
-
-    model_config = MESSAGE_CONFIG
-
-    price: ExactDecimal = Field(description="Average entry price, fees excluded.")
-    market_time: UtcDatetime = Field(description="Market time of the first entry fill (its candle's open).")
-    duration_s: NonNegativeFloat = Field(description="Market seconds from the entry to this exit.")
 
 
 class TradeExecuted(EventBase):
@@ -169,21 +151,6 @@ class PriceUpdated(EventBase):
     iteration: NonNegativeInt
 
 
-class SymbolStats(BaseModel):
-    """One symbol's share of a bot's stats (bots trading several symbols from one wallet)."""
-
-    model_config = MESSAGE_CONFIG
-
-    symbol: Symbol
-    trades: NonNegativeInt
-    wins: NonNegativeInt
-    losses: NonNegativeInt
-    realized_profit: ExactDecimal
-    unrealized_profit: ExactDecimal
-    position: ExactDecimal = Field(description="Base currency held.")
-    fees_paid: ExactDecimal
-
-
 class StatsUpdated(EventBase):
     type: Literal["stats_update"] = "stats_update"
     conflatable = True
@@ -253,17 +220,6 @@ class CandleClosed(EventBase):
     )
 
 
-class OpenPosition(BaseModel):
-    model_config = MESSAGE_CONFIG
-
-    symbol: Symbol
-    amount: ExactDecimal = Field(description="Base currency held.")
-    entry_price: ExactDecimal = Field(description="Average entry price, fees excluded.")
-    entry_time: UtcDatetime = Field(description="Market time of the first entry fill.")
-    stoploss: ExactDecimal | None = Field(default=None, description="Price at which the stop sells (trailing: now).")
-    take_profit: ExactDecimal | None = Field(default=None, description="Price at which it takes profit.")
-
-
 class PositionsChanged(EventBase):
     """Every open position of the bot, after a change (a fill, a trailing stop moving). Latest wins."""
 
@@ -273,15 +229,6 @@ class PositionsChanged(EventBase):
     browser_name = "positions"
 
     positions: list[OpenPosition] = Field(description="Open positions, one per symbol; empty when flat.")
-
-
-class MarketLimits(BaseModel):
-    model_config = MESSAGE_CONFIG
-
-    min_amount: ExactDecimal | None = None
-    max_amount: ExactDecimal | None = None
-    min_cost: ExactDecimal | None = None
-    max_cost: ExactDecimal | None = None
 
 
 class OrderRefused(EventBase):
@@ -300,19 +247,6 @@ class OrderRefused(EventBase):
     tag: Tag | None = None
 
 
-class MarketTraded(BaseModel):
-    """One market a bot trades, with the exchange's rules for it (ccxt's `precision` and `limits`)."""
-
-    model_config = MESSAGE_CONFIG
-
-    symbol: Symbol
-    base: str
-    quote: str
-    price_tick: ExactDecimal = Field(description="Smallest price step, e.g. 0.01: show prices to this many decimals.")
-    amount_step: ExactDecimal = Field(description="Smallest amount step, e.g. 0.00001.")
-    limits: MarketLimits = Field(description="Minimum and maximum amount and order value (cost, in quote).")
-
-
 class MarketsLoaded(EventBase):
     """The markets the bot trades and their precision and limits; sent at start, latest wins (v3)."""
 
@@ -320,6 +254,7 @@ class MarketsLoaded(EventBase):
     conflatable = True
     state_field = "markets"
     browser_name = "markets"
+    recorded = True  # the history and the admin write each market at its precision
 
     markets: list[MarketTraded] = Field(description="One per symbol the bot trades, in the bot's order.")
 

@@ -10,42 +10,20 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, TypeAdapter
 
-from tradewire_schemas.commands import ClosePosition, Command, HaltBot, RequestStatus, StartBot, StopBot
-from tradewire_schemas.events import (
-    CandleClosed,
-    CommandResult,
-    Event,
-    Heartbeat,
-    MarketsLoaded,
-    OrderRefused,
-    PositionsChanged,
-    PriceUpdated,
-    StatsUpdated,
-    StatusChanged,
-    TradeExecuted,
-)
+from tradewire_schemas.commands import Command
+from tradewire_schemas.events import Event
+from tradewire_schemas.policy import EVENT_CLASSES, type_of
 from tradewire_schemas.wire import Envelope
 
+# One file per message class, named by its `type`, read from the unions: a new message needs no entry here.
+COMMAND_CLASSES: tuple[type[BaseModel], ...] = get_args(get_args(Command)[0])
 MODELS: dict[str, type[BaseModel]] = {
-    "events/trade_executed": TradeExecuted,
-    "events/status_change": StatusChanged,
-    "events/price_update": PriceUpdated,
-    "events/stats_update": StatsUpdated,
-    "events/command_result": CommandResult,
-    "events/heartbeat": Heartbeat,
-    "events/candle_closed": CandleClosed,
-    "events/positions_changed": PositionsChanged,
-    "events/order_refused": OrderRefused,
-    "events/markets_loaded": MarketsLoaded,
-    "commands/start_bot": StartBot,
-    "commands/stop_bot": StopBot,
-    "commands/request_status": RequestStatus,
-    "commands/halt_bot": HaltBot,
-    "commands/close_position": ClosePosition,
+    **{f"events/{type_of(cls)}": cls for cls in EVENT_CLASSES},
+    **{f"commands/{cls.model_fields['type'].default}": cls for cls in COMMAND_CLASSES},
     "envelope": Envelope,
 }
 UNIONS: dict[str, Any] = {"event": Event, "command": Command}

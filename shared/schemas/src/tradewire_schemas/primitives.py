@@ -93,6 +93,12 @@ def is_stream_offset(value: str) -> bool:
     return _STREAM_OFFSET.fullmatch(value) is not None
 
 
+def stream_order(offset: str) -> tuple[int, int]:
+    """A stream offset ("1700000000000-3") as a key that sorts the way Redis orders its entries."""
+    millis, _, sequence = offset.partition("-")
+    return int(millis), int(sequence or 0)
+
+
 StreamOffset = Annotated[str, StringConstraints(pattern=STREAM_OFFSET_PATTERN)]
 
 Symbol = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{1,20}/[A-Z0-9]{1,20}(:[A-Z0-9]{1,20})?$")]
