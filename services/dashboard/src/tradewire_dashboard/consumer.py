@@ -19,7 +19,6 @@ from tradewire_bus import BusError, ClientTooSlow, CommandTimeout, NoTraderListe
 from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.browser_messages import BadBrowserInput, BrowserCommand, parse_browser_command
 from tradewire_dashboard.runtime import DashboardRuntime
-from tradewire_dashboard.trade_performance import bot_performance
 from tradewire_dashboard.websocket_auth import has_perm_uncached
 from tradewire_runtime.logs import trace
 from tradewire_runtime.rate_limit import RateLimited
@@ -117,13 +116,16 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
         closing meanwhile arrives live, after them."""
         after = dict(resume)
         history = self.runtime.settings.chart_candles
-        for bot in await self.runtime.bus.bots():
+        bots = await self.runtime.bus.bots()
+        # Read before the snapshots, so each bot's `through` is at or before its status; one worker-thread
+        # call for every bot, which folds in only the trades recorded since the last connect (PerformanceBook).
+        recorded = await self.runtime.performance.texts_for(bots)
+        for bot in bots:
             if history and (candles := await self.runtime.bus.candles(bot, limit=history)):
                 await self.push(out.for_candles(bot, candles))
-            recorded = await database_sync_to_async(bot_performance)(bot)  # read first: sent right after
             snapshot = await self.runtime.bus.snapshot(bot)
             await self.push(out.for_snapshot(snapshot))
-            await self.push(recorded)
+            await self.send(text_data=recorded[bot])
             if bot not in after and snapshot.offset is not None:
                 after[bot] = snapshot.offset
         return after

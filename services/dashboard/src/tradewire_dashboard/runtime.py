@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tradewire_bus import Hub, RedisBus
 from tradewire_bus.fanout import RenderedCache
@@ -21,6 +21,9 @@ from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.config import Settings
 from tradewire_runtime.rate_limit import RateLimiter
 from tradewire_runtime.redis_url import without_password
+
+if TYPE_CHECKING:
+    from tradewire_dashboard.performance_book import PerformanceBook
 
 log = logging.getLogger("tradewire.dashboard")
 
@@ -36,6 +39,13 @@ class DashboardStats:
     cut_off: int = 0
 
 
+def performance_book() -> PerformanceBook:
+    # Imported here: it needs the models, and this module is imported before Django is configured.
+    from tradewire_dashboard.performance_book import PerformanceBook
+
+    return PerformanceBook()
+
+
 @dataclass
 class DashboardRuntime:
     settings: Settings
@@ -43,6 +53,8 @@ class DashboardRuntime:
     hub: Hub
     limiter: RateLimiter  # per user name, across all of that user's sockets
     stats: DashboardStats = field(default_factory=DashboardStats)
+    # Every bot's `performance` figures, folded from the recorded trades once and then only the new ones.
+    performance: PerformanceBook = field(default_factory=performance_book)
     # Each event's browser frame, encoded once for every browser that receives it.
     browser_texts: RenderedCache[str | None] = field(default_factory=lambda: RenderedCache(out.encode_envelope))
 
@@ -54,7 +66,8 @@ async def dashboard_runtime(settings: Settings) -> AsyncIterator[DashboardRuntim
         hub = Hub(bus, max_pending=settings.client_max_pending, conflate_after=settings.client_conflate_after)
         limiter = RateLimiter(settings.commands_per_minute, settings.command_burst)
         runtime = DashboardRuntime(settings=settings, bus=bus, hub=hub, limiter=limiter)
-        async with running({"tradewire-hub": hub.run()}):
+        # The history is read once in the background, so the first browser to connect does not wait for it.
+        async with running({"tradewire-hub": hub.run(), "tradewire-performance": runtime.performance.warm()}):
             yield runtime
 
 

@@ -1,19 +1,21 @@
-"""What a bot's whole recorded history adds up to, worked out by the database: realized profit per day,
-the cumulative realized profit over time (the equity curve of closed trades) and a per-symbol table.
+"""What a bot's whole recorded history adds up to: realized profit per day, the cumulative realized profit
+over time (the equity curve of closed trades) and a per-symbol table.
 
 The control room receives it once per bot when its socket connects (`performance`), then folds in each
 trade that arrives live after `through`, the newest recorded offset the figures include; nothing is polled.
 Days and buckets are of market time (the trader's clock) when the trade has one, else of execution time, UTC.
+
+The figures are a fold over the trade rows, in exact decimals (`Figures.fold`). `bot_performance` folds a
+bot's every row: the full recomputation, what `performance_book.PerformanceBook` keeps up to date by
+folding only the rows recorded since it last looked, and what its tests compare it with.
 """
 
 from __future__ import annotations
 
-from datetime import UTC
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-
-from django.db.models import Count, DateTimeField, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncDay, TruncHour
 
 from tradewire_dashboard.market_numbers import plain
 from tradewire_dashboard.models import Trade
@@ -23,71 +25,104 @@ from tradewire_schemas import stream_order
 # history would otherwise send thousands of points the chart cannot show apart).
 MAX_HOURLY_POINTS = 1500
 HOUR_S, DAY_S = 3600, 86400
-# The recorder stores in offset order; the newest offset is among the last rows it wrote.
-_NEWEST_ROWS = 200
 
 Message = dict[str, Any]
+# What a fold reads of a trade: (id, bot, offset, symbol, market_time, executed_at, profit, profit %).
+Row = tuple[int, str, str, str, datetime | None, datetime, Decimal | None, Decimal | None]
+ROW_FIELDS = (
+    "id",
+    "bot__bot_id",
+    "offset",
+    "symbol",
+    "market_time",
+    "executed_at",
+    "realized_profit",
+    "realized_profit_pct",
+)
 
 
-def _buckets(closed: QuerySet[Trade], trunc: type[TruncDay] | type[TruncHour]) -> list[tuple[Any, Decimal]]:
-    at = Coalesce("market_time", "executed_at", output_field=DateTimeField())
-    rows = (
-        closed.annotate(bucket=trunc(at, tzinfo=UTC))
-        .values("bucket")
-        .annotate(profit=Sum("realized_profit"))
-        .order_by("bucket")
-    )
-    return [(row["bucket"], row["profit"]) for row in rows]
+@dataclass
+class SymbolFigures:
+    trades: int = 0
+    closed: int = 0
+    wins: int = 0
+    profit: Decimal = Decimal(0)
+    pct_sum: Decimal = Decimal(0)
 
 
-def bot_performance(bot_id: str) -> Message:
-    """The `performance` message of one bot, from every trade recorded for it so far."""
-    trades = Trade.objects.filter(bot__bot_id=bot_id)
-    newest = list(trades.order_by("-id").values_list("id", "offset")[:_NEWEST_ROWS])
-    data: Message = {"through": None, "equity_step_s": HOUR_S, "daily": [], "equity": [], "symbols": []}
-    if newest:
-        # One fixed set of rows for every figure: what the recorder adds meanwhile arrives live instead.
-        trades = trades.filter(id__lte=newest[0][0])
-        data["through"] = max((offset for _, offset in newest), key=stream_order)
-        closed = trades.filter(realized_profit__isnull=False)
-        data["daily"] = [{"day": day.date().isoformat(), "profit": plain(p)} for day, p in _buckets(closed, TruncDay)]
-        if len(data["daily"]) * 24 > MAX_HOURLY_POINTS:
-            data["equity_step_s"] = DAY_S
-        data["equity"] = _cumulative(_buckets(closed, TruncHour if data["equity_step_s"] == HOUR_S else TruncDay))
-        data["symbols"] = _per_symbol(trades)
-    return {"type": "performance", "bot_id": bot_id, "offset": None, "data": data}
+@dataclass
+class Figures:
+    """One bot's figures so far: the realized profit per hour (days and the equity curve derive from it
+    exactly: sums of decimals) and per symbol, and the newest offset folded in."""
+
+    through: str | None = None
+    hourly: dict[int, Decimal] = field(default_factory=dict)  # hour start (epoch s) -> realized profit
+    symbols: dict[str, SymbolFigures] = field(default_factory=dict)
+
+    def fold(self, row: Row) -> None:
+        _, _, offset, symbol, market_time, executed_at, profit, pct = row
+        if self.through is None or stream_order(offset) > stream_order(self.through):
+            self.through = offset
+        figures = self.symbols.get(symbol)
+        if figures is None:
+            figures = self.symbols[symbol] = SymbolFigures()
+        figures.trades += 1
+        if profit is None:
+            return
+        figures.closed += 1
+        figures.wins += profit > 0
+        figures.profit += profit
+        if pct is not None:
+            figures.pct_sum += pct
+        hour = int((market_time or executed_at).timestamp()) // HOUR_S * HOUR_S
+        self.hourly[hour] = self.hourly.get(hour, Decimal(0)) + profit
+
+    def message(self, bot_id: str) -> Message:
+        """The `performance` message the control room receives."""
+        data: Message = {"through": self.through, "equity_step_s": HOUR_S, "daily": [], "equity": [], "symbols": []}
+        if self.through is not None:
+            daily = _regrouped(self.hourly, DAY_S)
+            data["daily"] = [
+                {"day": datetime.fromtimestamp(day, UTC).date().isoformat(), "profit": plain(p)} for day, p in daily
+            ]
+            if len(daily) * 24 > MAX_HOURLY_POINTS:
+                data["equity_step_s"] = DAY_S
+            data["equity"] = _cumulative(daily if data["equity_step_s"] == DAY_S else sorted(self.hourly.items()))
+            data["symbols"] = [
+                {
+                    "symbol": symbol,
+                    "trades": row.trades,
+                    "closed": row.closed,
+                    "wins": row.wins,
+                    "profit": plain(row.profit),
+                    "pct_sum": plain(row.pct_sum),
+                }
+                for symbol, row in sorted(self.symbols.items())
+            ]
+        return {"type": "performance", "bot_id": bot_id, "offset": None, "data": data}
 
 
-def _cumulative(buckets: list[tuple[Any, Decimal]]) -> list[Message]:
+def _regrouped(hourly: dict[int, Decimal], step: int) -> list[tuple[int, Decimal]]:
+    grouped: dict[int, Decimal] = {}
+    for hour, profit in hourly.items():
+        start = hour // step * step
+        grouped[start] = grouped.get(start, Decimal(0)) + profit
+    return sorted(grouped.items())
+
+
+def _cumulative(buckets: list[tuple[int, Decimal]]) -> list[Message]:
     total = Decimal(0)
     points = []
     for start, profit in buckets:
         total += profit
-        points.append({"time": int(start.timestamp()), "profit": plain(total)})
+        points.append({"time": start, "profit": plain(total)})
     return points
 
 
-def _per_symbol(trades: QuerySet[Trade]) -> list[Message]:
-    closed = Q(realized_profit__isnull=False)
-    rows = (
-        trades.values("symbol")
-        .annotate(
-            trades=Count("id"),
-            closed=Count("id", filter=closed),
-            wins=Count("id", filter=Q(realized_profit__gt=0)),
-            profit=Sum("realized_profit", filter=closed),
-            pct_sum=Sum("realized_profit_pct", filter=closed),
-        )
-        .order_by("symbol")
-    )
-    return [
-        {
-            "symbol": row["symbol"],
-            "trades": row["trades"],
-            "closed": row["closed"],
-            "wins": row["wins"],
-            "profit": plain(row["profit"] or Decimal(0)),
-            "pct_sum": plain(row["pct_sum"] or Decimal(0)),
-        }
-        for row in rows
-    ]
+def bot_performance(bot_id: str) -> Message:
+    """The `performance` message of one bot from every trade recorded for it: the full recomputation.
+    Blocking (database): call it off the event loop."""
+    figures = Figures()
+    for row in Trade.objects.filter(bot__bot_id=bot_id).order_by("id").values_list(*ROW_FIELDS).iterator(2000):
+        figures.fold(row)
+    return figures.message(bot_id)
