@@ -4,7 +4,8 @@ Per bot we remember the last delivered `seq` and stream offset (the cursor, `tra
 live message is only a doorbell: anyone who may PUBLISH can put a well-formed envelope on a channel (one
 with `seq` 1e9 once made every reader drop a bot's real events as duplicates), so what we deliver is
 what we read from the stream after the cursor, and a live envelope the stream does not confirm is
-counted as forged and skipped. One we already delivered is dropped without a read. After a reconnect we
+skipped: counted as forged, or as stale when it proves to be an event a failover lost
+(tradewire_bus.suspects). One we already delivered is dropped without a read. After a reconnect we
 read everything after each cursor before going live again. If Redis lost its data (its epoch token
 changed) or the stream no longer holds what we need (trimmed), the caller gets a `Resync` instead of a
 silent hole.
@@ -69,6 +70,7 @@ class Subscription:
         self._pubsub: Listener | None = None
         # The data epoch per scope: "" for the whole Redis, or each bot on a cluster (Topics.epoch).
         self._epochs: dict[str, str] = {}
+        self._lost_epochs: set[str] = set()  # epochs we knew that a shard lost: their envelopes are stale
         self._joining: dict[str, str] = {}  # cluster, every bot: channels of bots announced on the fleet channel
         self._joined_at: str | None = None  # stream id just before we first subscribed
         self._closed = False
@@ -202,6 +204,7 @@ class Subscription:
         epoch = await current_epoch(self._redis, self._topics)
         known = self._epochs.get("")
         if known is not None and epoch != known:
+            self._lost_epochs.add(known)
             self._cursors.resync(None, "Redis lost its data (its epoch changed); reload the snapshot")
             self._cursors.start_over()
             self._joined_at = FROM_START
@@ -214,9 +217,13 @@ class Subscription:
         for bot, known in list(self._epochs.items()):
             epoch = await current_epoch(self._redis, self._topics, bot)
             if epoch != known:
-                reason = f"the shard of {bot!r} lost its data (its epoch changed); reload the snapshot"
-                self._cursors.resync(bot, reason)
-                self._cursors.start_over(bot)
+                self._lost_epochs.add(known)
+                # The publisher publishes its kept events again in the new epoch: if they prove to be
+                # what we delivered, nothing is lost and nothing delivered twice (Cursors.carry_over).
+                if not self._cursors.carry_over(bot):
+                    reason = f"the shard of {bot!r} lost its data (its epoch changed); reload the snapshot"
+                    self._cursors.resync(bot, reason)
+                    self._cursors.start_over(bot)
             self._epochs[bot] = epoch
 
     async def _ensure_epoch(self, bot: str) -> str:
@@ -272,8 +279,9 @@ class Subscription:
         if envelope.epoch != known:
             current = await self._redis.get(self._topics.epoch(self._scope(bot) or None))
             if (current.decode() if isinstance(current, bytes) else current) == known:
-                if self._cursors.delivered_nothing(bot):
-                    # Nothing of the bot delivered yet: an event the shard lost, published again in `known`.
+                if envelope.epoch in self._lost_epochs or self._cursors.delivered_nothing(bot):
+                    # An epoch the shard lost (or, nothing of the bot delivered yet, one we never knew):
+                    # an event of the lost history, published again in `known`.
                     self._stats.stale += 1
                 else:
                     self._cursors.forged(envelope, "its epoch is not Redis's")
@@ -285,12 +293,7 @@ class Subscription:
         if cursor is not None and cursor.seq is not None and envelope.event.seq <= cursor.seq:
             self._stats.duplicates += 1  # already read from the stream (or a stale forgery: harmless)
             return
-        if cursor is None:
-            seen = await self._cursors.baseline(bot, known, envelope.offset)
-        else:
-            seen = await self._cursors.backfill(bot, known, look_for=envelope.offset)
-        if seen != envelope.event:
-            self._cursors.forged(envelope, "the stream holds no such event at its offset")
+        await self._cursors.ring(envelope, known)
 
 
 __all__ = ["FROM_START", "BusUnavailable", "Resync", "Subscription", "current_epoch"]
