@@ -18,8 +18,6 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-import ccxt  # type: ignore[import-untyped]
-
 from tradewire_runtime.logs import trace
 from tradewire_schemas import (
     BotStatus,
@@ -40,11 +38,11 @@ from tradewire_trader.multi_market import MultiMarket
 from tradewire_trader.outbox import Outbox
 from tradewire_trader.positions import Position
 from tradewire_trader.risk import Risk
-from tradewire_trader.sizing import Sizing, entry_amount
+from tradewire_trader.sizing import Sizing
 from tradewire_trader.state_store import StateStore
 from tradewire_trader.strategies import Intent, Strategy
 from tradewire_trader.strategies.feed import IndicatorFeed
-from tradewire_trader.trader_fills import Fills
+from tradewire_trader.trader_orders import Orders
 from tradewire_trader.trader_state import restore_state, state_snapshot
 
 log = logging.getLogger("tradewire.trader")
@@ -52,7 +50,7 @@ TRADER = "trader"
 YIELD_EVERY = 64  # candles between yields to the event loop when data comes as fast as possible
 
 
-class Trader(Fills):
+class Trader(Orders):
     def __init__(
         self, *, bot_id: str, mode: Mode, exchange: Exchange, strategy: Strategy, store: StateStore, outbox: Outbox,
         price_every: int = 10, stats_every_s: float = 10.0, outbox_limit: int = 10_000,
@@ -132,19 +130,6 @@ class Trader(Fills):
             "status %s: %s (by %s)", status, reason, actor, extra=trace(bot_id=self.bot_id, event_id=change.event_id)
         )
         self.record(change, clean_exit=clean_exit)
-
-    async def cancel_open_orders(self) -> int:
-        canceled = 0
-        for order_id in list(self.exchange.open_orders):
-            try:
-                await self.exchange.cancel_order(order_id, self.symbol)
-                canceled += 1
-            except ccxt.BaseError as error:
-                log.warning("could not cancel order %s: %s: %s", order_id, type(error).__name__, error)
-        self.book_fills(await self.exchange.follow_orders())  # live: what filled before the cancel
-        if canceled:
-            self.store.save(self.snapshot())
-        return canceled
 
     # --- the loop -------------------------------------------------------------------------------
     async def run(self, market: MarketData) -> None:
@@ -259,53 +244,6 @@ class Trader(Fills):
             if self.sellable(lane) > 0:
                 await self.place(Intent("sell", tag=f"drawdown {drawdown:.2f}%"), "drawdown_stop", lane, force=True)
         self.change_status("stopped", f"max drawdown {self.risk.max_drawdown_pct}% reached ({drawdown:.2f}%)")
-
-    async def place(self, intent: Intent, reason: str, lane: Lane | None = None, *, force: bool = False) -> str | None:
-        """Send the order the intent asks for; a refusal is published and counted. The order id, or None."""
-        lane = lane or self.primary
-        if self.outbox.durable_backlog >= self.outbox_limit and not force:
-            log.warning("not placing %s: %d events wait to be published", intent.side, self.outbox.durable_backlog)
-            return None
-        price = intent.limit_price or lane.last_price or Decimal(0)
-        if intent.side == "buy":
-            amount = entry_amount(intent, self.sizing, price, self.equity(lane, price)) if price else Decimal(0)
-        else:
-            held = self.sellable(lane)
-            amount = held if intent.amount is None else min(intent.amount, held)
-        try:
-            order = await self.exchange.create_order(
-                lane.symbol, intent.order_type, intent.side, amount, intent.limit_price
-            )
-        except (ccxt.InsufficientFunds, ccxt.InvalidOrder, ccxt.BadSymbol) as refused:
-            self.refused(intent, amount, price, f"refused: {refused}", lane)
-            return None
-        except ccxt.BaseError as error:  # the exchange is unreachable or failing: trade on, decide again later
-            self.refused(intent, amount, price, f"failed: {type(error).__name__}: {error}", lane)
-            return None
-        self._refusals_in_a_row = 0
-        order_id = str(order["id"])
-        self.notes[order_id] = OrderNote(reason, intent.tag, intent.order_type)
-        if self.mode == "live":
-            # A live order exists out there: remember it before anything else. A paper order needs no
-            # write of its own: after a crash the replayed candles lead to the very same order again.
-            self.store.save(self.snapshot())
-        return order_id
-
-    def refused(self, intent: Intent, amount: Decimal, price: Decimal, message: str, lane: Lane | None = None) -> None:
-        lane = lane or self.primary
-        self.rejected_orders += 1
-        self._refusals_in_a_row += 1
-        in_a_row = self._refusals_in_a_row
-        # A strategy that keeps asking while funds are short would flood: say it at 1, 2, 4, 8, ... in a row.
-        if in_a_row & (in_a_row - 1) == 0:
-            log.warning(
-                "%s %s %s order %s (%d in a row)", lane.symbol, intent.side, intent.order_type, message, in_a_row
-            )
-            price_shown = intent.limit_price or (price or None)
-            refusal = lane.facts.refused(
-                intent.side, intent.order_type, amount, price_shown, message, lane.rules, in_a_row, intent.tag
-            )
-            self.record(refusal)
 
     async def reconcile(self) -> None:
         from tradewire_trader.reconcile import reconcile
