@@ -1,4 +1,5 @@
-"""The gateway and a real trader process on one Redis: commands over HTTP and WebSocket, state, liveness."""
+"""The gateway and a real trader process on one Redis, then on a Redis Cluster (`any_redis_url`): commands
+over HTTP and WebSocket, state, liveness. Both processes find the topology from the one URL."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from tradewire_testing import RedisServer, answers_ok, eventually, eventually_sync, free_port
+from tradewire_testing import answers_ok, eventually, eventually_sync, free_port
 from tradewire_testing.processes import service_environment, spawn, stop_gracefully
 
 pytestmark = pytest.mark.redis
@@ -24,8 +25,8 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
-def services(tmp_path: Path, redis_server: RedisServer) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    base = service_environment(redis_server.url)
+def services(tmp_path: Path, any_redis_url: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    base = service_environment(any_redis_url)
     port = free_port()
     gateway_env = base | {
         "GATEWAY_PORT": str(port),

@@ -1,6 +1,11 @@
-"""Fixtures for the dashboard's tests: Django configured once against a temporary SQLite file, and a
-private Redis for the bus and the channel layer. A module's real dashboard process (`dashboard`, on
-`redis_for_module`) comes from tradewire_testing's pytest plugin."""
+"""Fixtures for the dashboard's tests: Django configured once against a temporary SQLite file; the bus
+on one Redis and again on the session's Redis Cluster.
+
+Every test that talks to the bus runs twice: `settings` (and `bus`, `runtime` on it) takes
+`any_redis_url`, and the module's real dashboard process (`dashboard`) runs on `redis_for_module`,
+overridden here by `any_redis_for_module`. A test that does not talk to the bus (views, the admin,
+logins) takes `database` and runs once; `@pytest.mark.one_redis("why")` keeps a bus test to one Redis.
+"""
 
 from __future__ import annotations
 
@@ -19,28 +24,27 @@ from tradewire_bus import RedisBus
 from tradewire_dashboard.config import Settings
 from tradewire_dashboard.django_config import configure_django
 from tradewire_dashboard.runtime import DashboardRuntime, dashboard_runtime
-from tradewire_testing import RedisServer, free_port
+from tradewire_testing import LocalCluster, RedisServer
 
-# Django is configured while this file is imported, before test modules import models. Its settings
-# (the channel layer's Redis among them) are fixed from then on, so the session's one Redis gets a
-# port chosen now and is started by the `dashboard_redis` fixture.
-_REDIS_PORT = free_port()
+# Django is configured while this file is imported, before test modules import models. Django itself
+# never talks to Redis (no channel layer, no Redis cache): each test's `settings` carry its own bus URL,
+# and the one here is a port nothing listens on, so a test that reaches Redis without asking fails.
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="tradewire-dashboard-tests-"))
-SETTINGS = Settings(redis_url=f"redis://127.0.0.1:{_REDIS_PORT}/0", data_dir=_DATA_DIR)
+SETTINGS = Settings(redis_url="redis://127.0.0.1:1/0", data_dir=_DATA_DIR)
 if not django_settings.configured:
     configure_django(SETTINGS)
     # Tests create and log in many users; the production hasher is slow on purpose.
     django_settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(scope="session")
-def dashboard_redis() -> Iterator[RedisServer]:
-    with RedisServer(port=_REDIS_PORT) as server:
-        yield server
+@pytest.fixture(scope="module")
+def redis_for_module(any_redis_for_module: RedisServer | LocalCluster) -> RedisServer | LocalCluster:
+    """The module's dashboard process runs on one Redis, then on the cluster."""
+    return any_redis_for_module
 
 
 @pytest.fixture(scope="session")
-def django_ready(dashboard_redis: RedisServer, django_db_blocker: Any) -> Iterator[Settings]:
+def django_ready(django_db_blocker: Any) -> Iterator[Settings]:
     from django.core.management import call_command
 
     with django_db_blocker.unblock():
@@ -57,20 +61,22 @@ def _database_allowed(django_db_blocker: Any) -> Iterator[None]:
 
 
 @pytest.fixture
-def settings(django_ready: Settings, dashboard_redis: RedisServer) -> Settings:
-    """Settings on a Redis emptied for this test, with a database emptied of trades."""
-    import redis
+def database(django_ready: Settings) -> Settings:
+    """The settings, with a database emptied of what the recorder writes; no bus."""
+    from tradewire_dashboard.models import Bot, Market, QuarantinedTrade, RecorderCursor, Trade
 
-    from tradewire_dashboard.models import Bot, Market, RecorderCursor, Trade
-
-    client = redis.Redis.from_url(dashboard_redis.url)
-    client.flushall()
-    client.close()
+    QuarantinedTrade.objects.all().delete()
     RecorderCursor.objects.all().delete()
     Trade.objects.all().delete()
     Market.objects.all().delete()
     Bot.objects.all().delete()
     return django_ready
+
+
+@pytest.fixture
+def settings(database: Settings, any_redis_url: str) -> Settings:
+    """`database` with a bus on an empty Redis: a fresh one, then (second run) the session's cluster."""
+    return database.model_copy(update={"redis_url": any_redis_url})
 
 
 @pytest.fixture
@@ -97,10 +103,10 @@ def _user(username: str, *, can_control: bool) -> Any:
 
 
 @pytest.fixture
-async def controller(settings: Settings) -> Any:
+async def controller(database: Settings) -> Any:
     return await database_sync_to_async(_user)("carol", can_control=True)
 
 
 @pytest.fixture
-async def viewer(settings: Settings) -> Any:
+async def viewer(database: Settings) -> Any:
     return await database_sync_to_async(_user)("victor", can_control=False)

@@ -15,8 +15,8 @@ from .test_views import login
 
 
 @pytest.fixture
-def reports(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(django_settings, "TRADEWIRE", settings.model_copy(update={"backtests_dir": tmp_path}))
+def reports(database: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(django_settings, "TRADEWIRE", database.model_copy(update={"backtests_dir": tmp_path}))
     return tmp_path
 
 

@@ -61,8 +61,8 @@ def test_a_generated_secret_key_survives_restarts(tmp_path: Path) -> None:
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0  # readable by its owner only
 
 
-def test_the_demo_user_may_control_bots_and_keeps_its_sessions(settings: Settings, tmp_path: Path) -> None:
-    demo = settings.model_copy(
+def test_the_demo_user_may_control_bots_and_keeps_its_sessions(database: Settings, tmp_path: Path) -> None:
+    demo = database.model_copy(
         update={"data_dir": tmp_path, "demo_username": "demo-test", "demo_password": None, "demo": True}
     )
     created = ensure_demo_user(demo)
@@ -85,17 +85,17 @@ def test_serve_refuses_an_invalid_port_flag_clearly(capsys: pytest.CaptureFixtur
     assert "port" in capsys.readouterr().err
 
 
-def test_no_demo_user_outside_demo_mode(settings: Settings, tmp_path: Path) -> None:
-    production = settings.model_copy(update={"data_dir": tmp_path, "demo_username": "demo-prod", "demo": False})
+def test_no_demo_user_outside_demo_mode(database: Settings, tmp_path: Path) -> None:
+    production = database.model_copy(update={"data_dir": tmp_path, "demo_username": "demo-prod", "demo": False})
     assert Settings().demo is False  # production leaves it off unless DASHBOARD_DEMO says otherwise
     assert ensure_demo_user(production) is None
     assert not User.objects.filter(username="demo-prod").exists()
     assert not (tmp_path / "demo_password").exists()
 
 
-def test_an_administrators_changes_to_the_demo_user_are_never_undone(settings: Settings, tmp_path: Path) -> None:
+def test_an_administrators_changes_to_the_demo_user_are_never_undone(database: Settings, tmp_path: Path) -> None:
     # Issue 17, finding 3: deactivated, stripped and re-passworded, it came back at the next start.
-    demo = settings.model_copy(
+    demo = database.model_copy(
         update={"data_dir": tmp_path, "demo_username": "demo-kept", "demo_password": None, "demo": True}
     )
     created = ensure_demo_user(demo)

@@ -5,6 +5,7 @@ commands one socket may have waiting."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tradewire_bus import RedisBus
@@ -52,8 +53,11 @@ async def test_commands_waiting_on_one_socket_are_capped(
     runtime: DashboardRuntime, bus: RedisBus, controller: Any
 ) -> None:
     await bus.publish(status("running"))
-    silent = bus.redis.pubsub()  # a trader that hears commands and never answers: each one waits
-    await silent.subscribe(bus.topics.bot_commands(BOT))
+    silent = bus.clients.listener()  # a trader that hears commands and never answers: each one waits
+    await silent.subscribe(bus.topics.bot_commands(BOT))  # a shard channel on a cluster
+    async with asyncio.timeout(5):  # Redis confirms: commands sent from now on reach it
+        while (message := await silent.next_message()) is None or message["type"] != "subscribe":
+            pass
     try:
         async with connected(runtime, controller) as ws:
             await receive(ws)

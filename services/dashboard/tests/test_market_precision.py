@@ -52,7 +52,7 @@ async def test_the_recorder_keeps_the_latest_precision_of_each_market(settings: 
         await eventually(lambda: kept({"BTC/USDT": Decimal("0.01")}), what="a newer precision replaces it")
 
 
-def test_the_history_and_the_admin_write_a_market_at_its_tick_and_step(client: Client, settings: Settings) -> None:
+def test_the_history_and_the_admin_write_a_market_at_its_tick_and_step(client: Client, database: Settings) -> None:
     User.objects.create_superuser("mia", password=PASSWORD)
     assert client.login(username="mia", password=PASSWORD)
     store([Envelope(epoch="e1", offset="1-0", event=markets("0.1")), _a_profitable_sell(1)])

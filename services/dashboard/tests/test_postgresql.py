@@ -1,6 +1,9 @@
 """The dashboard on PostgreSQL (`DATABASE_URL`): migrations, the recorder and the history, for real.
 
 Starts a private PostgreSQL cluster in a temporary directory (skipped where its binaries are missing).
+On one Redis only (`redis_server`): the database is what differs here, and the recorder's reading of
+the bus on a Redis Cluster is tested on SQLite (test_recorder.py); a cluster round would add two
+dashboard starts (~10-25 s under load) and test nothing new.
 """
 
 from __future__ import annotations

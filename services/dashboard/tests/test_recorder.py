@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import redis
 from channels.db import database_sync_to_async
 
 from tradewire_bus import RedisBus
@@ -109,9 +108,9 @@ async def test_recorder_starts_over_when_redis_lost_its_data(settings: Settings,
     async with recorder_runtime(settings):
         await bus.publish(trade(1))
         await eventually(lambda: _recorded(1))
-    client = redis.Redis.from_url(settings.redis_url)
-    client.flushall()  # a Redis restart without persistence: new epoch, the old cursor means nothing
-    client.close()
+    # A Redis restart without persistence (on a cluster: every master's): new epoch, the old cursor
+    # means nothing.
+    await bus.redis.flushall()
     fresh = await bus.publish(trade(2))
     async with recorder_runtime(settings):
         await eventually(lambda: _recorded(2), what="the trade in the new epoch is recorded")
@@ -158,9 +157,10 @@ async def test_a_forged_envelope_never_becomes_the_recorders_cursor(settings: Se
         await eventually(lambda: _recorded(1))
         forged = first.event.model_copy(update={"seq": 1_000_000_000, "order_id": "forged"})
         channel = bus.topics.bot_events("alpha")
-        await bus.redis.publish(channel, first.model_copy(update={"event": forged}).model_dump_json())
+        # Through the bus's own publish (SPUBLISH to the bot's shard on a cluster), as a rogue client would.
+        await bus.clients.publish(channel, first.model_copy(update={"event": forged}).model_dump_json())
         raw = first.model_copy(update={"event": forged}).model_dump_json().replace(first.offset, "garbage")
-        await bus.redis.publish(channel, raw)
+        await bus.clients.publish(channel, raw)
         second = await bus.publish(trade(2))
         await eventually(lambda: _recorded(2), what="the real trade after the forgeries is recorded")
         assert (runtime.bus.stats.forged, runtime.bus.stats.garbage) == (1, 1)

@@ -1,4 +1,6 @@
-"""`python -m tradewire_dashboard serve` as a real process: credentials, access rules on the WebSocket."""
+"""`python -m tradewire_dashboard serve` as a real process: credentials, access rules on the WebSocket.
+
+The module's dashboard runs on one Redis, then on the Redis Cluster (conftest: `redis_for_module`)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
 from tradewire_bus import RedisBus
-from tradewire_testing import RedisServer
+from tradewire_testing import LocalCluster, RedisServer
 from tradewire_testing.dashboard_process import DashboardProcess
 
 from .test_consumer import status
@@ -29,6 +31,7 @@ def ws_url(dashboard: DashboardProcess) -> str:
     return f"ws://127.0.0.1:{dashboard.port}/ws/control/"
 
 
+@pytest.mark.one_redis("the start-up banner; nothing on the bus")
 def test_serve_prints_the_demo_credentials(dashboard: DashboardProcess) -> None:
     log = Path(dashboard.log_path).read_text()
     assert f"log in as  {dashboard.username}" in log
@@ -37,7 +40,7 @@ def test_serve_prints_the_demo_credentials(dashboard: DashboardProcess) -> None:
 
 
 async def test_a_logged_in_browser_from_our_origin_gets_the_status(
-    dashboard: DashboardProcess, redis_for_module: RedisServer, session_cookie: str
+    dashboard: DashboardProcess, redis_for_module: RedisServer | LocalCluster, session_cookie: str
 ) -> None:
     async with RedisBus.connect(redis_for_module.url) as bus:
         await bus.publish(status("running", bot="served"))
@@ -47,6 +50,7 @@ async def test_a_logged_in_browser_from_our_origin_gets_the_status(
     assert (message["type"], message["bot_id"], message["data"]["status"]) == ("status", "served", "running")
 
 
+@pytest.mark.one_redis("refused at the handshake, before the bus is asked")
 async def test_a_websocket_from_a_foreign_origin_is_refused(dashboard: DashboardProcess, session_cookie: str) -> None:
     headers = {"Cookie": session_cookie}
     with pytest.raises(InvalidStatus) as refused:
@@ -55,6 +59,7 @@ async def test_a_websocket_from_a_foreign_origin_is_refused(dashboard: Dashboard
     assert refused.value.response.status_code == 403
 
 
+@pytest.mark.one_redis("closed at login, before the bus is asked")
 async def test_a_websocket_without_a_session_is_closed_as_login_required(dashboard: DashboardProcess) -> None:
     async with connect(ws_url(dashboard), origin=dashboard.url) as ws:  # type: ignore[arg-type]
         with pytest.raises(ConnectionClosedError) as closed:
@@ -62,6 +67,7 @@ async def test_a_websocket_without_a_session_is_closed_as_login_required(dashboa
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
 
 
+@pytest.mark.one_redis("frame limits, checked before the bus is asked")
 async def test_an_oversized_command_gets_an_error_and_a_huge_frame_closes_with_1009(
     dashboard: DashboardProcess, session_cookie: str
 ) -> None:
@@ -96,6 +102,7 @@ def test_the_recorder_process_answers_its_health_check_and_metrics(dashboard: Da
 
 
 async def test_daphne_serves_the_same_application(redis_server: RedisServer, tmp_path: Path) -> None:
+    # One Redis: the ASGI server is what differs here; the bus path is uvicorn's, run on both above.
     async with RedisBus.connect(redis_server.url) as bus:
         await bus.publish(status("running", bot="on-daphne"))
     with DashboardProcess(redis_server.url, tmp_path, server="daphne") as daphne:
@@ -110,6 +117,7 @@ async def test_daphne_serves_the_same_application(redis_server: RedisServer, tmp
 
 def test_the_redis_password_never_reaches_the_log(tmp_path: Path) -> None:
     # Issue 17, finding 4: the dashboard printed and logged its Redis URL with the password in clear.
+    # One Redis with an ACL user: the cluster's URL is written by the same function.
     password = "s3cret-redis-password"
     with RedisServer(acl=f"user dashboard on >{password} ~* &* +@all") as server:
         url = server.url_for("dashboard", password)

@@ -11,7 +11,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from tradewire_bus import RedisBus, Topics
-from tradewire_testing import RedisServer
+from tradewire_testing import LocalCluster, RedisServer
 from tradewire_testing.dashboard_process import DashboardProcess
 
 from .test_consumer import status
@@ -34,7 +34,7 @@ async def status_of(dashboard: DashboardProcess, bot: str, query: str = "") -> d
 
 @pytest.mark.parametrize("offset", ["\u0661\u0662-\u0660", "1-0\n", "9" * 30 + "-0"])
 async def test_a_bad_after_on_the_socket_is_ignored_not_fatal(
-    dashboard: DashboardProcess, redis_for_module: RedisServer, offset: str
+    dashboard: DashboardProcess, redis_for_module: RedisServer | LocalCluster, offset: str
 ) -> None:
     async with RedisBus.connect(redis_for_module.url) as bus:
         await bus.publish(status("running", bot="after-bot"))
@@ -44,7 +44,7 @@ async def test_a_bad_after_on_the_socket_is_ignored_not_fatal(
 
 
 async def test_malformed_redis_keys_leave_the_other_bots_and_the_socket_alone(
-    dashboard: DashboardProcess, redis_for_module: RedisServer
+    dashboard: DashboardProcess, redis_for_module: RedisServer | LocalCluster
 ) -> None:
     topics = Topics()
     async with RedisBus.connect(redis_for_module.url) as bus:
@@ -57,7 +57,7 @@ async def test_malformed_redis_keys_leave_the_other_bots_and_the_socket_alone(
 
 
 async def test_a_browser_that_leaves_during_its_first_messages_is_no_failure(
-    dashboard: DashboardProcess, redis_for_module: RedisServer
+    dashboard: DashboardProcess, redis_for_module: RedisServer | LocalCluster
 ) -> None:
     async with RedisBus.connect(redis_for_module.url) as bus:
         for n in range(150):  # many bots: the first messages take long enough to leave in the middle

@@ -57,7 +57,7 @@ def _history(bot_id: str = BOT) -> None:
     _record(other, 1, "1700000000009-0", "BTC/USDT", "1000", DAY_ONE)
 
 
-def test_the_database_adds_up_daily_profit_equity_and_symbols_of_one_bot(settings: Settings) -> None:
+def test_the_database_adds_up_daily_profit_equity_and_symbols_of_one_bot(database: Settings) -> None:
     _history()
     data = bot_performance(BOT)["data"]
     # Offsets compared as numbers: "-10" is after "-9", and the newest is the highest.
@@ -76,7 +76,7 @@ def test_the_database_adds_up_daily_profit_equity_and_symbols_of_one_bot(setting
     ]
 
 
-def test_a_bot_without_recorded_trades_has_empty_figures_and_no_through(settings: Settings) -> None:
+def test_a_bot_without_recorded_trades_has_empty_figures_and_no_through(database: Settings) -> None:
     data = bot_performance("never-traded")["data"]
     assert (data["through"], data["daily"], data["equity"], data["symbols"]) == (None, [], [], [])
 

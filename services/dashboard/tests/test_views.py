@@ -23,7 +23,7 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def client(settings: Settings) -> Client:
+def client(database: Settings) -> Client:
     return Client()
 
 
@@ -82,14 +82,14 @@ def test_a_viewer_gets_the_page_without_control(client: Client) -> None:
     assert page_config(client.get("/").content.decode())["canControl"] is False
 
 
-def test_logging_in_without_the_csrf_token_is_refused(settings: Settings) -> None:
+def test_logging_in_without_the_csrf_token_is_refused(database: Settings) -> None:
     User.objects.create_user("csrf-victim", password=PASSWORD)
     strict = Client(enforce_csrf_checks=True)
     response = strict.post("/accounts/login/", {"username": "csrf-victim", "password": PASSWORD})
     assert response.status_code == 403
 
 
-def test_the_login_form_logs_in_with_its_token(settings: Settings) -> None:
+def test_the_login_form_logs_in_with_its_token(database: Settings) -> None:
     User.objects.create_user("lena", password=PASSWORD)
     strict = Client(enforce_csrf_checks=True)
     form = strict.get("/accounts/login/")
@@ -161,7 +161,7 @@ def test_the_history_writes_numbers_by_the_market_with_currency_sign_and_colour(
     assert "0E-12" not in html and "000000" not in html
 
 
-def test_the_admin_writes_numbers_by_the_market(client: Client, settings: Settings) -> None:
+def test_the_admin_writes_numbers_by_the_market(client: Client, database: Settings) -> None:
     User.objects.create_superuser("ada", password=PASSWORD)
     assert client.login(username="ada", password=PASSWORD)
     (envelope,) = [_a_profitable_sell(1)]
@@ -196,9 +196,9 @@ def test_history_and_export_require_login(client: Client) -> None:
     assert client.get("/trades.csv").status_code == 302
 
 
-def test_the_demo_user_can_read_trades_in_the_admin(client: Client, settings: Settings) -> None:
+def test_the_demo_user_can_read_trades_in_the_admin(client: Client, database: Settings) -> None:
     record_trades(2, "alpha")
-    demo = ensure_demo_user(settings.model_copy(update={"demo_password": None, "demo": True}))
+    demo = ensure_demo_user(database.model_copy(update={"demo_password": None, "demo": True}))
     assert demo is not None
     username, password = demo
     assert password is not None

@@ -35,19 +35,19 @@ async def _scope_seen(cookie: str | None) -> tuple[dict[str, Any], Any]:
     return seen["scope"], seen["send"]
 
 
-async def test_a_logged_in_session_gives_its_user(settings: Settings) -> None:
+async def test_a_logged_in_session_gives_its_user(database: Settings) -> None:
     cookie = await database_sync_to_async(_logged_in_cookie)("ws-alice")
     scope, _ = await _scope_seen(cookie)
     assert scope["user"].is_authenticated and scope["user"].username == "ws-alice"
 
 
-async def test_no_cookie_or_an_unknown_session_is_anonymous(settings: Settings) -> None:
+async def test_no_cookie_or_an_unknown_session_is_anonymous(database: Settings) -> None:
     for cookie in (None, f"{django_settings.SESSION_COOKIE_NAME}=not-a-session", "other=1"):
         scope, _ = await _scope_seen(cookie)
         assert not scope["user"].is_authenticated, cookie
 
 
-async def test_the_session_is_not_kept_in_the_scope_once_the_user_is_known(settings: Settings) -> None:
+async def test_the_session_is_not_kept_in_the_scope_once_the_user_is_known(database: Settings) -> None:
     cookie = await database_sync_to_async(_logged_in_cookie)("ws-carol")
     scope, _ = await _scope_seen(cookie)
     assert scope["user"].username == "ws-carol"
@@ -67,7 +67,7 @@ def _granted_and_denied() -> tuple[bool, bool, set[str]]:
     return granted, refused, {name for name in vars(denied) if name.endswith("perm_cache")}
 
 
-async def test_a_permission_is_checked_without_leaving_the_caches_on_the_user(settings: Settings) -> None:
+async def test_a_permission_is_checked_without_leaving_the_caches_on_the_user(database: Settings) -> None:
     granted, refused, caches = await database_sync_to_async(_granted_and_denied)()
     assert granted and not refused
     assert caches == set()

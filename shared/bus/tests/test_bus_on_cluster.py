@@ -247,3 +247,16 @@ async def test_an_every_bot_subscriber_hears_of_a_bot_announced_while_it_subscri
                     async for item in events:
                         if isinstance(item, Envelope) and item.event.bot_id == bot:
                             break
+
+
+async def test_a_bot_whose_data_the_cluster_lost_is_announced_again(
+    bus: RedisBus, shared_cluster: LocalCluster
+) -> None:
+    # A bot is announced (bots set, fleet broadcast) once per publisher. When the cluster loses its data
+    # (here every master's, as a restart without persistence would), the publisher republishes what it
+    # kept; it must announce the bot again too, or a reader started later (a restarted recorder) reads
+    # an empty bots set and never hears of the bot: the dashboard's recorder test found this.
+    await bus.publish(price(iteration=0))
+    shared_cluster.flush()
+    await bus.publish(price(iteration=1))
+    assert await bus.bots() == ["alpha"]

@@ -215,6 +215,11 @@ class RedisPublisher:
         would get it twice). If they are not all in memory (a trader restarted), accept the gap: readers
         are told to resync that bot."""
         bot_id = event.bot_id
+        if self._sharded:
+            # What lost the bot's keys (a failover, a flush, a restart without persistence) may have lost
+            # its name in the bots set too, which is announced once: without it again, every-bot readers
+            # that start from now on (a restarted recorder, a new gateway) never learn of the bot.
+            await self._announce(bot_id)
         floor = self._floors.get(bot_id, 0)
         same_epoch = self._epochs.get(bot_id) == epoch
         lost = self._recent.between(bot_id, behind, floor) if same_epoch or self._sharded else None
