@@ -83,7 +83,7 @@ def assert_book_is_exact(book: PerformanceBook) -> None:
         assert book.message(bot)["data"] == full(bot), bot
 
 
-def test_after_every_step_of_a_trade_sequence_the_book_equals_a_full_recomputation(settings: Settings) -> None:
+def test_after_every_step_of_a_trade_sequence_the_book_equals_a_full_recomputation(database: Settings) -> None:
     trades, book = Trades(seed=1), PerformanceBook()
     assert_book_is_exact(book)  # nothing recorded yet
     for step in (1, 5, 40, 0, 300, 2):
@@ -93,7 +93,7 @@ def test_after_every_step_of_a_trade_sequence_the_book_equals_a_full_recomputati
     assert (book.stats.full_reads, book.stats.rows) == (1, 348)
 
 
-def test_a_restarted_process_and_a_running_one_agree_with_the_database(settings: Settings) -> None:
+def test_a_restarted_process_and_a_running_one_agree_with_the_database(database: Settings) -> None:
     trades, running = Trades(seed=2), PerformanceBook()
     trades.record(200)
     assert_book_is_exact(running)
@@ -104,7 +104,7 @@ def test_a_restarted_process_and_a_running_one_agree_with_the_database(settings:
     assert (restarted.stats.rows, running.stats.rows) == (250, 250)
 
 
-def test_a_deleted_trade_makes_the_book_start_again_from_the_table(settings: Settings) -> None:
+def test_a_deleted_trade_makes_the_book_start_again_from_the_table(database: Settings) -> None:
     trades, book = Trades(seed=3), PerformanceBook()
     trades.record(80)
     assert_book_is_exact(book)
@@ -114,7 +114,7 @@ def test_a_deleted_trade_makes_the_book_start_again_from_the_table(settings: Set
     assert book.stats.full_reads == 2
 
 
-def test_a_history_longer_than_a_page_is_read_page_by_page_and_stays_exact(settings: Settings) -> None:
+def test_a_history_longer_than_a_page_is_read_page_by_page_and_stays_exact(database: Settings) -> None:
     trades, book = Trades(seed=4, spacing_min=1440), PerformanceBook(page=37)
     trades.record(400)
     assert_book_is_exact(book)
@@ -124,7 +124,7 @@ def test_a_history_longer_than_a_page_is_read_page_by_page_and_stays_exact(setti
     assert book.message("alpha")["data"]["equity_step_s"] == 86400
 
 
-def test_the_fold_agrees_with_the_databases_own_sums(settings: Settings) -> None:
+def test_the_fold_agrees_with_the_databases_own_sums(database: Settings) -> None:
     """Independent of the fold: the per-symbol table as SQL aggregates. SQLite sums decimals as floats
     (15 significant digits), so the profit is compared to a relative 1e-12; the fold is exact."""
     Trades(seed=5).record(120)
@@ -150,7 +150,7 @@ def test_the_fold_agrees_with_the_databases_own_sums(settings: Settings) -> None
             assert abs((row["profit"] or Decimal(0)) - exact) <= abs(exact) * Decimal("1e-12") + Decimal("1e-12")
 
 
-async def test_the_book_reads_the_database_in_a_worker_thread(settings: Settings) -> None:
+async def test_the_book_reads_the_database_in_a_worker_thread(database: Settings) -> None:
     threads: list[int] = []
 
     class Watched(PerformanceBook):

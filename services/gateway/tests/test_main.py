@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tradewire_gateway.__main__ import main, parser, settings_from
-from tradewire_testing import RedisServer, eventually_sync, free_port
+from tradewire_testing import eventually_sync, free_port
 
 
 def test_help_prints_usage_and_exits_without_serving(capsys: pytest.CaptureFixture[str]) -> None:
@@ -56,10 +56,11 @@ def test_a_short_token_is_refused_without_being_echoed(
 
 
 @pytest.fixture
-def gateway_process(redis_server: RedisServer) -> Iterator[tuple[subprocess.Popen[str], int, list[str]]]:
+def gateway_process(any_redis_url: str) -> Iterator[tuple[subprocess.Popen[str], int, list[str]]]:
+    """The gateway as a process from its environment alone: REDIS_URL names one Redis, then a cluster node."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    env.update({"GATEWAY_PORT": str(port), "REDIS_URL": redis_server.url})
+    env.update({"GATEWAY_PORT": str(port), "REDIS_URL": any_redis_url})
     process = subprocess.Popen(
         [sys.executable, "-m", "tradewire_gateway"],
         env=env,

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from tradewire_bus import BusConfig, RedisBus
 from tradewire_schemas import CandleClosed, OpenPosition, PositionsChanged, PriceUpdated
-from tradewire_testing import RedisServer
 
 START = datetime(2023, 3, 1, tzinfo=UTC)
 
@@ -20,8 +19,8 @@ def candle(bot_id: str, minute: int) -> CandleClosed:
     )  # fmt: skip
 
 
-async def test_the_last_candles_are_kept_per_bot_oldest_first_and_capped(redis_server: RedisServer) -> None:
-    async with RedisBus.connect(redis_server.url, BusConfig(candle_history=10)) as bus:
+async def test_the_last_candles_are_kept_per_bot_oldest_first_and_capped(any_redis_url: str) -> None:
+    async with RedisBus.connect(any_redis_url, BusConfig(candle_history=10)) as bus:
         for minute in range(40):
             await bus.publish(candle("alpha", minute))
             await bus.publish(PriceUpdated(bot_id="alpha", symbol="BTC/USDT", last="1", bid="1", ask="1",

@@ -29,8 +29,8 @@ async def test_stream_holds_readable_json_with_seq_first_after_type(bus: RedisBu
     assert json.loads(text)["order_id"] == "o-9"
 
 
-async def test_two_concurrent_publishers_never_share_a_seq(redis_server: RedisServer) -> None:
-    async with RedisBus.connect(redis_server.url) as first, RedisBus.connect(redis_server.url) as second:
+async def test_two_concurrent_publishers_never_share_a_seq(any_redis_url: str) -> None:
+    async with RedisBus.connect(any_redis_url) as first, RedisBus.connect(any_redis_url) as second:
         results = await asyncio.gather(*((first if i % 2 else second).publish(price("alpha", i)) for i in range(400)))
     assert sorted(r.event.seq for r in results) == list(range(1, 401))
 
@@ -48,8 +48,8 @@ async def test_snapshot_keeps_the_latest_of_each_kind(bus: RedisBus) -> None:
     assert await bus.bots() == ["alpha"]
 
 
-async def test_retention_is_bounded_by_settings(redis_server: RedisServer) -> None:
-    async with RedisBus.connect(redis_server.url, BusConfig(stream_maxlen=100)) as bus:
+async def test_retention_is_bounded_by_settings(any_redis_url: str) -> None:
+    async with RedisBus.connect(any_redis_url, BusConfig(stream_maxlen=100)) as bus:
         for i in range(2000):
             await bus.publish(price(iteration=i))
         length = await bus.redis.xlen(bus.topics.bot_stream("alpha"))

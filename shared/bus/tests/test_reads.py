@@ -36,6 +36,7 @@ async def test_a_cluster_that_is_down_is_raised_not_read_as_no_bots(slotless_clu
 
 
 async def test_a_bots_key_of_the_wrong_type_reads_as_no_bots(redis_server: RedisServer) -> None:
+    # A plain client on one Redis: `bot_ids` is the same function on a cluster client (the slotless node above).
     redis = Redis.from_url(redis_server.url)
     try:
         await redis.set("tw:bots", "not a set")

@@ -118,8 +118,8 @@ async def test_redis_losing_its_data_tells_the_subscriber_to_resync(redis_server
     assert isinstance(items[1], Envelope) and items[1].event.seq == 2  # seq went on from the publisher's floor
 
 
-async def test_a_trimmed_offset_tells_the_subscriber_to_resync(redis_server: RedisServer) -> None:
-    async with RedisBus.connect(redis_server.url, FAST) as bus:
+async def test_a_trimmed_offset_tells_the_subscriber_to_resync(any_redis_url: str) -> None:
+    async with RedisBus.connect(any_redis_url, FAST) as bus:
         first = await bus.publish(price(iteration=0))
         for i in range(1, 5):
             await bus.publish(price(iteration=i))
@@ -187,6 +187,8 @@ async def test_a_stream_key_overwritten_by_hand_does_not_kill_the_subscriber(bus
 
 
 async def test_a_subscriber_outlasts_an_epoch_key_broken_by_hand(redis_server: RedisServer) -> None:
+    # One Redis: its one epoch key, and CLIENT KILL of its pub/sub connections (a cluster has an epoch per
+    # bot and a pub/sub connection per master; a lost master is the failover tests' subject).
     async with RedisBus.connect(redis_server.url, FAST) as bus, bus.subscribe(bots=["alpha"]) as events:
         reading = asyncio.ensure_future(take(events, 2))
         await bus.redis.delete(bus.topics.epoch())
@@ -203,6 +205,7 @@ async def test_a_subscriber_outlasts_an_epoch_key_broken_by_hand(redis_server: R
 async def test_readers_cancelled_in_a_crowd_all_stop_and_leave_no_connection_in_use(redis_server: RedisServer) -> None:
     # redis-py can swallow a cancel inside its connection pool; a reader that then went on reading would
     # hold pooled connections forever (a reconnect storm of WebSocket clients did exactly that).
+    # One Redis: it counts the connections in use in the one pool; a cluster client has a pool per node.
     async with RedisBus.connect(redis_server.url, BusConfig(max_connections=4)) as bus:
         for i in range(300):
             await bus.publish(trade(order_id=f"o-{i}"))

@@ -20,7 +20,7 @@ from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.reads import find_in_stream
 from tradewire_bus.recent_events import Published, RecentEvents
 from tradewire_bus.redis_clients import RedisClients
-from tradewire_bus.redis_errors import CONNECTION_ERRORS
+from tradewire_bus.redis_errors import CONNECTION_ERRORS, UNAVAILABLE_OR_REFUSING
 from tradewire_bus.script_runner import ClusterScriptRunner, ReplyLost, ScriptRunner
 from tradewire_schemas import CandleClosed, CommandResult, Envelope, Event
 
@@ -219,7 +219,7 @@ class RedisPublisher:
             # What lost the bot's keys (a failover, a flush, a restart without persistence) may have lost
             # its name in the bots set too, which is announced once: without it again, every-bot readers
             # that start from now on (a restarted recorder, a new gateway) never learn of the bot.
-            await self._announce(bot_id)
+            await self._announce_again(bot_id)
         floor = self._floors.get(bot_id, 0)
         same_epoch = self._epochs.get(bot_id) == epoch
         lost = self._recent.between(bot_id, behind, floor) if same_epoch or self._sharded else None
@@ -250,6 +250,15 @@ class RedisPublisher:
         await self._redis.sadd(self._topics.bots(), bot_id)
         await self._redis.publish(self._topics.fleet(), bot_id)
         self._announced.add(bot_id)
+
+    async def _announce_again(self, bot_id: str) -> None:
+        """Best effort: the bots set lives on another shard, which may be down in the same failover; the
+        bot's own publish goes on, and its next publish announces it (it is no longer marked as done)."""
+        self._announced.discard(bot_id)
+        try:
+            await self._announce(bot_id)
+        except UNAVAILABLE_OR_REFUSING as error:
+            log.warning("cannot announce %s again yet (%s); its next publish will", bot_id, error)
 
     async def _find(self, event: Event) -> Envelope | None:
         """The event as stored, if it is among the bot's latest stream entries."""
