@@ -24,12 +24,8 @@ from tradewire_bus import RedisBus
 from tradewire_schemas import StatusChanged, StopBot, TradeExecuted
 from tradewire_stack import entrypoints
 from tradewire_testing import RedisServer, eventually, free_port
+from tradewire_testing.notifier_servers import ChatWebhook, Mailbox, TelegramStub, WebhookReceiver, smtp_server
 from tradewire_testing.processes import fast_trader_settings, service_environment, spawn, stop_gracefully
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "services" / "notifier" / "tests"))
-
-from notifier_servers import ChatWebhook, Mailbox, TelegramStub, WebhookReceiver, smtp_server  # noqa: E402
 
 pytestmark = pytest.mark.redis
 

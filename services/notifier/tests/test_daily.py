@@ -6,7 +6,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from notifier_servers import WebhookReceiver
 
 from tradewire_bus import RedisBus
 from tradewire_notifier.daily import next_run
@@ -16,6 +15,7 @@ from tradewire_notifier.settings import Settings
 from tradewire_notifier.store import Store
 from tradewire_schemas import StatsUpdated
 from tradewire_testing import eventually
+from tradewire_testing.notifier_servers import WebhookReceiver
 
 
 def stats(trades: int, wins: int, profit: str) -> StatsUpdated:

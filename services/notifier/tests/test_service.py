@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from notifier_harness import trade
-from notifier_servers import WebhookReceiver
 
 from tradewire_bus import RedisBus
 from tradewire_notifier.metrics import NotifierMetrics
@@ -16,6 +15,7 @@ from tradewire_notifier.service import Notifier
 from tradewire_notifier.settings import Settings
 from tradewire_notifier.store import Store
 from tradewire_testing import eventually
+from tradewire_testing.notifier_servers import WebhookReceiver
 
 pytestmark = pytest.mark.redis
 

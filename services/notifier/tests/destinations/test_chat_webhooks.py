@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 from notifier_harness import a_notice
-from notifier_servers import ChatWebhook
 
 from tradewire_notifier.destinations.chat_webhooks import ChatWebhookOutlet
 from tradewire_notifier.settings import DiscordDestination, SlackDestination
+from tradewire_testing.notifier_servers import ChatWebhook
 
 
 @pytest.mark.parametrize("kind", ["discord", "slack"])

@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 from notifier_harness import a_notice
-from notifier_servers import smtp_server
 
 from tradewire_notifier.destinations.base import DeliveryFailed
 from tradewire_notifier.destinations.smtp import EmailOutlet
 from tradewire_notifier.settings import EmailDestination
 from tradewire_testing import free_port
+from tradewire_testing.notifier_servers import smtp_server
 
 
 def destination(port: int) -> EmailDestination:

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 from notifier_harness import a_notice
-from notifier_servers import TelegramStub
 
 from tradewire_notifier.destinations.base import DeliveryFailed
 from tradewire_notifier.destinations.telegram import TelegramOutlet, make_bot
 from tradewire_notifier.settings import TelegramDestination
+from tradewire_testing.notifier_servers import TelegramStub
 
 
 def destination(stub: TelegramStub, token: str | None = None) -> TelegramDestination:

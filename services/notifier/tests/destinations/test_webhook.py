@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 from notifier_harness import a_notice
-from notifier_servers import WebhookReceiver
 
 from tradewire_notifier.destinations.base import DeliveryFailed
 from tradewire_notifier.destinations.webhook import WebhookOutlet, signature, verify
 from tradewire_notifier.settings import WebhookDestination
+from tradewire_testing.notifier_servers import WebhookReceiver
 
 SECRET = "a-webhook-secret-of-some-length"
 

@@ -130,7 +130,9 @@ class TelegramStub(_Server):
             )
         chat_id, text = int(params["chat_id"]), str(params["text"])
         if not text:
-            return web.json_response({"ok": False, "error_code": 400, "description": "Bad Request: text is empty"}, 400)
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": "Bad Request: text is empty"}, status=400
+            )
         self.sent.append((chat_id, text))
         return self._ok(
             {
