@@ -16,7 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-ORDER = ["bus", "trader", "backtest", "gateway", "dashboard", "e2e", "drills"]
+ORDER = ["bus", "trader", "backtest", "gateway", "dashboard", "dashboard_connect", "e2e", "drills"]
 QUICK_AWARE = {"e2e", "drills"}  # the scripts that take --quick
 
 

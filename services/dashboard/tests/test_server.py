@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 
 import httpx
@@ -99,6 +100,13 @@ def test_the_recorder_process_answers_its_health_check_and_metrics(dashboard: Da
     assert "tradewire_recorder_recorded_total " in body
     assert "tradewire_hub_clients 1.0" in body  # the recorder is its Hub's one client
     assert httpx.get(f"{dashboard.recorder_url}/admin/").status_code == 404
+
+
+def test_the_recorder_runs_at_a_lower_cpu_priority_than_the_serving_process(dashboard: DashboardProcess) -> None:
+    """On shared cores its batches must not preempt the process writing frames to browsers (issue 20)."""
+    assert dashboard.pid is not None and dashboard.recorder_pid is not None
+    serving = os.getpriority(os.PRIO_PROCESS, dashboard.pid)
+    assert os.getpriority(os.PRIO_PROCESS, dashboard.recorder_pid) == min(19, serving + 10)
 
 
 async def test_daphne_serves_the_same_application(redis_server: RedisServer, tmp_path: Path) -> None:

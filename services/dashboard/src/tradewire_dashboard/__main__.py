@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
 from pydantic import ValidationError
@@ -103,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "record":
         from tradewire_dashboard.recorder_process import record
 
+        # Storing for the history page can wait a few milliseconds; a frame to a browser should not. On
+        # the same cores the recorder's batches (CPU and SQLite) otherwise preempt the serving process.
+        os.nice(settings.recorder_nice)
         prepare_for_serving()
         asyncio.run(record(settings))
         return 0

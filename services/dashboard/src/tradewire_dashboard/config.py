@@ -22,6 +22,13 @@ class Settings(BaseSettings):
     recorder_port: int = Field(
         8005, ge=0, le=65535, description="`record`: its /healthz and /metrics (on `host`); the page is on `port`."
     )
+    recorder_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="`record`: CPU priority below the serving process's (Unix nice increment): on shared cores "
+        "its storing waits, the browsers' frames do not.",
+    )
     server: Literal["uvicorn", "daphne"] = Field("uvicorn", description="ASGI server (see docs/dashboard.md).")
     redis_url: str = Field(
         "redis://127.0.0.1:6379/0", validation_alias=AliasChoices("DASHBOARD_REDIS_URL", "REDIS_URL")

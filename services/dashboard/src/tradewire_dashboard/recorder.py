@@ -25,15 +25,14 @@ from tradewire_schemas import Envelope, TradeExecuted, policy, stream_order
 
 log = logging.getLogger("tradewire.dashboard.recorder")
 
-# Trades per transaction. The ORM work of a batch runs in a worker thread holding the GIL, which stalls
-# the browsers' relay: 500 trades held it ~50 ms; at 1000 trades/s, 50 a batch (every 50 ms) gave the
-# browsers a p99 of 7-9 ms, 20 (every 20 ms) about 5 ms, one a batch ~2 ms at twice the CPU.
-BATCH = 20
-# Trades were stored one transaction each (about six queries, ~0.8 ms of CPU per trade at 1000
-# trades/s: most of the dashboard's CPU), and a recorder that fell behind stayed in its one-by-one
-# catch-up for good. Now history is taken in batches (`get_many`), and live trades are stored at most
-# once per window (a burst shares one transaction); browsers are not delayed, only the history page.
-BATCH_WINDOW_S = 0.02
+# Trades per transaction, and at most one transaction per window while trades keep coming (a lone
+# trade after a quiet spell is stored at once). Each transaction costs about six queries and a commit
+# whatever its size. When the recorder shared the serving process, its batches held the GIL and were
+# kept small (20 every 20 ms: browsers' p99 ~5 ms at 1000 trades/s); in its own process, at a lower CPU
+# priority (`recorder_nice`), a larger batch delays no browser and costs less CPU per trade. The
+# history page shows a trade at most a window later.
+BATCH = 200
+BATCH_WINDOW_S = 0.1
 # Trades, and the markets' precision for the history and the admin (`market_precision`): each class says.
 RECORDED_TYPES = policy.RECORDED
 
