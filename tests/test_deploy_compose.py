@@ -238,3 +238,11 @@ def test_the_cluster_override_validates_and_keeps_redis_as_the_first_node(
     assert "cluster_state:ok" in " ".join(override["services"]["redis"]["healthcheck"]["test"])
     assert override["secrets"]["redis_users"]["file"] == "./redis/users.cluster.acl"
     assert (DEPLOY / "redis" / "users.cluster.acl.example").exists()
+
+
+def test_the_acl_examples_hold_only_user_lines() -> None:
+    # Redis aborts on any other line of an ACL file ("should start with user keyword"): the cluster's
+    # example once opened with comments, and the cluster's nodes never started in containers.
+    for example in sorted((DEPLOY / "redis").glob("*.acl.example")):
+        lines = example.read_text().splitlines()
+        assert lines and all(line.startswith("user ") for line in lines), example.name

@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parents[4]
 DEPLOY = ROOT / "deploy"
 COMPOSE_FILE = DEPLOY / "compose.yaml"
 OVERRIDE_FILE = Path(__file__).with_name("compose.stack.yaml")
+# The stack on a Redis Cluster: deploy's override, then the test's own for it.
+CLUSTER_FILES = (DEPLOY / "compose.cluster.yaml", Path(__file__).with_name("compose.stack.cluster.yaml"))
 
 _FROM = re.compile(r"^FROM\s+(?:--\S+\s+)*(?P<image>\S+)(?:\s+AS\s+(?P<stage>\S+))?", re.IGNORECASE | re.MULTILINE)
 

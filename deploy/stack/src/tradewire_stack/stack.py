@@ -12,10 +12,13 @@ from pathlib import Path
 from types import TracebackType
 
 from tradewire_stack.engine import Engine
-from tradewire_stack.project import COMPOSE_FILE, OVERRIDE_FILE
+from tradewire_stack.project import CLUSTER_FILES, COMPOSE_FILE, OVERRIDE_FILE
 from tradewire_stack.steps import step
 
-HOSTS = "127.0.0.1 localhost redis postgres trader gateway dashboard\n::1 localhost\n"
+HOSTS = (
+    "127.0.0.1 localhost redis postgres trader gateway dashboard recorder"
+    " redis-2 redis-3 redis-4 redis-5 redis-6 redis-cluster-init\n::1 localhost\n"
+)
 
 
 def compose_binary() -> str:
@@ -49,18 +52,21 @@ class HealthChecks(threading.Thread):
 
 
 class Stack:
-    """One compose project of the real files plus the override, its env files in `run_dir`."""
+    """One compose project of the real files plus the override, its env files in `run_dir`; with
+    `cluster`, on the Redis Cluster of deploy/compose.cluster.yaml instead of one Redis."""
 
-    def __init__(self, engine: Engine, run_dir: Path, project: str | None = None) -> None:
+    def __init__(self, engine: Engine, run_dir: Path, project: str | None = None, *, cluster: bool = False) -> None:
         self.engine = engine
         self.run_dir = run_dir
-        self.project = project or f"twstack{os.getpid()}"
+        self.project = project or f"twstack{os.getpid()}{'c' if cluster else ''}"
+        self.files = [COMPOSE_FILE, OVERRIDE_FILE, *(CLUSTER_FILES if cluster else ())]
         self.health: HealthChecks | None = None
         self.containers: list[str] = []
         (run_dir / "hosts").write_text(HOSTS)
 
     def compose(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-        command = [compose_binary(), "-p", self.project, "-f", str(COMPOSE_FILE), "-f", str(OVERRIDE_FILE), *args]
+        files = [argument for path in self.files for argument in ("-f", str(path))]
+        command = [compose_binary(), "-p", self.project, *files, *args]
         env = self.engine.environment() | {"TW_STACK_DIR": str(self.run_dir)}
         result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
         if check and result.returncode != 0:

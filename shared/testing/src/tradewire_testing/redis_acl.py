@@ -1,5 +1,6 @@
-"""The ACL file deploy/redis/users.acl.example describes, filled in for a test: fresh passwords for each
-service user (given to Redis as SHA-256, as the docs say to), and the trader's bot id."""
+"""The ACL file deploy/redis/users.acl.example (or users.cluster.acl.example) describes, filled in for a
+test: fresh passwords for each service user (given to Redis as SHA-256, as the docs say to), and the
+trader's bot id in its key and channel names."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-_PLACEHOLDER = re.compile(r"#<sha256 of the (\w+)'s password>")
+# "the trader's password", and in the cluster's file "the cluster password" (replication and joining).
+_PLACEHOLDER = re.compile(r"#<sha256 of the (\w+)(?:'s)? password>")
 
 
 @dataclass(frozen=True)
@@ -33,4 +35,6 @@ def service_users(example: Path, bot_id: str) -> ServiceUsers:
     text = text.replace("&tw:events:demo ", f"&tw:events:{bot_id} ").replace(
         "&tw:commands:demo ", f"&tw:commands:{bot_id} "
     )
+    # The cluster's names keep the bot in a hash tag: &tw:events:{demo}, &tw:commands:{demo}.
+    text = text.replace(":{demo} ", f":{{{bot_id}}} ")
     return ServiceUsers(acl=text, passwords=passwords)
