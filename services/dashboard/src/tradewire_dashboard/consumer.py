@@ -18,11 +18,13 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from tradewire_bus import BusError, ClientTooSlow, CommandTimeout, NoTraderListening, Resync
 from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.browser_messages import BadBrowserInput, BrowserCommand, parse_browser_command
+from tradewire_dashboard.performance_book import Recorded
 from tradewire_dashboard.runtime import DashboardRuntime
+from tradewire_dashboard.trade_performance import row_of
 from tradewire_dashboard.websocket_auth import has_perm_uncached
 from tradewire_runtime.logs import trace
 from tradewire_runtime.rate_limit import RateLimited
-from tradewire_schemas import commands, is_bot_id, is_stream_offset
+from tradewire_schemas import commands, is_bot_id, is_stream_offset, stream_order
 
 log = logging.getLogger("tradewire.dashboard.consumer")
 
@@ -31,6 +33,8 @@ CONTROL_PERMISSION = "dashboard.control_bot"
 CLOSE_LOGIN_REQUIRED = 4401
 CLOSE_TOO_SLOW = 4008
 CLOSE_BUS_FAILED = 1011
+# Events read from a bot's stream to find the trades its recorded figures lack (see `_performance`).
+GAP_EVENTS = 500
 
 
 def resume_offsets(query_string: bytes) -> dict[str, str]:
@@ -125,10 +129,27 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
                 await self.push(out.for_candles(bot, candles))
             snapshot = await self.runtime.bus.snapshot(bot)
             await self.push(out.for_snapshot(snapshot))
-            await self.send(text_data=recorded[bot])
+            await self.send(text_data=await self._performance(bot, recorded[bot], snapshot.offset))
             if bot not in after and snapshot.offset is not None:
                 after[bot] = snapshot.offset
         return after
+
+    async def _performance(self, bot: str, recorded: Recorded, snapshot_offset: str | None) -> str:
+        """The bot's figures through its snapshot: the live relay starts after the snapshot, so trades the
+        recorder has yet to store (it stores a batch at most every 100 ms) are read from the bus and
+        folded in; else the page would miss them until it reconnects. Skipped (as before) when nothing
+        was recorded yet or more than a page of events lies between (a recorder far behind)."""
+        through = recorded.through
+        if through is None or snapshot_offset is None or stream_order(snapshot_offset) <= stream_order(through):
+            return recorded.text
+        events = await self.runtime.bus.history(bot, after=through, limit=GAP_EVENTS)
+        if not events or (
+            len(events) == GAP_EVENTS and stream_order(events[-1].offset) < stream_order(snapshot_offset)
+        ):
+            return recorded.text
+        last = stream_order(snapshot_offset)
+        rows = [row for e in events if stream_order(e.offset) <= last and (row := row_of(e)) is not None]
+        return await self.runtime.performance.text_with_for(bot, rows) if rows else recorded.text
 
     # -- browser -> bus ---------------------------------------------------------------------------
 

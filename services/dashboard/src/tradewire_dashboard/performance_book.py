@@ -20,17 +20,25 @@ a bot is kept until a new trade of that bot changes it.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from channels.db import database_sync_to_async
 
 from tradewire_dashboard.browser_messages import dumps
 from tradewire_dashboard.models import Trade
-from tradewire_dashboard.trade_performance import ROW_FIELDS, Figures, Message
+from tradewire_dashboard.trade_performance import ROW_FIELDS, Figures, Message, Row
+from tradewire_schemas import stream_order
 
 PAGE = 2000  # rows per query: a long history is read in pages, the lock released between them
+
+
+class Recorded(NamedTuple):
+    text: str  # the encoded `performance` message
+    through: str | None  # the newest offset it includes
 
 
 @dataclass
@@ -84,21 +92,33 @@ class PerformanceBook:
                 self.stats.rows += len(rows)
             return len(rows) == self.page
 
-    def texts(self, bots: list[str]) -> dict[str, str]:
-        """Each bot's `performance` message, encoded, as of the newest trades recorded."""
+    def texts(self, bots: list[str]) -> dict[str, Recorded]:
+        """Each bot's `performance` message, encoded, as of the newest trades recorded, and its `through`."""
         self.catch_up()
         with self._lock:
             found = {}
             for bot in bots:
+                figures = self._figures.get(bot, Figures())
                 text = self._texts.get(bot)
                 if text is None:
-                    text = self._texts[bot] = dumps(self._figures.get(bot, Figures()).message(bot))
-                found[bot] = text
+                    text = self._texts[bot] = dumps(figures.message(bot))
+                found[bot] = Recorded(text, figures.through)
             return found
+
+    def text_with(self, bot: str, rows: list[Row]) -> str:
+        """`bot`'s message with trades not recorded yet folded in (read from the bus, in offset order), the
+        book unchanged. Rows the book has folded meanwhile (another connect caught up) are left out: the
+        recorder stores each bot's trades in offset order, so the book holds exactly those up to `through`."""
+        with self._lock:
+            figures = copy.deepcopy(self._figures.get(bot, Figures()))
+        for row in rows:
+            if figures.through is None or stream_order(row[2]) > stream_order(figures.through):
+                figures.fold(row)
+        return dumps(figures.message(bot))
 
     def message(self, bot: str) -> Message:
         """One bot's message as a dict (for tests and tools), as of the newest trades recorded."""
-        loaded: Message = json.loads(self.texts([bot])[bot])
+        loaded: Message = json.loads(self.texts([bot])[bot].text)
         return loaded
 
     # -- async: the database work off the event loop ------------------------------------------------
@@ -107,6 +127,10 @@ class PerformanceBook:
         """Read the whole history once, before the first browser asks."""
         await database_sync_to_async(self.catch_up)()
 
-    async def texts_for(self, bots: list[str]) -> dict[str, str]:
-        found: dict[str, str] = await database_sync_to_async(self.texts)(bots)
+    async def texts_for(self, bots: list[str]) -> dict[str, Recorded]:
+        found: dict[str, Recorded] = await database_sync_to_async(self.texts)(bots)
         return found
+
+    async def text_with_for(self, bot: str, rows: list[Row]) -> str:
+        text: str = await database_sync_to_async(self.text_with)(bot, rows)
+        return text

@@ -18,13 +18,14 @@ from decimal import Decimal
 from typing import Any
 
 from tradewire_dashboard.market_numbers import plain
-from tradewire_dashboard.models import Trade
-from tradewire_schemas import stream_order
+from tradewire_dashboard.models import MONEY, Trade
+from tradewire_schemas import Envelope, TradeExecuted, stream_order
 
 # The equity curve has one point per hour of market time, or per day beyond this many hours (a long
 # history would otherwise send thousands of points the chart cannot show apart).
 MAX_HOURLY_POINTS = 1500
 HOUR_S, DAY_S = 3600, 86400
+STORED_EXPONENT = Decimal(1).scaleb(-MONEY["decimal_places"])
 
 Message = dict[str, Any]
 # What a fold reads of a trade: (id, bot, offset, symbol, market_time, executed_at, profit, profit %).
@@ -100,6 +101,20 @@ class Figures:
                 for symbol, row in sorted(self.symbols.items())
             ]
         return {"type": "performance", "bot_id": bot_id, "offset": None, "data": data}
+
+
+def row_of(envelope: Envelope) -> Row | None:
+    """A trade read from the bus as the row the recorder will store for it; None for other events."""
+    trade = envelope.event
+    if not isinstance(trade, TradeExecuted):
+        return None
+    profit, pct = _as_stored(trade.realized_profit), _as_stored(trade.realized_profit_pct)
+    return (0, trade.bot_id, envelope.offset, trade.symbol, trade.market_time, trade.ts, profit, pct)
+
+
+def _as_stored(value: Decimal | None) -> Decimal | None:
+    """Rounded as the trades table's columns keep it (`models.MONEY`: 12 decimals)."""
+    return None if value is None else value.quantize(STORED_EXPONENT)
 
 
 def _regrouped(hourly: dict[int, Decimal], step: int) -> list[tuple[int, Decimal]]:
