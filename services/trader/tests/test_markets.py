@@ -10,7 +10,7 @@ import pytest
 from tradewire_testing.binance_stub import BinanceStub
 from tradewire_trader import markets_file
 from tradewire_trader.live_exchange import point_at
-from tradewire_trader.markets import MarketRules, known_symbols
+from tradewire_trader.markets import MarketRules, fixture_markets
 
 
 async def test_fixture_rules_match_ccxts_parse_of_binance_exchange_info() -> None:
@@ -40,7 +40,8 @@ def test_unknown_symbols_are_refused_with_the_known_ones_listed() -> None:
 
 def test_the_shipped_markets_file_is_ccxts_parse_of_its_recorded_source() -> None:
     assert markets_file.main(["--check"]) == 0, "run python -m tradewire_trader.markets_file"
-    assert len(known_symbols()) >= 8 and {"BTC/USDT", "ETH/USDT", "DOGE/USDT", "XRP/USDT"} <= set(known_symbols())
+    symbols = [market["symbol"] for market in fixture_markets()]
+    assert len(symbols) >= 8 and {"BTC/USDT", "ETH/USDT", "DOGE/USDT", "XRP/USDT"} <= set(symbols)
 
 
 def test_each_market_rounds_and_limits_by_its_own_precision() -> None:

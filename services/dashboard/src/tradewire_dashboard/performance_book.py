@@ -45,7 +45,6 @@ class Recorded(NamedTuple):
 class BookStats:
     rows: int = 0  # trade rows folded in
     full_reads: int = 0  # times the book (re)started from the whole table
-    catch_ups: int = 0  # looks for new rows
 
 
 class PerformanceBook:
@@ -67,7 +66,6 @@ class PerformanceBook:
     def catch_up(self) -> None:
         """Fold in every trade recorded since the last call."""
         with self._lock:
-            self.stats.catch_ups += 1
             if self._folded and Trade.objects.filter(id__lte=self._cursor).count() != self._folded:
                 self._reset()  # a trade was deleted: what it added cannot be taken out exactly
             if self._fresh:

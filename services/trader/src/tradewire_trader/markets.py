@@ -24,11 +24,6 @@ def _fixture_exchange() -> ccxt.Exchange:
     return exchange
 
 
-def known_symbols() -> list[str]:
-    """Every symbol the shipped markets file describes."""
-    return [market["symbol"] for market in fixture_markets()]
-
-
 def fixture_markets() -> list[dict[str, Any]]:
     text = (resources.files("tradewire_trader") / "fixtures" / MARKETS_FIXTURE).read_text()
     markets: list[dict[str, Any]] = json.loads(text)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import get_args
 
-from tradewire_schemas.events import Event, EventBase, Traced
+from tradewire_schemas.events import Event, EventBase
 
 EVENT_CLASSES: tuple[type[EventBase], ...] = get_args(get_args(Event)[0])
 
@@ -23,4 +23,3 @@ DURABLE: frozenset[str] = frozenset(type_of(c) for c in EVENT_CLASSES if not c.c
 RECORDED: frozenset[str] = frozenset(type_of(c) for c in EVENT_CLASSES if c.recorded)
 STATE_FIELDS: dict[str, str] = {type_of(c): c.state_field for c in EVENT_CLASSES if c.state_field}
 BROWSER_NAMES: dict[str, str] = {type_of(c): c.browser_name for c in EVENT_CLASSES if c.browser_name}
-TRACED: dict[str, Traced] = {type_of(c): c.traced for c in EVENT_CLASSES if c.traced}

@@ -31,7 +31,6 @@ from tradewire_testing.binance_klines import KlineHistory, KlinesRefused
 from tradewire_trader.candles import Candle
 from tradewire_trader.synthetic import synthetic_series
 
-INSUFFICIENT = (400, -2010, "Account has insufficient balance for requested action.")
 UNKNOWN_EXECUTION = (500, -1006, "An unexpected response was received from the message bus. Execution status unknown.")
 BACKEND_TIMEOUT = (
     500,

@@ -65,10 +65,6 @@ class IndicatorFeed:
             self._bar = Bar(indicator_columns(strategy, history), 0, NO_CANDLE)
             self._precomputed_rows = len(history)
 
-    @property
-    def precomputed(self) -> bool:
-        return self._bar is not None
-
     def observe(self, candle: Candle) -> None:
         """A candle seen without a decision (the warm-up replayed after a restart)."""
         self._recent.append(candle)

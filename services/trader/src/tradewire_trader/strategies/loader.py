@@ -101,7 +101,3 @@ def read_params(
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors(include_url=False))
         raise StrategyNotLoaded(f"invalid parameters for {strategy_class.__name__}: {problems}") from None
-
-
-def strategy_name(strategy_class: type[Strategy]) -> str:
-    return strategy_class.name or strategy_class.__name__
