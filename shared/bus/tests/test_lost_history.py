@@ -89,6 +89,26 @@ async def test_a_different_history_after_the_loss_is_a_resync_and_is_delivered_w
     assert bus.stats.forged == 0
 
 
+async def test_a_new_history_longer_than_a_publishers_window_is_not_held_back(
+    shared_redis_cluster: LocalCluster,
+) -> None:
+    # No publisher publishes more than its window again: a reader holding back the new stream for its
+    # proof gives up after that many events (memory), is told to resync, and gets them.
+    shared_redis_cluster.flush()
+    config = FAST.model_copy(update={"republish_window": 2})
+    async with RedisBus.connect(shared_redis_cluster.url, config) as bus, bus.subscribe(bots=["alpha"]) as events:
+        for iteration in range(5):
+            await bus.publish(price(iteration=iteration))
+        await take(events, 5)
+        lose_the_bot(shared_redis_cluster, bus, "alpha")
+        async with RedisBus.connect(shared_redis_cluster.url, FAST) as newcomer:
+            for iteration in range(100, 103):  # seq 1..3: never reaches the reader's 5
+                await newcomer.publish(price(iteration=iteration))
+        got = await take(events, 4)
+    assert isinstance(got[0], Resync) and got[0].bot_id == "alpha", got[0]
+    assert seqs(got) == [1, 2, 3]
+
+
 def stall_replication(cluster: LocalCluster, bus: RedisBus, bot: str) -> tuple[RedisServer, RedisServer]:
     """Stop the replica of the bot's master and cut its link: what the master acknowledges now is lost."""
     owner = cluster.master_of(bus.topics.bot_stream(bot))

@@ -92,6 +92,7 @@ class Cursors:
         }
         self.ready: deque[Envelope | Resync] = deque()
         self.suspects = Suspects(stats, self.forged, config.republish_window)
+        self._window = max(config.republish_window, 1)
 
     def __contains__(self, bot: str) -> bool:
         return bot in self._by_bot
@@ -230,7 +231,9 @@ class Cursors:
         assert cursor.carried is not None
         last_seq, last_id = cursor.carried
         event = envelope.event
-        if event.seq < last_seq:
+        # A publisher publishes again at most its window of events: a longer new history before our
+        # last seq is another history, and holding it all back would only cost memory.
+        if event.seq < last_seq and len(cursor.held) < self._window:
             cursor.held.append(envelope)
             cursor.offset = envelope.offset  # read on; delivered later if the proof fails
             return
