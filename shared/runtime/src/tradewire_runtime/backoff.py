@@ -7,17 +7,16 @@ import random
 
 
 class Backoff:
-    def __init__(self, minimum: float, maximum: float, factor: float = 2.0) -> None:
+    def __init__(self, minimum: float, maximum: float) -> None:
         self.minimum = minimum
         self.maximum = maximum
-        self.factor = factor
         self._next = minimum
         self.attempts = 0
 
     def delay(self) -> float:
         """The next delay: half fixed (so we never spin), half random (so clients spread out)."""
         current = self._next
-        self._next = min(self.maximum, self._next * self.factor)
+        self._next = min(self.maximum, self._next * 2)
         self.attempts += 1
         return current / 2 + random.uniform(0, current / 2)
 

@@ -41,7 +41,6 @@ class LocalCluster:
         *,
         masters: int = 3,
         replicas: int = 1,
-        node_timeout_ms: int = 1000,
         persistence: bool = False,
     ) -> None:
         cli = shutil.which("redis-cli")
@@ -53,7 +52,7 @@ class LocalCluster:
         args = [
             "--cluster-enabled", "yes",
             "--cluster-config-file", "nodes.conf",
-            "--cluster-node-timeout", str(node_timeout_ms),
+            "--cluster-node-timeout", "1000",
             # A replica may take over at once, however long its master was gone: drills kill a master
             # that was serving a second ago.
             "--cluster-replica-validity-factor", "0",

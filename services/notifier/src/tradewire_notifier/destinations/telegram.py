@@ -51,8 +51,8 @@ class TelegramOutlet:
     async def send_summary(self, notices: list[Notice], text: str) -> None:
         await self.say(text)
 
-    async def say(self, text: str, chats: list[int] | None = None) -> None:
-        for chat in chats or self._chats:
+    async def say(self, text: str) -> None:
+        for chat in self._chats:
             try:
                 await self.bot.send_message(chat, text[:MESSAGE_LIMIT])
             except RetryAfter as flood:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from tradewire_trader.strategies.bar import Bar
-from tradewire_trader.strategies.base import Intent, NoParams, Strategy, enter, exit_, sweep
+from tradewire_trader.strategies.base import Intent, Strategy, enter, exit_, sweep
 from tradewire_trader.strategies.loader import BUILT_IN, StrategyNotLoaded, load_strategy_class, read_params
 
 __all__ = [
     "BUILT_IN",
     "Bar",
     "Intent",
-    "NoParams",
     "Strategy",
     "StrategyNotLoaded",
     "enter",
