@@ -22,6 +22,10 @@ class Candle:
         low, high, opening, close = self.low, self.high, self.open, self.close
         if not (low <= opening and low <= close and high >= opening and high >= close):
             raise ValueError(f"inconsistent candle at {self.timestamp_ms}: low/high do not bound open/close")
+        # A NaN fails the comparisons above; an infinity would pass them. Finite low and high bound the
+        # rest, so what the engine computes from candles is finite too (its events are not re-validated).
+        if not (low.is_finite() and high.is_finite() and self.volume.is_finite()):
+            raise ValueError(f"candle at {self.timestamp_ms} has a price or volume that is not finite")
 
     @classmethod
     def from_ohlcv(cls, row: Sequence[float | int | str]) -> Candle:

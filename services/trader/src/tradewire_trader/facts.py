@@ -10,6 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from tradewire_schemas import (
     CandleClosed,
@@ -30,6 +33,9 @@ from tradewire_trader.candles import Candle
 from tradewire_trader.markets import MarketRules
 from tradewire_trader.orders import Balances, Fill
 from tradewire_trader.positions import Position
+from tradewire_trader.trusted import trusted
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def market_time(timestamp_ms: int) -> datetime:
@@ -83,6 +89,11 @@ class Facts:
     symbol: str
     quote: str
 
+    def _made(self, model: type[M], **fields: Any) -> M:
+        """A paper bot's own figures (from checked candles, exact arithmetic) need no validation (trusted.py);
+        a live bot's come partly from the exchange's answers, which are checked like any outside input."""
+        return trusted(model, **fields) if self.mode == "paper" else model(**fields)
+
     def trade(
         self,
         fill: Fill,
@@ -95,8 +106,11 @@ class Facts:
         entry = None
         if closed is not None:
             duration = max(0.0, (fill.timestamp_ms - closed.opened_ms) / 1000)
-            entry = TradeEntry(price=closed.entry_price, market_time=market_time(closed.opened_ms), duration_s=duration)
-        return TradeExecuted(
+            entry = self._made(
+                TradeEntry, price=closed.entry_price, market_time=market_time(closed.opened_ms), duration_s=duration
+            )
+        return self._made(
+            TradeExecuted,
             bot_id=self.bot_id,
             mode=self.mode,
             side=fill.side,
@@ -135,7 +149,7 @@ class Facts:
             "bot_id": self.bot_id, "symbol": self.symbol, "last": last, "bid": bid, "ask": ask,
             "iteration": iteration, "change_pct": percent(last - (first or last), first or last),
         }  # fmt: skip
-        return lambda: PriceUpdated(**fields)
+        return lambda: self._made(PriceUpdated, **fields)
 
     def stats(self, book: Book, unrealized: Decimal, equity: Decimal) -> StatsUpdated:
         return self.stats_later(book, unrealized, equity)()
@@ -151,7 +165,7 @@ class Facts:
             "max_drawdown": book.max_drawdown.quantize(PERCENT_STEP), "fees_paid": book.fees_paid,
             "quote_currency": self.quote, "symbols": symbols,
         }  # fmt: skip
-        return lambda: StatsUpdated(**fields)
+        return lambda: self._made(StatsUpdated, **fields)
 
     def candle(self, candle: Candle, width: str, plots: dict[str, float | None]) -> CandleClosed:
         return CandleClosed(
@@ -171,10 +185,12 @@ class Facts:
         self, open_positions: list[tuple[Position, Decimal, Decimal | None, Decimal | None]]
     ) -> PositionsChanged:
         """From (position, amount held, stop price, take-profit price) per open position."""
-        return PositionsChanged(
+        return self._made(
+            PositionsChanged,
             bot_id=self.bot_id,
             positions=[
-                OpenPosition(
+                self._made(
+                    OpenPosition,
                     symbol=p.symbol,
                     amount=held,
                     entry_price=p.entry_price,
