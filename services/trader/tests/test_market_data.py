@@ -105,3 +105,21 @@ async def _take(iterator, n):  # type: ignore[no-untyped-def]
             return
         n -= 1
         yield item
+
+
+def test_rows_off_the_fast_path_read_as_the_csv_module_reads_them(tmp_path: Path) -> None:
+    """Quotes, blank lines, CRLF endings, a repeated header, an extra column and a float timestamp: the
+    same candles as the plain rows; a non-finite price is refused with its line."""
+    path = tmp_path / "odd.csv"
+    path.write_bytes(
+        b"timestamp,open,high,low,close,volume\r\n1,2,3,1,2,5\r\n\r\n"
+        b'"2","2.5","3","1","2","5"\ntime,open,high,low,close,volume\n3,2,3,1,2,5,extra\n4.0,2,3,1,2,5\n5,2,3,1,2,5'
+    )
+    candles = list(read_ohlcv_csv(path))
+    assert [c.timestamp_ms for c in candles] == [1, 2, 3, 4, 5]
+    assert candles[1] == Candle(2, D("2.5"), D(3), D(1), D(2), D(5))
+    assert candles[0] == Candle(1, D(2), D(3), D(1), D(2), D(5))
+    assert candles[4] == Candle(5, D(2), D(3), D(1), D(2), D(5))
+    path.write_text("1,2,3,1,2,5\n2,2,inf,1,2,5\n")
+    with pytest.raises(ValueError, match=r"odd.csv:2: not an OHLCV row .*not finite"):
+        list(read_ohlcv_csv(path))

@@ -261,7 +261,9 @@ class PaperExchange:
 
     def take_rejections(self) -> list[Order]:
         """Orders refused at fill time since the last call (the engine publishes each)."""
-        taken, self.rejections = self.rejections, []
+        taken = self.rejections
+        if taken:  # asked once per candle: no new list while there is nothing to take
+            self.rejections = []
         return taken
 
     def _release(self, order: Order, amount: Decimal | None = None) -> None:
