@@ -15,7 +15,7 @@ from ccxt.base.decimal_to_precision import NO_PADDING, ROUND, TICK_SIZE, TRUNCAT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tradewire_trader.markets import MarketRules, _fixture_exchange, known_symbols, on_tick
+from tradewire_trader.markets import MarketRules, _fixture_exchange, fixture_markets, on_tick
 
 # The fixture's ticks and steps as ccxt holds them (floats), and others exchanges use.
 TICKS = [0.01, 0.0001, 1e-05, 0.001, 0.1, 1.0, 1e-08, 0.5, 0.05, 0.25, 5.0, 10.0, 100.0, 0.00025]
@@ -68,7 +68,7 @@ def outcome(call: Callable[..., object], *args: object) -> object:
 def test_every_market_rounds_amounts_and_prices_as_ccxt_does() -> None:
     exchange = _fixture_exchange()
     compared = 0
-    for symbol in known_symbols():
+    for symbol in [market["symbol"] for market in fixture_markets()]:
         rules = MarketRules.from_fixture(symbol)
         for text in ("0.123456789", "1", "1.5", "42000.12345", "37.0049999", "0.00049", "100000.995", "0.6"):
             assert outcome(rules.price, D(text)) == outcome(exchange.price_to_precision, symbol, text)
