@@ -21,13 +21,11 @@ from tradewire_schemas import (
 
 def test_every_event_type_of_the_union_is_one_class_with_a_policy() -> None:
     assert [policy.type_of(c) for c in policy.EVENT_CLASSES] == list(get_args(EventType))
-    assert set(get_args(EventType)) == policy.CONFLATABLE | policy.DURABLE
-    assert not policy.CONFLATABLE & policy.DURABLE
 
 
 def test_facts_that_must_not_be_lost_are_durable() -> None:
     # A trade, a status change or a command's answer skipped by a slow reader would be a lie on screen.
-    assert {"trade_executed", "status_change", "command_result"} <= policy.DURABLE
+    assert not {"trade_executed", "status_change", "command_result"} & policy.CONFLATABLE
     assert {"price_update", "stats_update", "heartbeat"} <= policy.CONFLATABLE
 
 

@@ -14,8 +14,6 @@ from tradewire_dashboard.config import Settings
 from tradewire_dashboard.security import https_settings, silenced_checks
 from tradewire_runtime.logs import formatter
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-
 
 def read_or_create_secret(path: Path, length: int = 32) -> str:
     """A secret kept in a private file, so sessions and passwords survive restarts."""

@@ -19,7 +19,6 @@ def type_of(cls: type[EventBase]) -> str:
 
 
 CONFLATABLE: frozenset[str] = frozenset(type_of(c) for c in EVENT_CLASSES if c.conflatable)
-DURABLE: frozenset[str] = frozenset(type_of(c) for c in EVENT_CLASSES if not c.conflatable)
 RECORDED: frozenset[str] = frozenset(type_of(c) for c in EVENT_CLASSES if c.recorded)
 STATE_FIELDS: dict[str, str] = {type_of(c): c.state_field for c in EVENT_CLASSES if c.state_field}
 BROWSER_NAMES: dict[str, str] = {type_of(c): c.browser_name for c in EVENT_CLASSES if c.browser_name}
