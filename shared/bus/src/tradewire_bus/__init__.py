@@ -4,8 +4,8 @@ from tradewire_bus.bus import RedisBus
 from tradewire_bus.commands import CommandInbox
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusError, BusUnavailable, CommandTimeout, NoTraderListening
-from tradewire_bus.fanout import FAIR_SHARE, ClientQueue, ClientTooSlow, Hub, HubStats, Interest, RenderedCache
-from tradewire_bus.publisher import InMemoryPublisher, Publisher, RedisPublisher
+from tradewire_bus.fanout import FAIR_SHARE, ClientQueue, ClientTooSlow, Hub, Interest
+from tradewire_bus.publisher import InMemoryPublisher, Publisher
 from tradewire_bus.snapshot import BotSnapshot, Liveness
 from tradewire_bus.stats import BusStats
 from tradewire_bus.subscription import FROM_START, Resync, Subscription
@@ -24,15 +24,12 @@ __all__ = [
     "CommandInbox",
     "CommandTimeout",
     "Hub",
-    "HubStats",
     "InMemoryPublisher",
     "Interest",
     "Liveness",
     "NoTraderListening",
     "Publisher",
     "RedisBus",
-    "RedisPublisher",
-    "RenderedCache",
     "Resync",
     "Subscription",
     "Topics",
