@@ -13,11 +13,6 @@ register = template.Library()
 
 
 @register.filter
-def price(value: Decimal | None, symbol: str) -> str:
-    return market_numbers.price(value, symbol)
-
-
-@register.filter
 def amount(value: Decimal | None, step: Decimal | None = None) -> str:
     return market_numbers.amount(value, step)
 
