@@ -1,5 +1,6 @@
 """The live page's number rules (static/dashboard/market_numbers.js) give the same text as the server's
-(tradewire_dashboard.market_numbers) for every shared case, in Debian's Chromium."""
+(tradewire_dashboard.market_numbers) for every shared case, in Debian's Chromium (holding, a balance, is
+the page's alone)."""
 
 from __future__ import annotations
 

@@ -13,13 +13,15 @@ import pytest
 from tradewire_dashboard import market_numbers
 
 CASES: list[dict[str, Any]] = json.loads((Path(__file__).parent / "market_number_cases.json").read_text())
+# A balance (holding) is written by the live page alone: the server never shows one.
+SERVER_CASES = [case for case in CASES if case["fn"] != "holding"]
 
 
 def _decimal(value: object) -> object:
     return Decimal(value) if isinstance(value, str) and value != "" and value[0] in "-0123456789" else value
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case['fn']}{case['args']}")
+@pytest.mark.parametrize("case", SERVER_CASES, ids=lambda case: f"{case['fn']}{case['args']}")
 def test_each_number_is_written_by_its_market_rules(case: dict[str, Any]) -> None:
     function = getattr(market_numbers, case["fn"])
     args = [_decimal(arg) for arg in case["args"]]

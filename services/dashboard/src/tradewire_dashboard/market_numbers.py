@@ -81,15 +81,6 @@ def money(value: Decimal | None, currency: str, *, signed: bool = False) -> str:
     return f"{text} {currency}" if currency else text
 
 
-def holding(value: Decimal | None, currency: str) -> str:
-    """A balance: money in a fiat-like currency ("10,027.11 USDT"), an amount of a coin ("0.5 BTC")."""
-    if value is None:
-        return DASH
-    if currency.upper() in FIAT_LIKE:
-        return money(value, currency)
-    return f"{amount(value)} {currency}"
-
-
 def percent(value: Decimal | None, *, signed: bool = True) -> str:
     if value is None:
         return DASH
