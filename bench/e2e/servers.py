@@ -104,8 +104,12 @@ class Gateway(Design):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.token = secrets.token_urlsafe(24)
         tokens = [{"name": "bench", "token": self.token, "scopes": ["read", "control"]}]
+        # BENCH_PROFILE=DIR: the gateway runs under cProfile and writes DIR/gateway-PORT.prof when stopped
+        # (uvicorn exits normally on SIGTERM), for issue 20's per-delivery costs; py-spy cannot attach here.
+        profile_dir = os.environ.get("BENCH_PROFILE")
+        profiled = ["-m", "cProfile", "-o", f"{profile_dir}/gateway-{self.port}.prof"] if profile_dir else []
         self.child = ChildProcess(
-            [sys.executable, "-m", "tradewire_gateway"],
+            [sys.executable, *profiled, "-m", "tradewire_gateway"],
             {
                 "GATEWAY_PORT": str(self.port),
                 "REDIS_URL": self.redis_url,

@@ -339,6 +339,17 @@ class StalledSocket:
             (length,) = struct.unpack(">Q", self._read(8))
         return first & 0x0F, self._read(length)
 
+    def messages_until(self, done: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+        """Every JSON text frame up to and with the first one `done` is true of."""
+        messages: list[dict[str, Any]] = []
+        while not messages or not done(messages[-1]):
+            opcode, payload = self.frame()
+            if opcode == 0x8:
+                raise ConnectionError(f"closed with {struct.unpack('>H', payload[:2])[0]} after {len(messages)} frames")
+            if opcode == 0x1:
+                messages.append(json.loads(payload))
+        return messages
+
     def messages_until_close(self) -> tuple[list[dict[str, Any]], int]:
         """Every JSON text frame up to the close frame, and the close code."""
         messages: list[dict[str, Any]] = []

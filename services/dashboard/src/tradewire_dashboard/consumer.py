@@ -22,6 +22,7 @@ from tradewire_dashboard.performance_book import Recorded
 from tradewire_dashboard.runtime import DashboardRuntime
 from tradewire_dashboard.trade_performance import row_of
 from tradewire_dashboard.websocket_auth import has_perm_uncached
+from tradewire_runtime.lean_websocket import OUTLET
 from tradewire_runtime.logs import trace
 from tradewire_runtime.rate_limit import RateLimited
 from tradewire_schemas import commands, is_bot_id, is_stream_offset, stream_order
@@ -88,6 +89,16 @@ class ControlRoomConsumer(AsyncWebsocketConsumer):
             after = await self._send_initial_status(resume)
             # The hub replays what the browser missed after each point, paced by this socket, then live
             # events; nothing at or before a point (its resume offset or its status snapshot) comes again.
+            if (outlet := self.scope.get(OUTLET)) is not None:
+                # The hub writes each frame to this browser itself while it keeps up (no queue, task switch
+                # or await per frame); this task only drains a backlog from the hub's ring.
+                hub = self.runtime.hub
+                pushed = hub.attach_socket(
+                    outlet, self.runtime.browser_text, types=out.RELAYED_EVENT_TYPES, after=after
+                )
+                async with pushed as pusher:
+                    await pusher.run(hub.known_bots)
+                return
             async with self.runtime.hub.attach(types=out.RELAYED_EVENT_TYPES, after=after) as queue:
                 while True:
                     item = await queue.get()

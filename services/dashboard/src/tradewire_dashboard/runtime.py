@@ -15,12 +15,13 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tradewire_bus import Hub, RedisBus
+from tradewire_bus import Hub, RedisBus, Resync
 from tradewire_bus.fanout import RenderedCache
 from tradewire_dashboard import browser_messages as out
 from tradewire_dashboard.config import Settings
 from tradewire_runtime.rate_limit import RateLimiter
 from tradewire_runtime.redis_url import without_password
+from tradewire_schemas import Envelope
 
 if TYPE_CHECKING:
     from tradewire_dashboard.performance_book import PerformanceBook
@@ -57,6 +58,10 @@ class DashboardRuntime:
     performance: PerformanceBook = field(default_factory=performance_book)
     # Each event's browser frame, encoded once for every browser that receives it.
     browser_texts: RenderedCache[str | None] = field(default_factory=lambda: RenderedCache(out.encode_envelope))
+
+    def browser_text(self, item: Envelope | Resync) -> str | None:
+        """What the hub writes to every browser for `item` (one bound method: one group of sockets)."""
+        return out.dumps(out.for_resync(item)) if isinstance(item, Resync) else self.browser_texts.get(item)
 
 
 @asynccontextmanager

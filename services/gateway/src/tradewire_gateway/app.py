@@ -45,7 +45,12 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with RedisBus.connect(settings.redis_url, settings.bus) as bus:
-            hub = Hub(bus, max_pending=settings.ws_max_pending, conflate_after=settings.ws_conflate_after)
+            hub = Hub(
+                bus,
+                max_pending=settings.ws_max_pending,
+                conflate_after=settings.ws_conflate_after,
+                ring_size=settings.ws_ring_size,
+            )
             metrics.watch_bus(lambda: bus.stats)
             app.state.runtime = Runtime(
                 settings=settings,

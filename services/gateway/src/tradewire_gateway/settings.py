@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     ws_max_pending: int = Field(
         default=10_000, ge=1, description="Undroppable events a client may fall behind before it is cut off."
     )
+    ws_ring_size: int = Field(
+        default=4096,
+        ge=16,
+        description="Live events the hub keeps for sockets that fall behind; one further behind reads the stream.",
+    )
     ws_conflate_after: int = Field(
         default=64, ge=1, description="Queue length from which a client's price/stats/heartbeats are conflated."
     )

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import MutableMapping
+from collections.abc import Coroutine, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
@@ -22,6 +22,7 @@ from tradewire_bus import (
     Hub,
     Resync,
 )
+from tradewire_bus.fanout import Pusher
 from tradewire_gateway.auth import SUBPROTOCOL, Principal, bearer_token, token_from_subprotocols
 from tradewire_gateway.frames import (
     CommandFrame,
@@ -33,6 +34,7 @@ from tradewire_gateway.settings import Scope
 from tradewire_gateway.snapshots import snapshots
 from tradewire_gateway.socket_commands import SocketCommands
 from tradewire_gateway.subscription_request import SubscriptionRequest
+from tradewire_runtime.lean_websocket import OUTLET
 from tradewire_schemas import Envelope
 
 log = logging.getLogger("tradewire.gateway.ws")
@@ -146,18 +148,38 @@ class EventSocket(SocketCommands):
             attached_ms = time.time() * 1000
             # The hub replays what was missed after each offset, paced by this socket, then live events;
             # nothing at or before an offset (a resume point, a snapshot) is sent again.
-            attach = hub.attach(self._request.bots, self._request.types, after or None, conflate=not self._request.full)
-            async with attach as queue:
-                await self._send(
-                    SubscribedFrame(
-                        bots=_listed(self._request.bots),
-                        types=_listed(self._request.types),
-                        after=after,
-                        full=self._request.full,
-                    ).model_dump_json()
+            subscribed = SubscribedFrame(
+                bots=_listed(self._request.bots),
+                types=_listed(self._request.types),
+                after=after,
+                full=self._request.full,
+            ).model_dump_json()
+            outlet = self._ws.scope.get(OUTLET)
+            if outlet is not None:
+                # The hub writes each frame to this socket itself while it keeps up (no task, queue or
+                # await per frame); this socket's task only drains a backlog, from the hub's ring.
+                pushed = hub.attach_socket(
+                    outlet,
+                    self._runtime.frame_text,
+                    self._request.bots,
+                    self._request.types,
+                    after or None,
+                    conflate=not self._request.full,
+                    observe=self._metrics.deliveries.observe,
+                    stall_s=self._send_timeout_s,
                 )
-                ending = await self._converse(queue, attached_ms)
-                self._count_conflated(queue)
+                async with pushed as pusher:
+                    await self._send(subscribed)
+                    ending = await self._converse(self._push(pusher))
+                    self._count_conflated(pusher)
+            else:  # another server's WebSocket (tests' clients): a queue per socket, read by its own task
+                attach = hub.attach(
+                    self._request.bots, self._request.types, after or None, conflate=not self._request.full
+                )
+                async with attach as queue:
+                    await self._send(subscribed)
+                    ending = await self._converse(self._relay(queue, attached_ms))
+                    self._count_conflated(queue)
         except _Stuck:
             ending = TOO_SLOW
         except _Gone:
@@ -170,8 +192,8 @@ class EventSocket(SocketCommands):
             ending = (CLOSE_FAULT, "gateway fault; reconnect and resume with after=")
         return ending
 
-    async def _converse(self, queue: ClientQueue, attached_ms: float) -> Close:
-        relay = asyncio.create_task(self._relay(queue, attached_ms))
+    async def _converse(self, relaying: Coroutine[Any, Any, Close]) -> Close:
+        relay = asyncio.create_task(relaying)
         listen = asyncio.create_task(self._listen())
         stuck: asyncio.Future[Any] = self._stuck
         try:
@@ -198,6 +220,15 @@ class EventSocket(SocketCommands):
 
     # -- out ---------------------------------------------------------------------------------------
 
+    async def _push(self, pusher: Pusher) -> Close:
+        try:
+            await pusher.run(self._runtime.hub.known_bots)
+        except ClientTooSlow:
+            self._metrics.dropped.inc()
+            log.warning("closing a client of %s: it took no frame for %ss", self._principal.name, self._send_timeout_s)
+            return TOO_SLOW
+        return None  # it left
+
     async def _relay(self, queue: ClientQueue, attached_ms: float) -> Close:
         while True:
             try:
@@ -221,7 +252,7 @@ class EventSocket(SocketCommands):
         latency = max(0.0, time.time() - published_ms / 1000) if live else None
         self._metrics.deliveries.count(envelope.event.type, latency)
 
-    def _count_conflated(self, queue: ClientQueue) -> None:
+    def _count_conflated(self, queue: ClientQueue | Pusher) -> None:
         if queue.conflated > self._conflated_seen:
             self._metrics.conflated.inc(queue.conflated - self._conflated_seen)
             self._conflated_seen = queue.conflated

@@ -14,6 +14,10 @@ encoded the text and built the frame again for each of them (~7 % of the gateway
 1000 clients). Only for a socket that is open with no extension (no permessage-deflate); anything
 else goes through uvicorn and websockets unchanged.
 
+It is also an outlet the fan-out hub writes to directly (`tradewire_bus.fanout.Outlet`), found in the
+ASGI scope under `OUTLET`: `try_write` puts a frame on the transport when there is room, with no ASGI
+message, no await and no task switch per frame, as the minimal relay's `broadcast` does.
+
 A function, so this library needs no uvicorn: only the servers that run uvicorn call it.
 """
 
@@ -23,6 +27,7 @@ import asyncio
 import struct
 from typing import Any
 
+OUTLET = "tradewire.outlet"  # the scope key of the connection's outlet
 FRAMES_KEPT = 256  # the frames of the most recent texts: a fan-out sends the same few to every socket
 _frames: dict[str, bytes] = {}
 
@@ -129,6 +134,37 @@ def lean_websocket_protocol() -> type[asyncio.Protocol]:
             # request it parsed in a local variable for the connection's life.
             event.headers.clear()
             self.request = None  # type: ignore[assignment]
+            if not self.close_sent and not self.conn.extensions:  # accepted by websockets, frames as they are
+                self.scope[OUTLET] = self  # type: ignore[literal-required]
+
+        # -- the hub's outlet -------------------------------------------------------------------------
+
+        def ready(self) -> bool:
+            return (
+                self.writable.is_set()
+                and not self.disconnected
+                and not self.close_sent
+                and self.initial_response is None
+                and self.handshake_complete
+                and self.conn.state is State.OPEN
+                and not self.conn.extensions
+            )
+
+        def write_text(self, text: str) -> None:
+            self.transport.write(frame_bytes(text))
+
+        def try_write(self, text: str) -> bool:
+            if self.ready():
+                self.transport.write(frame_bytes(text))
+                return True
+            return False
+
+        async def wait_ready(self) -> bool:
+            while not self.ready():
+                if self.writable.is_set():
+                    return False  # room, yet no frames: closing, closed, or never accepted
+                await self.writable.wait()
+            return True
 
         async def send(self, message: Any) -> None:
             if (

@@ -1,7 +1,8 @@
 """Fan-out: one bus subscription per process, delivered to many clients.
 
 - `Hub` (hub.py): the subscription, and `attach()` per client, with history replayed first;
-- `ClientQueue` (client_queue.py): one client's bounded queue, what a slow client gets;
+- `Pusher` (pusher.py): one socket's cursor into the hub's `Ring` (ring.py), written to by the hub itself;
+- `ClientQueue` (client_queue.py): one (non-socket) client's bounded queue, what a slow one gets;
 - `conflation.py`: which events a newer one makes redundant;
 - `RenderedCache` (rendered.py): each event's wire text encoded once for every client.
 """
@@ -9,7 +10,9 @@
 from tradewire_bus.fanout.client_queue import FAIR_SHARE, ClientQueue, ClientTooSlow, HubStats, Interest, Item
 from tradewire_bus.fanout.conflation import CONFLATABLE, latest_only
 from tradewire_bus.fanout.hub import Hub
+from tradewire_bus.fanout.pusher import Observe, Outlet, Pusher, Render
 from tradewire_bus.fanout.rendered import RenderedCache
+from tradewire_bus.fanout.ring import Ring
 
 __all__ = [
     "CONFLATABLE",
@@ -20,6 +23,11 @@ __all__ = [
     "HubStats",
     "Interest",
     "Item",
+    "Observe",
+    "Outlet",
+    "Pusher",
+    "Render",
     "RenderedCache",
+    "Ring",
     "latest_only",
 ]

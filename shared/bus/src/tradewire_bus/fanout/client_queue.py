@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
 
-from tradewire_bus.reads import offset_key
+from tradewire_bus.fanout.seen import Seen
 from tradewire_bus.subscription import Resync
 from tradewire_schemas import Envelope
 
@@ -82,10 +82,7 @@ class ClientQueue:
         # The taker's wait, while it waits: a future made then, not an Event held for the socket's life
         # (an Event keeps a deque of ~0.7 KB; with 1000 idle sockets that adds up).
         self._waiter: asyncio.Future[None] | None = None
-        self._last_seq: dict[str, int] = {}  # per bot: drops what a resume already replayed
-        # Per bot, the offset the client has everything up to (its resume point or snapshot): a live event
-        # at or before it can still arrive after attaching, since the hub reads each one from the stream.
-        self._covered = {bot: offset_key(offset) for bot, offset in (covered or {}).items()}
+        self._seen = Seen(covered)  # drops what a resume point, a snapshot or a replay already covered
         self._replay: AsyncGenerator[Item, None] | None = None  # history still to hand out, read as the client reads
         self._held: list[Item] | None = None  # live items that arrived during a replay
         self._overflow: ClientTooSlow | None = None
@@ -160,27 +157,7 @@ class ClientQueue:
         self._held = []
 
     def _remember(self, item: Item) -> bool:
-        """Track what the client has had; False for an event it already got (replay and live overlap)."""
-        if isinstance(item, Resync):
-            # What follows restarts that bot's history; old sequence numbers mean nothing now.
-            if item.bot_id is None:
-                self._last_seq.clear()
-                self._covered.clear()
-            else:
-                self._last_seq.pop(item.bot_id, None)
-                self._covered.pop(item.bot_id, None)
-            return True
-        event = item.event
-        if event.seq <= self._last_seq.get(event.bot_id, 0):
-            return False
-        if self._covered:  # only until the first event past each bot's point: then `seq` says it all
-            covered = self._covered.get(event.bot_id)
-            if covered is not None:
-                if offset_key(item.offset) <= covered:
-                    return False
-                del self._covered[event.bot_id]
-        self._last_seq[event.bot_id] = event.seq
-        return True
+        return self._seen.remember(item)
 
     async def aclose(self) -> None:
         """Stop reading history the client will no longer take."""

@@ -1,5 +1,7 @@
-"""The Hub: one bus subscription per process, delivered to many clients, each with its own bounded
-queue (client_queue.py says what a slow client gets); history asked for with `after` comes first."""
+"""The Hub: one bus subscription per process, delivered to many clients; history asked for with `after`
+comes first. Sockets (`attach_socket`) hold a cursor into one shared ring and are written to by the hub
+itself while they keep up (pusher.py); other consumers (`attach`, the recorder) get a bounded queue each
+(client_queue.py says what a slow one gets)."""
 
 from __future__ import annotations
 
@@ -8,14 +10,19 @@ import logging
 import time
 from collections import Counter
 from collections.abc import AsyncGenerator, Collection, Mapping
+from typing import Any, Generic, TypeVar
 
 from tradewire_bus.bus import RedisBus
 from tradewire_bus.fanout.client_queue import ClientQueue, HubStats, Interest, Item
 from tradewire_bus.fanout.conflation import latest_only
+from tradewire_bus.fanout.pusher import Observe, Outlet, Pusher, Render, push_all
+from tradewire_bus.fanout.ring import Ring
 from tradewire_bus.subscription import Resync
 from tradewire_runtime.backoff import Backoff
 from tradewire_runtime.logs import trace
 from tradewire_schemas import Envelope
+
+C = TypeVar("C", ClientQueue, Pusher)
 
 log = logging.getLogger("tradewire.bus.fanout")
 
@@ -23,7 +30,8 @@ SUMMARY_EVERY_S = 60.0  # at info, how much was relayed: at most one line per th
 
 
 class Hub:
-    """`hub.run()` as a background task; `async with hub.attach(...) as queue` per client."""
+    """`hub.run()` as a background task; per socket `async with hub.attach_socket(...) as pusher`, then
+    `await pusher.run(hub.known_bots)`; per other consumer `async with hub.attach(...) as queue`."""
 
     def __init__(
         self,
@@ -32,6 +40,7 @@ class Hub:
         max_pending: int = 10_000,
         conflate_after: int = 64,
         summary_every_s: float = SUMMARY_EVERY_S,
+        ring_size: int = 4096,
     ) -> None:
         self._bus = bus
         self.summary_every_s = summary_every_s
@@ -40,6 +49,11 @@ class Hub:
         # Clients by what they want: each live item is matched once per distinct interest, not per client
         # (1000 sockets on the same bot and types share one; the match was 5 % of the CPU at 1000 clients).
         self._clients: dict[Interest, set[ClientQueue]] = {}
+        # Sockets, grouped the same way and by how their server renders and counts (each item rendered once
+        # per group); they share one ring of the last `ring_size` items.
+        self._sockets: dict[tuple[Interest, Render, Observe | None], set[Pusher]] = {}
+        self._ring = Ring(ring_size)
+        self._last_offsets: dict[str, str] = {}  # per bot: the offset of the last event relayed
         self.ready = asyncio.Event()
         self.stats = HubStats()
 
@@ -111,13 +125,29 @@ class Hub:
 
     @property
     def clients(self) -> int:
-        return sum(len(queues) for queues in self._clients.values())
+        return sum(len(queues) for queues in self._clients.values()) + sum(map(len, self._sockets.values()))
+
+    def known_bots(self) -> Mapping[str, str]:
+        """Every bot relayed since the hub started, with the offset of its last event."""
+        return self._last_offsets
 
     def _offer(self, item: Item) -> None:
         for interest, queues in tuple(self._clients.items()):
             if interest.wants(item):
                 for client in tuple(queues):
                     client.offer_wanted(item)
+        position = self._ring.append(item)
+        for (interest, render, observe), pushers in tuple(self._sockets.items()):
+            if interest.wants(item):
+                written = push_all(pushers, position, item, render(item), self._last_offsets)
+                if written and observe is not None:
+                    observe(item, written, True)
+        if isinstance(item, Envelope):
+            self._last_offsets[item.event.bot_id] = item.offset
+        elif item.bot_id is None:
+            self._last_offsets.clear()  # a resync: the offsets before it mean nothing now
+        else:
+            self._last_offsets.pop(item.bot_id, None)
 
     def attach(
         self,
@@ -126,7 +156,7 @@ class Hub:
         after: Mapping[str, str] | None = None,
         *,
         conflate: bool = True,
-    ) -> Attachment:
+    ) -> Attachment[ClientQueue]:
         """`async with hub.attach(...) as queue`: a queue of the chosen bots' and types' events; with
         `after`, missed ones come first, in order.
 
@@ -148,33 +178,74 @@ class Hub:
         )
         return Attachment(self, queue, after)
 
-    def _register(self, queue: ClientQueue) -> None:
-        self._clients.setdefault(queue.interest, set()).add(queue)
+    def attach_socket(
+        self,
+        outlet: Outlet,
+        render: Render,
+        bots: Collection[str] | None = None,
+        types: Collection[str] | None = None,
+        after: Mapping[str, str] | None = None,
+        *,
+        conflate: bool = True,
+        observe: Observe | None = None,
+        stall_s: float = 30.0,
+    ) -> Attachment[Pusher]:
+        """`async with hub.attach_socket(...) as pusher`: like `attach`, for a socket the hub writes to
+        (`render`'s text) while it keeps up; `await pusher.run(hub.known_bots)` delivers until it leaves.
+        Nothing is written before `run` (a server sends its own first frames); `observe(item, n, live)`
+        counts what was written. `render` and `observe` group sockets: pass the same ones for all."""
+        interest = Interest(
+            bots=None if bots is None else frozenset(bots), types=None if types is None else frozenset(types)
+        )
+        pusher = Pusher(
+            self._ring,
+            interest,
+            outlet,
+            render,
+            history=self._history,
+            stats=self.stats,
+            observe=observe,
+            conflate=conflate,
+            after=after,
+            stall_s=stall_s,
+        )
+        return Attachment(self, pusher, None)
+
+    def _register(self, client: ClientQueue | Pusher) -> None:
+        if isinstance(client, Pusher):
+            client.cursor = self._ring.head  # everything from here on, then; what came before is history
+            self._sockets.setdefault((client.interest, client.render, client.observe), set()).add(client)
+        else:
+            self._clients.setdefault(client.interest, set()).add(client)
         self.stats.clients = self.clients
 
-    def _forget(self, queue: ClientQueue) -> None:
-        same = self._clients.get(queue.interest)
+    def _forget(self, client: ClientQueue | Pusher) -> None:
+        groups: dict[object, set[Any]] = self._sockets if isinstance(client, Pusher) else self._clients  # type: ignore[assignment]
+        key = (client.interest, client.render, client.observe) if isinstance(client, Pusher) else client.interest
+        same = groups.get(key)
         if same is not None:
-            same.discard(queue)
+            same.discard(client)
             if not same:
-                del self._clients[queue.interest]
+                del groups[key]
         self.stats.clients = self.clients
 
 
-class Attachment:
+class Attachment(Generic[C]):
     """What `Hub.attach` returns: a class, not an `asynccontextmanager`, because an idle client stays
     inside it for its whole life, and the generator-based one kept a generator frame and its wrapper
     (~0.5 KB) per socket."""
 
     __slots__ = ("_after", "_hub", "_queue")
 
-    def __init__(self, hub: Hub, queue: ClientQueue, after: Mapping[str, str] | None) -> None:
-        self._hub, self._queue, self._after = hub, queue, after
+    def __init__(self, hub: Hub, queue: C, after: Mapping[str, str] | None) -> None:
+        self._hub = hub
+        self._queue: C = queue
+        self._after = after
 
-    async def __aenter__(self) -> ClientQueue:
+    async def __aenter__(self) -> C:
         hub, queue = self._hub, self._queue
         await hub.ready.wait()
-        if self._after:
+        if self._after and isinstance(queue, ClientQueue):
             queue.replay_first(hub._history(self._after, queue.conflate))
         # Registered before any history is read, so nothing published from now on can fall between the two.
         hub._register(queue)
@@ -183,4 +254,5 @@ class Attachment:
 
     async def __aexit__(self, *exc: object) -> None:
         self._hub._forget(self._queue)
-        await self._queue.aclose()
+        if isinstance(self._queue, ClientQueue):
+            await self._queue.aclose()
