@@ -137,7 +137,8 @@ def main() -> int:
     if args.connect:
         uvloop.run(_clients(args.connect, args.clients, args.rounds))
         return 0
-    from tradewire_testing import free_port
+    from bench.e2e.servers import port_open
+    from tradewire_testing import eventually_sync, free_port
 
     figures: dict[str, list[float]] = {}
     for _ in range(args.runs):
@@ -147,7 +148,7 @@ def main() -> int:
             server = subprocess.Popen(
                 [sys.executable, "-m", "bench.ws_stacks", "--serve", f"{stack}:{port}", *common], stdout=subprocess.PIPE
             )
-            time.sleep(1.0)  # the server binds; the clients retry nothing, so give it a moment
+            eventually_sync(lambda: port_open(port), timeout=30, interval=0.05, what=f"{stack} server")  # noqa: B023
             clients = subprocess.Popen([sys.executable, "-m", "bench.ws_stacks", "--connect", str(port), *common])
             out, _ = server.communicate(timeout=300)
             clients.wait(timeout=60)

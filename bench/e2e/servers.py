@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,12 +106,12 @@ class Gateway(Design):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.token = secrets.token_urlsafe(24)
         tokens = [{"name": "bench", "token": self.token, "scopes": ["read", "control"]}]
-        # BENCH_PROFILE=DIR: the gateway runs under cProfile and writes DIR/gateway-PORT.prof when stopped
-        # (uvicorn exits normally on SIGTERM), for issue 20's per-delivery costs; py-spy cannot attach here.
+        # BENCH_PROFILE=DIR: the gateway runs under cProfile and writes DIR/gateway-PORT.prof when stopped,
+        # for issue 20's per-delivery costs (bench/e2e/profiled.py); py-spy cannot attach here.
         profile_dir = os.environ.get("BENCH_PROFILE")
-        profiled = ["-m", "cProfile", "-o", f"{profile_dir}/gateway-{self.port}.prof"] if profile_dir else []
+        profiled = ["-m", "bench.e2e.profiled", f"{profile_dir}/gateway-{self.port}.prof"] if profile_dir else []
         self.child = ChildProcess(
-            [sys.executable, *profiled, "-m", "tradewire_gateway"],
+            [sys.executable, *profiled, *([] if profiled else ["-m"]), "tradewire_gateway"],
             {
                 "GATEWAY_PORT": str(self.port),
                 "REDIS_URL": self.redis_url,
@@ -132,6 +134,9 @@ class Gateway(Design):
             raise RuntimeError(f"gateway exited:\n{self.child.log()}")
 
     def stop(self, kill: bool = False) -> None:
+        if os.environ.get("BENCH_PROFILE") and self.child.alive():
+            os.kill(self.child.pid, signal.SIGUSR1)  # the profile so far, before a slow shutdown is killed
+            time.sleep(2)
         self.child.stop(kill)
 
     def pids(self) -> list[int]:

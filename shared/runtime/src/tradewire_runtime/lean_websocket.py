@@ -127,6 +127,15 @@ def lean_websocket_protocol() -> type[asyncio.Protocol]:
             self.queue = Inbox()  # type: ignore[assignment]
             self.writable = Flag()  # type: ignore[assignment]
             self.writable.set()
+            self._frames_ok = False  # accepted, plain frames (no extension), no close sent or received
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._frames_ok = False
+            super().connection_lost(exc)
+
+        def handle_close(self, event: Any) -> None:
+            self._frames_ok = False
+            super().handle_close(event)
 
         def handle_connect(self, event: Any) -> None:
             super().handle_connect(event)
@@ -140,15 +149,9 @@ def lean_websocket_protocol() -> type[asyncio.Protocol]:
         # -- the hub's outlet -------------------------------------------------------------------------
 
         def ready(self) -> bool:
-            return (
-                self.writable.is_set()
-                and not self.disconnected
-                and not self.close_sent
-                and self.initial_response is None
-                and self.handshake_complete
-                and self.conn.state is State.OPEN
-                and not self.conn.extensions
-            )
+            # Asked for every frame of the fan-out: a flag kept at accept and close rather than the five
+            # checks (one a property) `send` makes; a transport closing for any other reason says so itself.
+            return self._frames_ok and self.writable._value and not self.transport.is_closing()
 
         def write_text(self, text: str) -> None:
             self.transport.write(frame_bytes(text))
@@ -180,8 +183,17 @@ def lean_websocket_protocol() -> type[asyncio.Protocol]:
                 if open_ and not self.conn.extensions:
                     self.transport.write(frame_bytes(text))
                     return
+            if message["type"] == "websocket.close":
+                self._frames_ok = False
             await super().send(message)
             if message["type"] == "websocket.accept":
                 self.response = None  # type: ignore[assignment]  # sent; never read again
+                self._frames_ok = (
+                    self.handshake_complete
+                    and not self.close_sent
+                    and self.initial_response is None
+                    and self.conn.state is State.OPEN
+                    and not self.conn.extensions
+                )
 
     return LeanWebSocketProtocol

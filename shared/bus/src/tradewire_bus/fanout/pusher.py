@@ -105,6 +105,10 @@ class Pusher:
         """False for an item the client already has (the hub's fast path asks while `checking`)."""
         return self._seen.remember(item)
 
+    @property
+    def settled(self) -> bool:
+        return self._seen.settled
+
     def fall_behind(self, position: int, offsets: Mapping[str, str]) -> None:
         """The hub found no room for the item at ring `position`: `offsets` is what it had relayed before,
         so the client has all of it; from here its task drains the ring."""
@@ -122,6 +126,7 @@ class Pusher:
                 if self._resume:
                     resume, self._resume = self._resume, {}
                     await self._read_history(resume)
+                    self._seen.arm()
                     self.checking = True
                 if self.cursor < self._ring.tail:
                     self._resume = self._resume_points(known_bots())
@@ -213,6 +218,7 @@ def push_all(
             elif pusher.seen(item) and text is not None:
                 pusher.outlet.write_text(text)
                 written += 1
+                pusher.checking = not pusher.settled
         elif text is None:
             continue
         elif pusher.outlet.try_write(text):

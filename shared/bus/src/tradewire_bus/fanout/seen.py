@@ -16,11 +16,21 @@ class Seen:
     the last `seq` it got. A live event at or before either can still arrive after attaching, since the
     hub reads each one from the stream while a resume reads the same stream's history."""
 
-    __slots__ = ("_covered", "_last_seq")
+    __slots__ = ("_covered", "_last_seq", "_unpassed")
 
     def __init__(self, covered: Mapping[str, str] | None = None) -> None:
         self._last_seq: dict[str, int] = {}
         self._covered = {bot: offset_key(offset) for bot, offset in (covered or {}).items()}
+        self._unpassed: set[str] = set()  # bots no live event has gone past since `arm`
+
+    def arm(self) -> None:
+        """History was just read: until a newer event of each bot comes, live ones may repeat it."""
+        self._unpassed = set(self._last_seq)
+
+    @property
+    def settled(self) -> bool:
+        """Nothing the client has can come again: every bot is past its point (the fast path stops asking)."""
+        return not self._covered and not self._unpassed
 
     def remember(self, item: Item) -> bool:
         """Track what the client has had; False for an event it already got."""
@@ -43,4 +53,6 @@ class Seen:
                     return False
                 del self._covered[event.bot_id]
         self._last_seq[event.bot_id] = event.seq
+        if self._unpassed:
+            self._unpassed.discard(event.bot_id)
         return True
