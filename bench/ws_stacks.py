@@ -9,8 +9,10 @@ the server's own CPU time (time.process_time) over the rounds, divided by N x M.
 - `lean`: the same through `tradewire_runtime.lean_websocket` (shared frame bytes, lighter waits);
 - `outlet`: the lean protocol written to directly (`try_write`), as the hub's ring does now: no task,
   queue or await per frame;
-- `wsproto`: uvicorn's wsproto protocol, a task and queue per client (needs `wsproto` installed; it is
-  not in uv.lock: run it from a scratch venv, see docs/performance.md).
+- `wsproto`: uvicorn's wsproto protocol, a task and queue per client;
+- `picows`: picows (Cython, not ASGI), each frame sent from one loop over the transports.
+`wsproto` and `picows` are not in uv.lock: install them into a scratch directory and put it on PYTHONPATH
+(docs/performance.md, "WebSocket stacks").
 
     python -m bench.ws_stacks --stacks relay,sansio,lean,outlet --clients 500 --rounds 200 --runs 3
 """
@@ -55,11 +57,29 @@ async def _serve(stack: str, port: int, clients: int, rounds: int) -> float:
             for _ in range(rounds):
                 broadcast(connected, FRAME)
                 await asyncio.sleep(0)
-            while any(ws.transport.get_write_buffer_size() for ws in connected):
-                await asyncio.sleep(0.001)
             spent = time.process_time() - began
             done.set()
-            return spent
+        return spent
+
+    if stack == "picows":
+        import picows
+
+        class Listener(picows.WSListener):  # type: ignore[misc]
+            def on_ws_connected(self, transport: Any) -> None:
+                joined(transport)
+
+        payload = FRAME.encode()
+        server = await picows.ws_create_server(lambda _: Listener(), "127.0.0.1", port)
+        await all_in.wait()
+        await asyncio.sleep(0.5)
+        began = time.process_time()
+        for _ in range(rounds):
+            for transport in connected:
+                transport.send(picows.WSMsgType.TEXT, payload)
+            await asyncio.sleep(0)
+        spent = time.process_time() - began
+        server.close()
+        return spent
 
     import uvicorn
 
@@ -75,10 +95,9 @@ async def _serve(stack: str, port: int, clients: int, rounds: int) -> float:
             joined(scope[OUTLET])
             await done.wait()
             return
-        queue: asyncio.Queue[str] = asyncio.Queue()
+        queue: asyncio.Queue[str | None] = asyncio.Queue()
         joined(queue)
-        while True:
-            text = await queue.get()
+        while (text := await queue.get()) is not None:
             await send({"type": "websocket.send", "text": text})
             sent += 1
             if sent == clients * rounds:
@@ -102,6 +121,9 @@ async def _serve(stack: str, port: int, clients: int, rounds: int) -> float:
         done.set()
     await done.wait()
     spent = time.process_time() - began
+    if stack != "outlet":
+        for client in connected:
+            client.put_nowait(None)  # each client's task ends, so the server can shut down
     server.should_exit = True
     await serving
     return spent

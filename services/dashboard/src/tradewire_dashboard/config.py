@@ -72,7 +72,9 @@ class Settings(BaseSettings):
     commands_in_flight: int = Field(4, ge=1, description="Commands one socket may have waiting for an answer.")
     max_command_bytes: int = Field(4096, ge=256, description="Larger browser frames get an `error` reply.")
     max_frame_bytes: int = Field(65536, ge=1024, description="The server closes the socket above this (1009).")
-    client_max_pending: int = Field(10_000, ge=10, description="Trades a browser may lag before it is cut off.")
+    client_max_pending: int = Field(
+        10_000, ge=10, description="Trades the recorder may lag before it is cut off (browsers use the Hub's ring)."
+    )
     client_conflate_after: int = Field(64, ge=1, description="Queue length after which prices are conflated.")
     browser_reconnect_max_s: float = Field(15.0, gt=0, description="Longest reconnect delay of the page.")
     recent_trades: int = Field(50, ge=0, description="Trades rendered into the page before the live ones.")

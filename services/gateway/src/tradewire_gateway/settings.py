@@ -55,7 +55,9 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="A client that takes no frame for this long is closed as too slow (1013)."
     )
     ws_max_pending: int = Field(
-        default=10_000, ge=1, description="Undroppable events a client may fall behind before it is cut off."
+        default=10_000,
+        ge=1,
+        description="Undroppable events a queued (non-socket) hub client may fall behind before it is cut off.",
     )
     ws_ring_size: int = Field(
         default=4096,
