@@ -17,33 +17,26 @@ from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
 from tradewire_bus import (
     BusUnavailable,
-    ClientQueue,
-    ClientTooSlow,
     Hub,
-    Resync,
 )
-from tradewire_bus.fanout import Pusher
 from tradewire_gateway.auth import SUBPROTOCOL, Principal, bearer_token, token_from_subprotocols
 from tradewire_gateway.frames import (
     CommandFrame,
     SubscribedFrame,
 )
-from tradewire_gateway.frames import resync_frame_text as resync_text
 from tradewire_gateway.runtime import Runtime
 from tradewire_gateway.settings import Scope
 from tradewire_gateway.snapshots import snapshots
 from tradewire_gateway.socket_commands import SocketCommands
+from tradewire_gateway.socket_relay import TOO_SLOW, Close, SocketRelay
 from tradewire_gateway.subscription_request import SubscriptionRequest
 from tradewire_runtime.lean_websocket import OUTLET
-from tradewire_schemas import Envelope
 
 log = logging.getLogger("tradewire.gateway.ws")
 
 CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_FAULT, CLOSE_TRY_AGAIN, CLOSE_BAD_REQUEST = 1008, 1009, 1011, 1013, 4400
 HUB_READY_WAIT_S = 5.0
 
-Close = tuple[int, str] | None  # how a side of the conversation ended; None: the client left
-TOO_SLOW: Close = (CLOSE_TRY_AGAIN, "too slow: reconnect with after=<bot>:<last offset>")
 BUS_AWAY: Close = (CLOSE_TRY_AGAIN, "event bus unreachable; retry shortly")
 REDIS_AWAY = BusUnavailable  # all the bus raises for Redis being away: redis-py's errors stay inside it
 
@@ -106,7 +99,7 @@ async def events_socket(websocket: WebSocket) -> None:
         runtime.metrics.clients.dec()
 
 
-class EventSocket(SocketCommands):
+class EventSocket(SocketCommands, SocketRelay):
     """One client's conversation: events out (`_relay`), command frames in (`_listen`; `SocketCommands`)."""
 
     def __init__(self, websocket: WebSocket, runtime: Runtime, principal: Principal, request: SubscriptionRequest):
@@ -219,43 +212,6 @@ class EventSocket(SocketCommands):
         return resume
 
     # -- out ---------------------------------------------------------------------------------------
-
-    async def _push(self, pusher: Pusher) -> Close:
-        try:
-            await pusher.run(self._runtime.hub.known_bots)
-        except ClientTooSlow:
-            self._metrics.dropped.inc()
-            log.warning("closing a client of %s: it took no frame for %ss", self._principal.name, self._send_timeout_s)
-            return TOO_SLOW
-        return None  # it left
-
-    async def _relay(self, queue: ClientQueue, attached_ms: float) -> Close:
-        while True:
-            try:
-                item = await queue.get()
-            except ClientTooSlow:
-                self._metrics.dropped.inc()
-                log.warning("cut off a client of %s: it fell too far behind", self._principal.name)
-                return TOO_SLOW
-            self._count_conflated(queue)
-            if isinstance(item, Resync):
-                sent = await self._send(resync_text(item))
-            else:
-                sent = await self._send(self._runtime.frames.get(item))
-                self._observe(item, attached_ms)
-            if not sent:
-                return None
-
-    def _observe(self, envelope: Envelope, attached_ms: float) -> None:
-        published_ms = int(envelope.offset.partition("-")[0])
-        live = published_ms >= attached_ms  # replayed history would only measure how old it is
-        latency = max(0.0, time.time() - published_ms / 1000) if live else None
-        self._metrics.deliveries.count(envelope.event.type, latency)
-
-    def _count_conflated(self, queue: ClientQueue | Pusher) -> None:
-        if queue.conflated > self._conflated_seen:
-            self._metrics.conflated.inc(queue.conflated - self._conflated_seen)
-            self._conflated_seen = queue.conflated
 
     async def _send(self, text: str) -> bool:
         """False when the client has gone; `_Stuck` when it took nothing within the send timeout.

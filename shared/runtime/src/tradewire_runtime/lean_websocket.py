@@ -125,7 +125,8 @@ def lean_websocket_protocol() -> type[asyncio.Protocol]:
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.queue = Inbox()  # type: ignore[assignment]
-            self.writable = Flag()  # type: ignore[assignment]
+            self._room = Flag()  # the same flag, typed as what it is, for `ready`
+            self.writable = self._room  # type: ignore[assignment]
             self.writable.set()
             self._frames_ok = False  # accepted, plain frames (no extension), no close sent or received
 
@@ -151,7 +152,7 @@ def lean_websocket_protocol() -> type[asyncio.Protocol]:
         def ready(self) -> bool:
             # Asked for every frame of the fan-out: a flag kept at accept and close rather than the five
             # checks (one a property) `send` makes; a transport closing for any other reason says so itself.
-            return self._frames_ok and self.writable._value and not self.transport.is_closing()
+            return self._frames_ok and self._room._value and not self.transport.is_closing()
 
         def write_text(self, text: str) -> None:
             self.transport.write(frame_bytes(text))
