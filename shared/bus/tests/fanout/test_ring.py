@@ -176,4 +176,5 @@ async def test_a_client_that_takes_nothing_for_the_stall_time_is_cut_off_with_it
         with pytest.raises(ClientTooSlow) as slow:
             await asyncio.wait_for(task, 5)
     assert slow.value.offsets == {"alpha": first.offset}  # where it resumes: nothing is lost
+    assert "took no frame for 0.2 s" in str(slow.value)
     assert hub.stats.cut_off == 1 and hub.clients == 0

@@ -41,8 +41,9 @@ class HubStats:
 class ClientTooSlow(Exception):
     """The client fell too far behind; close it and let it resume from `offsets`."""
 
-    def __init__(self, pending: int, offsets: Mapping[str, str]) -> None:
-        super().__init__(f"client fell {pending} undroppable events behind; resume from its last offsets")
+    def __init__(self, pending: int, offsets: Mapping[str, str], why: str | None = None) -> None:
+        why = why or f"client fell {pending} undroppable events behind"
+        super().__init__(f"{why}; resume from its last offsets")
         self.pending = pending
         self.offsets = dict(offsets)
 

@@ -198,7 +198,7 @@ class Pusher:
                 open_ = await self.outlet.wait_ready()
         except TimeoutError:
             self._stats.cut_off += 1
-            raise ClientTooSlow(0, self.offsets) from None
+            raise ClientTooSlow(0, self.offsets, f"client took no frame for {self.stall_s} s") from None
         if not open_:
             raise OutletClosed
 
