@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,11 +34,11 @@ class BotSummary(BaseModel):
     offset: str | None = Field(description="Stream offset of the bot's latest event.")
 
     @classmethod
-    def of(cls, snapshot: BotSnapshot, now: datetime | None = None) -> BotSummary:
+    def of(cls, snapshot: BotSnapshot) -> BotSummary:
         return cls(
             bot_id=snapshot.bot_id,
             status=current_status(snapshot),
-            liveness=snapshot.liveness(now),
+            liveness=snapshot.liveness(),
             offset=snapshot.offset,
         )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -49,11 +49,11 @@ class BotSnapshot(BaseModel):
     positions: PositionsChanged | None = None
     markets: MarketsLoaded | None = None
 
-    def liveness(self, now: datetime | None = None) -> Liveness:
+    def liveness(self) -> Liveness:
         if self.heartbeat is None:
             return "unknown"
         allowed = timedelta(seconds=self.heartbeat.interval_s * MISSED_HEARTBEATS)
-        return "live" if (now or utc_now()) - self.heartbeat.ts <= allowed else "stale"
+        return "live" if utc_now() - self.heartbeat.ts <= allowed else "stale"
 
     @classmethod
     def from_redis(cls, bot_id: str, epoch: bytes | None, fields: dict[bytes, bytes]) -> BotSnapshot:

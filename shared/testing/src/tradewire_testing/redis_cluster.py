@@ -1,4 +1,4 @@
-"""A private Redis Cluster on free ports (three masters, three replicas by default), for tests and drills.
+"""A private Redis Cluster on free ports (three masters, three replicas), for tests and drills.
 
 Each node is a `RedisServer` with cluster mode on, its own directory and a short node timeout, so a
 killed master's replica is promoted within a few seconds. `redis-cli --cluster create` joins them (the
@@ -36,19 +36,13 @@ def slot_of(key: str) -> int:
 class LocalCluster:
     """`with LocalCluster() as cluster:` starts and joins the nodes; leaving kills them and removes their dirs."""
 
-    def __init__(
-        self,
-        *,
-        masters: int = 3,
-        replicas: int = 1,
-        persistence: bool = False,
-    ) -> None:
+    def __init__(self, *, persistence: bool = False) -> None:
         cli = shutil.which("redis-cli")
         if cli is None:
             raise RedisServerMissing("redis-cli is not on PATH (Debian: apt-get install redis-tools)")
         self._cli = cli
-        self.masters = masters
-        self.replicas = replicas
+        self.masters = 3
+        self.replicas = 1
         args = [
             "--cluster-enabled", "yes",
             "--cluster-config-file", "nodes.conf",
@@ -61,7 +55,7 @@ class LocalCluster:
         # above 55535 does not have.
         self.servers = [
             RedisServer(persistence=persistence, extra_args=[*args, "--cluster-port", str(free_port())])
-            for _ in range(masters * (1 + replicas))
+            for _ in range(self.masters * (1 + self.replicas))
         ]
 
     @property

@@ -38,11 +38,10 @@ class RedisServer:
         *,
         persistence: bool = False,
         port: int | None = None,
-        binary: str | None = None,
         acl: str | None = None,
         extra_args: list[str] | None = None,
     ) -> None:
-        found = binary or shutil.which("redis-server")
+        found = shutil.which("redis-server")
         if found is None:
             raise RedisServerMissing("redis-server is not on PATH (Debian: apt-get install redis-server)")
         self.binary = found
