@@ -146,7 +146,7 @@ async def test_start_button_stays_pending_until_the_bot_control_answer(
     release = asyncio.Event()
 
     async def slow_trader() -> None:
-        async with bus.commands(bot, bus.publisher) as inbox:
+        async with bus.commands(bot) as inbox:
             async for command in inbox:
                 await release.wait()
                 await bus.publish(StatusChanged(bot_id=bot, status="running", reason="asked", actor=command.actor))

@@ -136,7 +136,7 @@ async def test_an_open_position_is_valued_at_the_last_price_and_closed_with_conf
     closes: list[Any] = []
 
     async def trader_side() -> None:
-        async with bus.commands(bot, bus.publisher) as inbox:
+        async with bus.commands(bot) as inbox:
             async for command in inbox:
                 closes.append(command)
                 await bus.publish(PositionsChanged(bot_id=bot, positions=[]))

@@ -24,7 +24,7 @@ async def responder(bus: RedisBus, bot: str, *, outcome: str = "completed") -> A
     ready = asyncio.Event()
 
     async def answer() -> None:
-        async with bus.commands(bot, bus.publisher) as inbox:
+        async with bus.commands(bot) as inbox:
             ready.set()
             async for command in inbox:
                 seen.append(command.type)

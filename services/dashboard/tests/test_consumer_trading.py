@@ -38,7 +38,7 @@ async def trader_answering(bus: RedisBus) -> AsyncIterator[list[Command]]:
     ready = asyncio.Event()
 
     async def answer() -> None:
-        async with bus.commands(BOT, bus.publisher) as inbox:
+        async with bus.commands(BOT) as inbox:
             ready.set()
             async for command in inbox:
                 seen.append(command)

@@ -147,7 +147,7 @@ async def trade(
         trader.change_status("running", reason)
         trader.publish_markets()
         market = build_market(settings, exchange)
-        inbox = bus.commands(settings.bot_id, bus.publisher)
+        inbox = bus.commands(settings.bot_id)
         helpers = (outbox.run(), answer_commands(inbox, handler), heartbeats(trader, settings.heartbeat_s))
         async with background(*helpers, on_stuck=lambda: inbox.__aexit__(None, None, None)):
             trading = asyncio.create_task(trader.run(market))

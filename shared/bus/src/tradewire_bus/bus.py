@@ -20,7 +20,7 @@ from tradewire_bus.commands import CommandInbox, send_command
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusUnavailable
 from tradewire_bus.lru import MISSING, Lru
-from tradewire_bus.publisher import Publisher, RedisPublisher
+from tradewire_bus.publisher import RedisPublisher
 from tradewire_bus.reads import StreamEntry, bot_ids, find_in_stream, raise_if_cancelling, read_stream, stream_entries
 from tradewire_bus.redis_clients import RedisClients, open_clients
 from tradewire_bus.redis_errors import CONNECTION_ERRORS, unavailable_as_bus_error
@@ -87,9 +87,9 @@ class RedisBus:
             after=after,
         )
 
-    def commands(self, bot_id: str, publisher: Publisher | None = None) -> CommandInbox:
-        """The trader's inbox of fresh, first-seen commands; refusals are answered through `publisher`."""
-        return CommandInbox(self.clients, self.config, self.stats, bot_id, publisher or self.publisher)
+    def commands(self, bot_id: str) -> CommandInbox:
+        """The trader's inbox of fresh, first-seen commands; refusals are answered through this bus's publisher."""
+        return CommandInbox(self.clients, self.config, self.stats, bot_id, self.publisher)
 
     async def send_command(self, command: Command, timeout: float | None = None) -> CommandResult:
         try:

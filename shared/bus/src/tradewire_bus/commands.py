@@ -98,7 +98,7 @@ def _as_result(event: object) -> CommandResult:
 
 
 class CommandInbox:
-    """`async with bus.commands(bot_id, publisher) as inbox: async for command in inbox:`
+    """`async with bus.commands(bot_id) as inbox: async for command in inbox:`
 
     Yields only commands that are well formed, for this bot, not expired and never seen before.
     The others are answered here with a `rejected` command_result and counted, and change nothing.
