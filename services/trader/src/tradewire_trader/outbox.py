@@ -116,10 +116,6 @@ class Outbox:
     def published(self) -> int:
         return sum(self.published_by_type.values())
 
-    @property
-    def has_pending(self) -> bool:
-        return bool(self._queue)
-
     def _append(self, item: _Pending) -> None:
         self._queue.append(item)
         self._drained.clear()
