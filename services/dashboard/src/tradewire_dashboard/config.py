@@ -9,7 +9,7 @@ from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tradewire_bus import BusConfig
-from tradewire_runtime.logs import LogFormat
+from tradewire_runtime.logs import LogFormat, LogLevel
 
 
 class Settings(BaseSettings):
@@ -86,7 +86,7 @@ class Settings(BaseSettings):
         Path("var/backtests"),
         description="Backtest reports listed on the Backtests page (the trader's BACKTEST_REPORTS_DIR).",
     )
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_level: LogLevel = "info"
     log_format: LogFormat = Field("text", description="text for people, json for log collectors.")
     bus: BusConfig = BusConfig()
 

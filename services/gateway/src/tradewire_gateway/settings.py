@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tradewire_bus import BusConfig
-from tradewire_runtime.logs import LogFormat
+from tradewire_runtime.logs import LogFormat, LogLevel
 
 
 class Scope(StrEnum):
@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     # docs/settings.md is generated from these fields (tradewire_stack.settings_reference); change both together.
     host: str = "127.0.0.1"
     port: int = Field(default=8002, ge=0, le=65535)
-    log_level: str = "info"
+    log_level: LogLevel = "info"
     log_format: LogFormat = Field(default="text", description="text for people, json for log collectors.")
     redis_url: str = Field(
         "redis://127.0.0.1:6379/0", validation_alias=AliasChoices("GATEWAY_REDIS_URL", "REDIS_URL", "redis_url")
@@ -68,8 +68,3 @@ class Settings(BaseSettings):
         default=64, ge=1, description="Queue length from which a client's price/stats/heartbeats are conflated."
     )
     events_page_limit: int = Field(default=1000, ge=1, description="Largest `limit` of the events endpoint.")
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _lower_case_level(cls, value: object) -> object:
-        return value.lower() if isinstance(value, str) else value

@@ -16,7 +16,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, fiel
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tradewire_bus import BusConfig
-from tradewire_runtime.logs import LogFormat
+from tradewire_runtime.logs import LogFormat, LogLevel
 
 # What a destination can ask for. `error` is a status change to "error"; `status_change` the others.
 Topic = Literal["trade_entry", "trade_exit", "status_change", "error", "command_result", "daily_summary"]
@@ -129,7 +129,7 @@ class Settings(BaseSettings):
     )
 
     # docs/settings.md is generated from these fields (tradewire_stack.settings_reference); change both together.
-    log_level: str = "info"
+    log_level: LogLevel = "info"
     log_format: LogFormat = Field(default="text", description="text for people, json for log collectors.")
     redis_url: str = Field(
         "redis://127.0.0.1:6379/0", validation_alias=AliasChoices("NOTIFIER_REDIS_URL", "REDIS_URL", "redis_url")
@@ -151,11 +151,6 @@ class Settings(BaseSettings):
         default=None, description="e.g. 20:00: each bot's day (trades, profit, equity) to destinations that want it."
     )
     daily_summary_timezone: str = Field(default="UTC", description="The zone of daily_summary_at (IANA name).")
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _lower_case_level(cls, value: object) -> object:
-        return value.lower() if isinstance(value, str) else value
 
     @field_validator("destinations")
     @classmethod

@@ -10,7 +10,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tradewire_bus import BusConfig
-from tradewire_runtime.logs import LogFormat
+from tradewire_runtime.logs import LogFormat, LogLevel
 from tradewire_schemas import BOT_ID_PATTERN
 
 DataSource = Literal["synthetic", "replay", "live"]
@@ -128,7 +128,7 @@ class Settings(BaseSettings):
     outbox_limit: int = Field(10_000, ge=1, description="Unpublished trades at which new orders pause.")
 
     # logs
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_level: LogLevel = "info"
     log_format: LogFormat = Field("text", description="text for people, json for log collectors.")
 
     # metrics

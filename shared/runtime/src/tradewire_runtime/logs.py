@@ -13,9 +13,16 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator
 
 LogFormat = Literal["text", "json"]
+# Every service's `log_level` setting: GATEWAY_LOG_LEVEL=INFO reads as info, the spelling uvicorn wants.
+LogLevel = Annotated[
+    Literal["debug", "info", "warning", "error", "critical"],
+    BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value),
+]
 
 # The ids a record may carry, in the order they are printed.
 TRACE_FIELDS = ("bot_id", "command_id", "event_id", "seq", "offset")
