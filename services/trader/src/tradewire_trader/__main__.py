@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from pydantic import ValidationError
+from pydantic_core import PydanticUndefined
 
 from tradewire_runtime.logs import configure_logging
 from tradewire_trader.settings import DataSource, Settings
@@ -27,60 +28,55 @@ from tradewire_trader.strategies import BUILT_IN, Strategy, StrategyNotLoaded, l
 from tradewire_trader.strategies.loader import params_model
 from tradewire_trader.synthetic import synthetic_series
 
+# The run command's flags and their argparse options; each one's help is its setting's description.
 FLAGS: dict[str, dict[str, Any]] = {
-    "bot_id": {"help": "bot id"},
-    "symbol": {"help": "market, e.g. BTC/USDT"},
-    "symbols": {"help": "several markets, one wallet, comma-separated: BTC/USDT,ETH/USDT (paper; default: --symbol)"},
-    "mode": {"choices": ["paper", "live"], "help": "paper trades on a simulated exchange; live through ccxt"},
-    "source": {"choices": list(get_args(DataSource)), "help": "market data source"},
-    "replay_file": {"type": Path, "help": "OHLCV CSV for --source replay (default: the bundled sample)"},
-    "speed": {"type": float, "help": "market seconds per wall second; 0 = as fast as possible"},
-    "seed": {"type": int, "help": "synthetic data seed: the same seed gives the same series"},
-    "start_price": {"type": Decimal, "help": "synthetic data: first price"},
-    "candle_seconds": {"type": int, "help": "candle width in market seconds (live: 60, 300, 900, 3600, ...)"},
-    "strategy": {
-        "help": f"built-in ({', '.join(BUILT_IN)}), my_pkg.module:Class or path/to/file.py:Class "
-        "(docs/strategies.md); its parameters are listed below"
-    },
-    "order_size": {"type": Decimal, "help": "base amount per entry (unless a stake is set)"},
-    "stake_quote": {"type": Decimal, "help": "quote currency to spend per entry instead, e.g. 100"},
-    "stake_pct": {"type": Decimal, "help": "percent of equity to spend per entry instead"},
-    "stoploss_pct": {"type": Decimal, "help": "exit when the close is this %% below entry"},
-    "trailing_stop_pct": {"type": Decimal, "help": "exit when the close is this %% below its best since entry"},
-    "take_profit_pct": {"type": Decimal, "help": "exit when the close is this %% above entry"},
-    "roi": {"type": json.loads, "help": 'minimal ROI table as JSON {minutes: profit %%}, e.g. \'{"0": 4, "60": 1}\''},
-    "time_limit_minutes": {"type": int, "help": "exit a position open this long"},
-    "max_open_positions": {"type": int, "help": "no entry while this many positions are open"},
-    "max_drawdown_pct": {"type": Decimal, "help": "close everything and stop when equity is this %% below its peak"},
-    "cooldown_candles": {"type": int, "help": "no entry for this many candles after a losing exit"},
-    "starting_quote": {"type": Decimal, "help": "paper: quote currency (e.g. USDT) in the account at the start"},
-    "starting_base": {"type": Decimal, "help": "paper: base currency (e.g. BTC) in the account at the start"},
-    "taker_fee": {"type": Decimal, "help": "paper: fee fraction of a market order"},
-    "maker_fee": {"type": Decimal, "help": "paper: fee fraction of a limit order"},
-    "slippage": {"type": Decimal, "help": "paper: fraction added against a market order"},
-    "exchange": {"help": "live mode: ccxt exchange id (keys from TRADER_API_KEY / TRADER_API_SECRET)"},
-    "api_url": {"help": "live mode: send REST calls to this base URL (e.g. a local stub)"},
-    "live_acknowledged": {
-        "action": "store_const",
-        "const": True,
-        "help": "live mode with TRADER_SANDBOX=false: confirm that real money is traded",
-    },
-    "price_every": {"type": int, "help": "publish price_update every N candles"},
-    "heartbeat_s": {"type": float, "help": "publish a heartbeat this often (seconds)"},
-    "stats_every_s": {"type": float, "help": "publish stats_update at least this often (seconds)"},
-    "state_file": {"type": Path, "help": "SQLite state file (default trader-state/<bot id>.sqlite3)"},
+    "bot_id": {},
+    "symbol": {},
+    "symbols": {},
+    "mode": {"choices": ["paper", "live"]},
+    "source": {"choices": list(get_args(DataSource))},
+    "replay_file": {"type": Path},
+    "speed": {"type": float},
+    "seed": {"type": int},
+    "start_price": {"type": Decimal},
+    "candle_seconds": {"type": int},
+    "strategy": {"help": f"Built in: {', '.join(BUILT_IN)}; its parameters are listed below."},
+    "order_size": {"type": Decimal},
+    "stake_quote": {"type": Decimal},
+    "stake_pct": {"type": Decimal},
+    "stoploss_pct": {"type": Decimal},
+    "trailing_stop_pct": {"type": Decimal},
+    "take_profit_pct": {"type": Decimal},
+    "roi": {"type": json.loads},
+    "time_limit_minutes": {"type": int},
+    "max_open_positions": {"type": int},
+    "max_drawdown_pct": {"type": Decimal},
+    "cooldown_candles": {"type": int},
+    "starting_quote": {"type": Decimal},
+    "starting_base": {"type": Decimal},
+    "taker_fee": {"type": Decimal},
+    "maker_fee": {"type": Decimal},
+    "slippage": {"type": Decimal},
+    "exchange": {},
+    "api_url": {},
+    "live_acknowledged": {"action": "store_const", "const": True},
+    "price_every": {"type": int},
+    "heartbeat_s": {"type": float},
+    "stats_every_s": {"type": float},
+    "state_file": {"type": Path},
     "redis_url": {"help": "Redis URL (env TRADER_REDIS_URL or REDIS_URL; ./tw trader: the one ./tw up recorded)"},
-    "metrics_port": {"type": int, "help": "serve Prometheus metrics on this port (default: off)"},
-    "metrics_host": {"help": "address for the metrics port"},
+    "metrics_port": {"type": int},
+    "metrics_host": {},
 }
 
 
 def _described(name: str, options: dict[str, Any]) -> dict[str, Any]:
-    """The flag's help with the setting's default and environment variable, so --help tells all."""
-    default = Settings.model_fields[name].default
-    shown = "" if default is None or "default" in options["help"] else f"; default {default}"
+    """The setting's description (and the flag's own note) with its default and environment variable."""
+    field = Settings.model_fields[name]
+    text = " ".join(filter(None, (field.description, options.get("help")))).removesuffix(".").replace("%", "%%")
+    shown = "" if field.default in (None, PydanticUndefined) or "default" in text else f"; default {field.default}"
     env = "" if name == "redis_url" else f"; env TRADER_{name.upper()}"
-    return {**options, "help": f"{options['help']}{shown}{env}"}
+    return {**options, "help": f"{text}{shown}{env}"}
 
 
 def chosen_strategy(argv: list[str]) -> str:

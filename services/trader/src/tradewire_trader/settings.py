@@ -31,21 +31,21 @@ class Settings(BaseSettings):
         hide_input_in_errors=True,
     )
 
-    bot_id: str = Field("demo", pattern=BOT_ID_PATTERN)
-    symbol: str = Field("BTC/USDT", pattern=SYMBOL_PATTERN)
+    bot_id: str = Field("demo", pattern=BOT_ID_PATTERN, description="The bot's name in events and commands.")
+    symbol: str = Field("BTC/USDT", pattern=SYMBOL_PATTERN, description="Market, e.g. BTC/USDT.")
     # NoDecode: a comma-separated list (BTC/USDT,ETH/USDT) in the environment as on the command line.
     symbols: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Several markets for one bot and one wallet, comma-separated (BTC/USDT,ETH/USDT); "
-        "the first becomes `symbol`.",
+        "the first becomes `symbol`. Paper only.",
     )
-    mode: Literal["paper", "live"] = "paper"
+    mode: Literal["paper", "live"] = Field("paper", description="paper: a simulated exchange; live: one through ccxt.")
 
     # market data
-    source: DataSource = "synthetic"
+    source: DataSource = Field("synthetic", description="Market data source.")
     seed: int = Field(11, description="Synthetic data: the same seed gives the same series.")
-    start_price: Decimal = Field(Decimal("42000"), gt=0)
-    candle_seconds: int = Field(60, ge=1, description="Width of one candle in market time.")
+    start_price: Decimal = Field(Decimal("42000"), gt=0, description="Synthetic data: the first price.")
+    candle_seconds: int = Field(60, ge=1, description="Candle width in market seconds (live: 60, 300, 900, ...).")
     replay_file: Path | None = Field(
         None, description="OHLCV CSV; default: the committed sample. Several symbols: {pair} stands for BTC_USDT."
     )
@@ -83,10 +83,10 @@ class Settings(BaseSettings):
     cooldown_candles: int | None = Field(None, ge=0, description="No entry for this many candles after a loss.")
 
     # paper exchange
-    starting_quote: Decimal = Field(Decimal("10000"), ge=0)
-    starting_base: Decimal = Field(Decimal("0"), ge=0)
-    taker_fee: Decimal = Field(Decimal("0.001"), ge=0, lt=1)
-    maker_fee: Decimal = Field(Decimal("0.001"), ge=0, lt=1)
+    starting_quote: Decimal = Field(Decimal("10000"), ge=0, description="Paper: quote coin (e.g. USDT) at the start.")
+    starting_base: Decimal = Field(Decimal("0"), ge=0, description="Paper: base coin (e.g. BTC) at the start.")
+    taker_fee: Decimal = Field(Decimal("0.001"), ge=0, lt=1, description="Paper: fee fraction of a market order.")
+    maker_fee: Decimal = Field(Decimal("0.001"), ge=0, lt=1, description="Paper: fee fraction of a limit order.")
     slippage: Decimal = Field(Decimal("0.0005"), ge=0, lt=1, description="Fraction added against a market order.")
     impact: Decimal = Field(
         Decimal("0.05"), ge=0, lt=1, description="Paper: extra slippage per unit of the candle's volume an order takes."
@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     )
 
     # live exchange
-    exchange: str = "binance"
+    exchange: str = Field("binance", description="Live: ccxt exchange id; keys: TRADER_API_KEY, TRADER_API_SECRET.")
     # Secrets: never printed (repr, errors, logs, events); only the ccxt client gets their value.
     api_key: SecretStr = SecretStr("")
     api_secret: SecretStr = SecretStr("")
@@ -124,7 +124,7 @@ class Settings(BaseSettings):
     # events
     price_every: int = Field(10, ge=1, description="Publish price_update every N iterations.")
     stats_every_s: float = Field(10.0, gt=0, description="Publish stats_update at least this often.")
-    heartbeat_s: float = Field(5.0, gt=0)
+    heartbeat_s: float = Field(5.0, gt=0, description="Publish a heartbeat this often (seconds).")
     outbox_limit: int = Field(10_000, ge=1, description="Unpublished trades at which new orders pause.")
 
     # logs
