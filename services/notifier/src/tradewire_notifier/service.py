@@ -86,10 +86,6 @@ class Notifier:
             if self._settings.daily_summary_at is not None:
                 tasks.create_task(self.daily.run(), name="daily summaries")
 
-    async def resume_points(self) -> dict[str, str]:
-        """Each bot on the bus -> the offset after which to read; its whole history if we have no cursor."""
-        return await self._bus.resume_points(self._store.cursors())
-
     async def _read_forever(self) -> None:
         while True:
             try:
@@ -102,7 +98,7 @@ class Notifier:
                 self._metrics.connected.set(0)
 
     async def _read(self) -> None:
-        after = await self.resume_points()
+        after = await self._bus.resume_points(self._store.cursors())  # no cursor: a bot's whole history
         log.info("notifier resuming %d bot(s): %s", len(after), after)
         cursor: dict[str, tuple[str, str]] = {}
         known = set(after)
