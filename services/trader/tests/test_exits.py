@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from candle_list import CandleList
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,6 @@ from tradewire_trader.candles import Candle
 from tradewire_trader.command_handler import CommandHandler
 from tradewire_trader.components import build_paper_trader
 from tradewire_trader.exits import ExitWatch
-from tradewire_trader.market_data import CandleList
 from tradewire_trader.positions import Position
 from tradewire_trader.risk import Risk
 from tradewire_trader.settings import Settings

@@ -7,9 +7,10 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal as D
 from pathlib import Path
 
+from candle_list import CandleList
+
 from tradewire_bus import InMemoryPublisher
 from tradewire_trader.components import build_paper_trader
-from tradewire_trader.market_data import CandleList
 from tradewire_trader.settings import Settings
 from tradewire_trader.state_store import StateStore
 from tradewire_trader.synthetic import synthetic_series

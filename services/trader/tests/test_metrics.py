@@ -10,13 +10,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from candle_list import CandleList
 from prometheus_client.parser import text_string_to_metric_families
 
 from tradewire_bus import InMemoryPublisher
 from tradewire_schemas import StatsUpdated, TradeExecuted
 from tradewire_trader.command_handler import CommandHandler
 from tradewire_trader.components import build_paper_trader
-from tradewire_trader.market_data import CandleList, read_ohlcv_csv, sample_csv
+from tradewire_trader.market_data import read_ohlcv_csv, sample_csv
 from tradewire_trader.metrics import MetricsUnavailable, TraderMetrics, metrics_server
 from tradewire_trader.settings import Settings
 from tradewire_trader.state_store import StateStore

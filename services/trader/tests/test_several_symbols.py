@@ -10,13 +10,14 @@ from pathlib import Path
 
 import ccxt
 import pytest
+from candle_list import CandleList
 from pydantic import ValidationError
 
 from tradewire_bus import InMemoryPublisher
 from tradewire_schemas import CandleClosed, MarketsLoaded, PositionsChanged, PriceUpdated, StatsUpdated, TradeExecuted
 from tradewire_trader.candles import Candle
 from tradewire_trader.components import build_market, build_paper_trader
-from tradewire_trader.market_data import CandleList, synthetic_series
+from tradewire_trader.market_data import synthetic_series
 from tradewire_trader.markets import MarketRules
 from tradewire_trader.multi_market import MultiMarket
 from tradewire_trader.orders import Balances

@@ -10,6 +10,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from candle_list import CandleList
 from hypothesis import HealthCheck, given, settings, target
 from hypothesis import strategies as st
 
@@ -17,7 +18,7 @@ from tradewire_bus import InMemoryPublisher
 from tradewire_schemas import Envelope, Event, PriceUpdated, StatsUpdated, TradeExecuted
 from tradewire_trader.candles import Candle
 from tradewire_trader.components import build_paper_trader
-from tradewire_trader.market_data import CandleList, read_ohlcv_csv, sample_csv, synthetic_series
+from tradewire_trader.market_data import read_ohlcv_csv, sample_csv, synthetic_series
 from tradewire_trader.settings import Settings
 from tradewire_trader.state_store import StateStore
 from tradewire_trader.trader import Trader

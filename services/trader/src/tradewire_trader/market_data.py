@@ -137,20 +137,3 @@ def read_ohlcv_frame(path: Path) -> pd.DataFrame | None:
         return None
     frame.index = pd.to_datetime(frame.pop("timestamp").astype("int64"), unit="ms", utc=True)
     return frame
-
-
-class CandleList:
-    """Candles already in memory (benchmarks, tests, backtests); `end` cuts the list short."""
-
-    def __init__(self, candles: list[Candle], end: int | None = None) -> None:
-        self._candles = candles
-        self._end = end
-
-    async def candles(self, start: int = 0) -> AsyncIterator[Candle]:
-        for candle in self._candles[start : self._end]:
-            yield candle
-
-    def history(self) -> pd.DataFrame | None:
-        from tradewire_trader.strategies.feed import frame_of
-
-        return frame_of(self._candles[: self._end])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+from candle_list import CandleList
+
 from tradewire_trader.candles import Candle
-from tradewire_trader.market_data import CandleList
 from tradewire_trader.positions import Position
 from tradewire_trader.strategies import Strategy
 from tradewire_trader.strategies.feed import IndicatorFeed
