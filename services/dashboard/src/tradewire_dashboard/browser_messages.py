@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from tradewire_bus import BotSnapshot, Resync
 from tradewire_schemas import BotId, CandleClosed, Envelope, Event, Symbol, encode, policy, wrap
+from tradewire_schemas.commands import symbol_only_to_close
 from tradewire_schemas.wire import describe
 
 # The event types browsers see: each event class names its browser message type (`browser_name`, the
@@ -36,8 +37,7 @@ class BrowserCommand(BaseModel):
 
     @model_validator(mode="after")
     def _symbol_only_to_close(self) -> Self:
-        if self.symbol is not None and self.command != "close_position":
-            raise ValueError(f"symbol is only understood with close_position, not with {self.command}")
+        symbol_only_to_close(self.command, self.symbol)
         return self
 
 

@@ -12,14 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from tradewire_bus import BotSnapshot, Resync
 from tradewire_schemas import BotId, CommandName, CommandResult, Envelope, Event, Symbol, encode, wrap
+from tradewire_schemas.commands import symbol_only_to_close
 
 SYMBOL_HELP = "close_position: the market to close, e.g. BTC/USDT; absent closes every position of the bot"
-
-
-def symbol_only_to_close(command: str, symbol: str | None) -> None:
-    """A symbol belongs to close_position alone: on start_bot it would be silently ignored."""
-    if symbol is not None and command != "close_position":
-        raise ValueError(f"symbol is only understood with close_position, not with {command}")
 
 
 ErrorCode = Literal[

@@ -88,6 +88,12 @@ class ClosePosition(CommandBase):
     symbol: Symbol | None = Field(default=None, description="The market to close; null closes every position.")
 
 
+def symbol_only_to_close(command: str, symbol: str | None) -> None:
+    """A client's command form: a symbol belongs to close_position alone (start_bot would silently ignore it)."""
+    if symbol is not None and command != "close_position":
+        raise ValueError(f"symbol is only understood with close_position, not with {command}")
+
+
 Command = Annotated[StartBot | StopBot | RequestStatus | HaltBot | ClosePosition, Field(discriminator="type")]
 COMMAND_TYPES: dict[str, type[CommandBase]] = {
     "start_bot": StartBot,
