@@ -11,7 +11,7 @@ from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, M
 from prometheus_client.registry import Collector
 
 from tradewire_bus import BusStats, Resync
-from tradewire_schemas import Envelope
+from tradewire_schemas import Envelope, stream_order
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -66,7 +66,7 @@ class Deliveries(Collector):
         event_type = item.event.type
         by_type[event_type] = by_type.get(event_type, 0) + sockets
         if live:
-            latency_s = max(0.0, time.time() - int(item.offset.partition("-")[0]) / 1000)
+            latency_s = max(0.0, time.time() - stream_order(item.offset)[0] / 1000)
             self.buckets[bisect_left(LATENCY_BUCKETS, latency_s)] += sockets
             self.latency_sum += latency_s * sockets
 

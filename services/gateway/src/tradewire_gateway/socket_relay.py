@@ -5,7 +5,6 @@ or, on a server without it, a queue read by the socket's own task (`_relay`). A 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 from tradewire_bus import ClientQueue, ClientTooSlow, Resync
@@ -14,7 +13,7 @@ from tradewire_gateway.auth import Principal
 from tradewire_gateway.frames import resync_frame_text as resync_text
 from tradewire_gateway.metrics import GatewayMetrics
 from tradewire_gateway.runtime import Runtime
-from tradewire_schemas import Envelope
+from tradewire_schemas import stream_order
 
 log = logging.getLogger("tradewire.gateway.ws")
 
@@ -53,15 +52,10 @@ class SocketRelay:
                 sent = await self._send(resync_text(item))
             else:
                 sent = await self._send(self._runtime.frames.get(item))
-                self._observe(item, attached_ms)
+                # Live: published after the socket attached; replayed history would only measure how old it is.
+                self._metrics.deliveries.observe(item, 1, stream_order(item.offset)[0] >= attached_ms)
             if not sent:
                 return None
-
-    def _observe(self, envelope: Envelope, attached_ms: float) -> None:
-        published_ms = int(envelope.offset.partition("-")[0])
-        live = published_ms >= attached_ms  # replayed history would only measure how old it is
-        latency = max(0.0, time.time() - published_ms / 1000) if live else None
-        self._metrics.deliveries.count(envelope.event.type, latency)
 
     def _count_conflated(self, queue: ClientQueue | Pusher) -> None:
         if queue.conflated > self._conflated_seen:
