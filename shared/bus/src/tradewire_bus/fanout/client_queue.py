@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Collection, Mapping
 from dataclasses import dataclass
 
 from tradewire_bus.fanout.seen import Seen
@@ -52,6 +52,10 @@ class ClientTooSlow(Exception):
 class Interest:
     bots: frozenset[str] | None = None
     types: frozenset[str] | None = None
+
+    @classmethod
+    def of(cls, bots: Collection[str] | None, types: Collection[str] | None) -> Interest:
+        return cls(None if bots is None else frozenset(bots), None if types is None else frozenset(types))
 
     def wants(self, item: Item) -> bool:
         if isinstance(item, Resync):
@@ -120,7 +124,7 @@ class ClientQueue:
         self._enqueue(item)
 
     def _enqueue(self, item: Item) -> None:
-        if not self._remember(item):
+        if not self._seen.remember(item):
             return
         if isinstance(item, Envelope):
             event = item.event
@@ -157,9 +161,6 @@ class ClientQueue:
         self._replay = history
         self._held = []
 
-    def _remember(self, item: Item) -> bool:
-        return self._seen.remember(item)
-
     async def aclose(self) -> None:
         """Stop reading history the client will no longer take."""
         replay, self._replay = self._replay, None
@@ -169,7 +170,7 @@ class ClientQueue:
     async def _next_replayed(self) -> Item | None:
         assert self._replay is not None
         async for item in self._replay:
-            if self.interest.wants(item) and self._remember(item):
+            if self.interest.wants(item) and self._seen.remember(item):
                 if isinstance(item, Envelope):
                     self.offsets[item.event.bot_id] = item.offset
                 return item

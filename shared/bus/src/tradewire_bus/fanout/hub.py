@@ -165,11 +165,8 @@ class Hub:
         events arriving meanwhile are held and follow it, and nothing at or before `after` is handed out.
         `conflate=False`: every event, in history and live, gap-free in seq (a slow client is cut off
         sooner, as its prices now count against `max_pending`)."""
-        interest = Interest(
-            bots=None if bots is None else frozenset(bots), types=None if types is None else frozenset(types)
-        )
         queue = ClientQueue(
-            interest,
+            Interest.of(bots, types),
             max_pending=self.max_pending,
             conflate_after=self.conflate_after,
             hub_stats=self.stats,
@@ -194,12 +191,9 @@ class Hub:
         (`render`'s text) while it keeps up; `await pusher.run(hub.known_bots)` delivers until it leaves.
         Nothing is written before `run` (a server sends its own first frames); `observe(item, n, live)`
         counts what was written. `render` and `observe` group sockets: pass the same ones for all."""
-        interest = Interest(
-            bots=None if bots is None else frozenset(bots), types=None if types is None else frozenset(types)
-        )
         pusher = Pusher(
             self._ring,
-            interest,
+            Interest.of(bots, types),
             outlet,
             render,
             history=self._history,
