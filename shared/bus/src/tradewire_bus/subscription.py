@@ -61,7 +61,6 @@ class Subscription:
     ) -> None:
         self._clients = clients
         self._redis = clients.redis
-        self._config = config
         self._topics = clients.topics
         self._stats = stats
         self._bots = None if bots is None else frozenset(bots)
