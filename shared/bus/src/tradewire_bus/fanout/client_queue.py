@@ -200,17 +200,18 @@ class ClientQueue:
         that stores in batches (the dashboard's recorder) batches its catch-up too.
         """
         items = [await self.get()]
-        while len(items) < limit:
-            if self._replay is not None and self._overflow is None:
-                replayed = await self._next_replayed()
-                if replayed is not None:
-                    items.append(replayed)
-                continue  # None: the history ended and the events held meanwhile are queued now
-            item = self.get_nowait()
-            if item is None:
-                break
+        while len(items) < limit and (item := await self._available()) is not None:
             items.append(item)
         return items
+
+    async def _available(self) -> Item | None:
+        """The next item without waiting for a live one: history first, then the queue."""
+        while self._replay is not None and self._overflow is None:
+            replayed = await self._next_replayed()
+            if replayed is not None:
+                return replayed
+            # None: the history ended and the events held meanwhile are queued now
+        return self.get_nowait()
 
     async def get(self) -> Item:
         # A send to a socket with room in its buffer does not suspend, so a taker with a backlog (a
@@ -221,18 +222,11 @@ class ClientQueue:
         if self._handed_in_a_row >= FAIR_SHARE:
             self._handed_in_a_row = 0
             await asyncio.sleep(0)
-        while True:
-            if self._replay is not None and self._overflow is None:
-                replayed = await self._next_replayed()
-                if replayed is not None:
-                    return replayed
-                continue
-            item = self.get_nowait()
-            if item is not None:
-                return item
+        while (item := await self._available()) is None:
             self._handed_in_a_row = 0
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await self._waiter
             finally:
                 self._waiter = None
+        return item
