@@ -65,13 +65,24 @@ async def test_client_receives_only_the_bots_and_event_types_it_chose(ws: Opener
         await bus.publish(make.heartbeat("gamma"))  # unwanted type
         wanted = await bus.publish(make.trade("alpha", 9))
         also_wanted = await bus.publish(make.status("gamma", "stopped"))
-        first, second = await client.receive(), await client.receive()
+        # Order holds per bot, not across bots: on a cluster alpha and gamma may live on different
+        # shards. A last wanted event per bot closes each bot's sequence, so anything unwanted that
+        # slipped through would have arrived before it.
+        last_alpha = await bus.publish(make.trade("alpha", 10))
+        last_gamma = await bus.publish(make.status("gamma", "running"))
+        closing = {("alpha", last_alpha.offset), ("gamma", last_gamma.offset)}  # offsets are per bot's stream
+        frames = []
+        async with asyncio.timeout(10):
+            while closing - {(frame["bot_id"], frame["offset"]) for frame in frames}:
+                frames.append(await client.receive())
     assert subscribed["bots"] == ["alpha", "gamma"]
     assert subscribed["types"] == ["status_change", "trade_executed"]
-    # Events reach a socket in publish order, so nothing unwanted slipped in before these.
-    assert (first["offset"], first["bot_id"]) == (wanted.offset, "alpha")
-    assert (second["type"], second["bot_id"]) == ("status_change", "gamma")
-    assert second["offset"] == also_wanted.offset
+    per_bot = {bot: [(f["type"], f["offset"]) for f in frames if f["bot_id"] == bot] for bot in ("alpha", "gamma")}
+    assert per_bot == {
+        "alpha": [("trade_executed", wanted.offset), ("trade_executed", last_alpha.offset)],
+        "gamma": [("status_change", also_wanted.offset), ("status_change", last_gamma.offset)],
+    }
+    assert len(frames) == 4, frames  # nothing of beta's, nothing else
 
 
 async def test_reconnecting_client_receives_missed_events_in_order_without_duplicates(
