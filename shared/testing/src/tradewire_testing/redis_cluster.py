@@ -43,6 +43,10 @@ class LocalCluster:
         self._cli = cli
         self.masters = 3
         self.replicas = 1
+        self._persistence = persistence
+        self.servers = [self._node() for _ in range(self.masters * (1 + self.replicas))]
+
+    def _node(self) -> RedisServer:
         args = [
             "--cluster-enabled", "yes",
             "--cluster-config-file", "nodes.conf",
@@ -53,10 +57,7 @@ class LocalCluster:
         ]  # fmt: skip
         # The cluster bus port is set too: by default it is the client port + 10000, which a free port
         # above 55535 does not have.
-        self.servers = [
-            RedisServer(persistence=persistence, extra_args=[*args, "--cluster-port", str(free_port())])
-            for _ in range(self.masters * (1 + self.replicas))
-        ]
+        return RedisServer(persistence=self._persistence, extra_args=[*args, "--cluster-port", str(free_port())])
 
     @property
     def url(self) -> str:
@@ -64,8 +65,8 @@ class LocalCluster:
         return next((server for server in self.servers if server.running), self.servers[0]).url
 
     def start(self, *, timeout: float = 30.0) -> None:
-        for server in self.servers:
-            server.start()
+        for index in range(len(self.servers)):
+            self._start_node(index)
         addresses = [f"127.0.0.1:{server.port}" for server in self.servers]
         subprocess.run(
             [self._cli, "--cluster", "create", *addresses, "--cluster-replicas", str(self.replicas), "--cluster-yes"],
@@ -74,6 +75,19 @@ class LocalCluster:
             timeout=timeout,
         )
         self.wait_until_ok(timeout=timeout)
+
+    def _start_node(self, index: int, attempts: int = 5) -> None:
+        """Start node `index`; a port taken between its pick and the bind (another test's socket took it:
+        a whole CI run saw it) gets the node new ports, a few times, instead of failing the test."""
+        for attempt in range(attempts):
+            try:
+                self.servers[index].start()
+                return
+            except RuntimeError as error:
+                if "Address already in use" not in str(error) or attempt == attempts - 1:
+                    raise
+                self.servers[index].close()
+                self.servers[index] = self._node()
 
     def client(self, port: int) -> redis.Redis:
         return redis.Redis(port=port, socket_connect_timeout=0.5, socket_timeout=2)
