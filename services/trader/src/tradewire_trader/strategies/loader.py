@@ -55,7 +55,9 @@ def _import_module(name: str) -> Any:
 
 def _import_file(path: Path) -> Any:
     if not path.is_file():
-        raise StrategyNotLoaded(f"strategy file {path} does not exist")
+        # `./tw` runs from the checkout, so a relative path is read from there, not from the caller's folder.
+        where = "" if path.is_absolute() else f" (a relative path is read from {Path.cwd()})"
+        raise StrategyNotLoaded(f"strategy file {path} does not exist{where}")
     module_name = f"tradewire_user_strategy_{path.stem}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
