@@ -10,73 +10,33 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
 import logging
 import os
 import signal
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 from pydantic import ValidationError
-from pydantic_core import PydanticUndefined
 
 from tradewire_runtime.logs import configure_logging
-from tradewire_trader.settings import DataSource, Settings
+from tradewire_trader.settings import RISK_FIELDS, Settings, add_setting_flags
 from tradewire_trader.strategies import BUILT_IN, Strategy, StrategyNotLoaded, load_strategy_class
 from tradewire_trader.strategies.loader import params_model
 from tradewire_trader.synthetic import synthetic_series
 
-# The run command's flags and their argparse options; each one's help is its setting's description.
-FLAGS: dict[str, dict[str, Any]] = {
-    "bot_id": {},
-    "symbol": {},
-    "symbols": {},
-    "mode": {"choices": ["paper", "live"]},
-    "source": {"choices": list(get_args(DataSource))},
-    "replay_file": {"type": Path},
-    "speed": {"type": float},
-    "seed": {"type": int},
-    "start_price": {"type": Decimal},
-    "candle_seconds": {"type": int},
-    "strategy": {"help": f"Built in: {', '.join(BUILT_IN)}; its parameters are listed below."},
-    "order_size": {"type": Decimal},
-    "stake_quote": {"type": Decimal},
-    "stake_pct": {"type": Decimal},
-    "stoploss_pct": {"type": Decimal},
-    "trailing_stop_pct": {"type": Decimal},
-    "take_profit_pct": {"type": Decimal},
-    "roi": {"type": json.loads},
-    "time_limit_minutes": {"type": int},
-    "max_open_positions": {"type": int},
-    "max_drawdown_pct": {"type": Decimal},
-    "cooldown_candles": {"type": int},
-    "starting_quote": {"type": Decimal},
-    "starting_base": {"type": Decimal},
-    "taker_fee": {"type": Decimal},
-    "maker_fee": {"type": Decimal},
-    "slippage": {"type": Decimal},
-    "exchange": {},
-    "api_url": {},
-    "live_acknowledged": {"action": "store_const", "const": True},
-    "price_every": {"type": int},
-    "heartbeat_s": {"type": float},
-    "stats_every_s": {"type": float},
-    "state_file": {"type": Path},
-    "redis_url": {"help": "Redis URL (env TRADER_REDIS_URL or REDIS_URL; ./tw trader: the one ./tw up recorded)"},
-    "metrics_port": {"type": int},
-    "metrics_host": {},
+# The run command's flags: each reads and describes itself as its setting does (`add_setting_flags`).
+FLAGS = (
+    "bot_id", "symbol", "symbols", "mode", "source", "replay_file", "speed", "seed", "start_price", "candle_seconds",
+    "strategy", "order_size", "stake_quote", "stake_pct", *RISK_FIELDS, "starting_quote", "starting_base",
+    "taker_fee", "maker_fee", "slippage", "exchange", "api_url", "live_acknowledged", "price_every", "heartbeat_s",
+    "stats_every_s", "state_file", "redis_url", "metrics_port", "metrics_host",
+)  # fmt: skip
+FLAG_NOTES = {
+    "strategy": f"Built in: {', '.join(BUILT_IN)}; its parameters are listed below.",
+    "redis_url": "Redis URL (env TRADER_REDIS_URL or REDIS_URL; ./tw trader: the one ./tw up recorded)",
 }
-
-
-def _described(name: str, options: dict[str, Any]) -> dict[str, Any]:
-    """The setting's description (and the flag's own note) with its default and environment variable."""
-    field = Settings.model_fields[name]
-    text = " ".join(filter(None, (field.description, options.get("help")))).removesuffix(".").replace("%", "%%")
-    shown = "" if field.default in (None, PydanticUndefined) or "default" in text else f"; default {field.default}"
-    env = "" if name == "redis_url" else f"; env TRADER_{name.upper()}"
-    return {**options, "help": f"{text}{shown}{env}"}
 
 
 def chosen_strategy(argv: list[str]) -> str:
@@ -114,8 +74,7 @@ def parser(strategy_class: type[Strategy] | None = None) -> argparse.ArgumentPar
     )
     commands = root.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run a trader", description="Run one trader. Flags override settings.")
-    for name, options in FLAGS.items():
-        run.add_argument("--" + name.replace("_", "-"), dest=name, default=None, **_described(name, options))
+    add_setting_flags(run, FLAGS, FLAG_NOTES)
     if strategy_class is not None:
         add_strategy_flags(run, strategy_class)
     sample = commands.add_parser("sample", help="write a synthetic OHLCV CSV", description="Write a synthetic CSV.")

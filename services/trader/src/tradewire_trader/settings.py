@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
+import json
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from types import UnionType
+from typing import Annotated, Any, Literal, Self, get_args, get_origin
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_core import PydanticUndefined
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tradewire_bus import BusConfig
@@ -195,3 +200,27 @@ class Settings(BaseSettings):
     @property
     def quote(self) -> str:
         return self.symbol.split("/")[1]
+
+
+def add_setting_flags(parser: argparse.ArgumentParser, names: Iterable[str], notes: Mapping[str, str]) -> None:
+    """A flag per setting, read as the setting's own type; its help is the setting's description (and the
+    flag's note in `notes`) with its default and environment variable, so neither is written twice."""
+    for name in names:
+        field = Settings.model_fields[name]
+        text = " ".join(filter(None, (field.description, notes.get(name)))).removesuffix(".").replace("%", "%%")
+        shown = "" if field.default in (None, PydanticUndefined) or "default" in text else f"; default {field.default}"
+        env = "" if name == "redis_url" else f"; env TRADER_{name.upper()}"
+        flag = "--" + name.replace("_", "-")
+        parser.add_argument(flag, dest=name, default=None, help=f"{text}{shown}{env}", **_read_as(field.annotation))
+
+
+def _read_as(annotation: Any) -> dict[str, Any]:
+    """argparse's options for a setting of this type (`X | None` is read as X)."""
+    kind = get_args(annotation)[0] if isinstance(annotation, UnionType) else annotation
+    if get_origin(kind) is Literal:
+        return {"choices": list(get_args(kind))}
+    if kind is bool:
+        return {"action": "store_const", "const": True}
+    if get_origin(kind) is dict:
+        return {"type": json.loads}
+    return {"type": kind} if kind in (int, float, Decimal, Path) else {}

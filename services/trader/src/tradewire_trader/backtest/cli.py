@@ -12,7 +12,6 @@ import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -30,18 +29,13 @@ from tradewire_trader.backtest.parameter_grid import apply, label, parse_assignm
 from tradewire_trader.backtest.report import OVERFIT_WARNING, build_report, write_json
 from tradewire_trader.backtest.report_store import default_name, save, stored
 from tradewire_trader.backtest.terminal_table import print_report
-from tradewire_trader.settings import Settings
+from tradewire_trader.settings import Settings, add_setting_flags
 
-SIMULATION_FLAGS: dict[str, dict[str, Any]] = {
-    "strategy": {"help": "strategy name (docs/strategies.md)"},
-    "symbol": {"help": "market, e.g. BTC/USDT"},
-    "symbols": {"help": "several markets, one wallet: BTC/USDT,ETH/USDT (--data with {pair}, or synthetic)"},
-    "starting_quote": {"type": Decimal, "help": "quote currency in the account at the start"},
-    "starting_base": {"type": Decimal, "help": "base currency in the account at the start"},
-    "taker_fee": {"type": Decimal, "help": "fee fraction of a market order"},
-    "maker_fee": {"type": Decimal, "help": "fee fraction of a resting limit order"},
-    "slippage": {"type": Decimal, "help": "fraction added against a market order"},
-}
+# The simulated bot's flags: the trader's own (`add_setting_flags`), with a note where a backtest reads one differently.
+SIMULATION_FLAGS = (
+    "strategy", "symbol", "symbols", "starting_quote", "starting_base", "taker_fee", "maker_fee", "slippage"
+)  # fmt: skip
+SIMULATION_NOTES = {"symbols": "Backtest: --data with {pair}, or synthetic."}
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -109,8 +103,7 @@ def _data_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def _simulation_flags(parser: argparse.ArgumentParser) -> None:
-    for name, options in SIMULATION_FLAGS.items():
-        parser.add_argument("--" + name.replace("_", "-"), dest=name, **options)
+    add_setting_flags(parser, SIMULATION_FLAGS, SIMULATION_NOTES)
     parser.add_argument(
         "--param",
         action="append",
