@@ -21,10 +21,10 @@ from tradewire_dashboard.models import Trade
 from tradewire_dashboard.performance_book import PerformanceBook
 from tradewire_dashboard.runtime import DashboardRuntime
 from tradewire_dashboard.storage import store
-from tradewire_dashboard.trade_performance import bot_performance
 from tradewire_schemas import Envelope, TradeExecuted
 
 from .test_consumer import connected, receive, status
+from .test_trade_performance import bot_performance
 
 BOTS = ("alpha", "beta", "gamma")
 SYMBOLS = ("BTC/USDT", "ETH/USDT", "SOL/BTC")

@@ -14,11 +14,20 @@ from tradewire_bus import RedisBus
 from tradewire_dashboard.config import Settings
 from tradewire_dashboard.models import Bot, Trade
 from tradewire_dashboard.runtime import DashboardRuntime
-from tradewire_dashboard.trade_performance import bot_performance
+from tradewire_dashboard.trade_performance import ROW_FIELDS, Figures, Message
 
 from .test_consumer import BOT, connected, receive, status
 
 DAY_ONE = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+
+
+def bot_performance(bot_id: str) -> Message:
+    """The `performance` message of one bot from every trade recorded for it: the full recomputation the
+    server's PerformanceBook must agree with. Blocking (database): call it off the event loop."""
+    figures = Figures()
+    for row in Trade.objects.filter(bot__bot_id=bot_id).order_by("id").values_list(*ROW_FIELDS).iterator(2000):
+        figures.fold(row)
+    return figures.message(bot_id)
 
 
 def _record(

@@ -5,9 +5,9 @@ The control room receives it once per bot when its socket connects (`performance
 trade that arrives live after `through`, the newest recorded offset the figures include; nothing is polled.
 Days and buckets are of market time (the trader's clock) when the trade has one, else of execution time, UTC.
 
-The figures are a fold over the trade rows, in exact decimals (`Figures.fold`). `bot_performance` folds a
-bot's every row: the full recomputation, what `performance_book.PerformanceBook` keeps up to date by
-folding only the rows recorded since it last looked, and what its tests compare it with.
+The figures are a fold over the trade rows, in exact decimals (`Figures.fold`); `performance_book.PerformanceBook`
+keeps them up to date by folding only the rows recorded since it last looked (its tests compare that with
+a fold of every row, the full recomputation).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from tradewire_dashboard.market_numbers import plain
-from tradewire_dashboard.models import MONEY, Trade
+from tradewire_dashboard.models import MONEY
 from tradewire_schemas import Envelope, TradeExecuted, stream_order
 
 # The equity curve has one point per hour of market time, or per day beyond this many hours (a long
@@ -132,12 +132,3 @@ def _cumulative(buckets: list[tuple[int, Decimal]]) -> list[Message]:
         total += profit
         points.append({"time": start, "profit": plain(total)})
     return points
-
-
-def bot_performance(bot_id: str) -> Message:
-    """The `performance` message of one bot from every trade recorded for it: the full recomputation.
-    Blocking (database): call it off the event loop."""
-    figures = Figures()
-    for row in Trade.objects.filter(bot__bot_id=bot_id).order_by("id").values_list(*ROW_FIELDS).iterator(2000):
-        figures.fold(row)
-    return figures.message(bot_id)
