@@ -9,7 +9,8 @@ import pytest
 
 from tradewire_trader.__main__ import write_sample
 from tradewire_trader.candles import Candle
-from tradewire_trader.market_data import CsvReplay, Pacer, SyntheticMarket, read_ohlcv_csv, sample_csv, synthetic_series
+from tradewire_trader.market_data import CsvReplay, Pacer, SyntheticMarket, read_ohlcv_csv, sample_csv
+from tradewire_trader.synthetic import synthetic_series
 
 
 def first(n: int, seed: int) -> list[Candle]:
@@ -70,7 +71,7 @@ def test_the_committed_sample_reads_like_a_market_not_a_trend() -> None:
 
 
 async def test_synthetic_market_resumes_at_a_given_index() -> None:
-    market = SyntheticMarket(7, D(42000), 60, Pacer(0, 60))
+    market = SyntheticMarket(synthetic_series(7, D(42000), 60), Pacer(0, 60))
     resumed = [c async for c in _take(market.candles(100), 5)]
     assert resumed == first(105, 7)[100:]
 

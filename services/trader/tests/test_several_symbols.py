@@ -17,13 +17,13 @@ from tradewire_bus import InMemoryPublisher
 from tradewire_schemas import CandleClosed, MarketsLoaded, PositionsChanged, PriceUpdated, StatsUpdated, TradeExecuted
 from tradewire_trader.candles import Candle
 from tradewire_trader.components import build_market, build_paper_trader
-from tradewire_trader.market_data import synthetic_series
 from tradewire_trader.markets import MarketRules
 from tradewire_trader.multi_market import MultiMarket
 from tradewire_trader.orders import Balances
 from tradewire_trader.paper_exchange import PaperExchange
 from tradewire_trader.settings import Settings
 from tradewire_trader.state_store import StateStore
+from tradewire_trader.synthetic import synthetic_series
 from tradewire_trader.trader import Trader
 
 RunToEnd = Callable[[Trader, MultiMarket], Awaitable[None]]  # the conftest fixture

@@ -18,9 +18,10 @@ from tradewire_bus import InMemoryPublisher
 from tradewire_schemas import Envelope, Event, PriceUpdated, StatsUpdated, TradeExecuted
 from tradewire_trader.candles import Candle
 from tradewire_trader.components import build_paper_trader
-from tradewire_trader.market_data import read_ohlcv_csv, sample_csv, synthetic_series
+from tradewire_trader.market_data import read_ohlcv_csv, sample_csv
 from tradewire_trader.settings import Settings
 from tradewire_trader.state_store import StateStore
+from tradewire_trader.synthetic import synthetic_series
 from tradewire_trader.trader import Trader
 
 Runner = Callable[[Trader, CandleList], Awaitable[None]]

@@ -14,7 +14,7 @@ from tradewire_trader.exchange import Exchange
 from tradewire_trader.facts import timeframe
 from tradewire_trader.market_data import CsvReplay, MarketData, Pacer, SyntheticMarket, sample_csv
 from tradewire_trader.markets import MarketRules
-from tradewire_trader.multi_market import MultiMarket, SyntheticSymbol, symbol_candles
+from tradewire_trader.multi_market import MultiMarket, symbol_candles
 from tradewire_trader.orders import Balances
 from tradewire_trader.outbox import Outbox, PublishedLookup, SeqPublisher
 from tradewire_trader.paper_exchange import PaperExchange
@@ -23,6 +23,7 @@ from tradewire_trader.settings import RISK_FIELDS, Settings
 from tradewire_trader.sizing import Sizing
 from tradewire_trader.state_store import StateStore
 from tradewire_trader.strategies import Strategy, load_strategy_class, read_params
+from tradewire_trader.synthetic import synthetic_series
 from tradewire_trader.trader import Trader
 
 log = logging.getLogger("tradewire.trader")
@@ -78,7 +79,7 @@ def build_market(settings: Settings, exchange: Exchange | None = None) -> Market
         return build_multi_market(settings)
     pacer = Pacer(settings.speed, settings.candle_seconds)
     if settings.source == "synthetic":
-        return SyntheticMarket(settings.seed, settings.start_price, settings.candle_seconds, pacer)
+        return SyntheticMarket(synthetic_series(settings.seed, settings.start_price, settings.candle_seconds), pacer)
     if settings.source == "replay":
         return CsvReplay(settings.replay_file or sample_csv(), pacer)
     from tradewire_trader.live_market import LiveMarket
@@ -108,7 +109,7 @@ def build_multi_market(settings: Settings) -> MultiMarket:
             sources[symbol] = CsvReplay(replay_path(settings, symbol), pacer)
             continue
         series = symbol_candles(settings.seed, symbol, position, settings.start_price, settings.candle_seconds)
-        sources[symbol] = SyntheticSymbol(series, pacer)
+        sources[symbol] = SyntheticMarket(series, pacer)
     return MultiMarket(sources)
 
 

@@ -18,7 +18,6 @@ from typing import Protocol
 import pandas as pd
 
 from tradewire_trader.candles import Candle
-from tradewire_trader.synthetic import synthetic_series
 
 SAMPLE_CSV = "btc_usdt_1m_sample.csv"
 
@@ -89,15 +88,15 @@ class Pacer:
 
 
 class SyntheticMarket:
-    def __init__(self, seed: int, start_price: Decimal, candle_seconds: int, pacer: Pacer) -> None:
-        self._seed, self._start_price, self._candle_seconds = seed, start_price, candle_seconds
-        self._pacer = pacer
+    """Synthetic candles (`synthetic_series`, or one symbol's of several: `multi_market.symbol_candles`), paced."""
+
+    def __init__(self, series: Iterator[Candle], pacer: Pacer) -> None:
+        self._series, self._pacer = series, pacer
 
     async def candles(self, start: int = 0) -> AsyncIterator[Candle]:
-        series = synthetic_series(self._seed, self._start_price, self._candle_seconds)
         for _ in range(start):
-            next(series)
-        for candle in series:
+            next(self._series)
+        for candle in self._series:
             await self._pacer.wait()
             yield candle
 

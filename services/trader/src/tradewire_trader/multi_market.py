@@ -20,7 +20,7 @@ import pandas as pd
 
 from tradewire_trader.candles import Candle
 from tradewire_trader.lanes import candles_before
-from tradewire_trader.market_data import MarketData, Pacer
+from tradewire_trader.market_data import MarketData
 from tradewire_trader.synthetic import synthetic_series
 
 # Start prices of the synthetic series per base coin (rough late-2023 levels); others start at 100.
@@ -65,23 +65,6 @@ def symbol_candles(
     own_seed = seed if position == 0 else symbol_seed(seed, symbol)
     start = first_price if position == 0 else START_PRICES.get(base, Decimal(100))
     return symbol_series(own_seed, start, MarketRules.from_fixture(symbol).price_tick, candle_seconds)
-
-
-class SyntheticSymbol:
-    """One symbol's synthetic candles as market data, paced."""
-
-    def __init__(self, series: Iterator[Candle], pacer: Pacer) -> None:
-        self._series, self._pacer = series, pacer
-
-    async def candles(self, start: int = 0) -> AsyncIterator[Candle]:
-        for index, candle in enumerate(self._series):
-            if index < start:
-                continue
-            await self._pacer.wait()
-            yield candle
-
-    def history(self) -> pd.DataFrame | None:
-        return None  # endless
 
 
 class MultiMarket:
