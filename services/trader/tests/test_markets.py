@@ -9,7 +9,7 @@ import pytest
 
 from tradewire_testing.binance_stub import BinanceStub
 from tradewire_trader import markets_file
-from tradewire_trader.live_exchange import point_at
+from tradewire_trader.live_client import point_at
 from tradewire_trader.markets import MarketRules, fixture_markets
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import ccxt  # type: ignore[import-untyped]
 import ccxt.async_support as ccxt_async  # type: ignore[import-untyped]
 
-from tradewire_trader.live_client import READ_ATTEMPTS, new_client, point_at, with_retries
+from tradewire_trader.live_client import READ_ATTEMPTS, new_client, with_retries
 from tradewire_trader.live_orders import REFUSED, TrackedOrder, client_id_prefix
 from tradewire_trader.live_reads import LiveReads
 from tradewire_trader.markets import MarketRules
@@ -28,7 +28,6 @@ from tradewire_trader.orders import Balances, Order, OrderSide, OrderType
 from tradewire_trader.settings import Settings
 
 log = logging.getLogger("tradewire.trader.live")
-__all__ = ["LiveExchange", "new_client", "point_at", "with_retries"]
 
 
 class LiveExchange(LiveReads):

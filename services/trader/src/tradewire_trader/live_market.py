@@ -10,7 +10,8 @@ import ccxt.async_support as ccxt_async  # type: ignore[import-untyped]
 
 from tradewire_trader.candles import Candle
 from tradewire_trader.exchange import Exchange
-from tradewire_trader.live_exchange import LiveExchange, new_client, with_retries
+from tradewire_trader.live_client import new_client, with_retries
+from tradewire_trader.live_exchange import LiveExchange
 from tradewire_trader.settings import Settings
 
 log = logging.getLogger("tradewire.trader.live")

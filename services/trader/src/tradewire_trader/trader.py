@@ -19,12 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from tradewire_runtime.logs import trace
-from tradewire_schemas import (
-    BotStatus,
-    Event,
-    Mode,
-    StatusChanged,
-)
+from tradewire_schemas import BotStatus, Event, Mode, StatusChanged
 from tradewire_trader.accounting import Book
 from tradewire_trader.candles import Candle
 from tradewire_trader.exchange import Exchange

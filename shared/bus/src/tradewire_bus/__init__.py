@@ -4,7 +4,7 @@ from tradewire_bus.bus import RedisBus
 from tradewire_bus.commands import CommandInbox
 from tradewire_bus.config import BusConfig
 from tradewire_bus.errors import BusError, BusUnavailable, CommandTimeout, NoTraderListening
-from tradewire_bus.fanout import FAIR_SHARE, ClientQueue, ClientTooSlow, Hub, Interest
+from tradewire_bus.fanout import ClientQueue, ClientTooSlow, Hub
 from tradewire_bus.publisher import InMemoryPublisher, Publisher
 from tradewire_bus.snapshot import BotSnapshot, Liveness
 from tradewire_bus.stats import BusStats
@@ -12,7 +12,6 @@ from tradewire_bus.subscription import FROM_START, Resync, Subscription
 from tradewire_bus.topics import Topics
 
 __all__ = [
-    "FAIR_SHARE",
     "FROM_START",
     "BotSnapshot",
     "BusConfig",
@@ -25,7 +24,6 @@ __all__ = [
     "CommandTimeout",
     "Hub",
     "InMemoryPublisher",
-    "Interest",
     "Liveness",
     "NoTraderListening",
     "Publisher",

@@ -3,8 +3,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tradewire_bus.fanout.conflation import CONFLATABLE, latest_only
+from tradewire_bus.fanout.conflation import latest_only
 from tradewire_schemas import Envelope, Event
+from tradewire_schemas.policy import CONFLATABLE
 from tradewire_testing.factories import price, status, trade
 
 

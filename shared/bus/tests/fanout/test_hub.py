@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tradewire_bus import FAIR_SHARE, ClientQueue, ClientTooSlow, Hub, Interest, RedisBus, Resync
+from tradewire_bus import ClientQueue, ClientTooSlow, Hub, RedisBus, Resync
+from tradewire_bus.fanout import FAIR_SHARE, Interest
 from tradewire_schemas import Envelope
 from tradewire_testing import eventually
 from tradewire_testing.factories import price, status, trade

@@ -7,27 +7,20 @@
 - `RenderedCache` (rendered.py): each event's wire text encoded once for every client.
 """
 
-from tradewire_bus.fanout.client_queue import FAIR_SHARE, ClientQueue, ClientTooSlow, HubStats, Interest, Item
-from tradewire_bus.fanout.conflation import CONFLATABLE, latest_only
+from tradewire_bus.fanout.client_queue import FAIR_SHARE, ClientQueue, ClientTooSlow, Interest
 from tradewire_bus.fanout.hub import Hub
-from tradewire_bus.fanout.pusher import Observe, Outlet, Pusher, Render
+from tradewire_bus.fanout.pusher import Outlet, Pusher
 from tradewire_bus.fanout.rendered import RenderedCache
 from tradewire_bus.fanout.ring import Ring
 
 __all__ = [
-    "CONFLATABLE",
     "FAIR_SHARE",
     "ClientQueue",
     "ClientTooSlow",
     "Hub",
-    "HubStats",
     "Interest",
-    "Item",
-    "Observe",
     "Outlet",
     "Pusher",
-    "Render",
     "RenderedCache",
     "Ring",
-    "latest_only",
 ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tradewire_schemas import Envelope
-from tradewire_schemas.policy import CONFLATABLE  # re-exported; each event class declares it
 
 
 def latest_only(page: Sequence[Envelope]) -> list[Envelope]:
@@ -27,6 +26,3 @@ def latest_only(page: Sequence[Envelope]) -> list[Envelope]:
         kept.append(envelope)
     kept.reverse()
     return kept
-
-
-__all__ = ["CONFLATABLE", "latest_only"]
