@@ -15,15 +15,9 @@ from typing import Any
 
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
 
-from tradewire_bus import (
-    BusUnavailable,
-    Hub,
-)
+from tradewire_bus import BusUnavailable, Hub
 from tradewire_gateway.auth import SUBPROTOCOL, Principal, bearer_token, token_from_subprotocols
-from tradewire_gateway.frames import (
-    CommandFrame,
-    SubscribedFrame,
-)
+from tradewire_gateway.frames import CommandFrame, SubscribedFrame
 from tradewire_gateway.runtime import Runtime
 from tradewire_gateway.settings import Scope
 from tradewire_gateway.snapshots import snapshots

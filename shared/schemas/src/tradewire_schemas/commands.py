@@ -8,15 +8,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, Field, TypeAdapter, model_validator
 
-from tradewire_schemas.primitives import (
-    MESSAGE_CONFIG,
-    SCHEMA_VERSION,
-    Actor,
-    BotId,
-    Symbol,
-    UtcDatetime,
-    utc_now,
-)
+from tradewire_schemas.primitives import MESSAGE_CONFIG, SCHEMA_VERSION, Actor, BotId, Symbol, UtcDatetime, utc_now
 
 DEFAULT_TTL = timedelta(seconds=30)
 

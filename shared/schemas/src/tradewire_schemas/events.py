@@ -5,15 +5,7 @@ from __future__ import annotations
 from typing import Annotated, ClassVar, Literal
 from uuid import UUID, uuid4
 
-from pydantic import (
-    BaseModel,
-    Field,
-    FiniteFloat,
-    NonNegativeInt,
-    PositiveInt,
-    StringConstraints,
-    TypeAdapter,
-)
+from pydantic import BaseModel, Field, FiniteFloat, NonNegativeInt, PositiveInt, StringConstraints, TypeAdapter
 
 from tradewire_schemas.primitives import (
     MESSAGE_CONFIG,

@@ -7,13 +7,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from tradewire_bus import FROM_START
 from tradewire_gateway.dependencies import Reader, RuntimeDep
 from tradewire_gateway.frames import EventFrame
-from tradewire_gateway.views import (
-    BotDetail,
-    BotList,
-    BotSummary,
-    EventPage,
-    Problem,
-)
+from tradewire_gateway.views import BotDetail, BotList, BotSummary, EventPage, Problem
 from tradewire_schemas import BOT_ID_PATTERN, BotId, Envelope, StreamOffset
 
 BotPath = Annotated[BotId, Path(pattern=BOT_ID_PATTERN, description="The bot's id.")]
