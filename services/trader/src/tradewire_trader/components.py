@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -25,8 +24,6 @@ from tradewire_trader.state_store import StateStore
 from tradewire_trader.strategies import Strategy, load_strategy_class, read_params
 from tradewire_trader.synthetic import synthetic_series
 from tradewire_trader.trader import Trader
-
-log = logging.getLogger("tradewire.trader")
 
 
 def build_strategy(settings: Settings, environ: Mapping[str, str] | None = None) -> Strategy:

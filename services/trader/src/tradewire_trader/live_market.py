@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 
 import ccxt.async_support as ccxt_async  # type: ignore[import-untyped]
@@ -14,7 +13,6 @@ from tradewire_trader.live_client import new_client, with_retries
 from tradewire_trader.live_exchange import LiveExchange
 from tradewire_trader.settings import Settings
 
-log = logging.getLogger("tradewire.trader.live")
 TIMEFRAMES = {60: "1m", 300: "5m", 900: "15m", 3600: "1h", 14_400: "4h", 86_400: "1d"}
 
 

@@ -13,10 +13,9 @@ import numpy as np
 
 from tradewire_trader.backtest.candle_file import read_candles
 from tradewire_trader.backtest.candle_table import CandleTable, timeframe_ms
+from tradewire_trader.facts import timeframe
 from tradewire_trader.multi_market import symbol_candles
 from tradewire_trader.synthetic import synthetic_series
-
-TIMEFRAMES = {60_000: "1m", 300_000: "5m", 900_000: "15m", 3_600_000: "1h", 14_400_000: "4h", 86_400_000: "1d"}
 
 
 @dataclass(frozen=True)
@@ -33,10 +32,6 @@ class CandleSource:
 def parse_time(text: str) -> int:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp() * 1000)
-
-
-def timeframe_name(step_ms: int) -> str:
-    return TIMEFRAMES.get(step_ms, f"{step_ms // 1000}s")
 
 
 def load(source: CandleSource, symbol: str | None = None, position: int = 0) -> tuple[CandleTable, int, str]:
@@ -65,7 +60,7 @@ def load(source: CandleSource, symbol: str | None = None, position: int = 0) -> 
         None if source.end is None else parse_time(source.end),
     )
     table.check(step_ms)
-    return table, step_ms, source.timeframe or timeframe_name(step_ms)
+    return table, step_ms, source.timeframe or timeframe(step_ms // 1000)
 
 
 def data_path(data: Path, symbol: str | None) -> Path:
