@@ -17,6 +17,12 @@ def envelope(event: object, seq: int) -> Envelope:
     return Envelope(epoch="e", offset=f"1-{seq}", event=event.model_copy(update={"seq": seq}))  # type: ignore[attr-defined]
 
 
+def offer(queue: ClientQueue, item: Envelope | Resync) -> None:
+    """What the hub does with a live item: hand it to each queue whose interest wants it."""
+    if queue.interest.wants(item):
+        queue.offer_wanted(item)
+
+
 def drain(queue: ClientQueue) -> list[Envelope | Resync]:
     items = []
     while (item := queue.get_nowait()) is not None:
@@ -29,10 +35,10 @@ def test_a_slow_client_gets_the_latest_price_and_every_trade() -> None:
     seq = 0
     for i in range(20):
         seq += 1
-        queue.offer(envelope(price(iteration=i), seq))
+        offer(queue, envelope(price(iteration=i), seq))
         if i % 5 == 0:
             seq += 1
-            queue.offer(envelope(trade(order_id=f"o-{i}"), seq))
+            offer(queue, envelope(trade(order_id=f"o-{i}"), seq))
     items = drain(queue)
     trades = [i.event.order_id for i in items if i.event.type == "trade_executed"]  # type: ignore[union-attr]
     prices = [i.event.iteration for i in items if i.event.type == "price_update"]  # type: ignore[union-attr]
@@ -47,7 +53,7 @@ def test_a_client_that_keeps_up_gets_every_price() -> None:
     queue = ClientQueue(Interest(), max_pending=1000, conflate_after=64)
     received = []
     for i in range(200):
-        queue.offer(envelope(price(iteration=i), i + 1))
+        offer(queue, envelope(price(iteration=i), i + 1))
         received.extend(drain(queue))
     assert len(received) == 200 and queue.conflated == 0
 
@@ -55,7 +61,7 @@ def test_a_client_that_keeps_up_gets_every_price() -> None:
 def test_a_slow_client_that_asked_for_every_event_gets_every_price_gap_free() -> None:
     queue = ClientQueue(Interest(), max_pending=1000, conflate_after=2, conflate=False)
     for seq in range(1, 51):
-        queue.offer(envelope(price(iteration=seq) if seq % 10 else trade(order_id=f"o-{seq}"), seq))
+        offer(queue, envelope(price(iteration=seq) if seq % 10 else trade(order_id=f"o-{seq}"), seq))
     items = drain(queue)
     assert [i.event.seq for i in items] == list(range(1, 51))  # type: ignore[union-attr]
     assert queue.conflated == 0
@@ -64,16 +70,16 @@ def test_a_slow_client_that_asked_for_every_event_gets_every_price_gap_free() ->
 def test_a_full_client_is_cut_off_when_its_prices_exceed_the_bound() -> None:
     queue = ClientQueue(Interest(), max_pending=5, conflate_after=2, conflate=False)
     for seq in range(1, 10):
-        queue.offer(envelope(price(iteration=seq), seq))
+        offer(queue, envelope(price(iteration=seq), seq))
     assert queue.cut_off  # prices it must not lose count against the bound like trades
 
 
 def test_a_client_too_far_behind_is_cut_off_with_its_resume_offsets() -> None:
     queue = ClientQueue(Interest(), max_pending=5, conflate_after=2)
-    queue.offer(envelope(trade(order_id="read"), 1))
+    offer(queue, envelope(trade(order_id="read"), 1))
     assert queue.get_nowait() is not None
     for seq in range(2, 10):
-        queue.offer(envelope(trade(order_id=f"o-{seq}"), seq))
+        offer(queue, envelope(trade(order_id=f"o-{seq}"), seq))
     assert queue.cut_off and len(queue) == 0  # its memory is released at once
     with pytest.raises(ClientTooSlow) as caught:
         queue.get_nowait()
@@ -84,11 +90,11 @@ def test_interest_filters_bots_and_types_but_passes_resyncs() -> None:
     queue = ClientQueue(
         Interest(bots=frozenset({"alpha"}), types=frozenset({"trade_executed"})), max_pending=10, conflate_after=5
     )
-    queue.offer(envelope(price("alpha"), 1))
-    queue.offer(envelope(trade("beta"), 1))
-    queue.offer(envelope(trade("alpha"), 2))
-    queue.offer(Resync(bot_id=None, reason="lost"))
-    queue.offer(Resync(bot_id="beta", reason="trimmed"))
+    offer(queue, envelope(price("alpha"), 1))
+    offer(queue, envelope(trade("beta"), 1))
+    offer(queue, envelope(trade("alpha"), 2))
+    offer(queue, Resync(bot_id=None, reason="lost"))
+    offer(queue, Resync(bot_id="beta", reason="trimmed"))
     kinds = [type(i).__name__ if isinstance(i, Resync) else i.event.type for i in drain(queue)]
     assert kinds == ["trade_executed", "Resync"]
 
@@ -132,9 +138,9 @@ def test_nothing_at_or_before_the_point_a_client_resumed_after_is_handed_out_unt
     # A snapshot covers up to seq 3 (offset 1-3); the hub can still relay that event live after attaching.
     queue = ClientQueue(Interest(), max_pending=100, conflate_after=64, covered={"alpha": "1-3"})
     for seq in (2, 3, 4):
-        queue.offer(envelope(trade(order_id=f"o-{seq}"), seq))
-    queue.offer(Resync(bot_id="alpha", reason="history lost"))
-    queue.offer(envelope(trade(order_id="o-1-again"), 1))  # the history read again from its start
+        offer(queue, envelope(trade(order_id=f"o-{seq}"), seq))
+    offer(queue, Resync(bot_id="alpha", reason="history lost"))
+    offer(queue, envelope(trade(order_id="o-1-again"), 1))  # the history read again from its start
     items = drain(queue)
     assert [getattr(i, "event", i).order_id if isinstance(i, Envelope) else "resync" for i in items] == [
         "o-4",
@@ -192,7 +198,7 @@ async def test_a_taker_with_a_backlog_yields_to_the_event_loop() -> None:
     """Sends to a socket with room do not suspend; without yields one client's backlog would starve all."""
     queue = ClientQueue(Interest(), max_pending=10_000, conflate_after=10_000)
     for seq in range(1, 10 * FAIR_SHARE + 1):
-        queue.offer(envelope(trade(order_id=f"o-{seq}"), seq))
+        offer(queue, envelope(trade(order_id=f"o-{seq}"), seq))
     turns = 0
 
     async def other_work() -> None:

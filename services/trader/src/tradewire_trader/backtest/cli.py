@@ -42,12 +42,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     backtest = commands.add_parser("backtest", help="backtest strategies on stored or synthetic candles")
     which = backtest.add_subparsers(dest="backtest_command", required=True)
     run = which.add_parser("run", help="one backtest, with its report (terminal, JSON, HTML)")
-    _data_flags(run)
-    _simulation_flags(run)
+    _backtest_flags(run)
     run.add_argument("--name", help="report name (default: strategy-symbol-timeframe-time)")
     compare = which.add_parser("compare", help="several strategies or parameter sets side by side")
-    _data_flags(compare)
-    _simulation_flags(compare)
+    _backtest_flags(compare)
     compare.add_argument(
         "--run",
         action="append",
@@ -57,8 +55,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     )
     _rank_flags(compare)
     sweep = which.add_parser("sweep", help="every combination of a grid of parameters, on all cores")
-    _data_flags(sweep)
-    _simulation_flags(sweep)
+    _backtest_flags(sweep)
     sweep.add_argument(
         "--grid",
         action="append",
@@ -87,7 +84,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     add_flags(download)
 
 
-def _data_flags(parser: argparse.ArgumentParser) -> None:
+def _backtest_flags(parser: argparse.ArgumentParser) -> None:
+    """What every backtest reads: the candles, where reports go, and the simulated bot's settings."""
     parser.add_argument(
         "--data", type=Path, help="candle file (.feather, .parquet, .json, .json.gz, .csv); default: synthetic"
     )
@@ -100,9 +98,6 @@ def _data_flags(parser: argparse.ArgumentParser) -> None:
         "--reports-dir", type=Path, help="where reports go (env BACKTEST_REPORTS_DIR, default var/backtests)"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-
-def _simulation_flags(parser: argparse.ArgumentParser) -> None:
     add_setting_flags(parser, SIMULATION_FLAGS, SIMULATION_NOTES)
     parser.add_argument(
         "--param",

@@ -106,13 +106,8 @@ class ClientQueue:
     def cut_off(self) -> bool:
         return self._overflow is not None
 
-    def offer(self, item: Item) -> None:
-        """Called for every live item; never blocks."""
-        if self.interest.wants(item):
-            self.offer_wanted(item)
-
     def offer_wanted(self, item: Item) -> None:
-        """`offer` of an item the hub already knows this client's interest wants (it asks once per interest)."""
+        """The hub's call for each live item this client's interest wants (asked once per interest); never blocks."""
         if self._overflow is not None:
             return
         if self._held is not None:
