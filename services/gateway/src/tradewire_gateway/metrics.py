@@ -50,23 +50,16 @@ class Deliveries(Collector):
         self.buckets = [0] * (len(LATENCY_BUCKETS) + 1)  # the last: above every bound
         self.latency_sum = 0.0
 
-    def count(self, event_type: str, latency_s: float | None) -> None:
-        """One frame written; `latency_s` for live events only (replayed history would say how old it is)."""
-        by_type = self.by_type
-        by_type[event_type] = by_type.get(event_type, 0) + 1
-        if latency_s is not None:
-            self.buckets[bisect_left(LATENCY_BUCKETS, latency_s)] += 1
-            self.latency_sum += latency_s
-
     def observe(self, item: Envelope | Resync, sockets: int, live: bool) -> None:
-        """`count` for one item written to `sockets` sockets at once (the hub's fast path calls it once)."""
-        if isinstance(item, Resync):
-            return
-        by_type = self.by_type
-        event_type = item.event.type
-        by_type[event_type] = by_type.get(event_type, 0) + sockets
-        if live:
-            latency_s = max(0.0, time.time() - stream_order(item.offset)[0] / 1000)
+        """One item written to `sockets` sockets at once (the hub's fast path calls it once); timed if `live`
+        (replayed history would say how old it is)."""
+        if not isinstance(item, Resync):
+            latency_s = max(0.0, time.time() - stream_order(item.offset)[0] / 1000) if live else None
+            self.count(item.event.type, latency_s, sockets)
+
+    def count(self, event_type: str, latency_s: float | None, sockets: int = 1) -> None:
+        self.by_type[event_type] = self.by_type.get(event_type, 0) + sockets
+        if latency_s is not None:
             self.buckets[bisect_left(LATENCY_BUCKETS, latency_s)] += sockets
             self.latency_sum += latency_s * sockets
 
