@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -83,38 +85,22 @@ def safe_cell(value: object) -> object:
     return value
 
 
+def _cell(value: object) -> object:
+    """Free text made safe (`safe_cell`); numbers exact plain decimals for programs ('0', not the column's
+    '0E-12' or '40800.920000000000'), a negative one staying a number; times in ISO 8601; no value empty."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return plain(value)
+    return value.isoformat() if isinstance(value, datetime) else safe_cell(value)
+
+
 def csv_rows(trades: QuerySet[Trade]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     for trade in trades.iterator(chunk_size=1000):
-        # Free text is made safe (`safe_cell`); numbers are exact plain decimals for programs ('0', not
-        # the column's '0E-12' or '40800.920000000000'), and a negative one stays a number.
-        row = [
-            trade.executed_at.isoformat(),
-            safe_cell(trade.bot.bot_id),
-            trade.seq,
-            safe_cell(trade.side),
-            safe_cell(trade.symbol),
-            plain(trade.price),
-            plain(trade.amount),
-            plain(trade.cost),
-            plain(trade.fee),
-            safe_cell(trade.fee_currency),
-            plain(trade.realized_profit),
-            plain(trade.realized_profit_pct),
-            plain(trade.position),
-            safe_cell(trade.mode),
-            safe_cell(trade.order_id),
-            trade.event_id,
-            trade.offset,
-            trade.market_time.isoformat() if trade.market_time else "",
-            safe_cell(trade.order_type),
-            safe_cell(trade.liquidity),
-            safe_cell(trade.reason),
-            safe_cell(trade.tag),
-            plain(trade.entry_price),
-            "" if trade.held_s is None else trade.held_s,
-        ]
+        # Each column is the trade's field of that name (the bot's id for bot_id).
+        row = [_cell(trade.bot.bot_id if name == "bot_id" else getattr(trade, name)) for name in CSV_COLUMNS]
         yield writer.writerow(row)
 
 
