@@ -12,9 +12,13 @@ from tradewire_dashboard import market_numbers
 register = template.Library()
 
 
-@register.filter
-def amount(value: Decimal | None, step: Decimal | None = None) -> str:
-    return market_numbers.amount(value, step)
+# The rules themselves, under the names the templates use.
+register.filter("amount", market_numbers.amount)
+register.filter("money", market_numbers.money)
+register.filter("percent", market_numbers.percent)
+register.filter("tone", market_numbers.tone)
+register.filter("quote", market_numbers.quote_of)
+register.filter("held", market_numbers.held)
 
 
 @register.filter
@@ -24,30 +28,5 @@ def trade_price(trade: Any) -> str:
 
 
 @register.filter
-def money(value: Decimal | None, currency: str) -> str:
-    return market_numbers.money(value, currency)
-
-
-@register.filter
 def profit(value: Decimal | None, currency: str) -> str:
     return market_numbers.money(value, currency, signed=True)
-
-
-@register.filter
-def percent(value: Decimal | None) -> str:
-    return market_numbers.percent(value)
-
-
-@register.filter
-def tone(value: Decimal | None) -> str:
-    return market_numbers.tone(value)
-
-
-@register.filter
-def quote(symbol: str) -> str:
-    return market_numbers.quote_of(symbol)
-
-
-@register.filter
-def held(seconds: float | None) -> str:
-    return market_numbers.held(seconds)
