@@ -8,6 +8,7 @@ from typing import Literal
 
 from tradewire_bus import BusUnavailable, CommandTimeout, NoTraderListening, RedisBus
 from tradewire_gateway.auth import Principal
+from tradewire_gateway.frames import ErrorCode
 from tradewire_gateway.metrics import GatewayMetrics
 from tradewire_runtime.logs import trace
 from tradewire_runtime.rate_limit import RateLimited, RateLimiter
@@ -20,6 +21,16 @@ Via = Literal["http", "ws"]
 # Idempotency keys become command ids in this namespace, so a retried request reuses the command id and
 # the bus returns the kept result instead of running the command again.
 IDEMPOTENCY_NAMESPACE = uuid.UUID("9a0d8c1e-5b7f-4a43-9f0e-2c6a6b1d7e55")
+# How a send that did not reach a result is named: the outcome in the metrics, the code of a socket's error frame.
+FAILURES: tuple[tuple[type[Exception], ErrorCode], ...] = (
+    (RateLimited, "rate_limited"), (NoTraderListening, "no_trader"), (CommandTimeout, "timeout"),
+    (BusUnavailable, "bus_unavailable"),
+)  # fmt: skip
+
+
+def failure_code(error: BaseException) -> ErrorCode | None:
+    """The name of one of `Commander.send`'s own failures, or None for anything else (a fault)."""
+    return next((code for kind, code in FAILURES if isinstance(error, kind)), None)
 
 
 def command_id_for(
@@ -66,17 +77,8 @@ class Commander:
             result = await self._bus.send_command(command, timeout=self._timeout_s)
             outcome = result.outcome
             return result
-        except RateLimited:
-            outcome = "rate_limited"
-            raise
-        except NoTraderListening:
-            outcome = "no_trader"
-            raise
-        except CommandTimeout:
-            outcome = "timeout"
-            raise
-        except BusUnavailable:
-            outcome = "bus_unavailable"
+        except Exception as error:
+            outcome = failure_code(error) or "error"
             raise
         finally:
             self._metrics.commands.labels(command=name, outcome=outcome, via=via).inc()

@@ -10,14 +10,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tradewire_bus import BusUnavailable, CommandTimeout, NoTraderListening
 from tradewire_gateway.auth import Principal
+from tradewire_gateway.commander import failure_code
 from tradewire_gateway.frames import BotControlFrame, CommandFrame, ErrorCode, ErrorFrame, command_frames
 from tradewire_gateway.metrics import GatewayMetrics
 from tradewire_gateway.runtime import Runtime
 from tradewire_gateway.settings import Scope
 from tradewire_gateway.subscription_request import SubscriptionRequest
-from tradewire_runtime.rate_limit import RateLimited
 from tradewire_schemas.wire import describe
 
 log = logging.getLogger("tradewire.gateway.ws")
@@ -55,26 +54,18 @@ class SocketCommands:
         task.add_done_callback(self._commands.discard)
 
     async def _answer(self, frame: CommandFrame, bot_id: str) -> str:
-        code: ErrorCode
         try:
             result = await self._runtime.commander.send(
                 bot_id, frame.command, self._principal, via="ws", symbol=frame.symbol
             )
-        except RateLimited as error:
-            code, reason = "rate_limited", str(error)
-        except NoTraderListening as error:
-            code, reason = "no_trader", str(error)
-        except CommandTimeout as error:
-            code, reason = "timeout", str(error)
-        except BusUnavailable as error:
-            code, reason = "bus_unavailable", str(error)
-        except Exception:
-            log.exception("%s for %s from %s failed", frame.command, bot_id, self._principal.name)
-            code, reason = "internal", "the gateway failed to send the command; it was logged"
-        else:
-            answer = BotControlFrame(request_id=frame.request_id, bot_id=bot_id, command=frame.command, result=result)
-            return answer.model_dump_json()
-        return ErrorFrame(code=code, message=reason, request_id=frame.request_id, bot_id=bot_id).model_dump_json()
+        except Exception as error:
+            code, reason = failure_code(error), str(error)
+            if code is None:
+                log.exception("%s for %s from %s failed", frame.command, bot_id, self._principal.name)
+                code, reason = "internal", "the gateway failed to send the command; it was logged"
+            return ErrorFrame(code=code, message=reason, request_id=frame.request_id, bot_id=bot_id).model_dump_json()
+        answer = BotControlFrame(request_id=frame.request_id, bot_id=bot_id, command=frame.command, result=result)
+        return answer.model_dump_json()
 
     async def _refuse(
         self, code: ErrorCode, message: str, frame: CommandFrame | None = None, bot_id: str | None = None
