@@ -42,12 +42,13 @@ def price_decimals(price: Decimal, quote: str) -> int:
     return min(COIN_DECIMALS, leading_zeros + SMALL_PRICE_DIGITS)
 
 
-def grouped(value: Decimal, decimals: int, *, trim: bool = False) -> str:
-    """`value` rounded half away from zero to `decimals`, thousands grouped; `trim` drops trailing zeros."""
+def grouped(value: Decimal, decimals: int, *, trim: bool = False, signed: bool = False) -> str:
+    """`value` rounded half away from zero to `decimals`, thousands grouped; `trim` drops trailing zeros;
+    `signed` writes "+" before what is still above zero once rounded."""
     rounded = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     if rounded == 0:
         rounded = abs(rounded)  # "-0.00" reads as a loss that is not there
-    text = f"{rounded:,.{decimals}f}"
+    text = ("+" if signed and rounded > 0 else "") + f"{rounded:,.{decimals}f}"
     if trim and "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
@@ -75,19 +76,14 @@ def amount(value: Decimal | None, step: Decimal | None = None) -> str:
 def money(value: Decimal | None, currency: str, *, signed: bool = False) -> str:
     if value is None:
         return DASH
-    text = grouped(value, money_decimals(currency))
-    if signed and value > 0 and text.strip("0.,") != "":
-        text = "+" + text
+    text = grouped(value, money_decimals(currency), signed=signed)
     return f"{text} {currency}" if currency else text
 
 
 def percent(value: Decimal | None, *, signed: bool = True) -> str:
     if value is None:
         return DASH
-    text = grouped(value, 2)
-    if signed and value > 0 and text.strip("0.,") != "":
-        text = "+" + text
-    return f"{text} %"
+    return f"{grouped(value, 2, signed=signed)} %"
 
 
 def held(seconds: float | None) -> str:
