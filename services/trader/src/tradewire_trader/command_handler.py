@@ -35,16 +35,11 @@ class CommandHandler:
         self.trader = trader
         self.heartbeat_s = heartbeat_s
         self.answered: Counter[tuple[str, Outcome]] = Counter()  # (command, outcome), for metrics
-        self._handlers: dict[str, Callable[[Command], Awaitable[tuple[Outcome, str]]]] = {
-            "start_bot": self.start_bot,  # type: ignore[dict-item]
-            "stop_bot": self.stop_bot,  # type: ignore[dict-item]
-            "request_status": self.request_status,  # type: ignore[dict-item]
-            "halt_bot": self.halt_bot,  # type: ignore[dict-item]
-            "close_position": self.close_position,  # type: ignore[dict-item]
-        }
 
     async def handle(self, command: Command) -> CommandResult:
-        outcome, message = await self._handlers[command.type](command)
+        # The method named as the command's type: a `Command` is one of the schema's, never another name.
+        answer: Callable[[Command], Awaitable[tuple[Outcome, str]]] = getattr(self, command.type)
+        outcome, message = await answer(command)
         self.answered[command.type, outcome] += 1
         log.info(
             "%s %s from %s: %s (%s)",
