@@ -6,6 +6,7 @@ off the event loop."""
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import threading
 from datetime import UTC, datetime, timedelta
@@ -75,13 +76,19 @@ class Trades:
         assert store(envelopes).new == count
 
 
+def message(book: PerformanceBook, bot: str) -> dict[str, Any]:
+    """One bot's `performance` message as a dict, as of the newest trades recorded."""
+    loaded: dict[str, Any] = json.loads(book.texts([bot])[bot].text)
+    return loaded
+
+
 def full(bot: str) -> dict[str, Any]:
     return bot_performance(bot)["data"]
 
 
 def assert_book_is_exact(book: PerformanceBook) -> None:
     for bot in (*BOTS, "never-traded"):
-        assert book.message(bot)["data"] == full(bot), bot
+        assert message(book, bot)["data"] == full(bot), bot
 
 
 def test_after_every_step_of_a_trade_sequence_the_book_equals_a_full_recomputation(database: Settings) -> None:
@@ -122,7 +129,7 @@ def test_a_history_longer_than_a_page_is_read_page_by_page_and_stays_exact(datab
     trades.record(15)
     assert_book_is_exact(book)
     # Months of history: the equity curve is by day, both ways.
-    assert book.message("alpha")["data"]["equity_step_s"] == 86400
+    assert message(book, "alpha")["data"]["equity_step_s"] == 86400
 
 
 def test_the_fold_agrees_with_the_databases_own_sums(database: Settings) -> None:
@@ -142,7 +149,7 @@ def test_the_fold_agrees_with_the_databases_own_sums(database: Settings) -> None
             )
             .order_by("symbol")
         )
-        folded = PerformanceBook().message(bot)["data"]["symbols"]
+        folded = message(PerformanceBook(), bot)["data"]["symbols"]
         assert [(r["symbol"], r["trades"], r["closed"], r["wins"]) for r in rows] == [
             (f["symbol"], f["trades"], f["closed"], f["wins"]) for f in folded
         ]

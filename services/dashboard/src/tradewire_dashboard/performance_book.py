@@ -21,7 +21,6 @@ a bot is kept until a new trade of that bot changes it.
 from __future__ import annotations
 
 import copy
-import json
 import threading
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -30,7 +29,7 @@ from channels.db import database_sync_to_async
 
 from tradewire_dashboard.browser_messages import dumps
 from tradewire_dashboard.models import Trade
-from tradewire_dashboard.trade_performance import ROW_FIELDS, Figures, Message, Row
+from tradewire_dashboard.trade_performance import ROW_FIELDS, Figures, Row
 from tradewire_schemas import stream_order
 
 PAGE = 2000  # rows per query: a long history is read in pages, the lock released between them
@@ -113,11 +112,6 @@ class PerformanceBook:
             if figures.through is None or stream_order(row[2]) > stream_order(figures.through):
                 figures.fold(row)
         return dumps(figures.message(bot))
-
-    def message(self, bot: str) -> Message:
-        """One bot's message as a dict (for tests and tools), as of the newest trades recorded."""
-        loaded: Message = json.loads(self.texts([bot])[bot].text)
-        return loaded
 
     # -- async: the database work off the event loop ------------------------------------------------
 
