@@ -60,10 +60,6 @@ class Recorder:
         self._stored_at = 0.0  # loop time when the last batch was taken
         self.healthy = False  # attached and storing; False after a failure until the next batch is stored
 
-    async def resume_points(self) -> dict[str, str]:
-        """Each bot on the bus -> the offset after which to read; FROM_START when Redis lost its data."""
-        return await self._bus.resume_points(await database_sync_to_async(stored_cursors)())
-
     async def run(self) -> None:
         while True:
             try:
@@ -82,7 +78,8 @@ class Recorder:
         # Only once the Hub's subscription is confirmed is a bot either on the bus already (and read
         # from its stream here) or sure to reach us live.
         await self._hub.ready.wait()
-        after = await self.resume_points()
+        # Each bot on the bus -> the offset after which to read; FROM_START when Redis lost its data.
+        after = await self._bus.resume_points(await database_sync_to_async(stored_cursors)())
         known = set(after)
         log.info("recorder resuming %d bot(s): %s", len(after), after)
         loop = asyncio.get_running_loop()
