@@ -197,6 +197,3 @@ class Outbox:
             if now - self._seq_saved_at >= SEQ_SAVE_INTERVAL_S:
                 self._store.remember_seq(self.last_seq)
                 self._seq_saved_at = now
-
-    def save_seq(self) -> None:
-        self._store.remember_seq(self.last_seq)

@@ -173,5 +173,5 @@ async def trade(
                     "exiting with %d events unpublished; they are kept and sent on the next start",
                     outbox.durable_backlog,
                 )
-            outbox.save_seq()
+            store.remember_seq(outbox.last_seq)
     return status
