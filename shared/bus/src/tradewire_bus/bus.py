@@ -144,17 +144,8 @@ class RedisBus:
         async with self._history_slots:
             entries = stream_entries(await self.redis.xrevrange(self.topics.bot_candles(bot_id), count=limit))
         raise_if_cancelling()
-        candles: list[CandleClosed] = []
-        for offset, fields in reversed(entries):
-            try:
-                event = decode_event(fields[b"event"])
-            except (MessageRejected, KeyError) as error:
-                self.stats.garbage += 1
-                log.warning("skipped candle entry %s of %s: %s", offset, bot_id, error)
-                continue
-            if isinstance(event, CandleClosed) and event.bot_id == bot_id:
-                candles.append(event)
-        return candles
+        events = (self._event(bot_id, offset, fields, "candle entry") for offset, fields in reversed(entries))
+        return [event for event in events if isinstance(event, CandleClosed) and event.bot_id == bot_id]
 
     @unavailable_as_bus_error("read a bot's stream")
     async def has_offset(self, bot_id: str, offset: str) -> bool:
@@ -223,16 +214,21 @@ class RedisBus:
             key = (epoch, bot_id, offset)
             envelope = self.decoded.get(key)
             if envelope is MISSING:
-                try:
-                    event = decode_event(fields[b"event"])
-                except (MessageRejected, KeyError) as error:
-                    self.stats.garbage += 1
-                    log.warning("skipped stream entry %s of %s: %s", offset, bot_id, error)
+                if (event := self._event(bot_id, offset, fields, "stream entry")) is None:
                     continue
                 envelope = Envelope(epoch=epoch.decode(), offset=offset, event=event)
                 self.decoded.put(key, envelope)
             result.append(envelope)
         return result
+
+    def _event(self, bot_id: str, offset: str, fields: dict[bytes, bytes], what: str) -> Event | None:
+        """The entry's event, or None for garbage (counted and logged, then skipped)."""
+        try:
+            return decode_event(fields[b"event"])
+        except (MessageRejected, KeyError) as error:
+            self.stats.garbage += 1
+            log.warning("skipped %s %s of %s: %s", what, offset, bot_id, error)
+            return None
 
     async def ping(self) -> bool:
         try:
