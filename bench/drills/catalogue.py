@@ -18,31 +18,14 @@ import json
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench.drills import faults
+from bench.drills import faults, hostile
+from bench.drills.results import DrillResult, markdown, report
 from bench.drills.rig import Rig
 from bench.drills.watchers import Check, Watcher, caught_up, check, recovery_s
 from tradewire_testing import eventually
-
-
-@dataclass
-class DrillResult:
-    name: str
-    fault: str
-    sent: int = 0
-    watchers: int = 0
-    delivered: int = 0
-    expected: int = 0
-    lost: int = 0
-    duplicated: int = 0
-    out_of_order: int = 0
-    resyncs: int = 0
-    recovery_s: float | None = None
-    verdict: str = "failed"
-    notes: list[str] = field(default_factory=list)
-    checks: list[Check] = field(default_factory=list)
 
 
 @dataclass
@@ -94,19 +77,21 @@ DRILLS = [
     Drill(
         "slow-client",
         "one client per server reads one message a second; the others read at full speed",
-        faults.slow_client,
+        hostile.slow_client,
         timed=False,
     ),
-    Drill("bus-garbage", "garbage PUBLISHed on the bot's channel and XADDed to its stream by hand", faults.bus_garbage),
+    Drill(
+        "bus-garbage", "garbage PUBLISHed on the bot's channel and XADDed to its stream by hand", hostile.bus_garbage
+    ),
     Drill(
         "malformed-frames",
         "malformed, binary and oversized WebSocket frames sent to both servers",
-        faults.malformed_frames,
+        hostile.malformed_frames,
     ),
     Drill(
         "reconnect-storm",
         "hundreds of clients drop and reconnect at once, three times",
-        faults.reconnect_storm,
+        hostile.reconnect_storm,
         storm_speed=True,
     ),
     Drill(
@@ -239,41 +224,6 @@ def _when(lost: list[str], ledger: list[str], recorded_at: dict[str, float], sin
         f" (#{ledger.index(lost[0]) + 1} of {len(ledger)} in the ledger, made {recorded_at[lost[0]] - since:+.3f} s"
         " from the fault)"
     )
-
-
-def report(results: list[DrillResult]) -> None:
-    print("\n== drills: every recorded trade to every client, exactly once, in order ==")
-    print(
-        f"{'drill':26}{'trades':>7}{'clients':>8}{'delivered':>14}{'lost':>6}{'dup':>5}{'order':>6}"
-        f"{'resync':>7}{'recovery':>10}  verdict"
-    )
-    for r in results:
-        recovery = "-" if r.recovery_s is None else f"{r.recovery_s:.2f} s"
-        print(
-            f"{r.name:26}{r.sent:>7}{r.watchers:>8}{f'{r.delivered}/{r.expected}':>14}{r.lost:>6}"
-            f"{r.duplicated:>5}{r.out_of_order:>6}{r.resyncs:>7}{recovery:>10}  {r.verdict}"
-        )
-        for note in r.notes:
-            print(f"{'':28}{note}")
-
-
-def markdown(results: list[DrillResult]) -> str:
-    lines = [
-        "| drill | fault | trades sent | clients | delivered / expected | lost | duplicated | out of order "
-        "| resyncs | recovery | verdict |",
-        "|---" * 11 + "|",
-    ]
-    for r in results:
-        recovery = "-" if r.recovery_s is None else f"{r.recovery_s:.2f} s"
-        lines.append(
-            f"| {r.name} | {r.fault} | {r.sent} | {r.watchers} | {r.delivered} / {r.expected} | {r.lost} "
-            f"| {r.duplicated} | {r.out_of_order} | {r.resyncs} | {recovery} | {r.verdict} |"
-        )
-    lines.append("")
-    for r in results:
-        if r.notes:
-            lines.append(f"- **{r.name}**: " + "; ".join(r.notes))
-    return "\n".join(lines) + "\n"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
