@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from decimal import Decimal as D
+from pathlib import Path
 from uuid import UUID
 
 from tradewire_bus import BusUnavailable, InMemoryPublisher
 from tradewire_runtime.backoff import Backoff
 from tradewire_schemas import Envelope, Event, Heartbeat, PriceUpdated, StatusChanged
 from tradewire_testing import eventually
-from tradewire_trader.outbox import Outbox
+from tradewire_trader.outbox import CONFIRMS_WITHIN, Outbox
 from tradewire_trader.state_store import StateStore
 
 
@@ -109,3 +111,55 @@ async def test_resume_continues_seq_above_the_saved_and_the_bus_floor(store: Sta
     assert await outbox.flush(5)
     task.cancel()
     assert publisher.events()[0].seq == 42
+
+
+def unconfirmed_on_disk(path: Path) -> list[UUID]:
+    """The outbox as a restarted trader would find it after kill -9 (the store's memory lost)."""
+    with sqlite3.connect(path) as db:
+        return [UUID(row[0]) for row in db.execute("SELECT event_id FROM outbox ORDER BY id")]
+
+
+async def test_confirmations_left_unwritten_are_the_streams_latest_and_a_restart_sends_none_twice(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.sqlite3"
+    store = StateStore(path)
+    for n in range(250):  # written first: no state change between publishes to carry the confirmations
+        store.save({}, [status(n)])
+    publisher = InMemoryPublisher()
+    outbox = Outbox(store, publisher)
+    outbox.resume("b")
+    task = await start(outbox)
+    assert await outbox.flush(5)
+    task.cancel()
+    left = unconfirmed_on_disk(path)
+    assert 0 < len(left) < CONFIRMS_WITHIN, "confirmations are written at least every CONFIRMS_WITHIN events"
+    assert set(left) <= {e.event_id for e in publisher.events()[-CONFIRMS_WITHIN:]}
+
+    async def lookup(event_id: UUID) -> int | None:  # the stream's tail, as stream_tail_lookup reads it
+        return next((e.seq for e in publisher.events()[-1000:] if e.event_id == event_id), None)
+
+    restarted = StateStore(path)  # kill -9: the first store's unwritten confirmations are gone
+    again = Outbox(restarted, publisher, lookup=lookup)
+    again.resume("b")
+    task = await start(again)
+    assert await again.flush(5)
+    task.cancel()
+    ids = [e.event_id for e in publisher.events()]
+    assert len(ids) == len(set(ids)) == 250, "no event published twice"
+    restarted.close()
+    reopened = StateStore(path)
+    assert unconfirmed_on_disk(path) == [] and reopened.last_seq() == 250
+    reopened.close()
+
+
+async def test_an_idle_outbox_writes_its_confirmations_within_about_a_second(store: StateStore) -> None:
+    outbox = Outbox(store, InMemoryPublisher())
+    durable(outbox, store, status(1))
+    task = await start(outbox)
+    try:
+        assert await outbox.flush(5)
+        assert store.pending() == [] and len(unconfirmed_on_disk(store.path)) == 1
+        await eventually(lambda: unconfirmed_on_disk(store.path) == [], timeout=5, what="confirmation written")
+    finally:
+        task.cancel()

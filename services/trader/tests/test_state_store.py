@@ -55,3 +55,43 @@ def test_a_failed_transaction_writes_nothing(store: StateStore) -> None:
         store.save({"iteration": 2}, [duplicate, duplicate])  # same event id twice violates UNIQUE
     assert store.load() == {"iteration": 1}
     assert store.pending() == [] and store.trades() == []
+
+
+def on_disk(path: Path) -> tuple[list[int], int]:
+    """What another reader (or the trader restarted after kill -9) finds: outbox ids and the saved seq."""
+    with sqlite3.connect(path) as db:
+        ids = [row[0] for row in db.execute("SELECT id FROM outbox ORDER BY id")]
+        seq = db.execute("SELECT value FROM meta WHERE key = 'last_seq'").fetchone()
+    return ids, 0 if seq is None else int(seq[0])
+
+
+def test_a_confirmation_is_written_with_the_next_state_change(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "s.sqlite3")
+    [first, second] = store.save({"iteration": 1}, [trade(), trade()])
+    store.confirm_later(first, 7)
+    assert [i for i, _ in store.pending()] == [second] and store.last_seq() == 7  # this store counts it at once
+    assert on_disk(store.path) == ([first, second], 0)  # not written yet: a crash now keeps the event
+    store.save({"iteration": 2})
+    assert on_disk(store.path) == ([second], 7)
+    store.close()
+
+
+def test_a_failed_transaction_keeps_the_confirmations_for_the_next(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "s.sqlite3")
+    [first] = store.save({"iteration": 1}, [trade()])
+    store.confirm_later(first, 3)
+    duplicate = trade()
+    with pytest.raises(sqlite3.IntegrityError):
+        store.save({"iteration": 2}, [duplicate, duplicate])
+    assert on_disk(store.path) == ([first], 0) and store.unwritten_confirmations == 1
+    store.write_confirmations()
+    assert on_disk(store.path) == ([], 3) and store.unwritten_confirmations == 0
+    store.close()
+
+
+def test_closing_writes_the_confirmations(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "s.sqlite3")
+    [first] = store.save({}, [trade()])
+    store.confirm_later(first, 5)
+    store.close()
+    assert on_disk(tmp_path / "s.sqlite3") == ([], 5)

@@ -7,6 +7,12 @@ one replaces an older one still waiting, so during an outage the backlog holds o
 When Redis is unreachable the drainer backs off with jitter and retries; an event whose earlier
 attempt may have landed (a timeout, or a crash before confirming) is first looked up in the bot's
 stream by its event id, so it is never published twice.
+
+A confirmation (the durable event is on the bus: drop it from the store) is written with the trader's
+next state change, not in a transaction of its own, unless `CONFIRMS_WITHIN` events were published
+since the oldest one still unwritten, or `CONFIRM_AFTER_S` passed and the outbox is idle. So after a crash
+only events among the stream's last `CONFIRMS_WITHIN` can be in the store unconfirmed, and the lookup,
+which reads the last 1,000 entries (stream_lookup.py), finds each of them.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ log = logging.getLogger("tradewire.trader.outbox")
 # Looks an event id up among the bot's recently published events: its seq, or None if not there.
 PublishedLookup = Callable[[UUID], Awaitable[int | None]]
 SEQ_SAVE_INTERVAL_S = 1.0
+CONFIRMS_WITHIN = 100  # events published after a confirmation not yet written, at most
+CONFIRM_AFTER_S = 1.0
 
 
 class SeqPublisher(Protocol):
@@ -80,6 +88,9 @@ class Outbox:
         self.durable_backlog = 0
         self.last_seq = store.last_seq()
         self._seq_saved_at = 0.0
+        self._since_unwritten = 0  # events published since a confirmation was left unwritten (or more)
+        self._confirm_timer: asyncio.TimerHandle | None = None
+        self._confirms_due = False
         self.published_by_type: Counter[str] = Counter()  # confirmed by the bus, for metrics and benches
         self.failures = 0
         self.connected = True
@@ -131,11 +142,22 @@ class Outbox:
             return False
 
     async def run(self) -> None:
+        try:
+            await self._drain()
+        finally:
+            if self._confirm_timer is not None:
+                self._confirm_timer.cancel()
+                self._confirm_timer = None
+
+    async def _drain(self) -> None:
         while True:
             if not self._queue:
                 self._drained.set()
                 self._wakeup.clear()
                 await self._wakeup.wait()
+                if self._confirms_due:
+                    self._confirms_due = False
+                    self._store.write_confirmations()
                 continue
             item = self._queue[0]
             if item.superseded:
@@ -184,13 +206,28 @@ class Outbox:
         self.published_by_type[item.event.type] += 1
         return envelope.event.seq
 
+    def _confirm_soon(self) -> None:
+        """Wake the drainer to write what is still unwritten, unless a state change does it first."""
+        self._confirm_timer = None
+        self._confirms_due = True
+        self._wakeup.set()
+
     def _settle(self, item: _Pending, seq: int) -> None:
         self.last_seq = max(self.last_seq, seq)
         if item.outbox_id is not None:
-            self._store.confirm(item.outbox_id, seq)
+            self._store.confirm_later(item.outbox_id, seq)  # the seq is saved with it
             self.durable_backlog -= 1
             self._seq_saved_at = time.monotonic()
+            if self._confirm_timer is None:
+                self._confirm_timer = asyncio.get_running_loop().call_later(CONFIRM_AFTER_S, self._confirm_soon)
+        if not self._store.unwritten_confirmations:  # the trader's last state change wrote them
+            self._since_unwritten = 0
         else:
+            self._since_unwritten += 1
+            if self._since_unwritten >= CONFIRMS_WITHIN:
+                self._store.write_confirmations()
+                self._since_unwritten = 0
+        if item.outbox_id is None:
             if self._latest.get(item.key) is item:
                 del self._latest[item.key]
             now = time.monotonic()

@@ -9,7 +9,7 @@ from tradewire_trader.outbox import PublishedLookup
 
 
 def stream_tail_lookup(bus: RedisBus, bot_id: str, depth: int = 1000) -> PublishedLookup:
-    """Only the head of the outbox can be in doubt (it publishes one event at a time), so the tail suffices."""
+    """Only events among the stream's latest `outbox.CONFIRMS_WITHIN` can be in doubt, so the tail suffices."""
 
     async def lookup(event_id: UUID) -> int | None:
         found = await bus.find_published(bot_id, event_id, depth)
