@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from tradewire_bus import BotSnapshot, Resync
-from tradewire_schemas import BotId, CandleClosed, Envelope, Event, Symbol, encode, policy, wrap
+from tradewire_schemas import BotId, CandleClosed, CommandName, Envelope, Event, Symbol, encode, policy, wrap
 from tradewire_schemas.commands import symbol_only_to_close
 from tradewire_schemas.wire import describe
 
@@ -30,7 +30,7 @@ Message = dict[str, Any]
 class BrowserCommand(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    command: Literal["request_status", "start_bot", "stop_bot", "halt_bot", "close_position"]
+    command: CommandName
     bot_id: BotId
     request_id: str | None = Field(default=None, max_length=64, description="Echoed back in `bot_control`.")
     symbol: Symbol | None = Field(default=None, description="close_position: the market; absent closes all.")
