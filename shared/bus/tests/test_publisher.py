@@ -35,6 +35,14 @@ async def test_two_concurrent_publishers_never_share_a_seq(any_redis_url: str) -
     assert sorted(r.event.seq for r in results) == list(range(1, 401))
 
 
+async def test_a_burst_of_publishes_beyond_the_pool_waits_for_connections(any_redis_url: str) -> None:
+    # One Redis's blocking pool waits for a free connection; a cluster node's pool fails at once when
+    # it has none, so the publisher bounds its scripts in flight itself, and announces the bot once.
+    async with RedisBus.connect(any_redis_url, BusConfig(max_connections=2)) as bus:
+        results = await asyncio.gather(*(bus.publish(price("alpha", i)) for i in range(300)))
+    assert sorted(r.event.seq for r in results) == list(range(1, 301))
+
+
 async def test_snapshot_keeps_the_latest_of_each_kind(bus: RedisBus) -> None:
     await bus.publish(status(state="running"))
     await bus.publish(price(last="100"))

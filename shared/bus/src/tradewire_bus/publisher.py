@@ -8,6 +8,7 @@ candle to the bot's capped candle stream (charts read the recent past there) and
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from typing import Any, Protocol
@@ -125,7 +126,7 @@ class RedisPublisher:
         cluster = clients.cluster
         self._run_script: ScriptRunner | ClusterScriptRunner
         if cluster is not None:
-            self._run_script = ClusterScriptRunner(cluster, CLUSTER_PUBLISH_SCRIPT)
+            self._run_script = ClusterScriptRunner(cluster, CLUSTER_PUBLISH_SCRIPT, config.max_connections)
         else:
             assert isinstance(self._redis, Redis)
             self._run_script = ScriptRunner(self._redis, PUBLISH_SCRIPT)
@@ -134,6 +135,7 @@ class RedisPublisher:
         self._recent = RecentEvents(config.republish_window)
         self._names: dict[str, tuple[list[bytes], bytes, bytes]] = {}
         self._announced: set[str] = set()
+        self._announcing = asyncio.Lock()
         self._maxlen = b"%d" % config.stream_maxlen
         self._memory = b"%d" % config.command_memory_s
         self._candles = b"%d" % config.candle_history
@@ -178,7 +180,9 @@ class RedisPublisher:
         ]  # fmt: skip
         try:
             if self._sharded and bot_id not in self._announced:
-                await self._announce(bot_id)
+                async with self._announcing:  # a burst of first publishes announces the bot once, not each
+                    if bot_id not in self._announced:
+                        await self._announce(bot_id)
             reply = await self._publish_once(event, keys, args, b"strict")
             if isinstance(reply, Envelope):
                 return reply

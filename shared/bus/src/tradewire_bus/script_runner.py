@@ -9,6 +9,7 @@ a server that forgot the script (restarted, or SCRIPT FLUSH) gets it loaded agai
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Any
 
@@ -75,14 +76,23 @@ class ClusterScriptRunner:
     """The same on a Redis Cluster, through redis-py's cluster client (it follows MOVED and ASK and
     waits out TRYAGAIN during a slot move), sent to the node that owns the first key's slot with no
     retry of its own: a connection lost after sending may have run the script, so the caller gets
-    `ReplyLost` and looks before sending again (after a failover, on the promoted replica)."""
+    `ReplyLost` and looks before sending again (after a failover, on the promoted replica).
 
-    def __init__(self, cluster: RedisCluster, script: str) -> None:
+    At most `limit` scripts run at once: the cluster client's pool per node fails a command at once
+    (MaxConnectionsError) when it has no free connection, where one Redis's blocking pool waits, so a
+    burst of publishes waits here instead."""
+
+    def __init__(self, cluster: RedisCluster, script: str, limit: int) -> None:
         self._cluster = cluster
         self._script = script
         self._sha = hashlib.sha1(script.encode()).hexdigest().encode()
+        self._slots = asyncio.Semaphore(limit)
 
     async def __call__(self, keys: list[bytes], args: list[bytes]) -> Any:
+        async with self._slots:
+            return await self._run(keys, args)
+
+    async def _run(self, keys: list[bytes], args: list[bytes]) -> Any:
         for attempt in (1, 2, 3):
             await self._cluster.initialize()  # a no-op unless a lost connection asked for a fresh slot map
             node = self._cluster.get_node_from_key(keys[0].decode())
