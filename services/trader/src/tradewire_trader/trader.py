@@ -43,6 +43,7 @@ from tradewire_trader.trader_state import restore_state, state_snapshot
 log = logging.getLogger("tradewire.trader")
 TRADER = "trader"
 YIELD_EVERY = 64  # candles between yields to the event loop when data comes as fast as possible
+NOTHING = Decimal(0)  # held when flat: not a new Decimal per candle
 
 
 class Trader(Orders):
@@ -208,7 +209,7 @@ class Trader(Orders):
 
     async def decide(self, lane: Lane, candle: Candle, bar: Any, position: Position | None) -> None:
         """Exit rules first, then the drawdown stop, then the strategy."""
-        held = self.sellable(lane) if position is not None else Decimal(0)
+        held = self.sellable(lane) if position is not None else NOTHING
         if position is not None and held > 0:
             fired = self.watch(position).fired(candle.close, candle.timestamp_ms)
             if fired is not None:
