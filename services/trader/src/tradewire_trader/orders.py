@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 OrderSide = Literal["buy", "sell"]
 OrderType = Literal["market", "limit"]
+ZERO = Decimal(0)
 
 
 @dataclass
@@ -121,7 +122,7 @@ class Balances:
     used: dict[str, Decimal] = field(default_factory=dict)
 
     def total(self, currency: str) -> Decimal:
-        return self.free.get(currency, Decimal(0)) + self.used.get(currency, Decimal(0))
+        return self.free.get(currency, ZERO) + self.used.get(currency, ZERO)  # per candle: no new zeros
 
     def totals(self) -> dict[str, Decimal]:
         return {c: self.total(c) for c in sorted(set(self.free) | set(self.used))}
