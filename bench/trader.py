@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import json
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass
@@ -41,6 +44,7 @@ class Result:
     cpu_seconds: float  # this process only (not redis-server): steadier than wall time on a busy machine
     trades: int
     published: int
+    fingerprint: str = ""
 
     @property
     def rate(self) -> float:
@@ -79,8 +83,19 @@ async def replay(name: str, csv: Path, folder: Path, publisher: SeqPublisher, st
     assert await trader.outbox.flush(60), "outbox did not drain"
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     drainer.cancel()
+    digest = fingerprint(publisher, trader.snapshot()) if isinstance(publisher, InMemoryPublisher) else ""
     store.close()
-    return Result(name, trader.iteration, seconds, cpu_seconds, trader.book.trades, trader.outbox.published)
+    return Result(name, trader.iteration, seconds, cpu_seconds, trader.book.trades, trader.outbox.published, digest)
+
+
+def fingerprint(publisher: InMemoryPublisher, state: dict[str, object]) -> str:
+    """What the replay did, ids, wall times and seqs aside: every trade event and the final state. A speed
+    change must leave it as it was (run the bench of the code before it on the same data: the same digest)."""
+    volatile = {"event_id", "ts", "seq"}
+    trades = [e.model_dump(mode="json", exclude=volatile) for e in publisher.events() if e.type == "trade_executed"]
+    text = json.dumps({"trades": trades, "state": state}, sort_keys=True)
+    text = re.sub(r'"client_order_id": "[0-9a-f]+"', "", text)  # a paper order's is random
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def indicator_seconds(csv: Path, strategy: str) -> float:
@@ -120,6 +135,7 @@ async def main(candles: int, strategy: str, exits: bool) -> None:
     per_1000 = [result.trades * 1000 / candles for result in (memory, on_redis)]
     print(f"{'trades per 1,000 candles':24}{per_1000[0]:>14.1f}{per_1000[1]:>14.1f}")
     print(f"{'events published':24}{memory.published:>14}{on_redis.published:>14}")
+    print(f"trades and final state, in memory: fingerprint {memory.fingerprint}")
     print(f"redis / in-memory throughput ratio: {on_redis.rate / memory.rate:.2f}")
     print(
         f"indicators (vectorised, once per run): {indicators * 1000:.0f} ms = "
