@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tradewire_schemas import Mode
-from tradewire_trader.accounting import Book
+from tradewire_trader.accounting import ZERO, Book
 from tradewire_trader.facts import Facts
 from tradewire_trader.markets import MarketRules
 from tradewire_trader.strategies import Strategy
@@ -53,6 +53,13 @@ def candles_before(iteration: int, position: int, lanes: int) -> int:
 def combined_book(books: list[Book], account: Book) -> Book:
     """Every lane's book summed, with the bot's equity peak and drawdown (kept in `account`): what the
     bot-wide stats describe. One lane: its own book, with that drawdown."""
+    if len(books) == 1:  # every fill of a one-symbol bot: the sums below without their generators
+        [book] = books
+        return Book(
+            position=ZERO + book.position, cost_basis=ZERO + book.cost_basis,
+            realized_profit=ZERO + book.realized_profit, fees_paid=ZERO + book.fees_paid, trades=book.trades,
+            wins=book.wins, losses=book.losses, peak_equity=account.peak_equity, max_drawdown=account.max_drawdown,
+        )  # fmt: skip
     return Book(
         position=sum((b.position for b in books), Decimal(0)),
         cost_basis=sum((b.cost_basis for b in books), Decimal(0)),
