@@ -7,7 +7,7 @@ import pytest
 from redis.asyncio import Redis
 
 from tradewire_bus import BusConfig, BusUnavailable, InMemoryPublisher, RedisBus, Topics
-from tradewire_schemas import decode_envelope, encode_envelope
+from tradewire_schemas import Envelope, decode_envelope, encode_envelope
 from tradewire_testing import RedisServer
 from tradewire_testing.factories import price, status, trade
 
@@ -93,6 +93,16 @@ async def test_in_memory_publisher_follows_the_same_seq_rules() -> None:
     second = await publisher.publish(price("beta"))
     assert (first.event.seq, second.event.seq) == (11, 1)
     assert publisher.events() == [first.event, second.event]
+
+
+async def test_in_memory_envelopes_are_what_pydantic_would_build() -> None:
+    sent = trade(order_id="o-1")
+    envelope = await InMemoryPublisher().publish(sent)
+    expected = Envelope.model_construct(epoch="memory", offset="0-1", event=sent.model_copy(update={"seq": 1}))
+    assert envelope == expected and envelope.event.model_fields_set == expected.event.model_fields_set
+    assert encode_envelope(envelope) == encode_envelope(expected)
+    assert decode_envelope(encode_envelope(envelope)) == envelope  # valid: it reads back through validation
+    assert sent.seq == 0, "the event handed in is not changed"
 
 
 @pytest.mark.one_redis("a plain SUBSCRIBE; the cluster's SSUBSCRIBE is in test_redis_cluster_facts.py")

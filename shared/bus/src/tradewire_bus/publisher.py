@@ -275,29 +275,5 @@ class RedisPublisher:
         return Envelope(epoch=_text(epoch or b""), offset=offset, event=stored)
 
 
-class InMemoryPublisher:
-    """Keeps what was published, in order, with the same seq rules; for unit tests and benchmarks."""
-
-    def __init__(self) -> None:
-        self.published: list[Envelope] = []
-        self._seqs: dict[str, int] = {}
-
-    def continue_after(self, bot_id: str, seq: int) -> None:
-        self._seqs[bot_id] = max(seq, self._seqs.get(bot_id, 0))
-
-    async def publish(self, event: Event) -> Envelope:
-        seq = self._seqs.get(event.bot_id, 0) + 1
-        self._seqs[event.bot_id] = seq
-        # Constructed, not validated: every part is already valid (a backtest publishes every event here).
-        envelope = Envelope.model_construct(
-            epoch="memory", offset=f"0-{len(self.published) + 1}", event=event.model_copy(update={"seq": seq})
-        )
-        self.published.append(envelope)
-        return envelope
-
-    def events(self) -> list[Event]:
-        return [envelope.event for envelope in self.published]
-
-
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
