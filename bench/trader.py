@@ -2,7 +2,7 @@
 
 The same OHLCV CSV (generated, as fast as possible) runs twice: once with the in-memory publisher and
 once with the real Redis bus on a private redis-server. Both include CSV parsing, the SQLite state
-file (one transaction per order and per fill) and draining the outbox to the end.
+file (one transaction per fill; confirmations ride on the next) and draining the outbox to the end.
 
     uv run python -m bench.trader [--candles 100000] [--strategy sma_crossover] [--no-exits]
 
@@ -130,7 +130,7 @@ async def main(candles: int, strategy: str, exits: bool) -> None:
     print(f"{'candles per CPU second':24}{memory.cpu_rate:>14,.0f}{on_redis.cpu_rate:>14,.0f}")
     print(f"{'seconds':24}{memory.seconds:>14.2f}{on_redis.seconds:>14.2f}")
     print(f"{'trades':24}{memory.trades:>14}{on_redis.trades:>14}")
-    # Each trade costs ~35 candles' worth of work (two durable SQLite transactions, events): the rate
+    # Each trade costs ~35 candles' worth of work (a durable SQLite transaction, events): the rate
     # depends on how often the strategy trades on this data as much as on the engine.
     per_1000 = [result.trades * 1000 / candles for result in (memory, on_redis)]
     print(f"{'trades per 1,000 candles':24}{per_1000[0]:>14.1f}{per_1000[1]:>14.1f}")
