@@ -75,6 +75,25 @@ class ChildProcess:
         return self.log_path.read_text(errors="replace")[-3000:] if self.log_path.exists() else ""
 
 
+def instrumented(name: str, port: int) -> tuple[str, ...]:
+    """How a tradewire server's module is run: `-m`, or, for issue 20's profiles, under a wrapper module.
+    BENCH_PROFILE=DIR: cProfile, written to DIR/NAME-PORT.prof (bench/e2e/profiled.py). BENCH_GC=DIR: every
+    garbage collection timed, DIR/NAME-PORT.gc.json (bench/e2e/gc_timed.py; BENCH_GC_OFF=1 disables the
+    collector). The wrappers write when signalled before the stop (a server stopped by SIGTERM may never
+    return to write)."""
+    if profile_dir := os.environ.get("BENCH_PROFILE"):
+        return ("-m", "bench.e2e.profiled", f"{profile_dir}/{name}-{port}.prof")
+    if gc_dir := os.environ.get("BENCH_GC"):
+        return ("-m", "bench.e2e.gc_timed", f"{gc_dir}/{name}-{port}.gc.json")
+    return ("-m",)
+
+
+def report_before_stop(via: tuple[str, ...], pid: int) -> None:
+    if len(via) > 1:
+        os.kill(pid, signal.SIGUSR1)
+        time.sleep(2)  # the wrapper writes from its signal handler, between two steps of the event loop
+
+
 class Design:
     name = ""
     label = ""
@@ -106,12 +125,9 @@ class Gateway(Design):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.token = secrets.token_urlsafe(24)
         tokens = [{"name": "bench", "token": self.token, "scopes": ["read", "control"]}]
-        # BENCH_PROFILE=DIR: the gateway runs under cProfile and writes DIR/gateway-PORT.prof when stopped,
-        # for issue 20's per-delivery costs (bench/e2e/profiled.py); py-spy cannot attach here.
-        profile_dir = os.environ.get("BENCH_PROFILE")
-        profiled = ["-m", "bench.e2e.profiled", f"{profile_dir}/gateway-{self.port}.prof"] if profile_dir else []
+        self.via = instrumented("gateway", self.port)
         self.child = ChildProcess(
-            [sys.executable, *profiled, *([] if profiled else ["-m"]), "tradewire_gateway"],
+            [sys.executable, *self.via, "tradewire_gateway"],
             {
                 "GATEWAY_PORT": str(self.port),
                 "REDIS_URL": self.redis_url,
@@ -134,9 +150,8 @@ class Gateway(Design):
             raise RuntimeError(f"gateway exited:\n{self.child.log()}")
 
     def stop(self, kill: bool = False) -> None:
-        if os.environ.get("BENCH_PROFILE") and self.child.alive():
-            os.kill(self.child.pid, signal.SIGUSR1)  # the profile so far, before a slow shutdown is killed
-            time.sleep(2)
+        if self.child.alive():
+            report_before_stop(self.via, self.child.pid)
         self.child.stop(kill)
 
     def pids(self) -> list[int]:
@@ -157,7 +172,13 @@ class Dashboard(Design):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.process = DashboardProcess(self.redis_url, self.workdir / f"dashboard-{self.port}", port=self.port)
+        # BENCH_DASHBOARD_RECORDER=off: no recorder process beside `serve` (to apportion the 1-client tail;
+        # the default, as in production, runs it).
+        record = os.environ.get("BENCH_DASHBOARD_RECORDER", "on") != "off"
+        self.via = instrumented("dashboard", self.port)
+        self.process = DashboardProcess(
+            self.redis_url, self.workdir / f"dashboard-{self.port}", port=self.port, record=record, serve_via=self.via
+        )
         self.cookie = ""
 
     def start(self) -> None:
@@ -166,6 +187,8 @@ class Dashboard(Design):
             self.cookie = self.process.log_in()
 
     def stop(self, kill: bool = False) -> None:
+        if self.process.pid is not None:
+            report_before_stop(self.via, self.process.pid)
         if kill and self.process.pid is not None:
             os.kill(self.process.pid, 9)
         self.process.stop()

@@ -107,6 +107,9 @@ def test_the_recorder_runs_at_a_lower_cpu_priority_than_the_serving_process(dash
     assert dashboard.pid is not None and dashboard.recorder_pid is not None
     serving = os.getpriority(os.PRIO_PROCESS, dashboard.pid)
     assert os.getpriority(os.PRIO_PROCESS, dashboard.recorder_pid) == min(19, serving + 10)
+    # And below every normal process, not only weighted less: a waking `serve` preempts it at once.
+    assert os.sched_getscheduler(dashboard.pid) == os.SCHED_OTHER
+    assert os.sched_getscheduler(dashboard.recorder_pid) == os.SCHED_IDLE
 
 
 async def test_daphne_serves_the_same_application(redis_server: RedisServer, tmp_path: Path) -> None:

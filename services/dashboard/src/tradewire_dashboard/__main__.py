@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 
 from pydantic import ValidationError
@@ -102,11 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         serve(settings)
         return 0
     if args.command == "record":
-        from tradewire_dashboard.recorder_process import record
+        from tradewire_dashboard.recorder_process import record, yield_cpu
 
         # Storing for the history page can wait a few milliseconds; a frame to a browser should not. On
         # the same cores the recorder's batches (CPU and SQLite) otherwise preempt the serving process.
-        os.nice(settings.recorder_nice)
+        yield_cpu(settings)
         prepare_for_serving()
         asyncio.run(record(settings))
         return 0

@@ -29,6 +29,11 @@ class Settings(BaseSettings):
         description="`record`: CPU priority below the serving process's (Unix nice increment): on shared cores "
         "its storing waits, the browsers' frames do not.",
     )
+    recorder_sched_idle: bool = Field(
+        True,
+        description="`record` (Linux): run under SCHED_IDLE, so a core goes to it only when no other process "
+        "wants it and a waking serving process preempts it at once; nice alone where not available.",
+    )
     server: Literal["uvicorn", "daphne"] = Field("uvicorn", description="ASGI server (see docs/dashboard.md).")
     redis_url: str = Field(
         "redis://127.0.0.1:6379/0", validation_alias=AliasChoices("DASHBOARD_REDIS_URL", "REDIS_URL")

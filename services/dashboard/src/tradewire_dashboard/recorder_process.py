@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,28 @@ from tradewire_runtime.backoff import Backoff
 from tradewire_runtime.redis_url import without_password
 
 log = logging.getLogger("tradewire.dashboard.recorder")
+
+
+def yield_cpu(settings: Settings) -> str:
+    """Put this process below the serving one for the CPU; returns what was applied.
+
+    nice 10 only weights the kernel's shares: a serving process woken by a frame could still wait for the
+    recorder's running slice (milliseconds with the batch of a busy second), which set the browsers' p99
+    at 1000 trades/s (docs/performance.md). Under SCHED_IDLE the recorder gets a core only when no other
+    process wants one, and a waking one preempts it at once; it is never starved outright (it keeps a
+    tiny share), so it catches up when the cores are less busy: at-least-once storing is unchanged, only
+    the history page's lag grows under saturation. Called before any thread starts: on Linux both apply
+    per thread and new threads inherit them (the database's worker threads)."""
+    os.nice(settings.recorder_nice)  # also where SCHED_IDLE is refused, or on a system without it
+    applied = f"nice {settings.recorder_nice}"
+    if settings.recorder_sched_idle and hasattr(os, "sched_setscheduler"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+            applied = "SCHED_IDLE"
+        except OSError as error:  # e.g. a seccomp profile that forbids it: nice alone
+            log.warning("recorder: SCHED_IDLE refused (%s)", error)
+    log.info("recorder: CPU priority %s, below the serving process's", applied)
+    return applied
 
 
 def migrated() -> bool:

@@ -32,6 +32,7 @@ class DashboardProcess:
         server: str = "uvicorn",
         extra_env: dict[str, str] | None = None,
         record: bool = True,
+        serve_via: tuple[str, ...] = ("-m",),
     ) -> None:
         self.redis_url = redis_url
         self.data_dir = data_dir
@@ -42,6 +43,9 @@ class DashboardProcess:
         self.extra_env = extra_env or {}
         self.log_path = data_dir / f"dashboard-{self.port}.log"  # both processes write their lines here
         self.record = record
+        # How the interpreter runs the module `tradewire_dashboard serve`: `-m`, or a wrapper module that
+        # runs it in turn (the bench's profiler: `("-m", "bench.e2e.profiled", OUT)`).
+        self.serve_via = serve_via
         self.recorder_port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
         self._recorder: subprocess.Popen[bytes] | None = None
@@ -95,9 +99,8 @@ class DashboardProcess:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + timeout
         with self.log_path.open("ab") as log:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "tradewire_dashboard", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT
-            )
+            serve = [sys.executable, *self.serve_via, "tradewire_dashboard", "serve"]
+            self._process = subprocess.Popen(serve, env=env, stdout=log, stderr=subprocess.STDOUT)
         self._wait_for(self._process, f"{self.url}/accounts/login/", deadline, timeout)
         if self.record:  # once `serve` has migrated (it answers only after), so the recorder starts at once
             with self.log_path.open("ab") as log:
