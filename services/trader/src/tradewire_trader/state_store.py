@@ -88,7 +88,9 @@ class StateStore:
 
     def write_confirmations(self) -> None:
         if self._confirmed:
-            self.remember_seq(self._confirmed_seq)
+            with immediate_transaction(self._db):
+                self._write_confirmed()
+            self._confirmed.clear()
 
     def remember_seq(self, seq: int) -> None:
         with immediate_transaction(self._db):
